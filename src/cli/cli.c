@@ -1,0 +1,36 @@
+/* cli.c — what every subcommand shares: where the configuration comes from and how a failure is
+ * reported. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+
+const char *cl_cli_config_path(const char *from_option)
+{
+    if (from_option) {
+        return from_option;
+    }
+    const char *env = getenv("CATLENS_CONFIG");
+    return env && *env ? env : "config/catlens.yaml";
+}
+
+int cl_cli_load_config(cl_config_t **out, const char *from_option)
+{
+    cl_err_t err;
+    cl_err_clear(&err);
+    int rc = cl_config_load(out, cl_cli_config_path(from_option), NULL, &err);
+    if (rc != 0) {
+        fprintf(stderr, "catlens: configuration: %s\n", err.msg);
+    }
+    return rc;
+}
+
+int cl_cli_fail(const char *command, const cl_err_t *err)
+{
+    fprintf(stderr, "catlens %s: %s\n", command, err->msg[0] ? err->msg : cl_err_name(err->code));
+    return cl_err_exit_code(err->code);
+}
+
+void cl_cli_print_usage(FILE *out, const cl_command_t *cmd)
+{
+    fprintf(out, "%s", cmd->usage);
+}
