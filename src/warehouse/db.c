@@ -1,0 +1,339 @@
+/* db.c — a thin, careful wrapper over DuckDB's C API: every failure becomes a cl_err_t with DuckDB's first line of
+ * message, every resource has one owner, and values reach SQL only as bound parameters. */
+#include "warehouse/db.h"
+
+#include <duckdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cl_db {
+    duckdb_database database;
+    duckdb_connection conn;
+    int owns_database;
+};
+
+struct cl_db_stmt {
+    duckdb_prepared_statement stmt;
+};
+
+struct cl_db_result {
+    duckdb_result res;
+};
+
+/* DuckDB messages can span lines and quote the query; keep the first line only. */
+static int query_error(cl_err_t *err, const char *what, const char *msg)
+{
+    char line[CL_ERR_MSG_MAX];
+    snprintf(line, sizeof line, "%s", msg ? msg : "unknown DuckDB error");
+    line[strcspn(line, "\n")] = '\0';
+    return cl_err_set(err, CL_EQUERY, "%s: %s", what, line);
+}
+
+static int set_option(duckdb_config config, const char *name, const char *value, cl_err_t *err)
+{
+    if (duckdb_set_config(config, name, value) != DuckDBSuccess) {
+        return cl_err_set(err, CL_EQUERY, "DuckDB option %s=%s was refused", name, value);
+    }
+    return 0;
+}
+
+int cl_db_open(cl_db_t **out, const char *path, const cl_db_options_t *opt, cl_err_t *err)
+{
+    *out = NULL;
+    duckdb_config config = NULL;
+    char *open_error = NULL;
+    int rc = 0;
+    cl_db_t *db = calloc(1, sizeof *db);
+    if (!db || duckdb_create_config(&config) != DuckDBSuccess) {
+        free(db);
+        return cl_err_set(err, CL_ENOMEM, "out of memory opening DuckDB");
+    }
+    char buf[32];
+    if (opt && opt->threads > 0) {
+        snprintf(buf, sizeof buf, "%d", opt->threads);
+        rc = set_option(config, "threads", buf, err);
+    }
+    if (rc == 0 && opt && opt->memory_limit) {
+        rc = set_option(config, "memory_limit", opt->memory_limit, err);
+    }
+    if (rc == 0 && opt && opt->temp_dir) {
+        rc = set_option(config, "temp_directory", opt->temp_dir, err);
+    }
+    if (rc == 0 && opt && opt->read_only) {
+        rc = set_option(config, "access_mode", "READ_ONLY", err);
+    }
+    /* the warehouse is local Parquet: no extension downloads, no surprises */
+    if (rc == 0) {
+        rc = set_option(config, "autoinstall_known_extensions", "false", err);
+    }
+    if (rc == 0) {
+        rc = set_option(config, "autoload_known_extensions", "false", err);
+    }
+    if (rc != 0) {
+        goto cleanup;
+    }
+    const char *where = (path && strcmp(path, ":memory:") != 0) ? path : NULL;
+    if (duckdb_open_ext(where, &db->database, config, &open_error) != DuckDBSuccess) {
+        rc = cl_err_set(err, CL_EIO, "cannot open DuckDB database %s: %s", where ? where : "(memory)",
+                        open_error ? open_error : "unknown error");
+        goto cleanup;
+    }
+    db->owns_database = 1;
+    if (duckdb_connect(db->database, &db->conn) != DuckDBSuccess) {
+        rc = cl_err_set(err, CL_EIO, "cannot connect to DuckDB");
+        goto cleanup;
+    }
+    *out = db;
+    db = NULL;
+cleanup:
+    if (open_error) {
+        duckdb_free(open_error);
+    }
+    duckdb_destroy_config(&config);
+    cl_db_close(db);
+    return rc;
+}
+
+int cl_db_connect(cl_db_t **out, cl_db_t *parent, cl_err_t *err)
+{
+    *out = NULL;
+    cl_db_t *db = calloc(1, sizeof *db);
+    if (!db) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    db->database = parent->database;
+    if (duckdb_connect(db->database, &db->conn) != DuckDBSuccess) {
+        free(db);
+        return cl_err_set(err, CL_EIO, "cannot connect to DuckDB");
+    }
+    *out = db;
+    return 0;
+}
+
+void cl_db_close(cl_db_t *db)
+{
+    if (!db) {
+        return;
+    }
+    if (db->conn) {
+        duckdb_disconnect(&db->conn);
+    }
+    if (db->owns_database && db->database) {
+        duckdb_close(&db->database);
+    }
+    free(db);
+}
+
+int cl_db_query(cl_db_result_t **out, cl_db_t *db, const char *sql, cl_err_t *err)
+{
+    *out = NULL;
+    cl_db_result_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (duckdb_query(db->conn, sql, &r->res) != DuckDBSuccess) {
+        int rc = query_error(err, "query failed", duckdb_result_error(&r->res));
+        cl_db_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int cl_db_exec(cl_db_t *db, const char *sql, cl_err_t *err)
+{
+    cl_db_result_t *r = NULL;
+    int rc = cl_db_query(&r, db, sql, err);
+    cl_db_result_free(r);
+    return rc;
+}
+
+int cl_db_prepare(cl_db_stmt_t **out, cl_db_t *db, const char *sql, cl_err_t *err)
+{
+    *out = NULL;
+    cl_db_stmt_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (duckdb_prepare(db->conn, sql, &st->stmt) != DuckDBSuccess) {
+        int rc = query_error(err, "prepare failed", duckdb_prepare_error(st->stmt));
+        cl_db_stmt_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void cl_db_stmt_free(cl_db_stmt_t *st)
+{
+    if (!st) {
+        return;
+    }
+    duckdb_destroy_prepare(&st->stmt);
+    free(st);
+}
+
+size_t cl_db_stmt_param_count(const cl_db_stmt_t *st)
+{
+    return (size_t)duckdb_nparams(st->stmt);
+}
+
+static int bind_result(duckdb_state s, size_t index, cl_err_t *err)
+{
+    if (s != DuckDBSuccess) {
+        return cl_err_set(err, CL_EINVAL, "cannot bind parameter %zu", index);
+    }
+    return 0;
+}
+
+int cl_db_bind_text(cl_db_stmt_t *st, size_t index, const char *value, cl_err_t *err)
+{
+    if (!value) {
+        return cl_db_bind_null(st, index, err);
+    }
+    return bind_result(duckdb_bind_varchar(st->stmt, (idx_t)index, value), index, err);
+}
+
+int cl_db_bind_int64(cl_db_stmt_t *st, size_t index, int64_t value, cl_err_t *err)
+{
+    return bind_result(duckdb_bind_int64(st->stmt, (idx_t)index, value), index, err);
+}
+
+int cl_db_bind_double(cl_db_stmt_t *st, size_t index, double value, cl_err_t *err)
+{
+    return bind_result(duckdb_bind_double(st->stmt, (idx_t)index, value), index, err);
+}
+
+int cl_db_bind_bool(cl_db_stmt_t *st, size_t index, int value, cl_err_t *err)
+{
+    return bind_result(duckdb_bind_boolean(st->stmt, (idx_t)index, value != 0), index, err);
+}
+
+int cl_db_bind_null(cl_db_stmt_t *st, size_t index, cl_err_t *err)
+{
+    return bind_result(duckdb_bind_null(st->stmt, (idx_t)index), index, err);
+}
+
+int cl_db_param_index(size_t *out, cl_db_stmt_t *st, const char *name, cl_err_t *err)
+{
+    idx_t idx = 0;
+    if (duckdb_bind_parameter_index(st->stmt, &idx, name) != DuckDBSuccess || idx == 0) {
+        return cl_err_set(err, CL_EINVAL, "the statement has no parameter $%.64s", name);
+    }
+    *out = (size_t)idx;
+    return 0;
+}
+
+int cl_db_stmt_run(cl_db_result_t **out, cl_db_stmt_t *st, cl_err_t *err)
+{
+    if (out) {
+        *out = NULL;
+    }
+    cl_db_result_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (duckdb_execute_prepared(st->stmt, &r->res) != DuckDBSuccess) {
+        int rc = query_error(err, "query failed", duckdb_result_error(&r->res));
+        cl_db_result_free(r);
+        return rc;
+    }
+    if (out) {
+        *out = r;
+    } else {
+        cl_db_result_free(r);
+    }
+    return 0;
+}
+
+size_t cl_db_result_rows(const cl_db_result_t *r)
+{
+    return (size_t)duckdb_row_count((duckdb_result *)&r->res);
+}
+
+size_t cl_db_result_cols(const cl_db_result_t *r)
+{
+    return (size_t)duckdb_column_count((duckdb_result *)&r->res);
+}
+
+const char *cl_db_result_col_name(const cl_db_result_t *r, size_t col)
+{
+    return duckdb_column_name((duckdb_result *)&r->res, (idx_t)col);
+}
+
+long cl_db_result_col_index(const cl_db_result_t *r, const char *name)
+{
+    size_t n = cl_db_result_cols(r);
+    for (size_t i = 0; i < n; i++) {
+        const char *c = cl_db_result_col_name(r, i);
+        if (c && strcmp(c, name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+int cl_db_result_is_null(const cl_db_result_t *r, size_t row, size_t col)
+{
+    return duckdb_value_is_null((duckdb_result *)&r->res, (idx_t)col, (idx_t)row);
+}
+
+int64_t cl_db_result_int64(const cl_db_result_t *r, size_t row, size_t col)
+{
+    return duckdb_value_int64((duckdb_result *)&r->res, (idx_t)col, (idx_t)row);
+}
+
+double cl_db_result_double(const cl_db_result_t *r, size_t row, size_t col)
+{
+    return duckdb_value_double((duckdb_result *)&r->res, (idx_t)col, (idx_t)row);
+}
+
+char *cl_db_result_text(const cl_db_result_t *r, size_t row, size_t col)
+{
+    if (cl_db_result_is_null(r, row, col)) {
+        return NULL;
+    }
+    char *v = duckdb_value_varchar((duckdb_result *)&r->res, (idx_t)col, (idx_t)row);
+    if (!v) {
+        return NULL;
+    }
+    char *copy = strdup(v); /* callers free() with the C allocator, never duckdb_free() */
+    duckdb_free(v);
+    return copy;
+}
+
+void cl_db_result_free(cl_db_result_t *r)
+{
+    if (!r) {
+        return;
+    }
+    duckdb_destroy_result(&r->res);
+    free(r);
+}
+
+int cl_db_quote_literal(char *out, size_t len, const char *value, cl_err_t *err)
+{
+    size_t j = 0;
+    if (len < 3) {
+        return cl_err_set(err, CL_EINVAL, "literal buffer too small");
+    }
+    out[j++] = '\'';
+    for (const char *p = value; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) {
+            return cl_err_set(err, CL_EINVAL, "value contains a control character");
+        }
+        size_t need = (c == '\'') ? 2 : 1;
+        if (j + need + 2 > len) {
+            return cl_err_set(err, CL_EINVAL, "value too long for a literal");
+        }
+        out[j++] = (char)c;
+        if (c == '\'') {
+            out[j++] = '\'';
+        }
+    }
+    out[j++] = '\'';
+    out[j] = '\0';
+    return 0;
+}
