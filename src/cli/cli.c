@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *cl_cli_config_path(const char *from_option)
 {
@@ -33,4 +34,16 @@ int cl_cli_fail(const char *command, const cl_err_t *err)
 void cl_cli_print_usage(FILE *out, const cl_command_t *cmd)
 {
     fprintf(out, "%s", cmd->usage);
+}
+
+int cl_cli_not_built(const char *name, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: catlens %s [options]\n\n(not built yet)\n", name);
+            return 0;
+        }
+    }
+    fprintf(stderr, "catlens %s: not built yet\n", name);
+    return 2;
 }

@@ -1,0 +1,85 @@
+/* catalog.h — the metric catalog (config/metrics.yaml): what every metric means, in which unit, which way is good,
+ * how it is formatted and what a missing value means.
+ *
+ * Two kinds of metric:
+ *   additive — a measure that sums across dimension values and weeks (revenue, orders, visits …); `measure` names
+ *              its column in the snapshot.
+ *   ratio    — numerator / denominator of two additive metrics, times `scale` (conversion rate = orders / visits
+ *              × 100, in percent; AOV = revenue / orders, in currency). Changes of a percent metric are reported in
+ *              percentage points.
+ * Growth rates are not catalog entries: every metric's relative change is computed by the engine.
+ *
+ * Validation on load: ids unique and [a-z0-9_]+; a ratio's numerator and denominator exist and are additive; unit,
+ * direction and missing rule from the fixed sets; format is a printf-free pattern ("currency0", "currency2",
+ * "percent1", "count0", "index1", "ratio2"). Errors are CL_ECONFIG naming the metric and the key.
+ * Thread safety: a loaded catalog is immutable and may be shared by all threads. */
+#ifndef CL_CORE_CATALOG_H
+#define CL_CORE_CATALOG_H
+
+#include <stddef.h>
+
+#include "core/defs.h"
+#include "core/err.h"
+
+typedef enum { CL_METRIC_ADDITIVE = 0, CL_METRIC_RATIO } cl_metric_kind_t;
+
+typedef enum {
+    CL_UNIT_CURRENCY = 0, /* money, in the report currency */
+    CL_UNIT_PERCENT,      /* a rate shown in %; its changes are percentage points */
+    CL_UNIT_COUNT,        /* things: orders, visits, units */
+    CL_UNIT_INDEX,        /* an index (market pulse, 100 = baseline) */
+    CL_UNIT_RATIO,        /* a plain ratio (ROAS 4.2x) */
+} cl_unit_t;
+
+typedef enum { CL_DIR_HIGHER_IS_BETTER = 0, CL_DIR_LOWER_IS_BETTER, CL_DIR_NEUTRAL } cl_direction_t;
+
+typedef enum {
+    CL_MISSING_ZERO = 0, /* absence means none happened (no orders = 0 orders) */
+    CL_MISSING_PREVIOUS, /* carry the previous value forward (budgets, indices) */
+    CL_MISSING_NA,       /* not available: never invented (a ratio with a zero denominator, GA4 spend) */
+} cl_missing_t;
+
+typedef struct {
+    const char *id;          /* "conversion_rate" */
+    const char *label;       /* "Conversion rate" */
+    const char *description; /* one sentence, used in prompts and tooltips */
+    cl_metric_kind_t kind;
+    const char *measure;     /* additive: snapshot column; ratio: NULL */
+    size_t numerator;        /* ratio: index of the additive numerator metric */
+    size_t denominator;      /* ratio: index of the additive denominator metric */
+    double scale;            /* ratio: multiplier (100 for percent); additive: 1 */
+    cl_unit_t unit;
+    cl_direction_t direction;
+    const char *format;      /* "currency0" … see above */
+    cl_missing_t missing;
+    const char *group;       /* "sales", "marketing", "engagement", "finance" */
+} cl_metric_t;
+
+typedef struct cl_catalog cl_catalog_t;
+
+/* Load and validate the catalog at PATH. Returns 0, CL_ENOTFOUND or CL_ECONFIG. *out is new: cl_catalog_free(). */
+CL_NODISCARD int cl_catalog_load(cl_catalog_t **out, const char *path, cl_err_t *err);
+
+/* Same from YAML text (NAME prefixes messages). */
+CL_NODISCARD int cl_catalog_parse(cl_catalog_t **out, const char *yaml, size_t len, const char *name,
+                                  cl_err_t *err);
+
+void cl_catalog_free(cl_catalog_t *cat);
+
+/* Metrics in file order. Borrowed: live as long as CAT. */
+size_t cl_catalog_count(const cl_catalog_t *cat);
+const cl_metric_t *cl_catalog_at(const cl_catalog_t *cat, size_t index);
+
+/* The metric with ID, or NULL; *index (may be NULL) receives its position. */
+const cl_metric_t *cl_catalog_find(const cl_catalog_t *cat, const char *id, size_t *index);
+
+/* Names for JSON and prompts: "currency", "percent", "count", "index", "ratio"; "higher_is_better" …;
+ * "zero", "previous", "not_available". */
+const char *cl_unit_name(cl_unit_t unit);
+const char *cl_direction_name(cl_direction_t dir);
+const char *cl_missing_name(cl_missing_t missing);
+
+/* The unit of a change of METRIC: percentage points ("pp") for percent metrics, else the metric's own unit name. */
+const char *cl_catalog_change_unit(const cl_metric_t *metric);
+
+#endif
