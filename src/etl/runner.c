@@ -1,0 +1,500 @@
+/* runner.c — the weekly ETL run. Budgets get decided on these numbers, so a run either publishes
+ * a snapshot that passed every check or publishes nothing and says exactly why (which step,
+ * which check, which table and days), leaving a record of the attempt either way. */
+#include "etl/runner.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/calendar.h"
+#include "core/file.h"
+#include "core/log.h"
+
+#define MODULE "etl"
+#define WATERMARK_MAX (1024u * 1024u)
+#define MAX_PARAMS 64
+
+typedef struct {
+    const cl_etl_options_t *opt;
+    cl_etl_engine_t *engine;
+    cl_etl_param_t params[MAX_PARAMS];
+    size_t n_params;
+    char texts[MAX_PARAMS][1024]; /* storage for the text values */
+    json_t *checks;               /* manifest check results */
+    json_t *tables;               /* manifest tables */
+    cl_etl_result_t *out;
+} run_t;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void date_text(char out[16], int64_t days)
+{
+    int y, m, d;
+    cl_civil_from_days(days, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+/* "2026-11-22T23:59:59Z" (fraction and +00:00 accepted) to seconds since the epoch. */
+static int parse_instant(int64_t *out, const char *s)
+{
+    int y, mo, d, h, mi, se, n = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6) {
+        return -1;
+    }
+    const char *rest = s + n;
+    if (*rest == '.') {
+        rest += 1 + strspn(rest + 1, "0123456789");
+    }
+    if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0) {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
+        return -1;
+    }
+    *out = cl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    return 0;
+}
+
+/* Append to MISSING the days of the week (from MONDAY) that end after WM. */
+static json_t *lagging_days(int64_t monday, int64_t wm)
+{
+    json_t *days = json_array();
+    for (int64_t day = monday; day < monday + 7; day++) {
+        if ((day + 1) * 86400 - 1 > wm) {
+            char d[16];
+            date_text(d, day);
+            json_array_append_new(days, json_string(d));
+        }
+    }
+    return days;
+}
+
+static int watermark_entry(json_t *missing, const char *table, json_t *value, json_t *fallback,
+                           int64_t monday, cl_err_t *err)
+{
+    if (json_is_object(value)) {
+        value = json_object_get(value, "loaded_through");
+    }
+    if (!value) {
+        value = fallback;
+    }
+    int64_t wm = 0;
+    if (parse_instant(&wm, json_string_value(value)) != 0) {
+        return cl_err_set(err, CL_EPARTIAL,
+                          "_watermark.json: table %s has no valid loaded_through instant", table);
+    }
+    if (wm < (monday + 7) * 86400 - 1) {
+        json_array_append_new(missing, json_pack("{s:s, s:s, s:o}", "table", table,
+                                                 "loaded_through", json_string_value(value),
+                                                 "missing_days", lagging_days(monday, wm)));
+    }
+    return 0;
+}
+
+static int missing_message(json_t *missing, const char *week, cl_err_t *err)
+{
+    json_t *first = json_array_get(missing, 0);
+    json_t *days = json_object_get(first, "missing_days");
+    char list[128] = "";
+    size_t i;
+    json_t *d;
+    json_array_foreach(days, i, d)
+    {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", json_string_value(d));
+    }
+    char others[96] = "";
+    json_array_foreach(missing, i, d)
+    {
+        size_t len = strlen(others);
+        if (i > 0) {
+            snprintf(others + len, sizeof others - len, "%s%s", i > 1 ? ", " : "; also lagging: ",
+                     json_string_value(json_object_get(d, "table")));
+        }
+    }
+    return cl_err_set(err, CL_EPARTIAL,
+                      "source is partial for %s: table %s is loaded only through %s; missing "
+                      "days %s%s",
+                      week, json_string_value(json_object_get(first, "table")),
+                      json_string_value(json_object_get(first, "loaded_through")), list, others);
+}
+
+int cl_etl_check_watermark(json_t **out_missing, json_t **out_watermark, const char *source_dir,
+                           const char *week, cl_err_t *err)
+{
+    cl_week_t w;
+    char path[4096], *text = NULL;
+    size_t len = 0;
+    int rc = cl_week_parse(&w, week, err);
+    snprintf(path, sizeof path, "%s/_watermark.json", source_dir);
+    rc = rc ? rc : cl_file_read_all(&text, &len, path, WATERMARK_MAX, err);
+    if (rc != 0) {
+        return rc == CL_EINVAL ? rc
+                               : cl_err_set(err, CL_EPARTIAL,
+                                            "source has no readable _watermark.json, so "
+                                            "completeness of %s cannot be proven",
+                                            week);
+    }
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *missing = json_array();
+    int64_t monday = cl_week_monday(w);
+    json_t *all = json_object_get(doc, "loaded_through");
+    json_t *tables = json_object_get(doc, "tables");
+    if (!json_is_object(doc) || (!all && !json_is_object(tables))) {
+        rc = cl_err_set(err, CL_EPARTIAL, "_watermark.json has neither loaded_through nor tables");
+    } else if (json_is_object(tables) && json_object_size(tables) > 0) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(tables, k, v)
+        {
+            rc = rc ? rc : watermark_entry(missing, k, v, all, monday, err);
+        }
+    } else {
+        rc = watermark_entry(missing, "(all tables)", all, NULL, monday, err);
+    }
+    if (rc == 0 && json_array_size(missing) > 0) {
+        rc = missing_message(missing, week, err);
+    }
+    if (out_missing) {
+        *out_missing = missing;
+    } else {
+        json_decref(missing);
+    }
+    if (out_watermark) {
+        *out_watermark = doc;
+    } else {
+        json_decref(doc);
+    }
+    return rc;
+}
+
+/* Built-in parameters, then the pipeline's templates expanded with them. */
+static int add_param(run_t *r, const char *name, const char *text, int64_t num, int is_int,
+                     cl_err_t *err)
+{
+    if (r->n_params == MAX_PARAMS) {
+        return cl_err_set(err, CL_EINVAL, "too many pipeline parameters");
+    }
+    size_t i = r->n_params++;
+    int w = snprintf(r->texts[i], sizeof r->texts[i], "%s", text);
+    if (w < 0 || (size_t)w >= sizeof r->texts[i]) {
+        return cl_err_set(err, CL_EINVAL, "parameter %s: value longer than 1023 bytes", name);
+    }
+    r->params[i] =
+        (cl_etl_param_t){name, is_int ? CL_ETL_PARAM_INT : CL_ETL_PARAM_TEXT, r->texts[i], num};
+    return 0;
+}
+
+static const char *builtin_text(const run_t *r, const char *name, size_t len)
+{
+    for (size_t i = 0; i < r->n_params; i++) {
+        if (strlen(r->params[i].name) == len && strncmp(r->params[i].name, name, len) == 0) {
+            return r->texts[i];
+        }
+    }
+    return NULL;
+}
+
+static int expand(char *out, size_t cap, const run_t *r, const char *tmpl, cl_err_t *err)
+{
+    size_t o = 0;
+    for (const char *s = tmpl; *s;) {
+        const char *e = *s == '{' ? strchr(s, '}') : NULL;
+        const char *val = e ? builtin_text(r, s + 1, (size_t)(e - s - 1)) : NULL;
+        size_t n = val ? strlen(val) : 1;
+        if (o + n + 1 > cap) {
+            return cl_err_set(err, CL_EINVAL, "parameter template expands beyond %zu bytes", cap);
+        }
+        memcpy(out + o, val ? val : s, n);
+        o += n;
+        s = val ? e + 1 : s + 1;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static int build_params(run_t *r, cl_week_t w, cl_err_t *err)
+{
+    const cl_etl_options_t *opt = r->opt;
+    char first[CL_WEEK_KEY_LEN], start[16], end[16], hist[16];
+    cl_week_format(first, cl_week_add(w, -(opt->history_weeks - 1)));
+    date_text(start, cl_week_monday(w));
+    date_text(end, cl_week_monday(w) + 6);
+    snprintf(hist, sizeof hist, "%d", opt->history_weeks);
+    int rc = add_param(r, "week", opt->week, 0, 0, err);
+    rc = rc ? rc : add_param(r, "first_week", first, 0, 0, err);
+    rc = rc ? rc : add_param(r, "week_start", start, 0, 0, err);
+    rc = rc ? rc : add_param(r, "week_end", end, 0, 0, err);
+    rc = rc ? rc : add_param(r, "source", opt->source_dir, 0, 0, err);
+    rc = rc ? rc : add_param(r, "history_weeks", hist, opt->history_weeks, 1, err);
+    for (size_t i = 0; rc == 0 && i < opt->pipeline->n_params; i++) {
+        char val[1024];
+        rc = expand(val, sizeof val, r, opt->pipeline->params[i].template_text, err);
+        rc = rc ? rc : add_param(r, opt->pipeline->params[i].name, val, 0, 0, err);
+    }
+    return rc;
+}
+
+static int severity_code(cl_check_severity_t s)
+{
+    return s == CL_CHECK_PARTIAL ? CL_EPARTIAL : s == CL_CHECK_WARN ? 0 : CL_EDATA;
+}
+
+static const char *severity_name(cl_check_severity_t s)
+{
+    return s == CL_CHECK_PARTIAL ? "partial" : s == CL_CHECK_WARN ? "warn" : "error";
+}
+
+static int run_checks(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
+{
+    for (size_t i = 0; i < st->n_checks; i++) {
+        const cl_pipeline_check_t *c = &st->checks[i];
+        cl_etl_check_result_t res;
+        int rc = r->engine->ops->check(&res, r->engine, c->sql, r->params, r->n_params, err);
+        if (rc != 0) {
+            return cl_err_wrap(err, "step '%s', check '%s'", st->id, c->id);
+        }
+        const char *status = res.failing_rows == 0          ? "pass"
+                             : c->severity == CL_CHECK_WARN ? "warn"
+                                                            : "fail";
+        json_array_append_new(r->checks,
+                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "step", st->id, "check",
+                                        c->id, "severity", severity_name(c->severity), "status",
+                                        status, "failing_rows", (json_int_t)res.failing_rows,
+                                        "sample", res.sample));
+        if (res.failing_rows == 0) {
+            r->out->checks_passed++;
+            continue;
+        }
+        if (c->severity == CL_CHECK_WARN) {
+            r->out->checks_warned++;
+            cl_logf(CL_LOG_WARN, MODULE, "check_warn", "step %s, check %s: %lld rows: %s", st->id,
+                    c->id, (long long)res.failing_rows, res.sample);
+            continue;
+        }
+        return cl_err_set(err, severity_code(c->severity),
+                          "step '%s', check '%s' failed (%s): %lld failing row(s): %s", st->id,
+                          c->id, c->description, (long long)res.failing_rows, res.sample);
+    }
+    return 0;
+}
+
+static int source_has(const char *source, const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", source, rel);
+    return cl_file_exists(path);
+}
+
+static int run_steps(run_t *r, cl_err_t *err)
+{
+    const cl_pipeline_t *p = r->opt->pipeline;
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const cl_pipeline_step_t *st = &p->steps[i];
+        double t0 = now_seconds();
+        int skip = 0;
+        for (size_t j = 0; j < st->n_when_exists; j++) {
+            skip |= !source_has(r->opt->source_dir, st->when_exists[j]);
+        }
+        if (skip) {
+            if (r->opt->progress) {
+                fprintf(r->opt->progress, "[%2zu/%zu] %-22s skipped (no %s)\n", i + 1, p->n_steps,
+                        st->id, st->when_exists[0]);
+            }
+            continue;
+        }
+        int rc = r->engine->ops->exec(r->engine, st->sql, r->params, r->n_params, err);
+        if (rc != 0) {
+            return cl_err_wrap(err, "step '%s'", st->id);
+        }
+        int64_t rows = -1;
+        if (st->table && r->engine->ops->count_rows(&rows, r->engine, st->table, err) != 0) {
+            return cl_err_wrap(err, "step '%s'", st->id);
+        }
+        rc = run_checks(r, st, err);
+        double secs = now_seconds() - t0;
+        cl_log(CL_LOG_INFO, MODULE, "step_done",
+               json_pack("{s:s, s:I, s:f, s:i}", "step", st->id, "rows", (json_int_t)rows,
+                         "seconds", secs, "ok", rc == 0));
+        if (r->opt->progress) {
+            fprintf(r->opt->progress, "[%2zu/%zu] %-22s %12lld rows %7.2fs%s\n", i + 1, p->n_steps,
+                    st->id, (long long)rows, secs, rc ? "  CHECK FAILED" : "");
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static json_t *str_list(char **v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
+static int export_outputs(run_t *r, const char *staging, cl_err_t *err)
+{
+    const cl_pipeline_t *p = r->opt->pipeline;
+    for (size_t i = 0; i < p->n_outputs; i++) {
+        const cl_pipeline_output_t *o = &p->outputs[i];
+        char dest[CL_SNAPSHOT_PATH_MAX];
+        double t0 = now_seconds();
+        int64_t rows = 0;
+        snprintf(dest, sizeof dest, "%s/%s", staging, o->table);
+        cl_etl_export_t spec = {o->table,
+                                dest,
+                                (const char *const *)o->partition_by,
+                                o->n_partition_by,
+                                (const char *const *)o->key,
+                                o->n_key};
+        int rc = r->engine->ops->count_rows(&rows, r->engine, o->table, err);
+        rc = rc ? rc : r->engine->ops->export_parquet(r->engine, &spec, err);
+        if (rc != 0) {
+            return cl_err_wrap(err, "export of output '%s'", o->table);
+        }
+        r->out->rows += rows;
+        json_object_set_new(r->tables, o->table,
+                            json_pack("{s:I, s:s, s:o, s:o}", "rows", (json_int_t)rows,
+                                      "description", o->description, "partition_by",
+                                      str_list(o->partition_by, o->n_partition_by), "key",
+                                      str_list(o->key, o->n_key)));
+        if (r->opt->progress) {
+            fprintf(r->opt->progress, "[export] %-22s %12lld rows %7.2fs\n", o->table,
+                    (long long)rows, now_seconds() - t0);
+        }
+    }
+    return 0;
+}
+
+static json_t *base_manifest(const run_t *r, json_t *watermark)
+{
+    const cl_etl_options_t *opt = r->opt;
+    return json_pack(
+        "{s:i, s:s, s:s, s:i, s:{s:s, s:s}, s:s, s:{s:s, s:O}, s:O, s:O}", "format", 1, "week",
+        opt->week, "first_week", r->texts[1], "history_weeks", opt->history_weeks, "pipeline",
+        "name", opt->pipeline->name, "version", opt->pipeline->version, "engine",
+        r->engine ? r->engine->ops->describe(r->engine) : "none", "source", "path", opt->source_dir,
+        "watermark", watermark ? watermark : json_null(), "tables", r->tables, "checks", r->checks);
+}
+
+/* Write the attempt's record; a failure to record is logged, never masks the run's own error. */
+static void record(run_t *r, int rc, const cl_err_t *err, json_t *missing, const char *started)
+{
+    const char *status = rc == 0 ? (r->out->snapshot.unchanged ? "unchanged" : "complete")
+                         : rc == CL_EPARTIAL ? "partial"
+                                             : "failed";
+    char finished[32];
+    cl_snapshot_utc_stamp(finished, (long long)time(NULL));
+    json_t *rec = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:i, s:O, s:O}", "week", r->opt->week,
+        "status", status, "pipeline", "name", r->opt->pipeline->name, "version",
+        r->opt->pipeline->version, "message", rc == 0 ? "" : err->msg, "snapshot_id",
+        r->out->snapshot.id, "started_at", started, "finished_at", finished, "exit_code",
+        cl_err_exit_code(rc), "checks", r->checks, "missing", missing ? missing : json_null());
+    cl_err_t rerr;
+    if (!rec || cl_snapshot_record_run(r->out->run_record, sizeof r->out->run_record,
+                                       r->opt->warehouse_dir, r->opt->week, rec, &rerr) != 0) {
+        cl_logf(CL_LOG_ERROR, MODULE, "record_failed", "cannot record the run: %s",
+                rec ? rerr.msg : "out of memory");
+    }
+    json_decref(rec);
+}
+
+static int check_source(const char *source, cl_err_t *err)
+{
+    struct stat st;
+    if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return cl_err_set(err, CL_ENOTFOUND, "source folder '%s' does not exist", source);
+    }
+    return 0;
+}
+
+static int open_engine(run_t *r, char *spill, size_t cap, cl_err_t *err)
+{
+    cl_etl_engine_options_t eo = r->opt->engine;
+    if (!eo.spill_dir) {
+        snprintf(spill, cap, "%s/.tmp/spill.%ld", r->opt->warehouse_dir, (long)getpid());
+        eo.spill_dir = spill;
+    }
+    cl_etl_engine_open_fn fn =
+        r->opt->open_engine ? r->opt->open_engine : cl_etl_engine_duckdb_open;
+    return fn(&r->engine, &eo, err);
+}
+
+/* Everything after the lock: steps, checks, export, publish. */
+static int run_locked(run_t *r, json_t *watermark, cl_err_t *err)
+{
+    char spill[CL_SNAPSHOT_PATH_MAX], staging[CL_SNAPSHOT_PATH_MAX];
+    int rc = open_engine(r, spill, sizeof spill, err);
+    rc = rc ? rc : run_steps(r, err);
+    rc = rc ? rc
+            : cl_snapshot_stage(staging, sizeof staging, r->opt->warehouse_dir, r->opt->week, err);
+    rc = rc ? rc : export_outputs(r, staging, err);
+    json_t *manifest = rc ? NULL : base_manifest(r, watermark);
+    if (rc == 0 && !manifest) {
+        rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    rc = rc ? rc
+            : cl_snapshot_publish(&r->out->snapshot, r->opt->warehouse_dir, r->opt->week, staging,
+                                  manifest, err);
+    json_decref(manifest);
+    cl_etl_engine_close(r->engine);
+    r->engine = NULL;
+    return rc;
+}
+
+int cl_etl_run(cl_etl_result_t *out, const cl_etl_options_t *opt, cl_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    run_t r = {.opt = opt, .out = out, .checks = json_array(), .tables = json_object()};
+    json_t *missing = NULL, *watermark = NULL;
+    char started[32];
+    cl_week_t w;
+    int lock = -1;
+    cl_snapshot_utc_stamp(started, (long long)time(NULL));
+    int rc = cl_week_parse(&w, opt->week, err);
+    if (rc == 0 && (opt->history_weeks < 1 || opt->history_weeks > 520)) {
+        rc = cl_err_set(err, CL_EINVAL, "history_weeks must be 1..520");
+    }
+    rc = rc ? rc : check_source(opt->source_dir, err);
+    rc = rc ? rc : build_params(&r, w, err);
+    if (rc != 0) {
+        goto cleanup; /* nothing worth recording: the request itself was wrong */
+    }
+    rc = cl_snapshot_lock(&lock, opt->warehouse_dir, err);
+    if (rc != 0) {
+        goto cleanup;
+    }
+    rc = cl_etl_check_watermark(&missing, &watermark, opt->source_dir, opt->week, err);
+    rc = rc ? rc : run_locked(&r, watermark, err);
+    {
+        /* staging and spill files are never kept: a failed run leaves no half snapshot behind */
+        char staging[CL_SNAPSHOT_PATH_MAX];
+        snprintf(staging, sizeof staging, "%s/.tmp", opt->warehouse_dir);
+        cl_err_t ignore;
+        if (cl_file_remove_tree(staging, &ignore) != 0) {
+            cl_logf(CL_LOG_WARN, MODULE, "cleanup_failed", "%s", ignore.msg);
+        }
+    }
+    record(&r, rc, err, missing, started);
+cleanup:
+    cl_snapshot_unlock(lock);
+    json_decref(missing);
+    json_decref(watermark);
+    json_decref(r.checks);
+    json_decref(r.tables);
+    return rc;
+}

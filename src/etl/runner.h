@@ -1,0 +1,61 @@
+/* runner.h — run one pipeline for one week and publish its snapshot.
+ *
+ * Owns the order of a run: validate the week, check the source exists and that its watermark
+ * covers the week, take the warehouse lock, run each step and its data checks through an engine
+ * (etl/engine.h: the runner never names DuckDB, so a Spark SQL engine can be dropped in writing
+ * the same layout), export the output tables into a staging folder, publish them atomically
+ * (etl/snapshot.h), and record the attempt under WAREHOUSE/runs/<week>/ whatever its outcome.
+ *
+ * Errors: CL_EINVAL (bad week, bad parameter template), CL_ENOTFOUND (no source folder),
+ * CL_EPARTIAL (the watermark ends before the week does, or a `partial` check failed: nothing is
+ * published), CL_EDATA (an `error` check failed: nothing is published), CL_EQUERY (the engine
+ * refused a step), CL_ECONFLICT (another run holds the warehouse), CL_EIO. The message names the
+ * step and check, or the table and the missing days.
+ * Thread safety: one run per thread; runs on one warehouse are serialised by its lock. */
+#ifndef CL_ETL_RUNNER_H
+#define CL_ETL_RUNNER_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "core/defs.h"
+#include "core/err.h"
+#include "etl/engine.h"
+#include "etl/pipeline.h"
+#include "etl/snapshot.h"
+
+typedef int (*cl_etl_engine_open_fn)(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt,
+                                     cl_err_t *err);
+
+typedef struct {
+    const cl_pipeline_t *pipeline; /* borrowed */
+    const char *week;              /* "2026-W47" */
+    const char *source_dir;
+    const char *warehouse_dir;
+    int history_weeks;                 /* weeks ending at WEEK kept in the snapshot, >= 1 */
+    cl_etl_engine_options_t engine;    /* spill_dir is set by the runner when NULL */
+    cl_etl_engine_open_fn open_engine; /* NULL: cl_etl_engine_duckdb_open */
+    FILE *progress;                    /* one line per step and export; NULL: quiet */
+} cl_etl_options_t;
+
+typedef struct {
+    cl_snapshot_info_t snapshot;
+    char run_record[CL_SNAPSHOT_PATH_MAX]; /* the attempt's record ("" if none was written) */
+    int64_t rows;                          /* rows over all output tables */
+    size_t checks_passed, checks_warned;
+} cl_etl_result_t;
+
+/* Run OPT->pipeline for OPT->week and publish the snapshot. OUT is filled on success and, as far
+ * as it got, on failure (run_record names the attempt's record). Returns 0 or an error above. */
+CL_NODISCARD int cl_etl_run(cl_etl_result_t *out, const cl_etl_options_t *opt, cl_err_t *err);
+
+/* Check SOURCE_DIR/_watermark.json against WEEK: 0 when every table is loaded through the week's
+ * Sunday 23:59:59 UTC, else CL_EPARTIAL naming the first lagging table and its missing days
+ * (CL_EPARTIAL also when the file is missing or unreadable). *out_missing (may be NULL) is new
+ * (json_decref): [{table, loaded_through, missing_days: [...]}]; *out_watermark (may be NULL) is
+ * the file's content, new. */
+CL_NODISCARD int cl_etl_check_watermark(json_t **out_missing, json_t **out_watermark,
+                                        const char *source_dir, const char *week, cl_err_t *err);
+
+#endif
