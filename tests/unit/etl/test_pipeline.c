@@ -1,0 +1,193 @@
+/* Pipeline loader: a pipeline file's mistakes are caught at load time, naming file and key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etl/pipeline.h"
+
+#define STEP_OK                                                                                    \
+    "steps:\n"                                                                                     \
+    "  - id: a\n"                                                                                  \
+    "    description: d\n"                                                                         \
+    "    sql: SELECT * FROM t WHERE week = $week\n"
+#define OUTPUTS_OK                                                                                 \
+    "outputs:\n"                                                                                   \
+    "  - table: t\n"                                                                               \
+    "    description: d\n"                                                                         \
+    "    key: [week]\n"
+
+static int parse(cl_pipeline_t **out, const char *text, cl_err_t *err)
+{
+    cl_err_clear(err);
+    return cl_pipeline_parse(out, text, strlen(text), "p.yaml", err);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = parse(&p, text, &err);
+    assert_int_equal(rc, CL_EINVAL);
+    assert_null(p);
+    if (!strstr(err.msg, needle)) {
+        fail_msg("'%s' not in '%s'", needle, err.msg);
+    }
+    assert_non_null(strstr(err.msg, "p.yaml"));
+}
+
+static void test_pipeline__demo_pipeline_loads(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = cl_pipeline_load(&p, "config/pipeline/demo.yaml", &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_string_equal(p->name, "demo");
+    assert_true(p->n_steps >= 10);
+    assert_int_equal(p->n_outputs, 5);
+    assert_string_equal(p->outputs[0].table, "sales_cube");
+    assert_int_equal(p->outputs[0].n_partition_by, 2);
+    cl_pipeline_free(p);
+}
+
+static void test_pipeline__minimal_pipeline_parses(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = parse(&p,
+                   "name: x\nversion: 3\nparams:\n  g: \"{source}/a/*.parquet\"\n" STEP_OK
+                   "    when_exists: [a/b.csv]\n"
+                   "    checks:\n      - {id: c, description: d, sql: 'SELECT 1 WHERE $g = 1', "
+                   "severity: warn}\n" OUTPUTS_OK,
+                   &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_string_equal(p->version, "3");
+    assert_int_equal(p->n_params, 1);
+    assert_int_equal(p->steps[0].n_when_exists, 1);
+    assert_int_equal(p->steps[0].checks[0].severity, CL_CHECK_WARN);
+    cl_pipeline_free(p);
+}
+
+static void test_pipeline__bad_yaml_is_refused(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    assert_int_equal(parse(&p, "name: [unclosed\n", &err), CL_EINVAL);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "p.yaml"));
+}
+
+static void test_pipeline__unknown_keys_are_named(void **state)
+{
+    (void)state;
+    expect_error("name: x\nversion: 1\nfrobnicate: 1\n" STEP_OK OUTPUTS_OK, "frobnicate: unknown");
+    expect_error("name: x\nversion: 1\n" STEP_OK "    sqll: x\n" OUTPUTS_OK,
+                 "steps[0].sqll: unknown key");
+    expect_error(
+        "name: x\nversion: 1\n" STEP_OK
+        "    checks:\n      - {id: c, description: d, sql: 'SELECT 1', level: 2}\n" OUTPUTS_OK,
+        "steps[0].checks[0].level: unknown key");
+    expect_error("name: x\nversion: 1\n" STEP_OK OUTPUTS_OK "    sort: [a]\n",
+                 "outputs[0].sort: unknown key");
+}
+
+static void test_pipeline__missing_sql_is_named(void **state)
+{
+    (void)state;
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n" OUTPUTS_OK,
+                 "steps[0].sql: is required");
+    expect_error("name: x\nversion: 1\n" STEP_OK
+                 "    checks:\n      - {id: c, description: d}\n" OUTPUTS_OK,
+                 "steps[0].checks[0].sql: is required");
+    expect_error("name: x\nversion: 1\n" OUTPUTS_OK, "steps: must be a non-empty list");
+    expect_error("version: 1\n" STEP_OK OUTPUTS_OK, "name: is required");
+}
+
+static void test_pipeline__unknown_param_is_named(void **state)
+{
+    (void)state;
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    sql: SELECT $wek\n" OUTPUTS_OK,
+                 "steps[0].sql: unknown parameter $wek");
+    expect_error("name: x\nversion: 1\n" STEP_OK
+                 "    checks:\n      - {id: c, description: d, sql: 'SELECT $nope'}\n" OUTPUTS_OK,
+                 "steps[0].checks[0].sql: unknown parameter $nope");
+    expect_error("name: x\nversion: 1\nparams:\n  g: \"{sauce}/x\"\n" STEP_OK OUTPUTS_OK,
+                 "params.g: unknown built-in {sauce}");
+    expect_error("name: x\nversion: 1\nparams:\n  week: x\n" STEP_OK OUTPUTS_OK,
+                 "params.week: must be an identifier that is not a built-in");
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    sql: SELECT $1\n" OUTPUTS_OK,
+                 "positional parameter $1");
+}
+
+static void test_pipeline__bad_identifiers_and_values(void **state)
+{
+    (void)state;
+    expect_error("name: x\nversion: 1\n" STEP_OK OUTPUTS_OK "    partition_by: [\"a; DROP\"]\n",
+                 "outputs[0].partition_by: items must be identifiers");
+    expect_error(
+        "name: x\nversion: 1\n" STEP_OK
+        "    checks:\n      - {id: c, description: d, sql: 'SELECT 1', severity: meh}\n" OUTPUTS_OK,
+        "severity: must be error, partial or warn");
+    expect_error("name: x\nversion: 1\n" STEP_OK
+                 "  - id: a\n    description: d\n    sql: x\n" OUTPUTS_OK,
+                 "steps[1].id: duplicate step id");
+    expect_error("name: x\nversion: 1\n" STEP_OK "    when_exists: [../etc/passwd]\n" OUTPUTS_OK,
+                 "must be relative to the source");
+    expect_error("name: Bad-Name\nversion: 1\n" STEP_OK OUTPUTS_OK, "name: must be an identifier");
+}
+
+static void test_pipeline__sql_params_skip_literals_and_comments(void **state)
+{
+    (void)state;
+    char **names = NULL;
+    cl_err_t err;
+    assert_int_equal(
+        cl_pipeline_sql_params(&names,
+                               "SELECT '$notme', \"$nor\" -- $comment\n"
+                               "/* $block */ FROM t WHERE a = $week AND b = $g "
+                               "AND c = $week AND d = $$ $dollar $$ AND e = 'it''s $x'",
+                               &err),
+        0);
+    assert_non_null(names[0]);
+    assert_string_equal(names[0], "week");
+    assert_string_equal(names[1], "g");
+    assert_null(names[2]);
+    cl_pipeline_names_free(names);
+}
+
+static void test_pipeline__missing_file(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_pipeline_load(&p, "config/pipeline/nope.yaml", &err), CL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "nope.yaml does not exist"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline__demo_pipeline_loads),
+        cmocka_unit_test(test_pipeline__minimal_pipeline_parses),
+        cmocka_unit_test(test_pipeline__bad_yaml_is_refused),
+        cmocka_unit_test(test_pipeline__unknown_keys_are_named),
+        cmocka_unit_test(test_pipeline__missing_sql_is_named),
+        cmocka_unit_test(test_pipeline__unknown_param_is_named),
+        cmocka_unit_test(test_pipeline__bad_identifiers_and_values),
+        cmocka_unit_test(test_pipeline__sql_params_skip_literals_and_comments),
+        cmocka_unit_test(test_pipeline__missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

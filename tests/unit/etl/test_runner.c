@@ -1,0 +1,296 @@
+/* Runner, engine and snapshot: a failed check publishes nothing, a published snapshot carries a
+ * true manifest, re-runs are idempotent, late sources are refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <jansson.h>
+
+#include "etl/runner.h"
+#include "../support/source_fixture.h"
+#include "../support/tmpdir.h"
+
+typedef struct {
+    char dir[256];
+    char source[512];
+    char warehouse[512];
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    tmpdir_make(f->dir);
+    snprintf(f->source, sizeof f->source, "%s/source", f->dir);
+    snprintf(f->warehouse, sizeof f->warehouse, "%s/warehouse", f->dir);
+    fixture_opts_t o = {.last_week = "2026-W47", .weeks = 2};
+    if (fixture_make_source(f->source, &o) != 0) {
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+#define PIPE_HEAD                                                                                  \
+    "name: t\nversion: 7\n"                                                                        \
+    "params:\n  orders_glob: \"{source}/orders/*/*.parquet\"\n"                                    \
+    "steps:\n"                                                                                     \
+    "  - id: orders_week\n"                                                                        \
+    "    description: orders of the window\n"                                                      \
+    "    table: orders_week\n"                                                                     \
+    "    sql: CREATE TABLE orders_week AS SELECT order_id, week, region FROM "                     \
+    "read_parquet($orders_glob, hive_partitioning = true) WHERE week BETWEEN $first_week AND "     \
+    "$week\n"
+#define PIPE_OUT                                                                                   \
+    "outputs:\n  - table: orders_week\n    description: o\n    partition_by: [region]\n"           \
+    "    key: [week, order_id]\n"
+
+static cl_pipeline_t *pipeline(const char *text)
+{
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    if (cl_pipeline_parse(&p, text, strlen(text), "t.yaml", &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    return p;
+}
+
+static int run(cl_etl_result_t *res, fx_t *f, const cl_pipeline_t *p, cl_err_t *err)
+{
+    cl_etl_options_t opt = {
+        .pipeline = p,
+        .week = "2026-W47",
+        .source_dir = f->source,
+        .warehouse_dir = f->warehouse,
+        .history_weeks = 2,
+        .engine = {.threads = 2, .memory_limit = "256MB"},
+    };
+    cl_err_clear(err);
+    return cl_etl_run(res, &opt, err);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        n += e->d_name[0] != '.';
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
+
+static json_t *load_json(const char *path)
+{
+    json_t *j = json_load_file(path, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_runner__failing_check_publishes_nothing(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p =
+        pipeline(PIPE_HEAD "    checks:\n"
+                           "      - id: no_orders_allowed\n"
+                           "        description: fails on purpose\n"
+                           "        sql: SELECT order_id FROM orders_week\n" PIPE_OUT);
+    cl_etl_result_t res;
+    cl_err_t err;
+    assert_int_equal(run(&res, f, p, &err), CL_EDATA);
+    assert_non_null(strstr(err.msg, "step 'orders_week', check 'no_orders_allowed' failed"));
+    assert_non_null(strstr(err.msg, "order_id="));
+    char path[700];
+    snprintf(path, sizeof path, "%s/snapshots", f->warehouse);
+    assert_int_equal(count_entries(path), 0);
+    snprintf(path, sizeof path, "%s/current", f->warehouse);
+    assert_int_equal(count_entries(path), 0);
+    snprintf(path, sizeof path, "%s/.tmp", f->warehouse);
+    assert_int_equal(count_entries(path), 0);
+    json_t *rec = load_json(res.run_record);
+    assert_string_equal(json_string_value(json_object_get(rec, "status")), "failed");
+    assert_int_equal(json_integer_value(json_object_get(rec, "exit_code")), 4);
+    json_decref(rec);
+    cl_pipeline_free(p);
+}
+
+static void test_runner__partial_check_exits_partial(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p =
+        pipeline(PIPE_HEAD "    checks:\n"
+                           "      - id: day_missing\n"
+                           "        description: pretend a day is missing\n"
+                           "        severity: partial\n"
+                           "        sql: SELECT $week_end AS missing_day\n" PIPE_OUT);
+    cl_etl_result_t res;
+    cl_err_t err;
+    assert_int_equal(run(&res, f, p, &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "missing_day=2026-11-22"));
+    json_t *rec = load_json(res.run_record);
+    assert_string_equal(json_string_value(json_object_get(rec, "status")), "partial");
+    json_decref(rec);
+    cl_pipeline_free(p);
+}
+
+static void test_runner__manifest_is_true_and_rerun_is_idempotent(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p = pipeline(PIPE_HEAD "    checks:\n"
+                                          "      - id: warn_me\n"
+                                          "        description: a recorded warning\n"
+                                          "        severity: warn\n"
+                                          "        sql: SELECT 1 AS x\n" PIPE_OUT);
+    cl_etl_result_t res, again;
+    cl_err_t err;
+    int rc = run(&res, f, p, &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(res.snapshot.unchanged, 0);
+    assert_int_equal(res.checks_warned, 1);
+    assert_true(res.snapshot.files >= 3); /* one per region */
+    char path[5000];
+    snprintf(path, sizeof path, "%s/manifest.json", res.snapshot.dir);
+    json_t *m = load_json(path);
+    assert_string_equal(json_string_value(json_object_get(m, "snapshot_id")), res.snapshot.id);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "complete");
+    assert_string_equal(json_string_value(json_object_get(m, "week")), "2026-W47");
+    assert_string_equal(json_string_value(json_object_get(m, "first_week")), "2026-W46");
+    assert_non_null(json_object_get(m, "created_at"));
+    assert_non_null(json_object_get(json_object_get(m, "source"), "watermark"));
+    json_t *pipe = json_object_get(m, "pipeline");
+    assert_string_equal(json_string_value(json_object_get(pipe, "version")), "7");
+    json_t *t = json_object_get(json_object_get(m, "tables"), "orders_week");
+    assert_int_equal(json_integer_value(json_object_get(t, "rows")), res.rows);
+    assert_true(res.rows > 0);
+    size_t i;
+    json_t *file;
+    json_array_foreach(json_object_get(t, "files"), i, file)
+    {
+        char sha[65], full[5000];
+        snprintf(full, sizeof full, "%s/%s", res.snapshot.dir,
+                 json_string_value(json_object_get(file, "path")));
+        assert_int_equal(cl_snapshot_sha256_file(sha, full, 0, &err), 0);
+        assert_string_equal(sha, json_string_value(json_object_get(file, "sha256")));
+    }
+    json_t *chk = json_array_get(json_object_get(m, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(chk, "status")), "warn");
+    json_decref(m);
+
+    char *current = NULL;
+    assert_int_equal(cl_snapshot_resolve(&current, f->warehouse, "2026-W47", &err), 0);
+    char *real = realpath(res.snapshot.dir, NULL);
+    assert_string_equal(current, real);
+    free(current);
+    free(real);
+
+    assert_int_equal(run(&again, f, p, &err), 0);
+    assert_int_equal(again.snapshot.unchanged, 1);
+    assert_string_equal(again.snapshot.id, res.snapshot.id);
+    snprintf(path, sizeof path, "%s/snapshots/2026-W47", f->warehouse);
+    assert_int_equal(count_entries(path), 1);
+    assert_int_equal(cl_snapshot_resolve(&current, f->warehouse, "2026-W40", &err), CL_ENOTFOUND);
+    cl_pipeline_free(p);
+}
+
+static void test_runner__watermark_rules(void **state)
+{
+    fx_t *f = *state;
+    json_t *missing = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_etl_check_watermark(NULL, NULL, f->source, "2026-W47", &err), 0);
+    assert_int_equal(cl_etl_check_watermark(NULL, NULL, f->source, "2026-W46", &err), 0);
+    assert_int_equal(cl_etl_check_watermark(&missing, NULL, f->source, "2026-W48", &err),
+                     CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "missing days 2026-11-23, 2026-11-24"));
+    assert_int_equal(json_array_size(json_object_get(json_array_get(missing, 0), "missing_days")),
+                     7);
+    json_decref(missing);
+    char path[700];
+    snprintf(path, sizeof path, "%s/none", f->dir);
+    assert_int_equal(cl_file_mkdirs(path, &err), 0);
+    assert_int_equal(cl_etl_check_watermark(NULL, NULL, path, "2026-W47", &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "_watermark.json"));
+    tmpdir_write(path, "_watermark.json", "{\"loaded_through\": \"yesterday\"}");
+    assert_int_equal(cl_etl_check_watermark(NULL, NULL, path, "2026-W47", &err), CL_EPARTIAL);
+    tmpdir_write(path, "_watermark.json", "{\"loaded_through\": \"2026-11-23T00:00:00.000Z\"}");
+    assert_int_equal(cl_etl_check_watermark(NULL, NULL, path, "2026-W47", &err), 0);
+}
+
+/* A fake engine proves the runner reaches the engine only through the vtable. */
+static int fake_exec(cl_etl_engine_t *e, const char *sql, const cl_etl_param_t *p, size_t n,
+                     cl_err_t *err)
+{
+    (void)e;
+    (void)sql;
+    int saw_week = 0;
+    for (size_t i = 0; i < n; i++) {
+        saw_week |= strcmp(p[i].name, "week") == 0 && strcmp(p[i].text, "2026-W47") == 0;
+    }
+    return cl_err_set(err, CL_EQUERY, "fake engine refused (week bound: %d)", saw_week);
+}
+
+static void fake_close(cl_etl_engine_t *e)
+{
+    free(e);
+}
+
+static const cl_etl_engine_ops_t FAKE = {"fake", fake_exec, NULL, NULL, NULL, NULL, fake_close};
+
+static int fake_open(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt, cl_err_t *err)
+{
+    (void)opt;
+    (void)err;
+    *out = calloc(1, sizeof **out);
+    (*out)->ops = &FAKE;
+    return 0;
+}
+
+static void test_runner__engine_is_an_interface(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p = pipeline(PIPE_HEAD PIPE_OUT);
+    cl_etl_options_t opt = {
+        .pipeline = p,
+        .week = "2026-W47",
+        .source_dir = f->source,
+        .warehouse_dir = f->warehouse,
+        .history_weeks = 2,
+        .open_engine = fake_open,
+    };
+    cl_etl_result_t res;
+    cl_err_t err;
+    assert_int_equal(cl_etl_run(&res, &opt, &err), CL_EQUERY);
+    assert_non_null(strstr(err.msg, "step 'orders_week': fake engine refused (week bound: 1)"));
+    opt.week = "2026-W47'; DROP TABLE x; --";
+    assert_int_equal(cl_etl_run(&res, &opt, &err), CL_EINVAL);
+    cl_pipeline_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_runner__failing_check_publishes_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_runner__partial_check_exits_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__manifest_is_true_and_rerun_is_idempotent,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__watermark_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__engine_is_an_interface, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
