@@ -10,7 +10,7 @@
 #include "core/file.h"
 #include "core/yaml.h"
 
-#define PIPELINE_MAX_BYTES (1024u * 1024u)
+#define PIPELINE_MAX_BYTES ((size_t)1024 * 1024)
 
 const char *const cl_pipeline_builtin_params[] = {
     "week", "first_week", "week_start", "week_end", "source", "history_weeks", NULL,

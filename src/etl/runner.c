@@ -14,7 +14,7 @@
 #include "core/log.h"
 
 #define MODULE "etl"
-#define WATERMARK_MAX (1024u * 1024u)
+#define WATERMARK_MAX ((size_t)1024 * 1024)
 #define MAX_PARAMS 64
 
 typedef struct {
@@ -42,24 +42,40 @@ static void date_text(char out[16], int64_t days)
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
+/* N decimal digits at S as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* "2026-11-22T23:59:59Z" (fraction and +00:00 accepted) to seconds since the epoch. */
 static int parse_instant(int64_t *out, const char *s)
 {
-    int y, mo, d, h, mi, se, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6) {
+    if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':') {
         return -1;
     }
-    const char *rest = s + n;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    const char *rest = s + 19;
     if (*rest == '.') {
         rest += 1 + strspn(rest + 1, "0123456789");
     }
     if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0) {
         return -1;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
+    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 60) {
         return -1;
     }
-    *out = cl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    *out = cl_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se;
     return 0;
 }
 

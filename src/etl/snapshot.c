@@ -109,7 +109,7 @@ int cl_snapshot_sha256_file(char out[65], const char *path, int sync, cl_err_t *
         rc = cl_err_set(err, CL_EIO, "fsync %s: %s", path, strerror(errno));
     }
     for (unsigned int i = 0; rc == 0 && i < dlen && i < 32; i++) {
-        snprintf(out + 2 * i, 3, "%02x", dig[i]);
+        snprintf(out + (size_t)2 * i, 3, "%02x", dig[i]);
     }
     EVP_MD_CTX_free(md);
     close(fd);
