@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/calendar.h"
+#include "core/log.h"
 #include "etl/pipeline.h"
 #include "etl/runner.h"
 
@@ -153,6 +154,9 @@ static int run(int argc, char **argv)
         .engine = {.threads = cfg->etl_threads, .memory_limit = cfg->etl_memory_limit},
         .progress = isatty(STDERR_FILENO) ? stderr : NULL,
     };
+    if (opt.progress && !getenv("CATLENS_LOG_LEVEL")) {
+        cl_log_set_level(CL_LOG_WARN); /* on a terminal the progress lines say what info would */
+    }
     if (opt.progress) {
         fprintf(stderr, "catlens etl: pipeline %s v%s, week %s, %d weeks of history\n", pipe->name,
                 pipe->version, week, opt.history_weeks);
