@@ -342,8 +342,12 @@ static int run_steps(run_t *r, cl_err_t *err)
                json_pack("{s:s, s:I, s:f, s:i}", "step", st->id, "rows", (json_int_t)rows,
                          "seconds", secs, "ok", rc == 0));
         if (r->opt->progress) {
-            fprintf(r->opt->progress, "[%2zu/%zu] %-22s %12lld rows %7.2fs%s\n", i + 1, p->n_steps,
-                    st->id, (long long)rows, secs, rc ? "  CHECK FAILED" : "");
+            char count[32] = "";
+            if (rows >= 0) {
+                snprintf(count, sizeof count, "%lld rows", (long long)rows);
+            }
+            fprintf(r->opt->progress, "[%2zu/%zu] %-22s %17s %7.2fs%s\n", i + 1, p->n_steps, st->id,
+                    count, secs, rc ? "  CHECK FAILED" : "");
         }
         if (rc != 0) {
             return rc;
