@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench_etl.sh — time one `catlens etl` run on a source folder (demo-data output or an extract).
+#
+#   bench/bench_etl.sh SOURCE_DIR [WEEK] [extra catlens etl options…]
+#
+# Publishes into a fresh warehouse under $TMPDIR (removed afterwards unless KEEP=1), runs under
+# `nice` with `/usr/bin/time -v`, and prints wall time, peak RSS, source size, snapshot size and
+# the snapshot line. Copy the figures and the machine (nproc, memory, etl.threads,
+# etl.memory_limit) into bench/RESULTS.md by hand. The first run of a week publishes; run it twice
+# to see the cost of an idempotent re-run (it still rebuilds, then finds the identical snapshot).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CATLENS_BIN:-$here/build/catlens}
+src=${1:?usage: bench_etl.sh SOURCE_DIR [WEEK] [catlens etl options...]}
+week=${2:-}
+shift $(( $# >= 2 ? 2 : 1 ))
+[ -d "$src" ] || { echo "bench_etl: no source folder $src" >&2; exit 2; }
+[ -x "$bin" ] || { echo "bench_etl: build first (make build): $bin" >&2; exit 2; }
+if [ -z "$week" ]; then
+    # the newest week present in the orders table
+    week=$(ls "$src/orders" | sed -n 's/^week=//p' | sort | tail -1)
+fi
+wh=$(mktemp -d "${TMPDIR:-/tmp}/catlens-bench-etl-XXXXXX")
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$wh"' EXIT
+timing="$wh/time.txt"
+
+echo "bench_etl: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
+     "source $src ($(du -sh "$src" | cut -f1)), week $week"
+for run in 1 2; do
+    cd "$here"
+    status=0
+    CATLENS_LOG_LEVEL=${CATLENS_LOG_LEVEL:-warn} nice /usr/bin/time -v -o "$timing" \
+        "$bin" etl --week "$week" --source "$src" --warehouse "$wh/warehouse" "$@" >"$wh/out.txt" || status=$?
+    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$timing")
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$timing")
+    cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$timing")
+    echo "run $run: exit $status, wall $wall, cpu $cpu, peak RSS $((rss / 1024)) MiB"
+    sed 's/^/  /' "$wh/out.txt"
+    [ "$status" -eq 0 ] || exit "$status"
+done
+echo "snapshot size: $(du -sh "$wh/warehouse/snapshots" | cut -f1)"
