@@ -3,8 +3,9 @@
  * Why export runs on one thread: DuckDB's partitioned COPY on several threads interleaves rows into
  * row groups in a scheduling-dependent order, so the same table gave different bytes on each run
  * (measured: 88 of 88 partition files differed at threads=2, none at threads=1). A snapshot's
- * checksums must repeat, so the engine drops to one thread for the COPY (the sort before it and
- * every pipeline step stay parallel) and restores the configured count afterwards. */
+ * checksums must repeat, so the engine sorts the table by its key into a temporary table on all
+ * threads, then drops to one thread only for the COPY of that sorted table, and restores the
+ * configured count afterwards. */
 #include "etl/engine.h"
 
 #include <stdarg.h>
@@ -22,6 +23,7 @@ typedef struct {
 } duck_t;
 
 #define SQL_MAX 8192
+#define EXPORT_TABLE "cl_export_sorted"
 
 static int bind_all(cl_db_stmt_t *st, const cl_etl_param_t *params, size_t n, cl_err_t *err)
 {
@@ -151,12 +153,24 @@ static int set_threads(duck_t *d, int threads, cl_err_t *err)
     return cl_db_exec(d->db, sql, err);
 }
 
+/* Sort TABLE by its key into a temporary table, on all threads. */
+static int sort_into_staging(duck_t *d, const cl_etl_export_t *spec, cl_err_t *err)
+{
+    char sql[SQL_MAX] = "";
+    const char *tables[] = {spec->table};
+    int rc = append(sql, sizeof sql, err,
+                    "CREATE OR REPLACE TEMP TABLE " EXPORT_TABLE " AS SELECT * FROM ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
+    rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, spec->key, spec->n_key, err);
+    return rc ? rc : cl_db_exec(d->db, sql, err);
+}
+
 static int duck_export(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t *err)
 {
     duck_t *d = e->impl;
-    char target[4096 + 32];
+    char target[4096 + 32], path[4096 + 32];
     char sql[SQL_MAX] = "";
-    char path[4096 + 32];
     int rc = cl_file_mkdirs(spec->dest_dir, err);
     if (rc != 0) {
         return rc;
@@ -167,16 +181,10 @@ static int duck_export(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t
         snprintf(path, sizeof path, "%s/part-0.parquet", spec->dest_dir);
     }
     rc = cl_db_quote_literal(target, sizeof target, path, err);
-    if (rc != 0) {
-        return rc;
-    }
-    const char *tables[] = {spec->table};
-    rc = append(sql, sizeof sql, err, "COPY (SELECT * FROM ");
-    rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
-    rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
-    rc = rc ? rc : append_idents(sql, sizeof sql, spec->key, spec->n_key, err);
-    rc =
-        rc ? rc : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd", target);
+    rc = rc ? rc : sort_into_staging(d, spec, err);
+    rc = rc ? rc
+            : append(sql, sizeof sql, err,
+                     "COPY " EXPORT_TABLE " TO %s (FORMAT parquet, COMPRESSION zstd", target);
     if (spec->n_partition_by > 0) {
         rc =
             rc ? rc : append(sql, sizeof sql, err, ", FILENAME_PATTERN 'part-{i}', PARTITION_BY (");
@@ -189,9 +197,14 @@ static int duck_export(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t
     if (rc != 0) {
         return rc;
     }
+    /* one thread scans the sorted table in order, so every file's bytes repeat */
     rc = cl_db_exec(d->db, sql, err);
     cl_err_t ignore;
     if (set_threads(d, d->threads, rc ? &ignore : err) != 0 && rc == 0) {
+        rc = CL_EQUERY;
+    }
+    if (cl_db_exec(d->db, "DROP TABLE IF EXISTS " EXPORT_TABLE, rc ? &ignore : err) != 0 &&
+        rc == 0) {
         rc = CL_EQUERY;
     }
     return rc;

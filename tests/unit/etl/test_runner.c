@@ -231,6 +231,21 @@ static void test_runner__watermark_rules(void **state)
     assert_int_equal(cl_etl_check_watermark(NULL, NULL, path, "2026-W47", &err), 0);
 }
 
+static void test_runner__second_writer_is_refused(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p = pipeline(PIPE_HEAD PIPE_OUT);
+    cl_etl_result_t res;
+    cl_err_t err;
+    int lock = -1;
+    assert_int_equal(cl_snapshot_lock(&lock, f->warehouse, &err), 0);
+    assert_int_equal(run(&res, f, p, &err), CL_ECONFLICT);
+    assert_non_null(strstr(err.msg, "another catlens etl is writing"));
+    cl_snapshot_unlock(lock);
+    assert_int_equal(run(&res, f, p, &err), 0);
+    cl_pipeline_free(p);
+}
+
 /* A fake engine proves the runner reaches the engine only through the vtable. */
 static int fake_exec(cl_etl_engine_t *e, const char *sql, const cl_etl_param_t *p, size_t n,
                      cl_err_t *err)
@@ -290,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runner__manifest_is_true_and_rerun_is_idempotent,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__watermark_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__second_writer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__engine_is_an_interface, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
