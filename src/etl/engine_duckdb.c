@@ -59,11 +59,11 @@ static int duck_exec(cl_etl_engine_t *e, const char *sql, const cl_etl_param_t *
     return run_query(NULL, e->impl, sql, params, n, err);
 }
 
-/* Append "col=value, ..." of ROW to OUT (capped), separating rows with "; ". */
-static void describe_row(char *out, size_t cap, const cl_db_result_t *r, size_t row)
+/* Append "col=value, ..." of the first NCOLS columns of ROW to OUT (capped), rows split by "; ". */
+static void describe_row(char *out, size_t cap, const cl_db_result_t *r, size_t row, size_t ncols)
 {
     size_t len = strlen(out);
-    for (size_t c = 0; c < cl_db_result_cols(r) && len + 1 < cap; c++) {
+    for (size_t c = 0; c < ncols && len + 1 < cap; c++) {
         char *v = cl_db_result_text(r, row, c);
         int w = snprintf(out + len, cap - len, "%s%s=%s", c ? ", " : (row ? "; " : ""),
                          cl_db_result_col_name(r, c), v ? v : "NULL");
@@ -76,18 +76,45 @@ static void describe_row(char *out, size_t cap, const cl_db_result_t *r, size_t 
     }
 }
 
+/* A check may match millions of rows when data is badly broken: count them in the engine and bring
+ * back three. The newline before the closing parenthesis ends a trailing -- comment. */
+static char *wrap_check(const char *sql)
+{
+    size_t len = strlen(sql);
+    while (len > 0 && strchr(" \t\r\n;", sql[len - 1])) {
+        len--;
+    }
+    static const char head[] = "SELECT *, count(*) OVER () AS cl_failing_rows FROM (\n";
+    static const char tail[] = "\n) AS cl_check LIMIT 3";
+    char *out = malloc(sizeof head + len + sizeof tail);
+    if (out) {
+        memcpy(out, head, sizeof head - 1);
+        memcpy(out + sizeof head - 1, sql, len);
+        memcpy(out + sizeof head - 1 + len, tail, sizeof tail);
+    }
+    return out;
+}
+
 static int duck_check(cl_etl_check_result_t *out, cl_etl_engine_t *e, const char *sql,
                       const cl_etl_param_t *params, size_t n, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     cl_db_result_t *r = NULL;
-    int rc = run_query(&r, e->impl, sql, params, n, err);
+    char *wrapped = wrap_check(sql);
+    if (!wrapped) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    int rc = run_query(&r, e->impl, wrapped, params, n, err);
+    free(wrapped);
     if (rc != 0) {
         return rc;
     }
-    out->failing_rows = (int64_t)cl_db_result_rows(r);
-    for (size_t row = 0; row < cl_db_result_rows(r) && row < 3; row++) {
-        describe_row(out->sample, sizeof out->sample, r, row);
+    size_t cols = cl_db_result_cols(r);
+    if (cl_db_result_rows(r) > 0 && cols > 0) {
+        out->failing_rows = cl_db_result_int64(r, 0, cols - 1);
+    }
+    for (size_t row = 0; row < cl_db_result_rows(r); row++) {
+        describe_row(out->sample, sizeof out->sample, r, row, cols - 1);
     }
     cl_db_result_free(r);
     return 0;

@@ -402,12 +402,17 @@ static int export_outputs(run_t *r, const char *staging, cl_err_t *err)
 static json_t *base_manifest(const run_t *r, json_t *watermark)
 {
     const cl_etl_options_t *opt = r->opt;
-    return json_pack(
+    char *real = realpath(opt->source_dir, NULL);
+    const char *source_path = real ? real : opt->source_dir;
+    json_t *m = json_pack(
         "{s:i, s:s, s:s, s:i, s:{s:s, s:s}, s:s, s:{s:s, s:O}, s:O, s:O}", "format", 1, "week",
-        opt->week, "first_week", r->texts[1], "history_weeks", opt->history_weeks, "pipeline",
-        "name", opt->pipeline->name, "version", opt->pipeline->version, "engine",
-        r->engine ? r->engine->ops->describe(r->engine) : "none", "source", "path", opt->source_dir,
-        "watermark", watermark ? watermark : json_null(), "tables", r->tables, "checks", r->checks);
+        opt->week, "first_week", builtin_text(r, "first_week", 10), "history_weeks",
+        opt->history_weeks, "pipeline", "name", opt->pipeline->name, "version",
+        opt->pipeline->version, "engine", r->engine ? r->engine->ops->describe(r->engine) : "none",
+        "source", "path", source_path, "watermark", watermark ? watermark : json_null(), "tables",
+        r->tables, "checks", r->checks);
+    free(real);
+    return m;
 }
 
 /* Write the attempt's record; a failure to record is logged, never masks the run's own error. */
@@ -418,12 +423,13 @@ static void record(run_t *r, int rc, const cl_err_t *err, json_t *missing, const
                                              : "failed";
     char finished[32];
     cl_snapshot_utc_stamp(finished, (long long)time(NULL));
-    json_t *rec = json_pack(
-        "{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:i, s:O, s:O}", "week", r->opt->week,
-        "status", status, "pipeline", "name", r->opt->pipeline->name, "version",
-        r->opt->pipeline->version, "message", rc == 0 ? "" : err->msg, "snapshot_id",
-        r->out->snapshot.id, "started_at", started, "finished_at", finished, "exit_code",
-        cl_err_exit_code(rc), "checks", r->checks, "missing", missing ? missing : json_null());
+    json_t *rec =
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s?, s:s, s:s, s:i, s:O, s:O}", "week",
+                  r->opt->week, "status", status, "pipeline", "name", r->opt->pipeline->name,
+                  "version", r->opt->pipeline->version, "message", rc == 0 ? "" : err->msg,
+                  "snapshot_id", r->out->snapshot.id[0] ? r->out->snapshot.id : NULL, "started_at",
+                  started, "finished_at", finished, "exit_code", cl_err_exit_code(rc), "checks",
+                  r->checks, "missing", missing ? missing : json_null());
     cl_err_t rerr;
     if (!rec || cl_snapshot_record_run(r->out->run_record, sizeof r->out->run_record,
                                        r->opt->warehouse_dir, r->opt->week, rec, &rerr) != 0) {
