@@ -1,8 +1,8 @@
 /* make_source — writes the tiny ETL source tree of tests/unit/support/source_fixture.h for the
  * integration tests, until and besides `catlens demo-data`:
  *   make_source DIR LAST_WEEK WEEKS [--drop-day TABLE] [--short-days N] [--pulse-json]
- * and, so the tests can compute totals independently of the ETL, runs one trusted query:
- *   make_source query SQL        (prints each row's values joined by '|') */
+ * [--orders-per-day N] and, so the tests can compute totals independently of the ETL, runs one
+ * trusted query: make_source query SQL        (prints each row's values joined by '|') */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
     }
     if (argc < 4) {
         fprintf(stderr, "usage: make_source DIR LAST_WEEK WEEKS [--drop-day TABLE] "
-                        "[--short-days N] [--pulse-json]\n");
+                        "[--short-days N] [--pulse-json] [--orders-per-day N]\n");
         return 2;
     }
     fixture_opts_t o = {.last_week = argv[2], .weeks = (int)strtol(argv[3], NULL, 10)};
@@ -49,6 +49,8 @@ int main(int argc, char **argv)
             o.drop_day_table = argv[++i];
         } else if (strcmp(argv[i], "--short-days") == 0 && i + 1 < argc) {
             o.watermark_days_short = (int)strtol(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--orders-per-day") == 0 && i + 1 < argc) {
+            o.orders_per_day = (int)strtol(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--pulse-json") == 0) {
             o.pulse_json = 1;
         } else {

@@ -18,6 +18,7 @@ typedef struct {
     const char *drop_day_table; /* NULL, or "orders" / "sessions_daily" / ...: drop the last day */
     int watermark_days_short;   /* watermark ends this many days before the last Sunday */
     int pulse_json;             /* write market_pulse.json instead of .csv */
+    int orders_per_day;         /* 0: 12 */
 } fixture_opts_t;
 
 /* The generating SQL: dimension values derive from hash(i) so the data is the same every time. */
@@ -43,7 +44,7 @@ static const char *const FIXTURE_SQL[] = {
     "t.traffic_l1, t.traffic_l2, t.campaign, "
     "['card','wallet','bnpl'][k % 3 + 1] AS payment_method, "
     "['standard','express'][k % 2 + 1] AS fulfilment "
-    "FROM days, range(12) r(k), dims d, traffic t "
+    "FROM days, range($per_day::BIGINT) r(k), dims d, traffic t "
     "WHERE d.idx = hash(k, day) % 3 AND t.idx = hash(k, day, 7) % 3",
     "CREATE TABLE order_lines AS SELECT o.order_id, n::INTEGER AS line_no, o.order_date, o.week, "
     "'p' || (hash(o.order_id, n) % 50)::VARCHAR AS product_id, c.category_l1, c.category_l2, "
@@ -82,7 +83,8 @@ static const char *const FIXTURE_SQL[] = {
     "FROM days, cats c",
 };
 
-static inline int fixture_exec(cl_db_t *db, const char *sql, const char *first, const char *last)
+static inline int fixture_exec(cl_db_t *db, const char *sql, const char *first, const char *last,
+                               const char *per_day)
 {
     cl_db_stmt_t *st = NULL;
     cl_err_t err;
@@ -93,6 +95,9 @@ static inline int fixture_exec(cl_db_t *db, const char *sql, const char *first, 
     }
     if (rc == 0 && cl_db_param_index(&i, st, "last", &err) == 0) {
         rc = cl_db_bind_text(st, i, last, &err);
+    }
+    if (rc == 0 && cl_db_param_index(&i, st, "per_day", &err) == 0) {
+        rc = cl_db_bind_text(st, i, per_day, &err);
     }
     rc = rc ? rc : cl_db_stmt_run(NULL, st, &err);
     cl_db_stmt_free(st);
@@ -120,7 +125,7 @@ static inline int fixture_copy(cl_db_t *db, const char *dir, const char *table, 
     }
     snprintf(sql, sizeof sql, "COPY (SELECT * FROM %s ORDER BY ALL) TO %s (FORMAT parquet%s)",
              table, lit, partitioned ? ", PARTITION_BY (week), FILENAME_PATTERN 'part-{i}'" : "");
-    return fixture_exec(db, sql, NULL, NULL);
+    return fixture_exec(db, sql, NULL, NULL, NULL);
 }
 
 static inline int fixture_write_text(const char *dir, const char *name, const char *text)
@@ -147,11 +152,13 @@ static inline int fixture_make_source(const char *dir, const fixture_opts_t *o)
     snprintf(first, sizeof first, "%04d-%02d-%02d", y, m, d);
     cl_civil_from_days(last_day, &y, &m, &d);
     snprintf(lastd, sizeof lastd, "%04d-%02d-%02d", y, m, d);
+    char per_day[16];
+    snprintf(per_day, sizeof per_day, "%d", o->orders_per_day > 0 ? o->orders_per_day : 12);
     cl_db_t *db = NULL;
-    cl_db_options_t dbo = {.threads = 1, .memory_limit = "256MB"};
+    cl_db_options_t dbo = {.threads = 1, .memory_limit = "1GB"};
     int rc = cl_db_open(&db, NULL, &dbo, &err);
     for (size_t i = 0; rc == 0 && i < sizeof FIXTURE_SQL / sizeof FIXTURE_SQL[0]; i++) {
-        rc = fixture_exec(db, FIXTURE_SQL[i], first, lastd);
+        rc = fixture_exec(db, FIXTURE_SQL[i], first, lastd, per_day);
     }
     if (rc == 0 && o->drop_day_table) {
         const char *col = strcmp(o->drop_day_table, "sessions_daily") == 0    ? "session_date"
@@ -159,7 +166,7 @@ static inline int fixture_make_source(const char *dir, const fixture_opts_t *o)
                                                                               : "order_date";
         char sql[256];
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = $last::DATE", o->drop_day_table, col);
-        rc = fixture_exec(db, sql, first, lastd);
+        rc = fixture_exec(db, sql, first, lastd, per_day);
     }
     const char *tables[] = {"orders", "order_lines", "sessions_daily", "marketing_spend"};
     for (size_t i = 0; rc == 0 && i < 4; i++) {
@@ -176,7 +183,7 @@ static inline int fixture_make_source(const char *dir, const fixture_opts_t *o)
         snprintf(sql, sizeof sql,
                  "COPY (SELECT * FROM market_pulse ORDER BY ALL) TO %s (FORMAT %s%s)", lit,
                  o->pulse_json ? "json, ARRAY true" : "csv", o->pulse_json ? "" : ", HEADER");
-        rc = rc ? rc : fixture_exec(db, sql, NULL, NULL);
+        rc = rc ? rc : fixture_exec(db, sql, NULL, NULL, NULL);
     }
     cl_db_close(db);
     if (rc != 0) {
