@@ -9,6 +9,7 @@
 #include "etl/engine.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +87,10 @@ static char *wrap_check(const char *sql)
     }
     static const char head[] = "SELECT *, count(*) OVER () AS cl_failing_rows FROM (\n";
     static const char tail[] = "\n) AS cl_check LIMIT 3";
-    char *out = malloc(sizeof head + len + sizeof tail);
+    size_t cap = sizeof head + len + sizeof tail;
+    char *out = len < (size_t)INT32_MAX ? malloc(cap) : NULL;
     if (out) {
-        memcpy(out, head, sizeof head - 1);
-        memcpy(out + sizeof head - 1, sql, len);
-        memcpy(out + sizeof head - 1 + len, tail, sizeof tail);
+        snprintf(out, cap, "%s%.*s%s", head, (int)len, sql, tail);
     }
     return out;
 }
