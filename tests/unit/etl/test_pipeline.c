@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "etl/pipeline.h"
 
 #define STEP_OK                                                                                    \
@@ -167,6 +168,42 @@ static void test_pipeline__sql_params_skip_literals_and_comments(void **state)
     cl_pipeline_names_free(names);
 }
 
+/* A poor man's fuzz replay until the fuzz harness lands: every prefix (in steps) and a few hundred
+ * byte mutations of the demo pipeline must parse or fail cleanly, never crash or leak (ASan). */
+static void test_pipeline__survives_truncation_and_mutation(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    cl_err_t err;
+    assert_int_equal(cl_file_read_all(&text, &len, "config/pipeline/demo.yaml", 1 << 20, &err), 0);
+    for (size_t n = 0; n <= len; n += 29) {
+        cl_pipeline_t *p = NULL;
+        int rc = cl_pipeline_parse(&p, text, n, "cut.yaml", &err);
+        assert_true(rc == 0 || rc == CL_EINVAL);
+        assert_true((rc == 0) == (p != NULL));
+        cl_pipeline_free(p);
+    }
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    static const char bytes[] = "{}[]:-$'\"\n #&*!|>%@`\t\\";
+    for (int i = 0; i < 400; i++) {
+        char *copy = malloc(len + 1);
+        memcpy(copy, text, len + 1);
+        for (int k = 0; k < 3; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            copy[x % len] = bytes[(x >> 32) % (sizeof bytes - 1)];
+        }
+        cl_pipeline_t *p = NULL;
+        int rc = cl_pipeline_parse(&p, copy, len, "mut.yaml", &err);
+        assert_true(rc == 0 || rc == CL_EINVAL);
+        cl_pipeline_free(p);
+        free(copy);
+    }
+    free(text);
+}
+
 static void test_pipeline__missing_file(void **state)
 {
     (void)state;
@@ -187,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_pipeline__unknown_param_is_named),
         cmocka_unit_test(test_pipeline__bad_identifiers_and_values),
         cmocka_unit_test(test_pipeline__sql_params_skip_literals_and_comments),
+        cmocka_unit_test(test_pipeline__survives_truncation_and_mutation),
         cmocka_unit_test(test_pipeline__missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
