@@ -282,11 +282,11 @@ static int run_checks(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
         const char *status = res.failing_rows == 0          ? "pass"
                              : c->severity == CL_CHECK_WARN ? "warn"
                                                             : "fail";
-        json_array_append_new(r->checks,
-                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "step", st->id, "check",
-                                        c->id, "severity", severity_name(c->severity), "status",
-                                        status, "failing_rows", (json_int_t)res.failing_rows,
-                                        "sample", res.sample));
+        json_array_append_new(
+            r->checks, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "step", st->id, "check",
+                                 c->id, "description", c->description, "severity",
+                                 severity_name(c->severity), "status", status, "failing_rows",
+                                 (json_int_t)res.failing_rows, "sample", res.sample));
         if (res.failing_rows == 0) {
             r->out->checks_passed++;
             continue;
@@ -297,9 +297,10 @@ static int run_checks(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
                     c->id, (long long)res.failing_rows, res.sample);
             continue;
         }
+        /* the sample comes before the description: a 256-byte message must keep the evidence */
         return cl_err_set(err, severity_code(c->severity),
-                          "step '%s', check '%s' failed (%s): %lld failing row(s): %s", st->id,
-                          c->id, c->description, (long long)res.failing_rows, res.sample);
+                          "step '%s', check '%s' failed: %lld failing row(s): %s (%s)", st->id,
+                          c->id, (long long)res.failing_rows, res.sample, c->description);
     }
     return 0;
 }

@@ -125,6 +125,16 @@ expect_contains "$ERR" "step 'orders_week', check 'no_big_orders' failed" "the m
 [ -z "$(ls -A "$WORK/wh-strict/snapshots" 2>/dev/null)" ] && pass "nothing is published after a failed check" \
     || fail "nothing is published after a failed check"
 
+# a transform that loses rows is caught by reconciliation against the source files
+sed '0,/        FROM order_facts GROUP BY ALL/s//        FROM order_facts WHERE line_no = 1 GROUP BY ALL/' \
+    "$CATLENS_SRC/config/pipeline/demo.yaml" >"$WORK/lossy.yaml"
+run etl --week "$FWEEK" --source "$FIXTURE" --warehouse "$WORK/wh-lossy" --pipeline "$WORK/lossy.yaml"
+expect_rc 4 "a lossy transform fails reconciliation with exit 4"
+expect_contains "$ERR" "check 'reconciles_with_source' failed: 8 failing row(s): measure=revenue, source_total=" \
+    "the message shows the measure and both totals"
+[ -z "$(ls -A "$WORK/wh-lossy/snapshots" 2>/dev/null)" ] && pass "nothing is published after a reconciliation failure" \
+    || fail "nothing is published after a reconciliation failure"
+
 # --- hostile parameters and missing source --------------------------------------------------
 run etl --week "2026-W47'; DROP TABLE x; --" --source "$SRC" --warehouse "$WORK/wh-evil"
 expect_rc 2 "an SQL-looking week is refused"
