@@ -4,6 +4,7 @@
 #   make test    every test: unit + integration, plain and under ASan+UBSan
 #   make bench   benchmarks; figures go to bench/RESULTS.md
 #   make lint    format check, clang-tidy, banned functions
+#   make fuzz    clang + libFuzzer build of tests/fuzz in build-fuzz/ (run e.g. build-fuzz/tests/fuzz/fuzz_catalog CORPUS)
 .PHONY: all build build-asan run test bench lint fuzz clean bootstrap
 
 BUILD      ?= build
@@ -39,5 +40,10 @@ bench: build
 lint: bootstrap
 	scripts/lint
 
+fuzz: bootstrap
+	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzing=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
