@@ -4,6 +4,7 @@
 #   make test    every test: unit + integration, plain and under ASan+UBSan
 #   make bench   benchmarks; figures go to bench/RESULTS.md
 #   make lint    format check, clang-tidy, banned functions
+#   make fuzz    libFuzzer targets (clang) over tests/fuzz/corpus, FUZZ_SECONDS each
 .PHONY: all build build-asan run test bench lint fuzz clean bootstrap
 
 BUILD      ?= build
@@ -38,6 +39,12 @@ bench: build
 
 lint: bootstrap
 	scripts/lint
+
+fuzz: bootstrap
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
+	ninja -C build-fuzz
+	scripts/fuzz build-fuzz
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
