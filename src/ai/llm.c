@@ -71,7 +71,7 @@ static int final_error(int rc, int status, const char *model, cl_err_t *err)
 }
 
 static int attempt_loop(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_llm_call_t *call,
-                        const cl_http_request_t *req, cl_llm_stats_t *stats, cl_err_t *err)
+                        const cl_wire_request_t *req, cl_llm_stats_t *stats, cl_err_t *err)
 {
     cl_llm_clock_t clk = clock_of(env);
     const cl_model_t *m = call->model;
@@ -80,7 +80,7 @@ static int attempt_loop(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_l
         if (!cl_breaker_allow(env->breaker, m->name, clk.now_ms(clk.payload))) {
             return cl_err_set(err, CL_EUNAVAILABLE, "model %s: circuit open", m->name);
         }
-        cl_http_result_t res;
+        cl_wire_result_t res;
         cl_err_t terr;
         cl_err_clear(&terr);
         int rc = cl_transport_send(env->transport, req, m->timeout_ms, &res, &terr);
@@ -90,12 +90,12 @@ static int attempt_loop(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_l
         if (ok) {
             rc = p->parse(out, res.body, res.len, err);
             cl_breaker_record(env->breaker, m->name, rc == 0, clk.now_ms(clk.payload));
-            cl_http_result_dispose(&res);
+            cl_wire_result_dispose(&res);
             return rc; /* a malformed 2xx is not retried: the chain moves on */
         }
         cl_breaker_record(env->breaker, m->name, 0, clk.now_ms(clk.payload));
         long retry_after = res.retry_after_ms;
-        cl_http_result_dispose(&res);
+        cl_wire_result_dispose(&res);
         if (err && rc != 0) {
             *err = terr;
         }
@@ -135,12 +135,12 @@ int cl_llm_call(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_llm_call_
         return cl_err_set(err, CL_ECONFIG, "model %s: environment variable %s is not set", m->name,
                           m->api_key_env);
     }
-    cl_http_request_t req;
+    cl_wire_request_t req;
     int rc = p->build(&req, call, key, err);
     if (rc != 0) {
         return rc;
     }
     rc = attempt_loop(out, env, call, &req, stats, err);
-    cl_http_request_dispose(&req);
+    cl_wire_request_dispose(&req);
     return rc;
 }

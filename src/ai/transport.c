@@ -234,14 +234,14 @@ int cl_transport_in_flight(cl_transport_t *t)
     return n;
 }
 
-void cl_http_result_dispose(cl_http_result_t *r)
+void cl_wire_result_dispose(cl_wire_result_t *r)
 {
     free(r->body);
     memset(r, 0, sizeof *r);
     r->retry_after_ms = -1;
 }
 
-static int setup_easy(struct call *c, const cl_http_request_t *req, int timeout_ms)
+static int setup_easy(struct call *c, const cl_wire_request_t *req, int timeout_ms)
 {
     c->easy = curl_easy_init();
     if (!c->easy) {
@@ -310,7 +310,7 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int cl_transport_send(cl_transport_t *t, const cl_http_request_t *req, int timeout_ms, cl_http_result_t *out,
+int cl_transport_send(cl_transport_t *t, const cl_wire_request_t *req, int timeout_ms, cl_wire_result_t *out,
                       cl_err_t *err)
 {
     memset(out, 0, sizeof *out);

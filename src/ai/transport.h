@@ -25,7 +25,7 @@ typedef struct {
     size_t len;
     long retry_after_ms; /* -1: no Retry-After */
     double elapsed_ms;
-} cl_http_result_t;
+} cl_wire_result_t;
 
 /* A transport whose loop thread is running. Returns 0, CL_ENOMEM or CL_EINTERNAL. *out is new:
  * cl_transport_free(), which waits for the thread after failing every call still in flight. */
@@ -34,11 +34,11 @@ void cl_transport_free(cl_transport_t *t);
 
 /* Send REQ (POST with its body) and wait for the whole response, at most TIMEOUT_MS. Returns 0 when a response
  * arrived (any status: the caller judges it), CL_ETIMEOUT, CL_EUNAVAILABLE (could not connect, connection cut,
- * no reply), CL_ETOOBIG or CL_EIO. *out is filled in every case: cl_http_result_dispose(). */
-CL_NODISCARD int cl_transport_send(cl_transport_t *t, const cl_http_request_t *req, int timeout_ms,
-                                   cl_http_result_t *out, cl_err_t *err);
+ * no reply), CL_ETOOBIG or CL_EIO. *out is filled in every case: cl_wire_result_dispose(). */
+CL_NODISCARD int cl_transport_send(cl_transport_t *t, const cl_wire_request_t *req, int timeout_ms,
+                                   cl_wire_result_t *out, cl_err_t *err);
 
-void cl_http_result_dispose(cl_http_result_t *r);
+void cl_wire_result_dispose(cl_wire_result_t *r);
 
 /* Calls in flight right now. */
 int cl_transport_in_flight(cl_transport_t *t);

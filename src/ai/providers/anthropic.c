@@ -40,7 +40,7 @@ static json_t *content_of(json_t *m)
     return blocks;
 }
 
-static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *msgs = json_array();
@@ -67,16 +67,16 @@ static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *
         }
         json_object_set_new(body, "tools", tools);
     }
-    int rc = cl_http_set_body(out, body, err);
+    int rc = cl_wire_set_body(out, body, err);
     out->url = strdup(call->model->endpoint);
     rc = rc ? rc : out->url ? 0 : CL_ENOMEM;
-    rc = rc ? rc : cl_http_add_header(out, "Content-Type", "application/json");
-    rc = rc ? rc : cl_http_add_header(out, "anthropic-version", ANTHROPIC_VERSION);
+    rc = rc ? rc : cl_wire_add_header(out, "Content-Type", "application/json");
+    rc = rc ? rc : cl_wire_add_header(out, "anthropic-version", ANTHROPIC_VERSION);
     if (rc == 0 && api_key) {
-        rc = cl_http_add_header(out, "x-api-key", api_key);
+        rc = cl_wire_add_header(out, "x-api-key", api_key);
     }
     if (rc != 0) {
-        cl_http_request_dispose(out);
+        cl_wire_request_dispose(out);
         return cl_err_set(err, rc, "anthropic request: out of memory");
     }
     return 0;

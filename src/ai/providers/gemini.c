@@ -53,7 +53,7 @@ static char *url_of(const cl_model_t *m)
     return url;
 }
 
-static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *contents = json_array();
@@ -80,15 +80,15 @@ static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *
         }
         json_object_set_new(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls));
     }
-    int rc = cl_http_set_body(out, body, err);
+    int rc = cl_wire_set_body(out, body, err);
     out->url = url_of(call->model);
     rc = rc ? rc : out->url ? 0 : CL_ENOMEM;
-    rc = rc ? rc : cl_http_add_header(out, "Content-Type", "application/json");
+    rc = rc ? rc : cl_wire_add_header(out, "Content-Type", "application/json");
     if (rc == 0 && api_key) {
-        rc = cl_http_add_header(out, "x-goog-api-key", api_key);
+        rc = cl_wire_add_header(out, "x-goog-api-key", api_key);
     }
     if (rc != 0) {
-        cl_http_request_dispose(out);
+        cl_wire_request_dispose(out);
         return cl_err_set(err, rc, "gemini request: out of memory");
     }
     return 0;

@@ -51,7 +51,7 @@ static int put_message(json_t *msgs, json_t *m)
     return json_array_append_new(msgs, out) == 0 ? 0 : CL_ENOMEM;
 }
 
-static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *msgs = json_array();
@@ -79,21 +79,21 @@ static int build(cl_http_request_t *out, const cl_llm_call_t *call, const char *
         }
         json_object_set_new(body, "tools", tools);
     }
-    int rc = cl_http_set_body(out, body, err);
+    int rc = cl_wire_set_body(out, body, err);
     out->url = strdup(call->model->endpoint);
     rc = rc ? rc : out->url ? 0 : CL_ENOMEM;
-    rc = rc ? rc : cl_http_add_header(out, "Content-Type", "application/json");
+    rc = rc ? rc : cl_wire_add_header(out, "Content-Type", "application/json");
     if (rc == 0 && api_key && strcmp(call->model->auth, "none") != 0) {
         if (strcmp(call->model->auth, "api-key") == 0) {
-            rc = cl_http_add_header(out, "api-key", api_key);
+            rc = cl_wire_add_header(out, "api-key", api_key);
         } else {
             char bearer[1024];
             snprintf(bearer, sizeof bearer, "Bearer %s", api_key);
-            rc = cl_http_add_header(out, "Authorization", bearer);
+            rc = cl_wire_add_header(out, "Authorization", bearer);
         }
     }
     if (rc != 0) {
-        cl_http_request_dispose(out);
+        cl_wire_request_dispose(out);
         return cl_err_set(err, rc, "openai request: out of memory");
     }
     return 0;

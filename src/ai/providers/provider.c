@@ -19,7 +19,7 @@ const cl_provider_t *cl_provider_for(cl_provider_kind_t kind)
     }
 }
 
-void cl_http_request_dispose(cl_http_request_t *r)
+void cl_wire_request_dispose(cl_wire_request_t *r)
 {
     free(r->url);
     for (size_t i = 0; i < r->nheaders; i++) {
@@ -36,9 +36,9 @@ void cl_llm_reply_dispose(cl_llm_reply_t *r)
     memset(r, 0, sizeof *r);
 }
 
-int cl_http_add_header(cl_http_request_t *r, const char *name, const char *value)
+int cl_wire_add_header(cl_wire_request_t *r, const char *name, const char *value)
 {
-    if (r->nheaders == CL_HTTP_MAX_HEADERS) {
+    if (r->nheaders == CL_WIRE_MAX_HEADERS) {
         return CL_EINTERNAL;
     }
     size_t n = strlen(name) + strlen(value) + 3;
@@ -51,7 +51,7 @@ int cl_http_add_header(cl_http_request_t *r, const char *name, const char *value
     return 0;
 }
 
-int cl_http_set_body(cl_http_request_t *r, json_t *body, cl_err_t *err)
+int cl_wire_set_body(cl_wire_request_t *r, json_t *body, cl_err_t *err)
 {
     r->body = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);

@@ -23,7 +23,7 @@
 #include "core/defs.h"
 #include "core/err.h"
 
-#define CL_HTTP_MAX_HEADERS 8
+#define CL_WIRE_MAX_HEADERS 8
 
 typedef struct {
     const cl_model_t *model;
@@ -37,10 +37,10 @@ typedef struct {
 
 typedef struct {
     char *url;
-    char *headers[CL_HTTP_MAX_HEADERS]; /* "Name: value" */
+    char *headers[CL_WIRE_MAX_HEADERS]; /* "Name: value" */
     size_t nheaders;
     char *body;
-} cl_http_request_t;
+} cl_wire_request_t;
 
 typedef struct {
     char *text;        /* the model's text, "" when it only called tools */
@@ -52,7 +52,7 @@ typedef struct {
 typedef struct {
     const char *name;
     /* Build the HTTP request for CALL; API_KEY may be NULL. 0 or CL_ENOMEM / CL_ECONFIG. */
-    int (*build)(cl_http_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err);
+    int (*build)(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err);
     /* Read a 2xx reply BODY. 0, or CL_EDATA when it is not the provider's reply format (malformed JSON,
      * missing fields, a refusal without content). */
     int (*parse)(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *err);
@@ -67,13 +67,13 @@ extern const cl_provider_t cl_provider_offline;
 
 const cl_provider_t *cl_provider_for(cl_provider_kind_t kind);
 
-void cl_http_request_dispose(cl_http_request_t *r);
+void cl_wire_request_dispose(cl_wire_request_t *r);
 void cl_llm_reply_dispose(cl_llm_reply_t *r);
 
 /* Helpers the wire formats share (provider.c). */
-CL_NODISCARD int cl_http_add_header(cl_http_request_t *r, const char *name, const char *value);
+CL_NODISCARD int cl_wire_add_header(cl_wire_request_t *r, const char *name, const char *value);
 /* Dump BODY (stolen) into r->body. */
-CL_NODISCARD int cl_http_set_body(cl_http_request_t *r, json_t *body, cl_err_t *err);
+CL_NODISCARD int cl_wire_set_body(cl_wire_request_t *r, json_t *body, cl_err_t *err);
 /* Parse a reply body as a JSON object, or CL_EDATA naming PROVIDER. *out is new. */
 CL_NODISCARD int cl_provider_load_json(json_t **out, const char *body, size_t len, const char *provider,
                                        cl_err_t *err);

@@ -38,7 +38,7 @@ static json_t *tools(void)
     return json_parse_or_die("[{\"name\":\"drill\",\"description\":\"D\",\"parameters\":{\"type\":\"object\"}}]");
 }
 
-static json_t *built_body(const cl_provider_t *p, const cl_model_t *m, const char *key, cl_http_request_t *req)
+static json_t *built_body(const cl_provider_t *p, const cl_model_t *m, const char *key, cl_wire_request_t *req)
 {
     json_t *msgs = conversation(), *t = tools();
     cl_llm_call_t call = {m, "SYS", msgs, t, 500, 0.0, NULL};
@@ -48,7 +48,7 @@ static json_t *built_body(const cl_provider_t *p, const cl_model_t *m, const cha
     return json_parse_or_die(req->body);
 }
 
-static int has_header(const cl_http_request_t *r, const char *h)
+static int has_header(const cl_wire_request_t *r, const char *h)
 {
     for (size_t i = 0; i < r->nheaders; i++) {
         if (strcmp(r->headers[i], h) == 0) {
@@ -62,7 +62,7 @@ static void test_providers__openai_request(void **state)
 {
     (void)state;
     cl_model_t m = model_of(CL_PROVIDER_OPENAI, "http://h/v1/chat/completions");
-    cl_http_request_t req;
+    cl_wire_request_t req;
     json_t *b = built_body(&cl_provider_openai, &m, "sk-1", &req);
     assert_string_equal(req.url, "http://h/v1/chat/completions");
     assert_true(has_header(&req, "Authorization: Bearer sk-1"));
@@ -78,19 +78,19 @@ static void test_providers__openai_request(void **state)
                             json_object_get(b, "tools"), 0), "function"), "name")), "drill");
     assert_int_equal(json_integer_value(json_object_get(b, "max_tokens")), 500);
     json_decref(b);
-    cl_http_request_dispose(&req);
+    cl_wire_request_dispose(&req);
     m.auth = "api-key"; /* Azure */
     b = built_body(&cl_provider_openai, &m, "az", &req);
     assert_true(has_header(&req, "api-key: az"));
     json_decref(b);
-    cl_http_request_dispose(&req);
+    cl_wire_request_dispose(&req);
 }
 
 static void test_providers__gemini_request(void **state)
 {
     (void)state;
     cl_model_t m = model_of(CL_PROVIDER_GEMINI, "http://h/v1beta/models/{model}:generateContent");
-    cl_http_request_t req;
+    cl_wire_request_t req;
     json_t *b = built_body(&cl_provider_gemini, &m, "g-1", &req);
     assert_string_equal(req.url, "http://h/v1beta/models/the-model:generateContent");
     assert_true(has_header(&req, "x-goog-api-key: g-1"));
@@ -105,14 +105,14 @@ static void test_providers__gemini_request(void **state)
                      500);
     assert_non_null(json_object_get(json_array_get(json_object_get(b, "tools"), 0), "functionDeclarations"));
     json_decref(b);
-    cl_http_request_dispose(&req);
+    cl_wire_request_dispose(&req);
 }
 
 static void test_providers__anthropic_request(void **state)
 {
     (void)state;
     cl_model_t m = model_of(CL_PROVIDER_ANTHROPIC, "http://h/v1/messages");
-    cl_http_request_t req;
+    cl_wire_request_t req;
     json_t *b = built_body(&cl_provider_anthropic, &m, "a-1", &req);
     assert_true(has_header(&req, "x-api-key: a-1"));
     assert_true(has_header(&req, "anthropic-version: 2023-06-01"));
@@ -125,7 +125,7 @@ static void test_providers__anthropic_request(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 2), "role")), "user");
     assert_non_null(json_object_get(json_array_get(json_object_get(b, "tools"), 0), "input_schema"));
     json_decref(b);
-    cl_http_request_dispose(&req);
+    cl_wire_request_dispose(&req);
 }
 
 static void parse_ok(const cl_provider_t *p, const char *body, cl_llm_reply_t *out)
