@@ -73,9 +73,9 @@ function promptOf(api, body) {
 
 // Rows of the data block: findings "   F1|type|path|direction|…|impact=…" and kpis "metric|cur|prev|…".
 function dataOf(text) {
-  const start = text.indexOf('<<<DATA');
-  const end = text.indexOf('DATA>>>');
-  const block = start >= 0 && end > start ? text.slice(start, end) : '';
+  // the report's block: the system prompt mentions the fence markers too, but never followed by a newline
+  const m = /<<<DATA\n([\s\S]*?)DATA>>>/.exec(text);
+  const block = m ? m[1] : '';
   const findings = [];
   const kpis = [];
   let inKpis = false;
