@@ -168,6 +168,7 @@ static int label_row(rca_labels_t *out, const cl_csv_t *csv, long c_case, long c
         return cl_err_set(err, CL_EINVAL, "%s: line %zu: bad case name '%.60s'", path,
                           cl_csv_line(csv), l->name);
     }
+    l->has_timestamp = c_ts >= 0;
     if (c_ts >= 0 && parse_int(&l->timestamp, cl_csv_field(csv, (size_t)c_ts)) != 0) {
         return cl_err_set(err, CL_EINVAL, "%s: line %zu: anomaly_timestamp is not an integer", path,
                           cl_csv_line(csv));
@@ -394,6 +395,11 @@ int rca_case_read(cl_rca_builder_t **out, int *ratio, const char *dir, const rca
             break;
         }
         rc = read_layout(&lay, ratio, csv, path, err);
+        if (rc == 0 && *ratio && !label->has_timestamp) {
+            rc = cl_err_set(err, CL_EINVAL, "%s is a ratio case: the labels need anomaly_timestamp",
+                            path);
+            break;
+        }
         if (rc == 0 && *ratio && pass == 0) {
             rc = count_minutes(&minutes, csv, &lay, label->timestamp, path, err);
             continue;

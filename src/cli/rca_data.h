@@ -19,7 +19,8 @@
 
 typedef struct {
     char *name;
-    long long timestamp; /* ratio format: the anomaly minute (unix seconds); else 0 */
+    long long timestamp; /* ratio format: the anomaly minute (unix seconds) */
+    int has_timestamp;   /* the labels gave one */
     char *root_cause;    /* normalised "a=x&b=y;c=z", or NULL when the labels have none */
 } rca_label_t;
 
