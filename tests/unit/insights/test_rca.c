@@ -124,13 +124,11 @@ static cl_rca_result_t *run(cube_t *c, int depth)
 static void assert_elements(cube_t *c, const cl_rca_result_t *res, const char *want)
 {
     char got[512] = "";
-    for (size_t k = 0; k < res->n_elements; k++) {
+    size_t len = 0;
+    for (size_t k = 0; k < res->n_elements && len < sizeof(got); k++) {
         char one[128];
         cl_rca_element_format(one, sizeof(one), cl_rca_builder_cube(c->b), &res->elements[k]);
-        if (k) {
-            strcat(got, ";");
-        }
-        strcat(got, one);
+        len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s", k ? ";" : "", one);
     }
     assert_string_equal(got, want);
 }
