@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ai/agent.h"
 #include "ai/encode.h"
@@ -101,6 +102,13 @@ int64_t cl_summary_reservation(const cl_summary_env_t *env, const cl_ai_input_t 
     return total < cap ? total : cap;
 }
 
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void add_usage(struct run *r, const cl_model_t *m, const cl_usage_t *u)
 {
     cl_usage_t *t = &r->out->usage;
@@ -124,7 +132,11 @@ static int call_model(struct run *r, const cl_model_t *m, json_t *msgs, json_t *
                           (long long)worst, (long long)(r->budget - r->out->cost_micros));
     }
     cl_llm_call_t call = {m, p->system, msgs, tools, p->max_output_tokens, p->temperature, r->in};
+    double start = mono_ms();
     int rc = cl_llm_call(reply, &r->env->llm, &call, NULL, err);
+    if (m->provider != CL_PROVIDER_OFFLINE) {
+        r->out->provider_ms += mono_ms() - start;
+    }
     if (rc == 0) {
         add_usage(r, m, &reply->usage);
     }

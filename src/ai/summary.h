@@ -38,6 +38,7 @@ typedef struct {
     int check_failures;        /* answers rejected by the guardrails */
     int fell_back;             /* the narrator wrote the summary instead of the chosen model */
     int prompt_bytes;          /* of the first prompt (system + user) */
+    double provider_ms;        /* time spent waiting on providers (calls, retries, backoff) */
 } cl_summary_result_t;
 
 void cl_summary_result_dispose(cl_summary_result_t *r);
