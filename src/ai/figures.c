@@ -44,7 +44,7 @@ static int is_ident(int c)
 
 static int parse_mod(cl_placeholder_t *out, const char *s, size_t n)
 {
-    if (n == 1 && s[0] >= '0' && s[0] <= '3') {
+    if (n == 1 && s[0] >= '0' && s[0] <= '4') {
         out->decimals = s[0] - '0';
         return 0;
     }
@@ -145,9 +145,9 @@ size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int de
 {
     static const char *const scale_suffix[] = {"", "K", "M", "B"};
     static const double scale_div[] = {1.0, 1e3, 1e6, 1e9};
-    decimals = decimals < 0 ? 0 : decimals > 3 ? 3 : decimals;
+    decimals = decimals < 0 ? 0 : decimals > 4 ? 4 : decimals;
     scale = scale < 0 || scale > 3 ? 0 : scale;
-    static const double pow10[] = {1.0, 10.0, 100.0, 1000.0};
+    static const double pow10[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
     double mag = fabs(v) / scale_div[scale];
     mag = floor(mag * pow10[decimals] + 0.5) / pow10[decimals]; /* half away from zero, as people round */
     char digits[64], grouped[96];

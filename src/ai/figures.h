@@ -8,7 +8,7 @@
  *   REF    F<n>            a finding handle of the prompt (F1 = first finding of the request)
  *          <metric id>     a KPI or derived tile (revenue, conversion_rate)
  *   FIELD  a key of the finding's numbers, "impact", or a tile's current | previous | change | change_pct
- *   MOD    0 | 1 | 2 | 3   decimals (default: the metric's format, 1 for percentages of change)
+ *   MOD    0 … 4           decimals (default: the metric's format, 1 for percentages of change)
  *          k | m | b       thousands, millions, billions ("$182.3K")
  *          signed          a leading + or - (default: the magnitude; the words carry the direction)
  * Rendering: currency "$182,341" (symbol from the report currency: USD $, EUR €, GBP £, JPY ¥, else "CHF 12"),
@@ -58,7 +58,7 @@ void cl_fig_spans_dispose(cl_fig_spans_t *s);
  * 0 when S does not hold a well-formed placeholder (the caller reports it as unknown). */
 size_t cl_fig_parse(cl_placeholder_t *out, const char *s, size_t n);
 
-/* Format V into BUF (always NUL-terminated): magnitude unless IS_SIGNED; DECIMALS 0-3; SCALE 0-3. CURRENCY is
+/* Format V into BUF (always NUL-terminated): magnitude unless IS_SIGNED; DECIMALS 0-4; SCALE 0-3. CURRENCY is
  * the ISO code. Returns the length written. */
 size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int decimals, int scale, int is_signed,
                      const char *currency);

@@ -78,7 +78,7 @@ static void test_figures__parse_grammar(void **state)
     assert_int_equal(ph.is_signed, 1);
     assert_int_equal(cl_fig_parse(&ph, "{revenue.current|k}", 19), 19);
     assert_int_equal(ph.scale, 1);
-    const char *bad[] = {"{F.change}", "{F1change}", "{F1.}", "{Revenue.current}", "{F1.change|7}",
+    const char *bad[] = {"{F.change}", "{F1change}", "{F1.}", "{Revenue.current}", "{F1.change|7}", "{F1.change|5}",
                          "{F1.change|loud}", "{F1.change", "{}", "{F1.change }", "{ F1.change}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(cl_fig_parse(&ph, bad[i], strlen(bad[i])), 0);
