@@ -60,7 +60,6 @@ env: dev
 paths: {state: $work/state, models: $work/models.yaml, prompts: $here/config/prompts, metrics: $here/config/metrics.yaml}
 ai:
   host: 127.0.0.1
-  port: 0
   service: {threads: $1, job_workers: 1, cache_ttl_s: 0}
   budgets: {user_micros: -1, team_micros: -1}
   rate_limits: {per_minute: {category_manager: -1}}
