@@ -3,6 +3,7 @@
 // category gets a suffix) so the request cache cannot answer. Prints one JSON line: wall seconds, throughput,
 // latency percentiles (ms), status counts. Test tooling for bench/bench_ai.sh; loopback only.
 //   node load.js URL REQUEST.json N C [MODEL]
+// The run tag (RUN_TAG, default pid and time) makes inputs distinct between runs; give it to repeat inputs.
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -13,11 +14,11 @@ const base = JSON.parse(fs.readFileSync(file, 'utf8'));
 const target = new URL('/llm/summary', url);
 if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('loopback only');
 const agent = new http.Agent({ keepAlive: true, maxSockets: c });
-const run = `${process.pid}x${Date.now()}`;
+const run = process.env.RUN_TAG || `${process.pid}x${Date.now()}`;
 
 function one(i) {
   const req = JSON.parse(JSON.stringify(base));
-  req.report.category = `${base.report.category}_${run}_${i}`;
+  req.report.category = `${base.report.category}_${run}_${String(i).padStart(6, '0')}`; // same length: same reservation
   req.async = false;
   if (model) req.model = model;
   const body = JSON.stringify(req);

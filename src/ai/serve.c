@@ -250,7 +250,7 @@ static void mark_cached(json_t *resp, const char *request_id)
     json_object_set_new(resp, "cached", json_true());
     json_t *usage = json_object_get(resp, "usage");
     const char *zero[] = {"prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_micros",
-                          "calls"};
+                          "calls", "reserved_micros"};
     for (size_t i = 0; i < CL_ARRAY_LEN(zero); i++) {
         json_object_set_new(usage, zero[i], json_integer(0)); /* this request paid nothing */
     }

@@ -334,10 +334,11 @@ static json_t *build_response(struct run *r, json_t *summary, const cl_model_t *
     const cl_usage_t *u = &r->out->usage;
     json_t *resp = json_deep_copy(summary);
     json_object_set_new(resp, "usage",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", "prompt_tokens", (json_int_t)u->prompt_tokens,
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:i,s:I}", "prompt_tokens", (json_int_t)u->prompt_tokens,
                                   "completion_tokens", (json_int_t)u->completion_tokens, "cached_tokens",
                                   (json_int_t)u->cached_tokens, "reasoning_tokens", (json_int_t)u->reasoning_tokens,
-                                  "cost_micros", (json_int_t)r->out->cost_micros, "calls", r->out->calls));
+                                  "cost_micros", (json_int_t)r->out->cost_micros, "calls", r->out->calls,
+                                  "reserved_micros", (json_int_t)(r->budget > 0 ? r->budget : 0)));
     json_object_set_new(resp, "model", json_string(used->name));
     json_object_set_new(resp, "provider", json_string(cl_provider_name(used->provider)));
     json_object_set_new(resp, "prompt_version", json_string(r->env->prompt->version));

@@ -2,11 +2,14 @@
  *   ai_tool prompt REQUEST.json     print {"system", "user_full", "user_agent", "naive_indent", "naive_compact",
  *                                   "request"}: the prompt texts the service sends and naive JSON dumps of the
  *                                   same data, for token counting
- *   ai_tool request N               print a request like tests/fixtures/ai/request.json with N findings */
+ *   ai_tool request N               print a request like tests/fixtures/ai/request.json with N findings
+ *   ai_tool client URL REQUEST.json the app's client (ai/client.h) against a running service: prints the reply,
+ *                                   or "error CODE: message" and exits 1 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ai/client.h"
 #include "ai/encode.h"
 #include "ai/prompt.h"
 
@@ -75,8 +78,29 @@ static int request(int n)
     return 0;
 }
 
+static int client(const char *url, const char *path)
+{
+    json_t *req = json_load_file(path, 0, NULL);
+    json_t *out = NULL;
+    cl_err_t err;
+    cl_err_clear(&err);
+    int rc = req ? cl_ai_client_summarise(&out, url, 10000, getenv("CATLENS_AI_TOKEN"), req, &err) : CL_EINVAL;
+    if (rc != 0) {
+        printf("error %s: %s\n", cl_err_name(rc), err.msg);
+    } else {
+        json_dumpf(out, stdout, JSON_COMPACT);
+        printf("\n");
+    }
+    json_decref(out);
+    json_decref(req);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "client") == 0) {
+        return client(argv[2], argv[3]);
+    }
     if (argc == 3 && strcmp(argv[1], "prompt") == 0) {
         return prompt(argv[2]);
     }
