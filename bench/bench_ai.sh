@@ -57,13 +57,21 @@ models:
 YAML
     cat > "$work/catlens.yaml" <<YAML
 env: dev
-paths: {state: $work/state, models: $work/models.yaml, prompts: $here/config/prompts, metrics: $here/config/metrics.yaml}
+paths: {source: $work/source, warehouse: $work/warehouse, state: $work/state, metrics: $here/config/metrics.yaml,
+        pipelines: $here/config/pipeline, prompts: $here/config/prompts, models: $work/models.yaml, web: $work/web}
+app: {host: 127.0.0.1, port: 8080, threads: 2}
 ai:
   host: 127.0.0.1
+  port: 8081
+  url: http://127.0.0.1:8081
+  timeout_ms: 15000
   service: {threads: $1, job_workers: 1, cache_ttl_s: 0}
   budgets: {user_micros: -1, team_micros: -1}
   rate_limits: {per_minute: {category_manager: -1}}
+auth: {mode: dev, users: []}
+cache: {redis_url: ""}
 log: {level: warn}
+etl: {pipeline: demo, threads: 1, memory_limit: 1GB, history_weeks: 60}
 YAML
     CATLENS_LOG_LEVEL=warn "$bin" ai --config "$work/catlens.yaml" --port 0 > "$work/ai.out" 2> "$work/ai.err" &
     ai_pid=$!

@@ -34,12 +34,22 @@ models:
 YAML
     cat > "$WORK/catlens.yaml" <<YAML
 env: dev
-paths: {state: $WORK/state, models: $WORK/models.yaml, prompts: $CATLENS_SRC/config/prompts}
+paths: {source: $WORK/source, warehouse: $WORK/warehouse, state: $WORK/state, metrics: $CATLENS_SRC/config/metrics.yaml,
+        pipelines: $CATLENS_SRC/config/pipeline, prompts: $CATLENS_SRC/config/prompts, models: $WORK/models.yaml,
+        web: $WORK/web}
+app: {host: 127.0.0.1, port: 8080, threads: 2}
 ai:
   host: 127.0.0.1
+  port: 8081
+  url: http://127.0.0.1:8081
+  timeout_ms: 15000
   service: {threads: 128, job_workers: 2, job_lease_ms: 2000}
   budgets: {user_micros: -1, team_micros: $1}
   rate_limits: {per_minute: {category_manager: -1, leadership: 2}}
+auth: {mode: dev, users: []}
+cache: {redis_url: ""}
+log: {level: warn}
+etl: {pipeline: demo, threads: 1, memory_limit: 1GB, history_weeks: 60}
 YAML
 }
 
