@@ -13,7 +13,9 @@
 #include "store/sqlite.h"
 
 struct cl_ledger {
-    cl_sqlite_pool_t *pool;
+    cl_sqlite_pool_t *pool;     /* synchronous=FULL: settlements and audit rows survive a power loss */
+    cl_sqlite_pool_t *reserves; /* synchronous=NORMAL: a reservation lost with the machine frees credit that no
+                                   running call can still spend, so it needs no fsync of its own */
     cl_budget_policy_t policy;
 };
 
@@ -113,8 +115,12 @@ int cl_ledger_open(cl_ledger_t **out, const char *path, const cl_budget_policy_t
     }
     l->policy = *policy;
     cl_sqlite_options_t opt = {CL_SQLITE_SYNC_FULL, 10000, 0, MIGRATIONS, CL_ARRAY_LEN(MIGRATIONS)};
+    cl_sqlite_options_t fast = opt;
+    fast.sync = CL_SQLITE_SYNC_NORMAL;
     int rc = cl_sqlite_pool_new(&l->pool, path, &opt, err);
+    rc = rc ? rc : cl_sqlite_pool_new(&l->reserves, path, &fast, err);
     if (rc != 0) {
+        cl_sqlite_pool_free(l->pool);
         free(l);
         return rc;
     }
@@ -125,6 +131,7 @@ int cl_ledger_open(cl_ledger_t **out, const char *path, const cl_budget_policy_t
 void cl_ledger_close(cl_ledger_t *l)
 {
     if (l) {
+        cl_sqlite_pool_free(l->reserves);
         cl_sqlite_pool_free(l->pool);
         free(l);
     }
@@ -237,7 +244,7 @@ int cl_ledger_reserve(char id[33], cl_ledger_t *l, const char *user, const char 
         return 0;
     }
     cl_sqlite_t *db = NULL;
-    int rc = cl_sqlite_pool_get(&db, l->pool, err);
+    int rc = cl_sqlite_pool_get(&db, l->reserves, err);
     rc = rc ? rc : cl_sqlite_begin(db, err);
     if (rc != 0) {
         return rc;

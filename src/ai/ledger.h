@@ -9,8 +9,9 @@
  * spent + reserved + amount stays within both limits, decided inside one BEGIN IMMEDIATE transaction, so concurrent
  * requests (threads or processes on one file) can never overspend. Settling replaces the reservation by the
  * actual cost (never more than reserved: the summary enforces it) in one transaction. A reservation that is never
- * settled (a crash) expires after its TTL and stops counting. Commits are fsynced (synchronous=FULL): a settled
- * cost survives a power loss.
+ * settled (a crash) expires after its TTL and stops counting. Settlements and audit rows are fsynced
+ * (synchronous=FULL): a settled cost survives a power loss; reservations are not (a reservation lost with the
+ * machine frees credit no running call can still spend).
  *
  * Thread safety: one cl_ledger_t is shared by all threads (a SQLite connection per thread). */
 #ifndef CL_AI_LEDGER_H

@@ -235,8 +235,8 @@ static int run_paid(json_t **out, struct ctx *c, cl_err_t *err)
         audit(c, "error", &none, NULL, 0, reservation); /* releases the reservation */
         return rc;
     }
-    record_run(c, &r, mono_ms() - start);
     audit(c, r.fell_back ? "fallback" : "ok", &r, r.response, 0, reservation);
+    record_run(c, &r, mono_ms() - start); /* after the settlement: the overhead includes the ledger */
     if (!r.fell_back) {
         cl_ai_cache_put(svc, c->key, r.response); /* a fallback is not what the model would say: not cached */
     }
