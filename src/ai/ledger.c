@@ -4,6 +4,7 @@
 #include "ai/ledger.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,26 @@
 #include "core/calendar.h"
 #include "store/sqlite.h"
 
+/* A settlement waiting for the group commit. */
+struct pending {
+    const char *id;
+    const cl_ledger_entry_t *entry;
+    int64_t now_ms;
+    int rc;
+    cl_err_t err;
+    int done;
+    struct pending *next;
+};
+
 struct cl_ledger {
     cl_sqlite_pool_t *pool;     /* synchronous=FULL: settlements and audit rows survive a power loss */
     cl_sqlite_pool_t *reserves; /* synchronous=NORMAL: a reservation lost with the machine frees credit that no
                                    running call can still spend, so it needs no fsync of its own */
     cl_budget_policy_t policy;
+    pthread_mutex_t lock; /* the settlement queue */
+    pthread_cond_t settled;
+    struct pending *queue;
+    int committing; /* a thread is writing a batch */
 };
 
 static const cl_sqlite_migration_t MIGRATIONS[] = {
@@ -114,14 +130,15 @@ int cl_ledger_open(cl_ledger_t **out, const char *path, const cl_budget_policy_t
         return cl_err_set(err, CL_ENOMEM, "ledger: out of memory");
     }
     l->policy = *policy;
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->settled, NULL);
     cl_sqlite_options_t opt = {CL_SQLITE_SYNC_FULL, 10000, 0, MIGRATIONS, CL_ARRAY_LEN(MIGRATIONS)};
     cl_sqlite_options_t fast = opt;
     fast.sync = CL_SQLITE_SYNC_NORMAL;
     int rc = cl_sqlite_pool_new(&l->pool, path, &opt, err);
     rc = rc ? rc : cl_sqlite_pool_new(&l->reserves, path, &fast, err);
     if (rc != 0) {
-        cl_sqlite_pool_free(l->pool);
-        free(l);
+        cl_ledger_close(l);
         return rc;
     }
     *out = l;
@@ -133,6 +150,8 @@ void cl_ledger_close(cl_ledger_t *l)
     if (l) {
         cl_sqlite_pool_free(l->reserves);
         cl_sqlite_pool_free(l->pool);
+        pthread_cond_destroy(&l->settled);
+        pthread_mutex_destroy(&l->lock);
         free(l);
     }
 }
@@ -295,30 +314,88 @@ static int add_spend(cl_sqlite_t *db, const char *scope, const char *key, const 
                    texts, 3, &cost, 1, err);
 }
 
-int cl_ledger_settle(cl_ledger_t *l, const char *id, const cl_ledger_entry_t *e, int64_t now_ms, cl_err_t *err)
+/* One settlement inside the open transaction of DB. */
+static int apply_settlement(cl_sqlite_t *db, const cl_ledger_t *l, const struct pending *p, cl_err_t *err)
 {
-    cl_sqlite_t *db = NULL;
-    int rc = cl_sqlite_pool_get(&db, l->pool, err);
-    rc = rc ? rc : cl_sqlite_begin(db, err);
-    if (rc != 0) {
-        return rc;
-    }
     char period[16];
-    cl_ledger_period_key(period, l->policy.period, now_ms);
-    if (id && *id) {
-        const char *texts[] = {id};
+    cl_ledger_period_key(period, l->policy.period, p->now_ms);
+    int rc = 0;
+    if (p->id && *p->id) {
+        const char *texts[] = {p->id};
         rc = run_sql(db, "DELETE FROM ai_reservations WHERE id = ?1", texts, 1, NULL, 0, err);
     }
-    if (rc == 0 && e->cost_micros > 0) {
-        rc = add_spend(db, "user", e->user, period, e->cost_micros, err);
-        rc = rc ? rc : add_spend(db, "team", e->team, period, e->cost_micros, err);
+    if (rc == 0 && p->entry->cost_micros > 0) {
+        rc = add_spend(db, "user", p->entry->user, period, p->entry->cost_micros, err);
+        rc = rc ? rc : add_spend(db, "team", p->entry->team, period, p->entry->cost_micros, err);
     }
-    rc = rc ? rc : insert_call(db, e, now_ms, err);
-    rc = rc ? rc : cl_sqlite_commit(db, err);
-    if (rc != 0) {
+    return rc ? rc : insert_call(db, p->entry, p->now_ms, err);
+}
+
+/* Write BATCH in one transaction; on failure, each entry in its own, so one bad entry fails alone. */
+static void write_batch(cl_ledger_t *l, struct pending *batch)
+{
+    cl_sqlite_t *db = NULL;
+    cl_err_t err;
+    cl_err_clear(&err);
+    int rc = cl_sqlite_pool_get(&db, l->pool, &err);
+    rc = rc ? rc : cl_sqlite_begin(db, &err);
+    for (struct pending *p = batch; rc == 0 && p; p = p->next) {
+        rc = apply_settlement(db, l, p, &err);
+    }
+    rc = rc ? rc : cl_sqlite_commit(db, &err);
+    if (rc == 0) {
+        for (struct pending *p = batch; p; p = p->next) {
+            p->rc = 0;
+        }
+        return;
+    }
+    if (db) {
         cl_sqlite_rollback(db);
     }
-    return rc;
+    for (struct pending *p = batch; p; p = p->next) {
+        cl_err_clear(&p->err);
+        p->rc = db ? cl_sqlite_begin(db, &p->err) : rc;
+        p->rc = p->rc ? p->rc : apply_settlement(db, l, p, &p->err);
+        p->rc = p->rc ? p->rc : cl_sqlite_commit(db, &p->err);
+        if (p->rc != 0 && db) {
+            cl_sqlite_rollback(db);
+        }
+        if (p->rc != 0 && !db) {
+            p->err = err;
+        }
+    }
+}
+
+int cl_ledger_settle(cl_ledger_t *l, const char *id, const cl_ledger_entry_t *e, int64_t now_ms, cl_err_t *err)
+{
+    /* Group commit: settlements that arrive while one batch is being written go into the next one, so many
+     * concurrent summaries share one fsync instead of queueing for one each. Every caller still returns only
+     * once its own row is durable. */
+    struct pending me = {id, e, now_ms, 0, {0, ""}, 0, NULL};
+    pthread_mutex_lock(&l->lock);
+    me.next = l->queue;
+    l->queue = &me;
+    while (!me.done && l->committing) {
+        pthread_cond_wait(&l->settled, &l->lock);
+    }
+    while (!me.done) { /* this thread writes the queue, its own entry included */
+        l->committing = 1;
+        struct pending *batch = l->queue;
+        l->queue = NULL;
+        pthread_mutex_unlock(&l->lock);
+        write_batch(l, batch);
+        pthread_mutex_lock(&l->lock);
+        for (struct pending *p = batch; p; p = p->next) {
+            p->done = 1;
+        }
+        l->committing = 0;
+        pthread_cond_broadcast(&l->settled);
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (me.rc != 0 && err) {
+        *err = me.err;
+    }
+    return me.rc;
 }
 
 int cl_ledger_audit(cl_ledger_t *l, const cl_ledger_entry_t *e, int64_t now_ms, cl_err_t *err)
