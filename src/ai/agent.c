@@ -1,6 +1,7 @@
-/* agent.c — tools over the request's own payload. The model asks for more detail instead of receiving every
- * breakdown up front (fewer prompt tokens), but it can only ever see what the app already sent for this user's
- * scope: the tools have no other source. Arguments are untrusted model output: checked, bounded, never echoed raw. */
+/* agent.c — tools over the request's own payload. The model asks for more detail instead of
+ * receiving every breakdown up front (fewer prompt tokens), but it can only ever see what the app
+ * already sent for this user's scope: the tools have no other source. Arguments are untrusted model
+ * output: checked, bounded, never echoed raw. */
 #include "ai/agent.h"
 
 #include <string.h>
@@ -10,20 +11,21 @@
 
 json_t *cl_agent_tools(void)
 {
-    return json_pack(
-        "[{s:s,s:s,s:{s:s,s:{s:{s:s,s:s},s:{s:s,s:s}},s:[s]}},"
-        "{s:s,s:s,s:{s:s,s:{s:{s:s,s:[s,s,s,s]}},s:[s]}},"
-        "{s:s,s:s,s:{s:s,s:{s:{s:s}},s:[s]}}]",
-        "name", "drill", "description",
-        "Breakdown rows of one dimension of this report (and the findings on it), e.g. device_type.",
-        "parameters", "type", "object", "properties", "dimension", "type", "string", "description",
-        "a dimension name as in the data block", "metric", "type", "string", "description",
-        "optional: only rows of this metric", "required", "dimension",
-        "name", "compare_window", "description", "The KPI table of this report over another time window.",
-        "parameters", "type", "object", "properties", "window", "type", "string", "enum", "WoW", "MoM", "QoQ",
-        "YoY", "required", "window",
-        "name", "metric_definition", "description", "Label, unit, direction and definition of one metric.",
-        "parameters", "type", "object", "properties", "metric", "type", "string", "required", "metric");
+    return json_pack("[{s:s,s:s,s:{s:s,s:{s:{s:s,s:s},s:{s:s,s:s}},s:[s]}},"
+                     "{s:s,s:s,s:{s:s,s:{s:{s:s,s:[s,s,s,s]}},s:[s]}},"
+                     "{s:s,s:s,s:{s:s,s:{s:{s:s}},s:[s]}}]",
+                     "name", "drill", "description",
+                     "Breakdown rows of one dimension of this report (and the findings on it), "
+                     "e.g. device_type.",
+                     "parameters", "type", "object", "properties", "dimension", "type", "string",
+                     "description", "a dimension name as in the data block", "metric", "type",
+                     "string", "description", "optional: only rows of this metric", "required",
+                     "dimension", "name", "compare_window", "description",
+                     "The KPI table of this report over another time window.", "parameters", "type",
+                     "object", "properties", "window", "type", "string", "enum", "WoW", "MoM",
+                     "QoQ", "YoY", "required", "window", "name", "metric_definition", "description",
+                     "Label, unit, direction and definition of one metric.", "parameters", "type",
+                     "object", "properties", "metric", "type", "string", "required", "metric");
 }
 
 static const char *arg(json_t *args, const char *key)
@@ -45,8 +47,9 @@ static void put_row_field(cl_strbuf_t *b, json_t *row, const char *key)
 
 static void drill(cl_strbuf_t *b, const cl_ai_input_t *in, const char *dim, const char *metric)
 {
-    static const char *const cols[] = {"current", "previous", "change", "change_pct", "contribution",
-                                       "share_current", "share_previous", "share_shift_pp", NULL};
+    static const char *const cols[] = {"current",        "previous",       "change",
+                                       "change_pct",     "contribution",   "share_current",
+                                       "share_previous", "share_shift_pp", NULL};
     int found = 0;
     size_t i;
     json_t *bd;
@@ -62,8 +65,10 @@ static void drill(cl_strbuf_t *b, const cl_ai_input_t *in, const char *dim, cons
         cl_encode_string(b, d);
         cl_strbuf_putc(b, '|');
         cl_encode_string(b, m);
-        cl_strbuf_puts(b, "\nvalue|current|previous|change|change_pct|contribution|share_current|share_previous|"
-                          "share_shift_pp\n");
+        cl_strbuf_puts(
+            b,
+            "\nvalue|current|previous|change|change_pct|contribution|share_current|share_previous|"
+            "share_shift_pp\n");
         size_t j;
         json_t *row;
         json_array_foreach(json_object_get(bd, "rows"), j, row)
@@ -128,7 +133,8 @@ static void definition(cl_strbuf_t *b, const cl_ai_input_t *in, const char *metr
         cl_strbuf_puts(b, "no such metric in the report\n");
         return;
     }
-    static const char *const units[] = {"currency", "percent (changes in pp)", "count", "index", "ratio"};
+    static const char *const units[] = {"currency", "percent (changes in pp)", "count", "index",
+                                        "ratio"};
     static const char *const dirs[] = {"higher is better", "lower is better", "neutral"};
     cl_strbuf_printf(b, "metric|%s|", m->id);
     cl_encode_string(b, m->label);
@@ -147,13 +153,15 @@ char *cl_agent_run(const cl_ai_input_t *in, const char *name, json_t *args)
         drill(&b, in, a, arg(args, "metric"));
     } else if (name && strcmp(name, "compare_window") == 0 && (a = arg(args, "window")) != NULL) {
         compare_window(&b, in, a);
-    } else if (name && strcmp(name, "metric_definition") == 0 && (a = arg(args, "metric")) != NULL) {
+    } else if (name && strcmp(name, "metric_definition") == 0 &&
+               (a = arg(args, "metric")) != NULL) {
         definition(&b, in, a);
     } else {
         cl_strbuf_puts(&b, "error: unknown tool or missing argument\n");
     }
     if (b.len > CL_AGENT_RESULT_MAX - 16) {
-        b.len = CL_AGENT_RESULT_MAX - 16; /* cut at a byte: the fence below still closes the block */
+        b.len =
+            CL_AGENT_RESULT_MAX - 16; /* cut at a byte: the fence below still closes the block */
         while (b.len > 0 && ((unsigned char)b.data[b.len] & 0xC0) == 0x80) {
             b.len--;
         }

@@ -1,6 +1,6 @@
-/* alerts.c — a log line an operator can page on when the guardrails start rejecting many answers (a model or
- * prompt change gone wrong) or the spend per hour jumps (a loop, a leak, a price change). One bucket a minute over
- * the last hour; at most one alert of each kind every ten minutes. */
+/* alerts.c — a log line an operator can page on when the guardrails start rejecting many answers (a
+ * model or prompt change gone wrong) or the spend per hour jumps (a loop, a leak, a price change).
+ * One bucket a minute over the last hour; at most one alert of each kind every ten minutes. */
 #include "ai/service_internal.h"
 
 #include "core/log.h"
@@ -9,7 +9,8 @@
 #define RATE_WINDOW_MIN 15
 #define RATE_MIN_ANSWERS 10
 
-void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_t cost_micros, int64_t now_ms)
+void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_t cost_micros,
+                         int64_t now_ms)
 {
     struct alert_window *w = &svc->alerts;
     int64_t minute = now_ms / 60000;
@@ -41,9 +42,10 @@ void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_
     pthread_mutex_unlock(&svc->lock);
     if (fire) {
         cl_log(CL_LOG_ERROR, "ai", "alert",
-               json_pack("{s:s,s:I,s:I,s:f,s:I,s:I}", "kind", rate_alert ? "check_failure_rate" : "cost_per_hour",
-                         "answers_15m", (json_int_t)a, "rejected_15m", (json_int_t)r, "threshold_rate",
-                         svc->alert_rate, "cost_micros_1h", (json_int_t)cost, "threshold_cost_micros",
-                         (json_int_t)svc->alert_cost));
+               json_pack("{s:s,s:I,s:I,s:f,s:I,s:I}", "kind",
+                         rate_alert ? "check_failure_rate" : "cost_per_hour", "answers_15m",
+                         (json_int_t)a, "rejected_15m", (json_int_t)r, "threshold_rate",
+                         svc->alert_rate, "cost_micros_1h", (json_int_t)cost,
+                         "threshold_cost_micros", (json_int_t)svc->alert_cost));
     }
 }

@@ -1,5 +1,5 @@
-/* breaker.c — stop hammering a provider that is down: after a run of failures, fail fast for a while, then let
- * one probe find out whether it is back. */
+/* breaker.c — stop hammering a provider that is down: after a run of failures, fail fast for a
+ * while, then let one probe find out whether it is back. */
 #include "ai/breaker.h"
 
 #include <pthread.h>
@@ -46,8 +46,8 @@ void cl_breaker_free(cl_breaker_t *b)
     }
 }
 
-/* The entry of KEY, created closed; the last slot is shared when the table is full (never expected: one per
- * configured model). */
+/* The entry of KEY, created closed; the last slot is shared when the table is full (never expected:
+ * one per configured model). */
 static struct entry *entry_of(cl_breaker_t *b, const char *key)
 {
     for (size_t i = 0; i < b->n; i++) {

@@ -1,5 +1,6 @@
-/* client.c — what the app needs to call the AI service: a request trimmed to the schema (only pre-aggregated data
- * of the user's scope leaves the app), and a bounded HTTP call whose failures come back as codes the app can act on. */
+/* client.c — what the app needs to call the AI service: a request trimmed to the schema (only
+ * pre-aggregated data of the user's scope leaves the app), and a bounded HTTP call whose failures
+ * come back as codes the app can act on. */
 #include "ai/client.h"
 
 #include <curl/curl.h>
@@ -38,30 +39,41 @@ static json_t *copy_list(json_t *src, const char *const *keys, size_t max)
 
 static json_t *tiles(json_t *src)
 {
-    static const char *const keys[] = {"metric", "label", "available", "current", "previous", "change", "change_pct",
-                                       "change_unit", "favourable", "significance", NULL};
+    static const char *const keys[] = {"metric",     "label",        "available",  "current",
+                                       "previous",   "change",       "change_pct", "change_unit",
+                                       "favourable", "significance", NULL};
     return copy_list(src, keys, 64);
 }
 
 static json_t *findings(json_t *src, int max)
 {
-    static const char *const keys[] = {"id", "rank", "type", "metric", "window", "path", "direction", "favourable",
-                                       "impact", "impact_unit", "significance", "numbers", "title", NULL};
+    static const char *const keys[] = {
+        "id",         "rank",   "type",        "metric",       "window",  "path",  "direction",
+        "favourable", "impact", "impact_unit", "significance", "numbers", "title", NULL};
     return copy_list(src, keys, (size_t)(max > 0 && max <= 60 ? max : 20));
 }
 
 static json_t *breakdowns(json_t *src)
 {
     static const char *const keys[] = {"dimension", "parent", "metric", NULL};
-    static const char *const row_keys[] = {"value", "current", "previous", "change", "change_pct", "contribution",
-                                           "contribution_pct", "share_current", "share_previous", "share_shift_pp",
+    static const char *const row_keys[] = {"value",
+                                           "current",
+                                           "previous",
+                                           "change",
+                                           "change_pct",
+                                           "contribution",
+                                           "contribution_pct",
+                                           "share_current",
+                                           "share_previous",
+                                           "share_shift_pp",
                                            NULL};
     json_t *out = copy_list(src, keys, 64);
     size_t i;
     json_t *b;
     json_array_foreach(out, i, b)
     {
-        json_object_set_new(b, "rows", copy_list(json_object_get(json_array_get(src, i), "rows"), row_keys, 200));
+        json_object_set_new(
+            b, "rows", copy_list(json_object_get(json_array_get(src, i), "rows"), row_keys, 200));
     }
     return out;
 }
@@ -71,17 +83,19 @@ static json_t *metrics(const cl_catalog_t *cat)
     json_t *out = json_array();
     for (size_t i = 0; i < cl_catalog_count(cat); i++) {
         const cl_metric_t *m = cl_catalog_at(cat, i);
-        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", m->id, "label", m->label, "unit",
-                                             cl_unit_name(m->unit), "format", m->format, "direction",
-                                             cl_direction_name(m->direction), "description",
-                                             m->description ? m->description : "", "kind",
-                                             m->kind == CL_METRIC_RATIO ? "ratio" : "additive"));
+        json_array_append_new(out,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", m->id, "label",
+                                        m->label, "unit", cl_unit_name(m->unit), "format",
+                                        m->format, "direction", cl_direction_name(m->direction),
+                                        "description", m->description ? m->description : "", "kind",
+                                        m->kind == CL_METRIC_RATIO ? "ratio" : "additive"));
     }
     return out;
 }
 
-int cl_ai_client_request(json_t **out, json_t *wbr, const cl_catalog_t *catalog, const cl_ai_user_t *user,
-                         int max_findings, int async, const char *model, cl_err_t *err)
+int cl_ai_client_request(json_t **out, json_t *wbr, const cl_catalog_t *catalog,
+                         const cl_ai_user_t *user, int max_findings, int async, const char *model,
+                         cl_err_t *err)
 {
     *out = NULL;
     static const char *const required[] = {"category", "region", "window", "week", NULL};
@@ -96,13 +110,14 @@ int cl_ai_client_request(json_t **out, json_t *wbr, const cl_catalog_t *catalog,
     }
     json_object_set_new(report, "kpis", tiles(json_object_get(wbr, "kpis")));
     json_object_set_new(report, "derived", tiles(json_object_get(wbr, "derived")));
-    json_object_set_new(report, "findings", findings(json_object_get(wbr, "findings"), max_findings));
+    json_object_set_new(report, "findings",
+                        findings(json_object_get(wbr, "findings"), max_findings));
     json_object_set_new(report, "metrics", metrics(catalog));
     if (json_array_size(json_object_get(wbr, "breakdowns")) > 0) {
         json_object_set_new(report, "breakdowns", breakdowns(json_object_get(wbr, "breakdowns")));
     }
-    json_t *req = json_pack("{s:o,s:{s:s,s:s,s:s},s:b}", "report", report, "user", "id", user->id, "team", user->team,
-                            "role", user->role, "async", async);
+    json_t *req = json_pack("{s:o,s:{s:s,s:s,s:s},s:b}", "report", report, "user", "id", user->id,
+                            "team", user->team, "role", user->role, "async", async);
     if (req && model) {
         json_object_set_new(req, "model", json_string(model));
     }
@@ -138,8 +153,8 @@ static int status_code(long status)
     }
 }
 
-static int http_call(json_t **out, const char *url, int timeout_ms, const char *token, const char *body,
-                     cl_err_t *err)
+static int http_call(json_t **out, const char *url, int timeout_ms, const char *token,
+                     const char *body, cl_err_t *err)
 {
     *out = NULL;
     CURL *c = curl_easy_init();
@@ -176,8 +191,10 @@ static int http_call(json_t **out, const char *url, int timeout_ms, const char *
     } else if (cc != CURLE_OK) {
         rc = cl_err_set(err, CL_EUNAVAILABLE, "AI service unreachable: %s", curl_easy_strerror(cc));
     } else if (status < 200 || status >= 300) {
-        const char *msg = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
-        rc = cl_err_set(err, status_code(status), "AI service: %s (%ld)", msg ? msg : "error", status);
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
+        rc = cl_err_set(err, status_code(status), "AI service: %s (%ld)", msg ? msg : "error",
+                        status);
     } else if (!json_is_object(doc)) {
         rc = cl_err_set(err, CL_EDATA, "AI service reply is not JSON");
     }
@@ -190,8 +207,8 @@ static int http_call(json_t **out, const char *url, int timeout_ms, const char *
     return 0;
 }
 
-int cl_ai_client_summarise(json_t **out, const char *url, int timeout_ms, const char *token, json_t *request,
-                           cl_err_t *err)
+int cl_ai_client_summarise(json_t **out, const char *url, int timeout_ms, const char *token,
+                           json_t *request, cl_err_t *err)
 {
     char full[1024];
     snprintf(full, sizeof full, "%s/llm/summary", url);
@@ -205,7 +222,8 @@ int cl_ai_client_summarise(json_t **out, const char *url, int timeout_ms, const 
     return rc;
 }
 
-int cl_ai_client_job(json_t **out, const char *url, int timeout_ms, const char *token, const char *id, cl_err_t *err)
+int cl_ai_client_job(json_t **out, const char *url, int timeout_ms, const char *token,
+                     const char *id, cl_err_t *err)
 {
     if (!id || strlen(id) > 64 || strspn(id, "j-0123456789abcdef") != strlen(id)) {
         *out = NULL;

@@ -1,6 +1,7 @@
-/* embed.c — a build tool (not part of libcatlens): turn files into C arrays so that the schemas the service
- * enforces are the very files in docs/schemas/. Usage: embed OUTPUT.c FILE...; each FILE "dir/x.schema.json"
- * becomes `const char cl_embed_x[]` (NUL-terminated) and `const size_t cl_embed_x_len`. */
+/* embed.c — a build tool (not part of libcatlens): turn files into C arrays so that the schemas the
+ * service enforces are the very files in docs/schemas/. Usage: embed OUTPUT.c FILE...; each FILE
+ * "dir/x.schema.json" becomes `const char cl_embed_x[]` (NUL-terminated) and `const size_t
+ * cl_embed_x_len`. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +38,8 @@ int main(int argc, char **argv)
         }
         char sym[128];
         symbol_of(sym, sizeof sym, argv[i]);
-        fprintf(out, "extern const char cl_embed_%s[];\nextern const size_t cl_embed_%s_len;\n", sym, sym);
+        fprintf(out, "extern const char cl_embed_%s[];\nextern const size_t cl_embed_%s_len;\n",
+                sym, sym);
         fprintf(out, "const char cl_embed_%s[] = {", sym);
         size_t n = 0;
         int c;

@@ -1,7 +1,8 @@
-/* encode.c — a report as few tokens as it can be without losing a unit or a definition. JSON repeats every key
- * for every object and spends tokens on quotes and braces; a header line per table and one line per row carries
- * the same data in a fraction of the tokens (measured in bench/RESULTS.md). Strings are neutralised here, once,
- * so no field of the data can close the data block or pose as an instruction. */
+/* encode.c — a report as few tokens as it can be without losing a unit or a definition. JSON
+ * repeats every key for every object and spends tokens on quotes and braces; a header line per
+ * table and one line per row carries the same data in a fraction of the tokens (measured in
+ * bench/RESULTS.md). Strings are neutralised here, once, so no field of the data can close the data
+ * block or pose as an instruction. */
 #include "ai/encode.h"
 
 #include <ctype.h>
@@ -88,12 +89,15 @@ static void put_num_field(cl_strbuf_t *b, json_t *obj, const char *key, int is_s
 
 static const char *better_name(cl_ai_direction_t d)
 {
-    return d == CL_AI_HIGHER_IS_BETTER ? "higher" : d == CL_AI_LOWER_IS_BETTER ? "lower" : "neutral";
+    return d == CL_AI_HIGHER_IS_BETTER  ? "higher"
+           : d == CL_AI_LOWER_IS_BETTER ? "lower"
+                                        : "neutral";
 }
 
 static const char *unit_name(const cl_ai_metric_t *m)
 {
-    static const char *const names[] = {"currency", "percent(changes in pp)", "count", "index", "ratio"};
+    static const char *const names[] = {"currency", "percent(changes in pp)", "count", "index",
+                                        "ratio"};
     return names[m->unit];
 }
 
@@ -129,7 +133,8 @@ static void put_tiles(cl_strbuf_t *b, const cl_ai_input_t *in)
         put_num_field(b, t->obj, "previous", 0);
         put_num_field(b, t->obj, "change", 1);
         put_num_field(b, t->obj, "change_pct", 1);
-        const char *level = json_string_value(json_object_get(json_object_get(t->obj, "significance"), "level"));
+        const char *level =
+            json_string_value(json_object_get(json_object_get(t->obj, "significance"), "level"));
         cl_strbuf_printf(b, "|%s\n", level ? level : "n/a");
     }
 }
@@ -159,7 +164,10 @@ static void put_finding(cl_strbuf_t *b, const cl_ai_finding_t *f)
     cl_strbuf_printf(b, "   %s|%s|", f->handle, f->type);
     put_path(b, f->path);
     cl_strbuf_printf(b, "|%s|%s|%s|impact=", dirs[f->direction + 1],
-                     f->favourable == 1 ? "yes" : f->favourable == 0 ? "no" : "n/a", *f->level ? f->level : "n/a");
+                     f->favourable == 1   ? "yes"
+                     : f->favourable == 0 ? "no"
+                                          : "n/a",
+                     *f->level ? f->level : "n/a");
     cl_encode_number(b, json_number_value(json_object_get(f->obj, "impact")), 1);
     const char *key;
     json_t *v;
@@ -173,7 +181,8 @@ static void put_finding(cl_strbuf_t *b, const cl_ai_finding_t *f)
     cl_strbuf_putc(b, '\n');
 }
 
-/* The subcategory of a finding: the value of category_l2 in its path, else NULL (the whole category). */
+/* The subcategory of a finding: the value of category_l2 in its path, else NULL (the whole
+ * category). */
 static const char *subcategory_of(const cl_ai_finding_t *f)
 {
     size_t i;
@@ -192,7 +201,8 @@ static int same_sub(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Findings grouped subcategory → metric, each group in the order of its first (best ranked) finding. */
+/* Findings grouped subcategory → metric, each group in the order of its first (best ranked)
+ * finding. */
 static void put_findings(cl_strbuf_t *b, const cl_ai_input_t *in)
 {
     cl_strbuf_puts(b, "findings|handle|type|path|direction|favourable|significance|numbers\n");
@@ -221,14 +231,16 @@ static void put_findings(cl_strbuf_t *b, const cl_ai_input_t *in)
             }
             int metric_seen = 0;
             for (size_t j = i; j < k && !metric_seen; j++) {
-                metric_seen = same_sub(sub, subcategory_of(&in->findings[j])) && in->findings[j].metric == f->metric;
+                metric_seen = same_sub(sub, subcategory_of(&in->findings[j])) &&
+                              in->findings[j].metric == f->metric;
             }
             if (metric_seen) {
                 continue;
             }
             cl_strbuf_printf(b, "  %s\n", f->metric->id);
             for (size_t m = k; m < in->nfindings; m++) {
-                if (same_sub(sub, subcategory_of(&in->findings[m])) && in->findings[m].metric == f->metric) {
+                if (same_sub(sub, subcategory_of(&in->findings[m])) &&
+                    in->findings[m].metric == f->metric) {
                     put_finding(b, &in->findings[m]);
                 }
             }
@@ -278,15 +290,16 @@ int cl_encode_report(char **out, const cl_ai_input_t *in, cl_encode_mode_t mode,
 
 int cl_encode_naive_json(char **out, const cl_ai_input_t *in, int indent, cl_err_t *err)
 {
-    static const char *const keys[] = {"category", "region", "window", "week", "currency", "kpis",
-                                       "derived",  "findings", "metrics", "comments"};
+    static const char *const keys[] = {"category", "region",  "window",   "week",    "currency",
+                                       "kpis",     "derived", "findings", "metrics", "comments"};
     json_t *copy = json_object();
     for (size_t i = 0; copy && i < CL_ARRAY_LEN(keys); i++) {
         json_t *v = json_object_get(in->report, keys[i]);
         if (!v) {
             continue;
         }
-        /* the same data as the encoding: without sparklines and titles, which the encoding does not carry */
+        /* the same data as the encoding: without sparklines and titles, which the encoding does not
+         * carry */
         json_t *dup = json_deep_copy(v);
         size_t k;
         json_t *item;
@@ -297,7 +310,8 @@ int cl_encode_naive_json(char **out, const cl_ai_input_t *in, int indent, cl_err
         }
         json_object_set_new(copy, keys[i], dup);
     }
-    *out = copy ? json_dumps(copy, JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(2) : JSON_COMPACT)) : NULL;
+    *out = copy ? json_dumps(copy, JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(2) : JSON_COMPACT))
+                : NULL;
     json_decref(copy);
     return *out ? 0 : cl_err_set(err, CL_ENOMEM, "encoding: out of memory");
 }

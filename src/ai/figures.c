@@ -1,6 +1,7 @@
-/* figures.c — the only place where a number of a summary becomes text. Placeholders name a figure of the input;
- * the renderer looks the figure up, formats it with the metric's unit and decimals, and records the span so the
- * UI can link it to its finding. A placeholder that names nothing is an error, never a blank. */
+/* figures.c — the only place where a number of a summary becomes text. Placeholders name a figure
+ * of the input; the renderer looks the figure up, formats it with the metric's unit and decimals,
+ * and records the span so the UI can link it to its finding. A placeholder that names nothing is an
+ * error, never a blank. */
 #include "ai/figures.h"
 
 #include <ctype.h>
@@ -140,8 +141,8 @@ static void group_thousands(char *out, size_t len, const char *digits)
     }
 }
 
-size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int decimals, int scale, int is_signed,
-                     const char *currency)
+size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int decimals, int scale,
+                     int is_signed, const char *currency)
 {
     static const char *const scale_suffix[] = {"", "K", "M", "B"};
     static const double scale_div[] = {1.0, 1e3, 1e6, 1e9};
@@ -149,7 +150,8 @@ size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int de
     scale = scale < 0 || scale > 3 ? 0 : scale;
     static const double pow10[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
     double mag = fabs(v) / scale_div[scale];
-    mag = floor(mag * pow10[decimals] + 0.5) / pow10[decimals]; /* half away from zero, as people round */
+    mag = floor(mag * pow10[decimals] + 0.5) /
+          pow10[decimals]; /* half away from zero, as people round */
     char digits[64], grouped[96];
     snprintf(digits, sizeof digits, "%.*f", decimals, isfinite(mag) && mag < 1e15 ? mag : 0.0);
     group_thousands(grouped, sizeof grouped, digits);
@@ -160,7 +162,8 @@ size_t cl_fig_format(char *buf, size_t len, double v, cl_fig_unit_t unit, int de
     switch (unit) {
     case CL_FIG_CURRENCY: {
         const char *sym = currency_symbol(currency, &space);
-        n = snprintf(buf, len, "%s%s%s%s%s", sign, sym, space ? " " : "", grouped, scale_suffix[scale]);
+        n = snprintf(buf, len, "%s%s%s%s%s", sign, sym, space ? " " : "", grouped,
+                     scale_suffix[scale]);
         break;
     }
     case CL_FIG_PERCENT:
@@ -192,8 +195,9 @@ static size_t utf16_units(const char *s, size_t n)
     return units;
 }
 
-static int render_one(cl_strbuf_t *b, cl_fig_spans_t *spans, const cl_ai_input_t *in, const cl_placeholder_t *ph,
-                      cl_fig_part_t part, size_t index, size_t *units, cl_err_t *err)
+static int render_one(cl_strbuf_t *b, cl_fig_spans_t *spans, const cl_ai_input_t *in,
+                      const cl_placeholder_t *ph, cl_fig_part_t part, size_t index, size_t *units,
+                      cl_err_t *err)
 {
     cl_fig_span_t span;
     memset(&span, 0, sizeof span);
@@ -201,8 +205,8 @@ static int render_one(cl_strbuf_t *b, cl_fig_spans_t *spans, const cl_ai_input_t
         return cl_err_set(err, CL_EINVAL, "unknown placeholder {%s.%s}", ph->ref, ph->field);
     }
     int decimals = ph->decimals >= 0 ? ph->decimals : span.fig.decimals;
-    size_t n = cl_fig_format(span.text, sizeof span.text, span.fig.value, span.fig.unit, decimals, ph->scale,
-                             ph->is_signed, in->currency);
+    size_t n = cl_fig_format(span.text, sizeof span.text, span.fig.value, span.fig.unit, decimals,
+                             ph->scale, ph->is_signed, in->currency);
     span.part = part;
     span.index = index;
     span.start = *units;
@@ -215,8 +219,8 @@ static int render_one(cl_strbuf_t *b, cl_fig_spans_t *spans, const cl_ai_input_t
     return 0;
 }
 
-int cl_fig_render(char **out, cl_fig_spans_t *spans, const cl_ai_input_t *in, const char *text, cl_fig_part_t part,
-                  size_t index, cl_err_t *err)
+int cl_fig_render(char **out, cl_fig_spans_t *spans, const cl_ai_input_t *in, const char *text,
+                  cl_fig_part_t part, size_t index, cl_err_t *err)
 {
     *out = NULL;
     cl_strbuf_t b;
@@ -264,10 +268,11 @@ json_t *cl_fig_spans_json(const cl_fig_spans_t *spans)
         const cl_fig_span_t *s = &spans->items[i];
         json_t *fid = s->fig.finding ? json_string(s->fig.finding->id) : json_null();
         json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I,s:s,s:o,s:s,s:s,s:f}", "part",
-                                             cl_fig_part_name(s->part), "index", (json_int_t)s->index, "start",
-                                             (json_int_t)s->start, "end", (json_int_t)s->end, "text", s->text,
-                                             "finding_id", fid, "metric", s->fig.metric->id, "field", s->fig.field,
-                                             "value", s->fig.value));
+                                             cl_fig_part_name(s->part), "index",
+                                             (json_int_t)s->index, "start", (json_int_t)s->start,
+                                             "end", (json_int_t)s->end, "text", s->text,
+                                             "finding_id", fid, "metric", s->fig.metric->id,
+                                             "field", s->fig.field, "value", s->fig.value));
     }
     return arr;
 }

@@ -1,8 +1,8 @@
-/* guard.c — judge a model's answer before anyone reads it. The answer is scanned into words, figures and clause
- * breaks (guard_scan.c); figures are placeholders or literals traced to the input within rounding; then the
- * direction and superlative words are judged against the figures they govern, and identifier-like words against
- * the entities of the input. A passing answer is rendered (figures.c); a failing one yields one line per problem
- * for the re-ask prompt. */
+/* guard.c — judge a model's answer before anyone reads it. The answer is scanned into words,
+ * figures and clause breaks (guard_scan.c); figures are placeholders or literals traced to the
+ * input within rounding; then the direction and superlative words are judged against the figures
+ * they govern, and identifier-like words against the entities of the input. A passing answer is
+ * rendered (figures.c); a failing one yields one line per problem for the re-ask prompt. */
 #include "ai/guard.h"
 
 #include <ctype.h>
@@ -16,7 +16,16 @@
 #include "ai/schemas.h"
 #include "ai/strbuf.h"
 
-enum { CK_SCHEMA = 0, CK_CITATIONS, CK_PLACEHOLDERS, CK_NUMBERS, CK_ENTITIES, CK_DIRECTION, CK_SUPERLATIVE, CK_N };
+enum {
+    CK_SCHEMA = 0,
+    CK_CITATIONS,
+    CK_PLACEHOLDERS,
+    CK_NUMBERS,
+    CK_ENTITIES,
+    CK_DIRECTION,
+    CK_SUPERLATIVE,
+    CK_N
+};
 static const char *const CHECK_NAMES[CK_N] = {"schema",   "citations", "placeholders", "numbers",
                                               "entities", "direction", "superlative"};
 
@@ -57,23 +66,30 @@ static int word_in(const char *w, const char *const *list)
     return 0;
 }
 
-static const char *const UP_WORDS[] = {"rose", "rise", "rises", "rising", "risen", "increase", "increased",
-    "increases", "increasing", "grew", "grow", "grows", "growing", "grown", "gained", "gain", "gains", "up",
-    "higher", "jumped", "jump", "jumps", "climbed", "climb", "climbs", "surged", "surge", "soared", "rebounded",
-    "expanded", "accelerated", NULL};
-static const char *const DOWN_WORDS[] = {"fell", "fall", "falls", "falling", "fallen", "dropped", "drop", "drops",
-    "declined", "decline", "declines", "declining", "decreased", "decrease", "decreases", "down", "lower",
-    "slipped", "slid", "shrank", "shrunk", "plunged", "plummeted", "lost", "contracted", "dipped", "slowed", NULL};
+static const char *const UP_WORDS[] = {
+    "rose",       "rise",   "rises",  "rising", "risen",     "increase", "increased",   "increases",
+    "increasing", "grew",   "grow",   "grows",  "growing",   "grown",    "gained",      "gain",
+    "gains",      "up",     "higher", "jumped", "jump",      "jumps",    "climbed",     "climb",
+    "climbs",     "surged", "surge",  "soared", "rebounded", "expanded", "accelerated", NULL};
+static const char *const DOWN_WORDS[] = {
+    "fell",      "fall",      "falls",   "falling",    "fallen",    "dropped",   "drop",
+    "drops",     "declined",  "decline", "declines",   "declining", "decreased", "decrease",
+    "decreases", "down",      "lower",   "slipped",    "slid",      "shrank",    "shrunk",
+    "plunged",   "plummeted", "lost",    "contracted", "dipped",    "slowed",    NULL};
 static const char *const FLAT_WORDS[] = {"flat", "unchanged", "stable", "steady", NULL};
-static const char *const GOOD_WORDS[] = {"improved", "improve", "improves", "improving", "better", NULL};
-static const char *const BAD_WORDS[] = {"worsened", "worsen", "worsens", "worse", "deteriorated", NULL};
-static const char *const NEG_WORDS[] = {"not", "no", "never", "nor", "without", "didn", "t", "neither", NULL};
-static const char *const BREAK_WORDS[] = {"and", "but", "while", "whereas", "although", "though", "yet",
-                                          "despite", "as", "after", "which", "with", NULL};
+static const char *const GOOD_WORDS[] = {"improved",  "improve", "improves",
+                                         "improving", "better",  NULL};
+static const char *const BAD_WORDS[] = {"worsened", "worsen",       "worsens",
+                                        "worse",    "deteriorated", NULL};
+static const char *const NEG_WORDS[] = {"not",  "no", "never",   "nor", "without",
+                                        "didn", "t",  "neither", NULL};
+static const char *const BREAK_WORDS[] = {"and",    "but",  "while",   "whereas", "although",
+                                          "though", "yet",  "despite", "as",      "after",
+                                          "which",  "with", NULL};
 static const char *const MAX_SIGNED[] = {"highest", "top", NULL};
 static const char *const MIN_SIGNED[] = {"lowest", "bottom", NULL};
-static const char *const MAX_ABS[] = {"largest", "biggest", "greatest", "most", "strongest", "steepest",
-                                      "sharpest", NULL};
+static const char *const MAX_ABS[] = {"largest",   "biggest",  "greatest", "most",
+                                      "strongest", "steepest", "sharpest", NULL};
 static const char *const MIN_ABS[] = {"smallest", "least", "weakest", "slightest", NULL};
 
 /* ---- items ---- */
@@ -115,8 +131,8 @@ static int unit_compatible(cl_lit_unit_t lit, int decimals, cl_fig_unit_t fig)
     case LIT_RATIO:
         return fig == CL_FIG_RATIO;
     default:
-        /* a bare number is a count or an index; a ratio only with decimals ("ROAS of 7.44"). Never a plain
-         * statistic: "top 3" must not pass as a z-score of 3.2. */
+        /* a bare number is a count or an index; a ratio only with decimals ("ROAS of 7.44"). Never
+         * a plain statistic: "top 3" must not pass as a z-score of 3.2. */
         return fig == CL_FIG_COUNT || fig == CL_FIG_INDEX || (fig == CL_FIG_RATIO && decimals > 0);
     }
 }
@@ -131,7 +147,8 @@ static int literal_matches(const cl_literal_t *lit, const cl_ai_figure_t *fig)
         return 0;
     }
     double printed = lit->value * div[lit->scale];
-    double tol = 0.5 * pow(10.0, -lit->decimals) * div[lit->scale] + 1e-9 * fmax(1.0, fabs(fig->value));
+    double tol =
+        0.5 * pow(10.0, -lit->decimals) * div[lit->scale] + 1e-9 * fmax(1.0, fabs(fig->value));
     return fabs(printed - fabs(fig->value)) <= tol;
 }
 
@@ -152,7 +169,8 @@ static int try_finding(cl_ai_figure_t *out, const cl_ai_input_t *in, const cl_ai
     return 0;
 }
 
-/* Find the figure a literal stands for: cited findings first, then KPI tiles, then (outside bullets) any finding. */
+/* Find the figure a literal stands for: cited findings first, then KPI tiles, then (outside
+ * bullets) any finding. */
 static int trace_literal(cl_ai_figure_t *out, const cl_ai_input_t *in, const cl_literal_t *lit,
                          const struct cited *cited)
 {
@@ -181,8 +199,12 @@ static int trace_literal(cl_ai_figure_t *out, const cl_ai_input_t *in, const cl_
 static void literal_placeholder(cl_item_t *item, const cl_literal_t *lit)
 {
     const char *ref = item->fig.finding ? item->fig.finding->handle : item->fig.metric->id;
-    snprintf(item->placeholder, sizeof item->placeholder, "{%s.%s|%d%s%s}", ref, item->fig.field, lit->decimals,
-             lit->scale == 1 ? "|k" : lit->scale == 2 ? "|m" : lit->scale == 3 ? "|b" : "",
+    snprintf(item->placeholder, sizeof item->placeholder, "{%s.%s|%d%s%s}", ref, item->fig.field,
+             lit->decimals,
+             lit->scale == 1   ? "|k"
+             : lit->scale == 2 ? "|m"
+             : lit->scale == 3 ? "|b"
+                               : "",
              lit->has_sign ? "|signed" : "");
 }
 
@@ -199,7 +221,8 @@ static int scan_literal(cl_items_t *it, struct ctx *c, const char *text, size_t 
     }
     cl_ai_figure_t fig;
     if (!trace_literal(&fig, c->in, &lit, cited)) {
-        problem(c, CK_NUMBERS, "the number \"%.*s\" is not a figure of the input; write a placeholder",
+        problem(c, CK_NUMBERS,
+                "the number \"%.*s\" is not a figure of the input; write a placeholder",
                 (int)(lit.len > 40 ? 40 : lit.len), text + i);
         return 0;
     }
@@ -214,7 +237,8 @@ static int scan_literal(cl_items_t *it, struct ctx *c, const char *text, size_t 
     return 0;
 }
 
-static int scan_placeholder(cl_items_t *it, struct ctx *c, const char *text, size_t i, size_t n, size_t *used)
+static int scan_placeholder(cl_items_t *it, struct ctx *c, const char *text, size_t i, size_t n,
+                            size_t *used)
 {
     cl_placeholder_t ph;
     *used = cl_fig_parse(&ph, text + i, n - i);
@@ -242,12 +266,14 @@ static int is_word_byte(unsigned char c)
     return isalnum(c) || c == '_' || c >= 0x80;
 }
 
-static int scan_word(cl_items_t *it, struct ctx *c, const char *text, size_t i, size_t n, size_t *used)
+static int scan_word(cl_items_t *it, struct ctx *c, const char *text, size_t i, size_t n,
+                     size_t *used)
 {
     size_t j = i;
     int has_digit = 0, has_underscore = 0;
-    while (j < n && (is_word_byte((unsigned char)text[j]) ||
-                     (text[j] == '-' && j + 1 < n && isalnum((unsigned char)text[j + 1]) && j > i))) {
+    while (j < n &&
+           (is_word_byte((unsigned char)text[j]) ||
+            (text[j] == '-' && j + 1 < n && isalnum((unsigned char)text[j + 1]) && j > i))) {
         has_digit |= isdigit((unsigned char)text[j]) != 0;
         has_underscore |= text[j] == '_';
         j++;
@@ -255,10 +281,11 @@ static int scan_word(cl_items_t *it, struct ctx *c, const char *text, size_t i, 
     *used = j - i;
     int known = cl_vocab_has(&c->vocab, text + i, j - i);
     if (has_underscore && !known) {
-        problem(c, CK_ENTITIES, "\"%.*s\" is not an entity of the input", (int)(*used > 60 ? 60 : *used), text + i);
+        problem(c, CK_ENTITIES, "\"%.*s\" is not an entity of the input",
+                (int)(*used > 60 ? 60 : *used), text + i);
     } else if (has_digit && !known) {
-        problem(c, CK_NUMBERS, "\"%.*s\" holds a digit outside a placeholder", (int)(*used > 40 ? 40 : *used),
-                text + i);
+        problem(c, CK_NUMBERS, "\"%.*s\" holds a digit outside a placeholder",
+                (int)(*used > 40 ? 40 : *used), text + i);
     }
     cl_item_t *item = push_item(it, ITEM_WORD, i, *used);
     if (!item) {
@@ -332,7 +359,9 @@ static int rounds_to_zero(double v, int decimals)
 
 static double owner_change_pct(const cl_ai_figure_t *f)
 {
-    json_t *obj = f->finding ? json_object_get(f->finding->obj, "numbers") : f->tile ? f->tile->obj : NULL;
+    json_t *obj = f->finding ? json_object_get(f->finding->obj, "numbers")
+                  : f->tile  ? f->tile->obj
+                             : NULL;
     json_t *v = json_object_get(obj, "change_pct");
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
@@ -348,7 +377,8 @@ static int negated(const cl_items_t *it, size_t k, size_t clause_start)
     return 0;
 }
 
-/* The figure governing word K of clause [A, B): the next figure, else the previous one; NULL if none. */
+/* The figure governing word K of clause [A, B): the next figure, else the previous one; NULL if
+ * none. */
 static const cl_item_t *governed(const cl_items_t *it, size_t k, size_t a, size_t b)
 {
     for (size_t j = k + 1; j < b; j++) {
@@ -375,22 +405,26 @@ static void judge_direction(struct ctx *c, const char *word, const cl_ai_figure_
                 sign > 0 ? "up" : "nowhere");
     } else if (word_in(word, FLAT_WORDS)) {
         double pct = owner_change_pct(f);
-        int flat = f->is_change ? rounds_to_zero(f->value, decimals) : (isnan(pct) ? f->direction == 0 : fabs(pct) < 1.0);
+        int flat = f->is_change ? rounds_to_zero(f->value, decimals)
+                                : (isnan(pct) ? f->direction == 0 : fabs(pct) < 1.0);
         if (!flat) {
             problem(c, CK_DIRECTION, "\"%s\" but %s moved", word, f->metric->id);
         }
     } else if (word_in(word, GOOD_WORDS) && f->favourable == 0) {
-        problem(c, CK_DIRECTION, "\"%s\" but the change of %s is unfavourable", word, f->metric->id);
+        problem(c, CK_DIRECTION, "\"%s\" but the change of %s is unfavourable", word,
+                f->metric->id);
     } else if (word_in(word, BAD_WORDS) && f->favourable == 1) {
         problem(c, CK_DIRECTION, "\"%s\" but the change of %s is favourable", word, f->metric->id);
     }
 }
 
-static int peer_value(double *out, const cl_ai_input_t *in, const cl_ai_figure_t *f, size_t i, int tiles)
+static int peer_value(double *out, const cl_ai_input_t *in, const cl_ai_figure_t *f, size_t i,
+                      int tiles)
 {
     cl_ai_figure_t p;
     if (tiles) {
-        if (cl_ai_input_figure(&p, in, in->tiles[i].metric->id, f->field) != 0 || p.unit != f->unit) {
+        if (cl_ai_input_figure(&p, in, in->tiles[i].metric->id, f->field) != 0 ||
+            p.unit != f->unit) {
             return 0;
         }
     } else if (in->findings[i].metric != f->metric ||
@@ -401,7 +435,8 @@ static int peer_value(double *out, const cl_ai_input_t *in, const cl_ai_figure_t
     return 1;
 }
 
-static void judge_superlative(struct ctx *c, const char *word, const cl_ai_figure_t *f, int decimals)
+static void judge_superlative(struct ctx *c, const char *word, const cl_ai_figure_t *f,
+                              int decimals)
 {
     int max_signed = word_in(word, MAX_SIGNED), min_signed = word_in(word, MIN_SIGNED);
     int max_abs = word_in(word, MAX_ABS), min_abs = word_in(word, MIN_ABS);
@@ -422,7 +457,8 @@ static void judge_superlative(struct ctx *c, const char *word, const cl_ai_figur
                      (max_abs && same_sign && fabs(p) > fabs(v) + tol) ||
                      (min_abs && same_sign && fabs(p) < fabs(v) - tol);
         if (beaten) {
-            problem(c, CK_SUPERLATIVE, "\"%s\" but another %s.%s is more extreme", word, f->metric->id, f->field);
+            problem(c, CK_SUPERLATIVE, "\"%s\" but another %s.%s is more extreme", word,
+                    f->metric->id, f->field);
             return;
         }
     }
@@ -467,7 +503,8 @@ static void judge_clauses(struct ctx *c, const cl_items_t *it, const struct cite
 
 /* ---- parts ---- */
 
-/* TEXT with each traced literal replaced by its placeholder. New: free(), or NULL when out of memory. */
+/* TEXT with each traced literal replaced by its placeholder. New: free(), or NULL when out of
+ * memory. */
 static char *normalise(const char *text, const cl_items_t *it)
 {
     cl_strbuf_t b;
@@ -485,7 +522,8 @@ static char *normalise(const char *text, const cl_items_t *it)
     return cl_strbuf_take(&b);
 }
 
-/* Check one text part; on success *normalised is the text ready to render. Returns 0 or CL_ENOMEM. */
+/* Check one text part; on success *normalised is the text ready to render. Returns 0 or CL_ENOMEM.
+ */
 static int check_part(char **normalised, struct ctx *c, const char *text, const struct cited *cited)
 {
     *normalised = NULL;
@@ -500,7 +538,8 @@ static int check_part(char **normalised, struct ctx *c, const char *text, const 
     return rc;
 }
 
-/* Add to IDS (JSON array of finding ids) the findings of every figure in NORMALISED that it lacks. */
+/* Add to IDS (JSON array of finding ids) the findings of every figure in NORMALISED that it lacks.
+ */
 static void add_figure_citations(json_t *ids, const cl_fig_spans_t *spans, size_t from)
 {
     for (size_t i = from; i < spans->n; i++) {
@@ -526,8 +565,8 @@ struct part_out {
     cl_fig_spans_t spans;
 };
 
-static int render_into(struct part_out *o, struct ctx *c, const char *normalised, cl_fig_part_t part,
-                       size_t index, json_t **rendered)
+static int render_into(struct part_out *o, struct ctx *c, const char *normalised,
+                       cl_fig_part_t part, size_t index, json_t **rendered)
 {
     char *text = NULL;
     cl_err_t err;
@@ -545,8 +584,8 @@ static int render_into(struct part_out *o, struct ctx *c, const char *normalised
     return *rendered ? 0 : CL_ENOMEM;
 }
 
-static int do_text(struct part_out *o, struct ctx *c, const char *text, cl_fig_part_t part, size_t index,
-                   const struct cited *cited, json_t **rendered)
+static int do_text(struct part_out *o, struct ctx *c, const char *text, cl_fig_part_t part,
+                   size_t index, const struct cited *cited, json_t **rendered)
 {
     *rendered = NULL;
     if (part == CL_PART_HEADLINE) {
@@ -577,7 +616,8 @@ static int do_bullet(struct part_out *o, struct ctx *c, json_t *bullet, size_t i
     {
         const cl_ai_finding_t *f = cl_ai_input_finding(c->in, json_string_value(h));
         if (!f) {
-            problem(c, CK_CITATIONS, "cites %s, which is not a finding of the input", json_string_value(h));
+            problem(c, CK_CITATIONS, "cites %s, which is not a finding of the input",
+                    json_string_value(h));
             continue;
         }
         if (cited.n < CL_ARRAY_LEN(cited.f)) {
@@ -587,8 +627,8 @@ static int do_bullet(struct part_out *o, struct ctx *c, json_t *bullet, size_t i
     }
     size_t before = o->spans.n;
     json_t *text = NULL;
-    int rc = do_text(o, c, json_string_value(json_object_get(bullet, "text")), CL_PART_BULLET, index, &cited,
-                     &text);
+    int rc = do_text(o, c, json_string_value(json_object_get(bullet, "text")), CL_PART_BULLET,
+                     index, &cited, &text);
     if (rc == 0 && text) {
         add_figure_citations(ids, &o->spans, before);
         rc = json_array_append_new(json_object_get(o->summary, "bullets"),
@@ -599,7 +639,8 @@ static int do_bullet(struct part_out *o, struct ctx *c, json_t *bullet, size_t i
     return rc;
 }
 
-static int do_list(struct part_out *o, struct ctx *c, json_t *answer, const char *key, cl_fig_part_t part)
+static int do_list(struct part_out *o, struct ctx *c, json_t *answer, const char *key,
+                   cl_fig_part_t part)
 {
     json_t *out = json_array();
     if (!out) {
@@ -627,8 +668,8 @@ static int check_all(struct part_out *o, struct ctx *c, json_t *answer)
 {
     struct cited none = {.n = 0, .is_bullet = 0};
     json_t *headline = NULL;
-    int rc = do_text(o, c, json_string_value(json_object_get(answer, "headline")), CL_PART_HEADLINE, 0, &none,
-                     &headline);
+    int rc = do_text(o, c, json_string_value(json_object_get(answer, "headline")), CL_PART_HEADLINE,
+                     0, &none, &headline);
     if (rc != 0) {
         return rc;
     }
@@ -652,12 +693,14 @@ static json_t *checks_json(const struct ctx *c, int schema_failed)
 {
     json_t *arr = json_array();
     for (int k = 0; arr && k < CK_N; k++) {
-        const char *status = c->failures[k] ? "fail" : (schema_failed && k > CK_SCHEMA) ? "skipped" : "pass";
+        const char *status = c->failures[k]                     ? "fail"
+                             : (schema_failed && k > CK_SCHEMA) ? "skipped"
+                                                                : "pass";
         json_t *entry = json_pack("{s:s,s:s}", "name", CHECK_NAMES[k], "status", status);
         if (c->failures[k]) {
             char detail[400];
-            snprintf(detail, sizeof detail, "%d problem%s; first: %s", c->failures[k], c->failures[k] > 1 ? "s" : "",
-                     c->first[k]);
+            snprintf(detail, sizeof detail, "%d problem%s; first: %s", c->failures[k],
+                     c->failures[k] > 1 ? "s" : "", c->first[k]);
             json_object_set_new(entry, "detail", json_string(detail));
         }
         json_array_append_new(arr, entry);
@@ -693,7 +736,8 @@ static int finish(cl_guard_report_t *out, struct ctx *c, struct part_out *o, int
     return out->checks ? 0 : CL_ENOMEM;
 }
 
-int cl_guard_check_json(cl_guard_report_t *out, const cl_ai_input_t *in, json_t *answer, cl_err_t *err)
+int cl_guard_check_json(cl_guard_report_t *out, const cl_ai_input_t *in, json_t *answer,
+                        cl_err_t *err)
 {
     cl_guard_report_init(out);
     struct ctx c;
@@ -728,8 +772,8 @@ int cl_guard_check_json(cl_guard_report_t *out, const cl_ai_input_t *in, json_t 
     return 0;
 }
 
-/* The JSON object inside a model's text: the whole text, else from the first '{' to the last '}' (models wrap
- * answers in ``` fences or a sentence). NULL when there is none. */
+/* The JSON object inside a model's text: the whole text, else from the first '{' to the last '}'
+ * (models wrap answers in ``` fences or a sentence). NULL when there is none. */
 static json_t *extract_json(const char *text)
 {
     json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, NULL);

@@ -1,6 +1,6 @@
-/* guard_scan.c — the lexical half of the guardrails: where a figure is printed as digits, what it says (value,
- * precision, scale, unit), and which words are entities of the input. Kept apart from the checks so that each
- * half stays small enough to read and to test on its own. */
+/* guard_scan.c — the lexical half of the guardrails: where a figure is printed as digits, what it
+ * says (value, precision, scale, unit), and which words are entities of the input. Kept apart from
+ * the checks so that each half stays small enough to read and to test on its own. */
 #include "ai/guard_scan.h"
 
 #include <ctype.h>
@@ -52,9 +52,11 @@ static size_t parse_digits(cl_literal_t *out, const char *s, size_t n)
             i++;
             continue;
         }
-        /* a thousands comma: after 1-3 digits (or a full group), followed by exactly three digits */
-        int group = s[i] == ',' && run >= 1 && run <= 3 && i + 3 < n && isdigit((unsigned char)s[i + 1]) &&
-                    isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3]) &&
+        /* a thousands comma: after 1-3 digits (or a full group), followed by exactly three digits
+         */
+        int group = s[i] == ',' && run >= 1 && run <= 3 && i + 3 < n &&
+                    isdigit((unsigned char)s[i + 1]) && isdigit((unsigned char)s[i + 2]) &&
+                    isdigit((unsigned char)s[i + 3]) &&
                     (i + 4 >= n || !isdigit((unsigned char)s[i + 4]));
         if (!group) {
             break;
@@ -89,11 +91,20 @@ static const struct suffix SCALES[] = {
     {"b", 3, LIT_BARE},
 };
 static const struct suffix UNITS[] = {
-    {" percentage points", 0, LIT_PP}, {" percentage point", 0, LIT_PP}, {" points", 0, LIT_PP},
-    {" point", 0, LIT_PP},             {" pts", 0, LIT_PP},              {" pp", 0, LIT_PP},
-    {"pp", 0, LIT_PP},                 {" percent", 0, LIT_PERCENT},     {"%", 0, LIT_PERCENT},
-    {" %", 0, LIT_PERCENT},            {"x", 0, LIT_RATIO},              {" usd", 0, LIT_CURRENCY},
-    {" eur", 0, LIT_CURRENCY},         {" gbp", 0, LIT_CURRENCY},
+    {" percentage points", 0, LIT_PP},
+    {" percentage point", 0, LIT_PP},
+    {" points", 0, LIT_PP},
+    {" point", 0, LIT_PP},
+    {" pts", 0, LIT_PP},
+    {" pp", 0, LIT_PP},
+    {"pp", 0, LIT_PP},
+    {" percent", 0, LIT_PERCENT},
+    {"%", 0, LIT_PERCENT},
+    {" %", 0, LIT_PERCENT},
+    {"x", 0, LIT_RATIO},
+    {" usd", 0, LIT_CURRENCY},
+    {" eur", 0, LIT_CURRENCY},
+    {" gbp", 0, LIT_CURRENCY},
 };
 
 /* Match one of TABLE at S, requiring a non-word byte after it; returns the bytes matched. */
@@ -149,7 +160,8 @@ int cl_guard_parse_literal(cl_literal_t *out, const char *s, size_t n, char prev
         out->unit = hit->unit;
         i += m;
     }
-    if (i < n && (is_word_char((unsigned char)s[i]) || (s[i] == '-' && i + 1 < n && isalnum((unsigned char)s[i + 1])))) {
+    if (i < n && (is_word_char((unsigned char)s[i]) ||
+                  (s[i] == '-' && i + 1 < n && isalnum((unsigned char)s[i + 1])))) {
         return 0; /* "5g_phones", "2026-W47": a word, judged as such */
     }
     out->len = i;

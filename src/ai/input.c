@@ -1,5 +1,6 @@
-/* input.c — read a summary request once into the views every later stage needs, so that the encoder, the
- * renderer and the guardrails agree on what each figure is, in which unit and with how many decimals. */
+/* input.c — read a summary request once into the views every later stage needs, so that the
+ * encoder, the renderer and the guardrails agree on what each figure is, in which unit and with how
+ * many decimals. */
 #include "ai/input.h"
 
 #include <stdio.h>
@@ -53,7 +54,8 @@ static int read_metrics(cl_ai_input_t *in, cl_err_t *err)
         out->id = str_or(m, "id", "");
         for (size_t j = 0; j < i; j++) {
             if (strcmp(in->metrics[j].id, out->id) == 0) {
-                return cl_err_set(err, CL_EINVAL, "report.metrics[%zu].id: duplicate metric '%s'", i, out->id);
+                return cl_err_set(err, CL_EINVAL, "report.metrics[%zu].id: duplicate metric '%s'",
+                                  i, out->id);
             }
         }
         out->label = str_or(m, "label", out->id);
@@ -90,7 +92,8 @@ static int read_findings(cl_ai_input_t *in, cl_err_t *err)
         out->type = str_or(f, "type", "");
         out->metric = cl_ai_input_metric(in, str_or(f, "metric", ""));
         if (!out->metric) {
-            return cl_err_set(err, CL_EINVAL, "report.findings[%zu].metric: not among report.metrics", i);
+            return cl_err_set(err, CL_EINVAL,
+                              "report.findings[%zu].metric: not among report.metrics", i);
         }
         out->path = json_object_get(f, "path");
         const char *dir = str_or(f, "direction", "flat");
@@ -183,7 +186,8 @@ const cl_ai_metric_t *cl_ai_input_metric(const cl_ai_input_t *in, const char *id
 const cl_ai_finding_t *cl_ai_input_finding(const cl_ai_input_t *in, const char *handle_or_id)
 {
     for (size_t i = 0; i < in->nfindings; i++) {
-        if (strcmp(in->findings[i].handle, handle_or_id) == 0 || strcmp(in->findings[i].id, handle_or_id) == 0) {
+        if (strcmp(in->findings[i].handle, handle_or_id) == 0 ||
+            strcmp(in->findings[i].id, handle_or_id) == 0) {
             return &in->findings[i];
         }
     }
@@ -208,16 +212,18 @@ static int has_suffix(const char *s, const char *suffix)
 
 static cl_fig_unit_t metric_fig_unit(const cl_ai_metric_t *m)
 {
-    static const cl_fig_unit_t map[] = {CL_FIG_CURRENCY, CL_FIG_PERCENT, CL_FIG_COUNT, CL_FIG_INDEX, CL_FIG_RATIO};
+    static const cl_fig_unit_t map[] = {CL_FIG_CURRENCY, CL_FIG_PERCENT, CL_FIG_COUNT, CL_FIG_INDEX,
+                                        CL_FIG_RATIO};
     return map[m->unit];
 }
 
-void cl_ai_field_unit(cl_fig_unit_t *unit, int *decimals, int *is_change, const cl_ai_metric_t *metric,
-                      const char *field)
+void cl_ai_field_unit(cl_fig_unit_t *unit, int *decimals, int *is_change,
+                      const cl_ai_metric_t *metric, const char *field)
 {
     static const char *const level_fields[] = {"current", "previous", "expected", NULL};
-    static const char *const change_fields[] = {"change", "contribution", "impact", "mix_effect", "rate_effect",
-                                                "traffic_effect", "conversion_effect", "basket_effect", NULL};
+    static const char *const change_fields[] = {
+        "change",         "contribution",      "impact",        "mix_effect", "rate_effect",
+        "traffic_effect", "conversion_effect", "basket_effect", NULL};
     static const char *const money_fields[] = {"budget", "spend", NULL};
     *is_change = 0;
     *decimals = metric->decimals;
@@ -247,7 +253,8 @@ void cl_ai_field_unit(cl_fig_unit_t *unit, int *decimals, int *is_change, const 
         *is_change = 1;
     } else if (has_suffix(field, "_pct") || strncmp(field, "share_", 6) == 0) {
         *unit = CL_FIG_PERCENT;
-        *is_change = strcmp(field, "change_pct") == 0; /* share_of_change is a share, not a direction */
+        *is_change =
+            strcmp(field, "change_pct") == 0; /* share_of_change is a share, not a direction */
     } else {
         *unit = CL_FIG_PLAIN; /* zscore and other plain numbers */
     }
@@ -271,21 +278,24 @@ static int sign_of(double v)
     return v > 0 ? 1 : v < 0 ? -1 : 0;
 }
 
-int cl_ai_input_figure(cl_ai_figure_t *out, const cl_ai_input_t *in, const char *ref, const char *field)
+int cl_ai_input_figure(cl_ai_figure_t *out, const cl_ai_input_t *in, const char *ref,
+                       const char *field)
 {
     memset(out, 0, sizeof *out);
     json_t *v = NULL;
     const cl_ai_finding_t *f = ref[0] == 'F' ? cl_ai_input_finding(in, ref) : NULL;
     if (f) {
-        v = strcmp(field, "impact") == 0 ? json_object_get(f->obj, "impact")
-                                         : json_object_get(json_object_get(f->obj, "numbers"), field);
+        v = strcmp(field, "impact") == 0
+                ? json_object_get(f->obj, "impact")
+                : json_object_get(json_object_get(f->obj, "numbers"), field);
         out->finding = f;
         out->metric = f->metric;
         out->direction = f->direction;
         out->favourable = f->favourable;
     } else if (ref[0] != 'F') {
         const cl_ai_tile_t *t = cl_ai_input_tile(in, ref);
-        static const char *const tile_fields[] = {"current", "previous", "change", "change_pct", NULL};
+        static const char *const tile_fields[] = {"current", "previous", "change", "change_pct",
+                                                  NULL};
         int known = 0;
         for (size_t i = 0; tile_fields[i]; i++) {
             known = known || strcmp(tile_fields[i], field) == 0;
@@ -306,7 +316,8 @@ int cl_ai_input_figure(cl_ai_figure_t *out, const cl_ai_input_t *in, const char 
     snprintf(out->field, sizeof out->field, "%s", field);
     cl_ai_field_unit(&out->unit, &out->decimals, &out->is_change, out->metric, field);
     if (f && strcmp(field, "impact") == 0) {
-        out->unit = impact_unit(json_string_value(json_object_get(f->obj, "impact_unit")), out->unit);
+        out->unit =
+            impact_unit(json_string_value(json_object_get(f->obj, "impact_unit")), out->unit);
     }
     return 0;
 }

@@ -1,7 +1,7 @@
-/* jsonschema.c — a strict subset of JSON Schema 2020-12. The AI service's contracts live as schema files in
- * docs/schemas/; validating against those files (compiled in at build time) instead of a hand-written copy means
- * the documented contract and the enforced one cannot drift apart. Compilation refuses any keyword it does not
- * implement, and precompiles every pattern once. */
+/* jsonschema.c — a strict subset of JSON Schema 2020-12. The AI service's contracts live as schema
+ * files in docs/schemas/; validating against those files (compiled in at build time) instead of a
+ * hand-written copy means the documented contract and the enforced one cannot drift apart.
+ * Compilation refuses any keyword it does not implement, and precompiles every pattern once. */
 #include "ai/jsonschema.h"
 
 #include <math.h>
@@ -25,14 +25,15 @@ struct cl_jsonschema {
     size_t npatterns;
 };
 
-static const char *const ANNOTATIONS[] = {"$schema", "$id",     "title",   "description",
+static const char *const ANNOTATIONS[] = {"$schema",  "$id",      "title",   "description",
                                           "$comment", "examples", "default", NULL};
 static const char *const KEYWORDS[] = {
-    "type",      "enum",      "const",     "properties", "required",  "additionalProperties",
-    "items",     "minItems",  "maxItems",  "minimum",    "maximum",   "minLength",
-    "maxLength", "pattern",   "anyOf",     "$ref",       "$defs",     "propertyNames",
+    "type",          "enum",          "const",    "properties", "required", "additionalProperties",
+    "items",         "minItems",      "maxItems", "minimum",    "maximum",  "minLength",
+    "maxLength",     "pattern",       "anyOf",    "$ref",       "$defs",    "propertyNames",
     "minProperties", "maxProperties", NULL};
-static const char *const TYPES[] = {"object", "array", "string", "number", "integer", "boolean", "null", NULL};
+static const char *const TYPES[] = {"object",  "array",   "string", "number",
+                                    "integer", "boolean", "null",   NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -53,10 +54,11 @@ static const json_t *resolve_ref(const json_t *root, const char *ref)
     return json_object_get(json_object_get(root, "$defs"), ref + sizeof prefix - 1);
 }
 
-static int compile_node(cl_jsonschema_t *s, const json_t *node, const char *where, int depth, cl_err_t *err);
+static int compile_node(cl_jsonschema_t *s, const json_t *node, const char *where, int depth,
+                        cl_err_t *err);
 
-static int compile_child(cl_jsonschema_t *s, const json_t *node, const char *where, const char *key, int depth,
-                         cl_err_t *err)
+static int compile_child(cl_jsonschema_t *s, const json_t *node, const char *where, const char *key,
+                         int depth, cl_err_t *err)
 {
     char sub[PATH_MAX_LEN];
     snprintf(sub, sizeof sub, "%s/%s", where, key);
@@ -82,7 +84,8 @@ static int check_type_keyword(const json_t *t, const char *where, cl_err_t *err)
     return cl_err_set(err, CL_ECONFIG, "%s: bad type", where);
 }
 
-static int compile_pattern(cl_jsonschema_t *s, const json_t *node, const char *p, const char *where, cl_err_t *err)
+static int compile_pattern(cl_jsonschema_t *s, const json_t *node, const char *p, const char *where,
+                           cl_err_t *err)
 {
     /* ECMA-262 shorthands have no POSIX meaning: refuse them rather than match them literally. */
     for (const char *c = p; *c; c++) {
@@ -155,10 +158,14 @@ static int compile_keyword(cl_jsonschema_t *s, const json_t *node, const char *k
         return compile_pattern(s, node, json_string_value(v), where, err);
     }
     if (strcmp(key, "required") == 0 || strcmp(key, "enum") == 0) {
-        return json_is_array(v) ? 0 : cl_err_set(err, CL_ECONFIG, "%s/%s: must be an array", where, key);
+        return json_is_array(v)
+                   ? 0
+                   : cl_err_set(err, CL_ECONFIG, "%s/%s: must be an array", where, key);
     }
     if (strcmp(key, "minimum") == 0 || strcmp(key, "maximum") == 0) {
-        return json_is_number(v) ? 0 : cl_err_set(err, CL_ECONFIG, "%s/%s: must be a number", where, key);
+        return json_is_number(v)
+                   ? 0
+                   : cl_err_set(err, CL_ECONFIG, "%s/%s: must be a number", where, key);
     }
     if (strcmp(key, "const") == 0 || strcmp(key, "additionalProperties") == 0) {
         return 0;
@@ -169,7 +176,8 @@ static int compile_keyword(cl_jsonschema_t *s, const json_t *node, const char *k
                : cl_err_set(err, CL_ECONFIG, "%s/%s: must be a non-negative integer", where, key);
 }
 
-static int compile_node(cl_jsonschema_t *s, const json_t *node, const char *where, int depth, cl_err_t *err)
+static int compile_node(cl_jsonschema_t *s, const json_t *node, const char *where, int depth,
+                        cl_err_t *err)
 {
     if (depth > MAX_DEPTH) {
         return cl_err_set(err, CL_ECONFIG, "%s: schema nested too deeply", where);
@@ -198,7 +206,8 @@ static int compile_node(cl_jsonschema_t *s, const json_t *node, const char *wher
     return 0;
 }
 
-int cl_jsonschema_parse(cl_jsonschema_t **out, const char *text, size_t len, const char *name, cl_err_t *err)
+int cl_jsonschema_parse(cl_jsonschema_t **out, const char *text, size_t len, const char *name,
+                        cl_err_t *err)
 {
     *out = NULL;
     json_error_t jerr;
@@ -319,7 +328,8 @@ static const regex_t *pattern_of(const cl_jsonschema_t *s, const json_t *node)
     return NULL;
 }
 
-static int validate(struct vctx *c, const json_t *schema, const json_t *v, const char *path, int depth);
+static int validate(struct vctx *c, const json_t *schema, const json_t *v, const char *path,
+                    int depth);
 
 static void join_key(char *out, const char *path, const char *key)
 {
@@ -360,7 +370,8 @@ static int validate_number(struct vctx *c, const json_t *schema, const json_t *v
     return 0;
 }
 
-static int validate_array(struct vctx *c, const json_t *schema, const json_t *v, const char *path, int depth)
+static int validate_array(struct vctx *c, const json_t *schema, const json_t *v, const char *path,
+                          int depth)
 {
     size_t n = json_array_size(v);
     json_t *lim = json_object_get(schema, "minItems");
@@ -389,7 +400,8 @@ static int validate_array(struct vctx *c, const json_t *schema, const json_t *v,
     return 0;
 }
 
-static int validate_object(struct vctx *c, const json_t *schema, const json_t *v, const char *path, int depth)
+static int validate_object(struct vctx *c, const json_t *schema, const json_t *v, const char *path,
+                           int depth)
 {
     size_t n = json_object_size(v);
     json_t *lim = json_object_get(schema, "minProperties");
@@ -444,7 +456,8 @@ static int validate_object(struct vctx *c, const json_t *schema, const json_t *v
     return 0;
 }
 
-static int validate_any_of(struct vctx *c, const json_t *alts, const json_t *v, const char *path, int depth)
+static int validate_any_of(struct vctx *c, const json_t *alts, const json_t *v, const char *path,
+                           int depth)
 {
     cl_err_t scratch;
     struct vctx trial = {c->s, &scratch};
@@ -460,7 +473,8 @@ static int validate_any_of(struct vctx *c, const json_t *alts, const json_t *v, 
     return fail(c, path, "matches none of the allowed forms");
 }
 
-static int validate(struct vctx *c, const json_t *schema, const json_t *v, const char *path, int depth)
+static int validate(struct vctx *c, const json_t *schema, const json_t *v, const char *path,
+                    int depth)
 {
     if (depth > MAX_DEPTH) {
         return fail(c, path, "is nested too deeply");

@@ -1,6 +1,7 @@
-/* ledger.c — money in SQLite. The check "is there budget left" and the write "this much is now taken" happen in
- * one BEGIN IMMEDIATE transaction, which holds the database's write lock: two requests can never both see the
- * last credit as free. Spend is kept as running totals per period so the check reads two rows, not the history. */
+/* ledger.c — money in SQLite. The check "is there budget left" and the write "this much is now
+ * taken" happen in one BEGIN IMMEDIATE transaction, which holds the database's write lock: two
+ * requests can never both see the last credit as free. Spend is kept as running totals per period
+ * so the check reads two rows, not the history. */
 #include "ai/ledger.h"
 
 #include <openssl/rand.h>
@@ -25,9 +26,10 @@ struct pending {
 };
 
 struct cl_ledger {
-    cl_sqlite_pool_t *pool;     /* synchronous=FULL: settlements and audit rows survive a power loss */
-    cl_sqlite_pool_t *reserves; /* synchronous=NORMAL: a reservation lost with the machine frees credit that no
-                                   running call can still spend, so it needs no fsync of its own */
+    cl_sqlite_pool_t *pool; /* synchronous=FULL: settlements and audit rows survive a power loss */
+    cl_sqlite_pool_t
+        *reserves; /* synchronous=NORMAL: a reservation lost with the machine frees credit that no
+                      running call can still spend, so it needs no fsync of its own */
     cl_budget_policy_t policy;
     pthread_mutex_t lock; /* the settlement queue */
     pthread_cond_t settled;
@@ -38,8 +40,10 @@ struct cl_ledger {
 static const cl_sqlite_migration_t MIGRATIONS[] = {
     {"ai_ledger", 1,
      "CREATE TABLE ai_calls ("
-     " id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT, job_id TEXT, user_id TEXT NOT NULL,"
-     " team TEXT NOT NULL, role TEXT, model TEXT, provider TEXT, prompt_version TEXT, status TEXT NOT NULL,"
+     " id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT, job_id TEXT, user_id TEXT "
+     "NOT NULL,"
+     " team TEXT NOT NULL, role TEXT, model TEXT, provider TEXT, prompt_version TEXT, status TEXT "
+     "NOT NULL,"
      " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
      " cached_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
      " cost_micros INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0, input_hash TEXT,"
@@ -62,7 +66,8 @@ static int read_limit(int64_t *out, json_t *obj, const char *key, int64_t def, c
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < -1) {
-        return cl_err_set(err, CL_ECONFIG, "ai.budgets.%s must be an integer of micro-units (-1: unlimited)", key);
+        return cl_err_set(err, CL_ECONFIG,
+                          "ai.budgets.%s must be an integer of micro-units (-1: unlimited)", key);
     }
     *out = json_integer_value(v);
     return 0;
@@ -98,7 +103,8 @@ int cl_budget_policy_read(cl_budget_policy_t *out, json_t *section, cl_err_t *er
         json_object_foreach(maps[i], k, v)
         {
             if (!json_is_integer(v) || json_integer_value(v) < -1) {
-                return cl_err_set(err, CL_ECONFIG, "ai.budgets.%s.%s must be an integer of micro-units",
+                return cl_err_set(err, CL_ECONFIG,
+                                  "ai.budgets.%s.%s must be an integer of micro-units",
                                   i ? "teams" : "users", k);
             }
         }
@@ -122,7 +128,8 @@ void cl_ledger_period_key(char out[16], cl_period_t period, int64_t now_ms)
     }
 }
 
-int cl_ledger_open(cl_ledger_t **out, const char *path, const cl_budget_policy_t *policy, cl_err_t *err)
+int cl_ledger_open(cl_ledger_t **out, const char *path, const cl_budget_policy_t *policy,
+                   cl_err_t *err)
 {
     *out = NULL;
     cl_ledger_t *l = calloc(1, sizeof *l);
@@ -163,7 +170,8 @@ static int64_t limit_of(json_t *map, const char *key, int64_t def)
 }
 
 /* One integer from SQL with two text parameters. */
-static int scalar2(int64_t *out, cl_sqlite_t *db, const char *sql, const char *a, const char *b, cl_err_t *err)
+static int scalar2(int64_t *out, cl_sqlite_t *db, const char *sql, const char *a, const char *b,
+                   cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
     int rc = cl_sqlite_cached(&st, db, sql, err);
@@ -194,13 +202,14 @@ static void new_id(char id[33])
     }
 }
 
-static int run_sql(cl_sqlite_t *db, const char *sql, const char *const *texts, size_t nt, const int64_t *ints,
-                   size_t ni, cl_err_t *err)
+static int run_sql(cl_sqlite_t *db, const char *sql, const char *const *texts, size_t nt,
+                   const int64_t *ints, size_t ni, cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
     int rc = cl_sqlite_cached(&st, db, sql, err);
     for (size_t i = 0; rc == 0 && i < nt; i++) {
-        rc = texts[i] ? cl_sqlite_bind_text(st, (int)i + 1, texts[i], err) : cl_sqlite_bind_null(st, (int)i + 1, err);
+        rc = texts[i] ? cl_sqlite_bind_text(st, (int)i + 1, texts[i], err)
+                      : cl_sqlite_bind_null(st, (int)i + 1, err);
     }
     for (size_t i = 0; rc == 0 && i < ni; i++) {
         rc = cl_sqlite_bind_int64(st, (int)(nt + i) + 1, ints[i], err);
@@ -213,12 +222,15 @@ struct standing {
 };
 
 /* Spend (this period), open reservations and limit of one user or team. */
-static int standing_of(struct standing *s, cl_sqlite_t *db, const cl_ledger_t *l, int team, const char *key,
-                       const char *period, cl_err_t *err)
+static int standing_of(struct standing *s, cl_sqlite_t *db, const cl_ledger_t *l, int team,
+                       const char *key, const char *period, cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
-    int rc = cl_sqlite_cached(&st, db, "SELECT COALESCE(SUM(spent_micros), 0) FROM ai_spend WHERE scope = ?1 AND "
-                                       "key = ?2 AND period = ?3", err);
+    int rc =
+        cl_sqlite_cached(&st, db,
+                         "SELECT COALESCE(SUM(spent_micros), 0) FROM ai_spend WHERE scope = ?1 AND "
+                         "key = ?2 AND period = ?3",
+                         err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, team ? "team" : "user", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 2, key, err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 3, period, err);
@@ -239,8 +251,8 @@ static int standing_of(struct standing *s, cl_sqlite_t *db, const cl_ledger_t *l
     return rc;
 }
 
-static int check_scope(cl_sqlite_t *db, const cl_ledger_t *l, int team, const char *key, const char *period,
-                       int64_t amount, cl_err_t *err)
+static int check_scope(cl_sqlite_t *db, const cl_ledger_t *l, int team, const char *key,
+                       const char *period, int64_t amount, cl_err_t *err)
 {
     struct standing s;
     int rc = standing_of(&s, db, l, team, key, period, err);
@@ -249,14 +261,15 @@ static int check_scope(cl_sqlite_t *db, const cl_ledger_t *l, int team, const ch
     }
     if (s.limit >= 0 && s.spent + s.reserved + amount > s.limit) {
         int64_t left = s.limit - s.spent - s.reserved;
-        return cl_err_set(err, CL_EBUDGET, "%s budget exhausted: %lld micros left this period, %lld needed",
-                          team ? "team" : "user", (long long)(left > 0 ? left : 0), (long long)amount);
+        return cl_err_set(
+            err, CL_EBUDGET, "%s budget exhausted: %lld micros left this period, %lld needed",
+            team ? "team" : "user", (long long)(left > 0 ? left : 0), (long long)amount);
     }
     return 0;
 }
 
-int cl_ledger_reserve(char id[33], cl_ledger_t *l, const char *user, const char *team, int64_t amount,
-                      int64_t now_ms, cl_err_t *err)
+int cl_ledger_reserve(char id[33], cl_ledger_t *l, const char *user, const char *team,
+                      int64_t amount, int64_t now_ms, cl_err_t *err)
 {
     id[0] = '\0';
     if (amount <= 0) {
@@ -278,9 +291,11 @@ int cl_ledger_reserve(char id[33], cl_ledger_t *l, const char *user, const char 
         new_id(id);
         const char *texts[] = {id, user, team};
         int64_t ints[] = {amount, now_ms, now_ms + l->policy.reservation_ttl_ms};
-        rc = run_sql(db, "INSERT INTO ai_reservations (id, user_id, team, amount, created_ms, expires_ms) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                     texts, 3, ints, 3, err);
+        rc = run_sql(
+            db,
+            "INSERT INTO ai_reservations (id, user_id, team, amount, created_ms, expires_ms) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            texts, 3, ints, 3, err);
     }
     rc = rc ? rc : cl_sqlite_commit(db, err);
     if (rc != 0) {
@@ -292,30 +307,39 @@ int cl_ledger_reserve(char id[33], cl_ledger_t *l, const char *user, const char 
 
 static int insert_call(cl_sqlite_t *db, const cl_ledger_entry_t *e, int64_t now_ms, cl_err_t *err)
 {
-    const char *texts[] = {e->request_id, e->job_id,      e->user,       e->team,        e->role,
-                           e->model,      e->provider,    e->prompt_version, e->status ? e->status : "ok",
-                           e->input_hash, e->output_hash, e->checks};
-    int64_t ints[] = {now_ms, e->prompt_tokens, e->completion_tokens, e->cached_tokens, e->reasoning_tokens,
-                      e->cost_micros, e->cached};
+    const char *texts[] = {e->request_id, e->job_id,         e->user,
+                           e->team,       e->role,           e->model,
+                           e->provider,   e->prompt_version, e->status ? e->status : "ok",
+                           e->input_hash, e->output_hash,    e->checks};
+    int64_t ints[] = {now_ms,           e->prompt_tokens,    e->completion_tokens,
+                      e->cached_tokens, e->reasoning_tokens, e->cost_micros,
+                      e->cached};
     return run_sql(db,
-                   "INSERT INTO ai_calls (request_id, job_id, user_id, team, role, model, provider, prompt_version,"
-                   " status, input_hash, output_hash, checks, ts_ms, prompt_tokens, completion_tokens, cached_tokens,"
-                   " reasoning_tokens, cost_micros, cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                   "INSERT INTO ai_calls (request_id, job_id, user_id, team, role, model, "
+                   "provider, prompt_version,"
+                   " status, input_hash, output_hash, checks, ts_ms, prompt_tokens, "
+                   "completion_tokens, cached_tokens,"
+                   " reasoning_tokens, cost_micros, cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                   "?8, ?9, ?10, ?11, ?12,"
                    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                    texts, CL_ARRAY_LEN(texts), ints, CL_ARRAY_LEN(ints), err);
 }
 
-static int add_spend(cl_sqlite_t *db, const char *scope, const char *key, const char *period, int64_t cost,
-                     cl_err_t *err)
+static int add_spend(cl_sqlite_t *db, const char *scope, const char *key, const char *period,
+                     int64_t cost, cl_err_t *err)
 {
     const char *texts[] = {scope, key, period};
-    return run_sql(db, "INSERT INTO ai_spend (scope, key, period, spent_micros) VALUES (?1, ?2, ?3, ?4) "
-                       "ON CONFLICT (scope, key, period) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros",
-                   texts, 3, &cost, 1, err);
+    return run_sql(
+        db,
+        "INSERT INTO ai_spend (scope, key, period, spent_micros) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (scope, key, period) DO UPDATE SET spent_micros = spent_micros + "
+        "excluded.spent_micros",
+        texts, 3, &cost, 1, err);
 }
 
 /* One settlement inside the open transaction of DB. */
-static int apply_settlement(cl_sqlite_t *db, const cl_ledger_t *l, const struct pending *p, cl_err_t *err)
+static int apply_settlement(cl_sqlite_t *db, const cl_ledger_t *l, const struct pending *p,
+                            cl_err_t *err)
 {
     char period[16];
     cl_ledger_period_key(period, l->policy.period, p->now_ms);
@@ -331,7 +355,8 @@ static int apply_settlement(cl_sqlite_t *db, const cl_ledger_t *l, const struct 
     return rc ? rc : insert_call(db, p->entry, p->now_ms, err);
 }
 
-/* Write BATCH in one transaction; on failure, each entry in its own, so one bad entry fails alone. */
+/* Write BATCH in one transaction; on failure, each entry in its own, so one bad entry fails alone.
+ */
 static void write_batch(cl_ledger_t *l, struct pending *batch)
 {
     cl_sqlite_t *db = NULL;
@@ -366,11 +391,12 @@ static void write_batch(cl_ledger_t *l, struct pending *batch)
     }
 }
 
-int cl_ledger_settle(cl_ledger_t *l, const char *id, const cl_ledger_entry_t *e, int64_t now_ms, cl_err_t *err)
+int cl_ledger_settle(cl_ledger_t *l, const char *id, const cl_ledger_entry_t *e, int64_t now_ms,
+                     cl_err_t *err)
 {
-    /* Group commit: settlements that arrive while one batch is being written go into the next one, so many
-     * concurrent summaries share one fsync instead of queueing for one each. Every caller still returns only
-     * once its own row is durable. */
+    /* Group commit: settlements that arrive while one batch is being written go into the next one,
+     * so many concurrent summaries share one fsync instead of queueing for one each. Every caller
+     * still returns only once its own row is durable. */
     struct pending me = {id, e, now_ms, 0, {0, ""}, 0, NULL};
     pthread_mutex_lock(&l->lock);
     me.next = l->queue;
@@ -408,12 +434,13 @@ int cl_ledger_audit(cl_ledger_t *l, const cl_ledger_entry_t *e, int64_t now_ms, 
 static json_t *standing_json(const char *key, const struct standing *s)
 {
     int64_t left = s->limit < 0 ? -1 : s->limit - s->spent - s->reserved;
-    return json_pack("{s:s,s:I,s:I,s:I,s:I}", "id", key, "spent_micros", (json_int_t)s->spent, "reserved_micros",
-                     (json_int_t)s->reserved, "limit_micros", (json_int_t)s->limit, "remaining_micros",
-                     (json_int_t)(left < -1 ? 0 : left));
+    return json_pack("{s:s,s:I,s:I,s:I,s:I}", "id", key, "spent_micros", (json_int_t)s->spent,
+                     "reserved_micros", (json_int_t)s->reserved, "limit_micros",
+                     (json_int_t)s->limit, "remaining_micros", (json_int_t)(left < -1 ? 0 : left));
 }
 
-int cl_ledger_usage(json_t **out, cl_ledger_t *l, const char *user, const char *team, int64_t now_ms, cl_err_t *err)
+int cl_ledger_usage(json_t **out, cl_ledger_t *l, const char *user, const char *team,
+                    int64_t now_ms, cl_err_t *err)
 {
     *out = NULL;
     cl_sqlite_t *db = NULL;
@@ -421,7 +448,9 @@ int cl_ledger_usage(json_t **out, cl_ledger_t *l, const char *user, const char *
     char period[16];
     cl_ledger_period_key(period, l->policy.period, now_ms);
     int64_t now = now_ms;
-    rc = rc ? rc : run_sql(db, "DELETE FROM ai_reservations WHERE expires_ms <= ?1", NULL, 0, &now, 1, err);
+    rc = rc ? rc
+            : run_sql(db, "DELETE FROM ai_reservations WHERE expires_ms <= ?1", NULL, 0, &now, 1,
+                      err);
     struct standing su, st;
     rc = rc ? rc : standing_of(&su, db, l, 0, user, period, err);
     rc = rc ? rc : standing_of(&st, db, l, 1, team, period, err);
@@ -440,6 +469,8 @@ int cl_ledger_open_reservations(int64_t *out, cl_ledger_t *l, int64_t now_ms, cl
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     return rc ? rc
-              : scalar2(out, db, "SELECT COUNT(*) FROM ai_reservations WHERE expires_ms > CAST(?1 AS INTEGER)", now,
-                        NULL, err);
+              : scalar2(
+                    out, db,
+                    "SELECT COUNT(*) FROM ai_reservations WHERE expires_ms > CAST(?1 AS INTEGER)",
+                    now, NULL, err);
 }

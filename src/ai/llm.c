@@ -1,5 +1,6 @@
-/* llm.c — the retry loop, once for every provider: classify each attempt, wait as retry.h says, and tell the
- * breaker. Keys are read at call time from the environment (rotating a key needs no restart) and never logged. */
+/* llm.c — the retry loop, once for every provider: classify each attempt, wait as retry.h says, and
+ * tell the breaker. Keys are read at call time from the environment (rotating a key needs no
+ * restart) and never logged. */
 #include "ai/llm.h"
 
 #include <stdlib.h>
@@ -100,26 +101,27 @@ static int attempt_loop(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_l
             *err = terr;
         }
         long wait = -1;
-        if (cl_retry_classify(rc, stats->last_status) == CL_RETRY_YES && attempt < env->retry->max_attempts) {
+        if (cl_retry_classify(rc, stats->last_status) == CL_RETRY_YES &&
+            attempt < env->retry->max_attempts) {
             wait = cl_retry_delay_ms(env->retry, attempt, retry_after, clk.random01(clk.payload));
         }
         if (wait < 0) {
             if (retry_after > env->retry->max_retry_after_ms) {
-                return cl_err_set(err, CL_ERATELIMIT, "model %s: provider asks to wait %ld ms", m->name,
-                                  retry_after);
+                return cl_err_set(err, CL_ERATELIMIT, "model %s: provider asks to wait %ld ms",
+                                  m->name, retry_after);
             }
             return final_error(rc, stats->last_status, m->name, err);
         }
         cl_log(CL_LOG_INFO, "ai", "provider_retry",
-               json_pack("{s:s,s:i,s:i,s:I}", "model", m->name, "attempt", attempt, "status", stats->last_status,
-                         "wait_ms", (json_int_t)wait));
+               json_pack("{s:s,s:i,s:i,s:I}", "model", m->name, "attempt", attempt, "status",
+                         stats->last_status, "wait_ms", (json_int_t)wait));
         clk.sleep_ms(clk.payload, wait);
         stats->waited_ms += wait;
     }
 }
 
-int cl_llm_call(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_llm_call_t *call, cl_llm_stats_t *stats,
-                cl_err_t *err)
+int cl_llm_call(cl_llm_reply_t *out, const cl_llm_env_t *env, const cl_llm_call_t *call,
+                cl_llm_stats_t *stats, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     cl_llm_stats_t local;

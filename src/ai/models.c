@@ -1,5 +1,6 @@
-/* models.c — the model table and the price arithmetic. Money is integers: micro-units per million tokens in,
- * micro-units out, rounded up, so a ledger of many calls adds up exactly and never under-charges. */
+/* models.c — the model table and the price arithmetic. Money is integers: micro-units per million
+ * tokens in, micro-units out, rounded up, so a ledger of many calls adds up exactly and never
+ * under-charges. */
 #include "ai/models.h"
 
 #include <stdio.h>
@@ -34,8 +35,8 @@ int64_t cl_price_cost(const cl_price_t *p, const cl_usage_t *u)
     return micros > INT64_MAX ? INT64_MAX : (int64_t)micros;
 }
 
-static int get_int(long long *out, json_t *obj, const char *key, long long def, long long lo, long long hi,
-                   const char *where, cl_err_t *err)
+static int get_int(long long *out, json_t *obj, const char *key, long long def, long long lo,
+                   long long hi, const char *where, cl_err_t *err)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) {
@@ -43,13 +44,15 @@ static int get_int(long long *out, json_t *obj, const char *key, long long def, 
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        return cl_err_set(err, CL_ECONFIG, "%s: '%s' must be an integer between %lld and %lld", where, key, lo, hi);
+        return cl_err_set(err, CL_ECONFIG, "%s: '%s' must be an integer between %lld and %lld",
+                          where, key, lo, hi);
     }
     *out = json_integer_value(v);
     return 0;
 }
 
-static int dup_str(char **out, json_t *obj, const char *key, const char *def, const char *where, cl_err_t *err)
+static int dup_str(char **out, json_t *obj, const char *key, const char *def, const char *where,
+                   cl_err_t *err)
 {
     json_t *v = json_object_get(obj, key);
     if (v && !json_is_string(v)) {
@@ -79,7 +82,8 @@ static int check_keys(json_t *obj, const char *const *known, const char *where, 
 
 static int read_price(cl_model_t *m, json_t *price, const char *where, cl_err_t *err)
 {
-    static const char *const keys[] = {"input", "cached_input", "output", "reasoning", "cache_write", NULL};
+    static const char *const keys[] = {"input",     "cached_input", "output",
+                                       "reasoning", "cache_write",  NULL};
     if (!price) {
         return 0;
     }
@@ -109,8 +113,8 @@ static int read_price(cl_model_t *m, json_t *price, const char *where, cl_err_t 
 
 static int read_model(cl_model_t *m, const char *name, json_t *obj, cl_err_t *err)
 {
-    static const char *const keys[] = {"provider", "model", "endpoint", "api_key_env", "auth", "timeout_ms",
-                                       "tools", "price", NULL};
+    static const char *const keys[] = {"provider",   "model", "endpoint", "api_key_env", "auth",
+                                       "timeout_ms", "tools", "price",    NULL};
     char where[160];
     snprintf(where, sizeof where, "models.%s", name);
     if (!json_is_object(obj)) {
@@ -126,7 +130,8 @@ static int read_model(cl_model_t *m, const char *name, json_t *obj, cl_err_t *er
         kind = strcmp(prov, PROVIDERS[i]) == 0 ? i : kind;
     }
     if (kind < 0) {
-        return cl_err_set(err, CL_ECONFIG, "%s: 'provider' must be openai, gemini, anthropic or offline", where);
+        return cl_err_set(err, CL_ECONFIG,
+                          "%s: 'provider' must be openai, gemini, anthropic or offline", where);
     }
     m->provider = (cl_provider_kind_t)kind;
     if ((m->name = strdup(name)) == NULL) {
@@ -146,9 +151,11 @@ static int read_model(cl_model_t *m, const char *name, json_t *obj, cl_err_t *er
     json_t *tools = json_object_get(obj, "tools");
     m->tools = json_is_true(tools);
     if (m->provider != CL_PROVIDER_OFFLINE && !m->endpoint) {
-        return cl_err_set(err, CL_ECONFIG, "%s: 'endpoint' is required for provider %s", where, prov);
+        return cl_err_set(err, CL_ECONFIG, "%s: 'endpoint' is required for provider %s", where,
+                          prov);
     }
-    if (strcmp(m->auth, "bearer") != 0 && strcmp(m->auth, "api-key") != 0 && strcmp(m->auth, "none") != 0) {
+    if (strcmp(m->auth, "bearer") != 0 && strcmp(m->auth, "api-key") != 0 &&
+        strcmp(m->auth, "none") != 0) {
         return cl_err_set(err, CL_ECONFIG, "%s: 'auth' must be bearer, api-key or none", where);
     }
     return 0;
@@ -208,7 +215,8 @@ static int read_chain(cl_models_t *m, json_t *doc, cl_err_t *err)
 
 static int read_doc(cl_models_t *m, json_t *doc, cl_err_t *err)
 {
-    static const char *const keys[] = {"default", "chain", "prompt", "retry", "breaker", "agent", "models", NULL};
+    static const char *const keys[] = {"default", "chain", "prompt", "retry",
+                                       "breaker", "agent", "models", NULL};
     int rc = check_keys(doc, keys, "models.yaml", err);
     json_t *models = json_object_get(doc, "models");
     if (rc == 0 && (!json_is_object(models) || json_object_size(models) == 0)) {
@@ -239,7 +247,8 @@ static int read_doc(cl_models_t *m, json_t *doc, cl_err_t *err)
     return rc ? rc : read_chain(m, doc, err);
 }
 
-int cl_models_parse(cl_models_t **out, const char *yaml, size_t len, const char *name, cl_err_t *err)
+int cl_models_parse(cl_models_t **out, const char *yaml, size_t len, const char *name,
+                    cl_err_t *err)
 {
     *out = NULL;
     json_t *doc = NULL;
@@ -310,7 +319,8 @@ const cl_model_t *cl_models_find(const cl_models_t *m, const char *name)
     return NULL;
 }
 
-int cl_models_find_priced(const cl_model_t **out, const cl_models_t *m, const char *name, cl_err_t *err)
+int cl_models_find_priced(const cl_model_t **out, const cl_models_t *m, const char *name,
+                          cl_err_t *err)
 {
     *out = cl_models_find(m, name);
     if (!*out) {

@@ -1,7 +1,8 @@
-/* narrator.c — the summary written without a model. One sentence pattern per finding type, chosen by the signs
- * of the figures it cites, in the rank order the engine gave; actions from the unfavourable findings; caveats
- * from low significance and unavailable metrics. Only fields the finding has are cited, and every figure is a
- * placeholder, so the guardrails check the narrator exactly as they check a model. */
+/* narrator.c — the summary written without a model. One sentence pattern per finding type, chosen
+ * by the signs of the figures it cites, in the rank order the engine gave; actions from the
+ * unfavourable findings; caveats from low significance and unavailable metrics. Only fields the
+ * finding has are cited, and every figure is a placeholder, so the guardrails check the narrator
+ * exactly as they check a model. */
 #include "ai/narrator.h"
 
 #include <ctype.h>
@@ -26,8 +27,8 @@ static double num(const cl_ai_finding_t *f, const char *field)
     return json_number_value(json_object_get(json_object_get(f->obj, "numbers"), field));
 }
 
-/* Append S as prose: braces and characters that could read as figures or markup become spaces, so an entity name
- * can never turn into a placeholder. */
+/* Append S as prose: braces and characters that could read as figures or markup become spaces, so
+ * an entity name can never turn into a placeholder. */
 static void put_entity(cl_strbuf_t *b, const char *s)
 {
     for (const char *p = s ? s : ""; *p; p++) {
@@ -112,12 +113,14 @@ static void sentence_driver(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai
     cl_strbuf_putc(b, '.');
 }
 
-static void put_effects(cl_strbuf_t *b, const cl_ai_finding_t *f, const char *const *fields, const char *const *names)
+static void put_effects(cl_strbuf_t *b, const cl_ai_finding_t *f, const char *const *fields,
+                        const char *const *names)
 {
     int first = 1;
     for (size_t i = 0; fields[i]; i++) {
         if (has(f, fields[i])) {
-            cl_strbuf_printf(b, "%s%s {%s.%s|signed}", first ? ": " : ", ", names[i], f->handle, fields[i]);
+            cl_strbuf_printf(b, "%s%s {%s.%s|signed}", first ? ": " : ", ", names[i], f->handle,
+                             fields[i]);
             first = 0;
         }
     }
@@ -128,7 +131,8 @@ static void sentence_split(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai_
 {
     static const char *const mix_f[] = {"mix_effect", "rate_effect", NULL};
     static const char *const mix_n[] = {"mix effect", "rate effect"};
-    static const char *const rev_f[] = {"traffic_effect", "conversion_effect", "basket_effect", NULL};
+    static const char *const rev_f[] = {"traffic_effect", "conversion_effect", "basket_effect",
+                                        NULL};
     static const char *const rev_n[] = {"traffic", "conversion", "basket"};
     put_label(b, f->metric, 1);
     cl_strbuf_puts(b, " change in ");
@@ -253,10 +257,12 @@ static json_t *bullets(const cl_ai_input_t *in)
         cl_strbuf_init(&b);
         sentence_of(&b, in, &in->findings[i]);
         json_t *text = take_string(&b);
-        json_array_append_new(arr, json_pack("{s:o?,s:[s]}", "text", text, "finding_ids", in->findings[i].handle));
+        json_array_append_new(
+            arr, json_pack("{s:o?,s:[s]}", "text", text, "finding_ids", in->findings[i].handle));
     }
     if (arr && json_array_size(arr) == 0) {
-        json_array_append_new(arr, json_pack("{s:s,s:[]}", "text", "No material change was found in this window.",
+        json_array_append_new(arr, json_pack("{s:s,s:[]}", "text",
+                                             "No material change was found in this window.",
                                              "finding_ids"));
     }
     return arr;
@@ -301,7 +307,8 @@ static json_t *actions(const cl_ai_input_t *in)
         const cl_ai_finding_t *f = &in->findings[i];
         int seen_metric = 0;
         for (size_t j = 0; j < i; j++) {
-            seen_metric = seen_metric || (needs_action(&in->findings[j]) && in->findings[j].metric == f->metric);
+            seen_metric = seen_metric ||
+                          (needs_action(&in->findings[j]) && in->findings[j].metric == f->metric);
         }
         if (!needs_action(f) || seen_metric) {
             continue; /* one action per metric: the best ranked finding names where to look */
@@ -332,7 +339,8 @@ static json_t *actions(const cl_ai_input_t *in)
 static json_t *caveats(const cl_ai_input_t *in)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < in->nfindings && i < MAX_BULLETS && json_array_size(arr) < MAX_CAVEATS; i++) {
+    for (size_t i = 0;
+         arr && i < in->nfindings && i < MAX_BULLETS && json_array_size(arr) < MAX_CAVEATS; i++) {
         const cl_ai_finding_t *f = &in->findings[i];
         if (strcmp(f->level, "low") != 0) {
             continue;
@@ -367,8 +375,8 @@ static json_t *caveats(const cl_ai_input_t *in)
 
 int cl_narrator_write(json_t **out, const cl_ai_input_t *in, cl_err_t *err)
 {
-    json_t *answer = json_pack("{s:o,s:o,s:o,s:o}", "headline", headline(in), "bullets", bullets(in),
-                               "actions", actions(in), "caveats", caveats(in));
+    json_t *answer = json_pack("{s:o,s:o,s:o,s:o}", "headline", headline(in), "bullets",
+                               bullets(in), "actions", actions(in), "caveats", caveats(in));
     if (!answer) {
         json_decref(answer);
         *out = NULL;

@@ -1,5 +1,5 @@
-/* prompt.c — prompts are files, versioned, reviewed like code, and checked on load: the system template may
- * use no variable, so instructions and data are separate by construction. */
+/* prompt.c — prompts are files, versioned, reviewed like code, and checked on load: the system
+ * template may use no variable, so instructions and data are separate by construction. */
 #include "ai/prompt.h"
 
 #include <stdio.h>
@@ -17,7 +17,8 @@ static int safe_name(const char *s)
     }
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-')) {
             return 0;
         }
     }
@@ -36,8 +37,8 @@ static int take_string(char **out, json_t *doc, const char *key, const char *fil
 
 static int check_keys(json_t *doc, const char *file, cl_err_t *err)
 {
-    static const char *const known[] = {"name", "version", "description", "system", "user", "repair",
-                                        "max_output_tokens", "temperature"};
+    static const char *const known[] = {"name", "version", "description",       "system",
+                                        "user", "repair",  "max_output_tokens", "temperature"};
     const char *k;
     json_t *v;
     json_object_foreach(doc, k, v)
@@ -72,14 +73,16 @@ static int read_prompt(cl_prompt_t *p, json_t *doc, const char *file, cl_err_t *
     }
     cl_err_t terr;
     cl_err_clear(&terr);
-    if (cl_template_check(p->system, NULL, &terr) != 0 || cl_template_check(p->user, user_vars, &terr) != 0 ||
+    if (cl_template_check(p->system, NULL, &terr) != 0 ||
+        cl_template_check(p->user, user_vars, &terr) != 0 ||
         cl_template_check(p->repair, repair_vars, &terr) != 0) {
         return cl_err_set(err, CL_ECONFIG, "%s: %s", file, terr.msg);
     }
     json_t *mot = json_object_get(doc, "max_output_tokens");
     p->max_output_tokens = json_is_integer(mot) ? (int)json_integer_value(mot) : 800;
     if (p->max_output_tokens < 64 || p->max_output_tokens > 8192) {
-        return cl_err_set(err, CL_ECONFIG, "%s: max_output_tokens must be between 64 and 8192", file);
+        return cl_err_set(err, CL_ECONFIG, "%s: max_output_tokens must be between 64 and 8192",
+                          file);
     }
     json_t *t = json_object_get(doc, "temperature");
     p->temperature = json_is_number(t) ? json_number_value(t) : 0.0;
@@ -89,7 +92,8 @@ static int read_prompt(cl_prompt_t *p, json_t *doc, const char *file, cl_err_t *
     return 0;
 }
 
-int cl_prompt_load(cl_prompt_t **out, const char *dir, const char *name, const char *version, cl_err_t *err)
+int cl_prompt_load(cl_prompt_t **out, const char *dir, const char *name, const char *version,
+                   cl_err_t *err)
 {
     *out = NULL;
     if (!safe_name(name) || !safe_name(version)) {
@@ -137,7 +141,8 @@ void cl_prompt_free(cl_prompt_t *p)
     free(p);
 }
 
-int cl_prompt_user(char **out, const cl_prompt_t *p, const char *data, const char *tools, cl_err_t *err)
+int cl_prompt_user(char **out, const cl_prompt_t *p, const char *data, const char *tools,
+                   cl_err_t *err)
 {
     cl_tpl_var_t vars[] = {{"data", data}, {"tools", tools ? tools : ""}};
     return cl_template_render(out, p->user, vars, 2, err);

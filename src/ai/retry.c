@@ -1,5 +1,5 @@
-/* retry.c — exponential backoff with full jitter (spreads retries of many callers apart), bounded, and obedient
- * to the provider's Retry-After. */
+/* retry.c — exponential backoff with full jitter (spreads retries of many callers apart), bounded,
+ * and obedient to the provider's Retry-After. */
 #include "ai/retry.h"
 
 #include "core/err.h"

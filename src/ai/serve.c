@@ -1,7 +1,7 @@
-/* serve.c — one summary request through the service's gates, in the order that spends least when it fails:
- * validation, rate limit, the request cache, single-flight, the budget reservation, the run, the settlement, then
- * the audit row, metrics and alerts. The money path is reserve → run → settle, with the reservation as the run's
- * hard ceiling, so nothing can spend what was not reserved. */
+/* serve.c — one summary request through the service's gates, in the order that spends least when it
+ * fails: validation, rate limit, the request cache, single-flight, the budget reservation, the run,
+ * the settlement, then the audit row, metrics and alerts. The money path is reserve → run → settle,
+ * with the reservation as the run's hard ceiling, so nothing can spend what was not reserved. */
 #include "ai/service_internal.h"
 
 #include <openssl/evp.h>
@@ -46,7 +46,8 @@ static void sha256_hex(char out[CL_AI_KEY_LEN], const char *a, const char *b, co
     }
 }
 
-/* The identity of a summary: model + prompt version + the report, canonically (sorted keys, full precision). */
+/* The identity of a summary: model + prompt version + the report, canonically (sorted keys, full
+ * precision). */
 static int request_key(char key[CL_AI_KEY_LEN], char input_hash[CL_AI_KEY_LEN], const cl_model_t *m,
                        const char *version, json_t *report)
 {
@@ -102,7 +103,8 @@ static void flight_drop(cl_ai_service_t *svc, struct flight *f)
     (void)svc;
 }
 
-static void flight_publish(cl_ai_service_t *svc, struct flight *f, int rc, const cl_err_t *err, json_t *response)
+static void flight_publish(cl_ai_service_t *svc, struct flight *f, int rc, const cl_err_t *err,
+                           json_t *response)
 {
     pthread_mutex_lock(&svc->lock);
     for (struct flight **p = &svc->flights; *p; p = &(*p)->next) {
@@ -149,8 +151,8 @@ struct ctx {
     char key[CL_AI_KEY_LEN], input_hash[CL_AI_KEY_LEN];
 };
 
-static void audit(struct ctx *c, const char *status, const cl_summary_result_t *r, json_t *response, int cached,
-                  const char *reservation)
+static void audit(struct ctx *c, const char *status, const cl_summary_result_t *r, json_t *response,
+                  int cached, const char *reservation)
 {
     char out_hash[CL_AI_KEY_LEN] = "";
     if (response) {
@@ -158,11 +160,23 @@ static void audit(struct ctx *c, const char *status, const cl_summary_result_t *
     }
     char *checks = response ? json_dumps(json_object_get(response, "checks"), JSON_COMPACT) : NULL;
     const cl_model_t *m = r && r->model ? r->model : c->model;
-    cl_ledger_entry_t e = {c->request_id, c->job_id, c->in->user_id, c->in->team, c->in->role, m->name,
-                           cl_provider_name(m->provider), c->svc->prompt->version, status,
-                           r ? r->usage.prompt_tokens : 0, r ? r->usage.completion_tokens : 0,
-                           r ? r->usage.cached_tokens : 0, r ? r->usage.reasoning_tokens : 0,
-                           r ? r->cost_micros : 0, cached, c->input_hash, response ? out_hash : NULL,
+    cl_ledger_entry_t e = {c->request_id,
+                           c->job_id,
+                           c->in->user_id,
+                           c->in->team,
+                           c->in->role,
+                           m->name,
+                           cl_provider_name(m->provider),
+                           c->svc->prompt->version,
+                           status,
+                           r ? r->usage.prompt_tokens : 0,
+                           r ? r->usage.completion_tokens : 0,
+                           r ? r->usage.cached_tokens : 0,
+                           r ? r->usage.reasoning_tokens : 0,
+                           r ? r->cost_micros : 0,
+                           cached,
+                           c->input_hash,
+                           response ? out_hash : NULL,
                            checks ? checks : "[]"};
     cl_err_t err;
     cl_err_clear(&err);
@@ -171,8 +185,8 @@ static void audit(struct ctx *c, const char *status, const cl_summary_result_t *
     if (rc != 0) {
         /* the reservation expires on its own; the spend is in the log for reconciliation */
         cl_log(CL_LOG_ERROR, "ai", "ledger_write_failed",
-               json_pack("{s:s,s:s?,s:I,s:s}", "error", err.msg, "request_id", c->request_id, "cost_micros",
-                         (json_int_t)e.cost_micros, "user", e.user));
+               json_pack("{s:s,s:s?,s:I,s:s}", "error", err.msg, "request_id", c->request_id,
+                         "cost_micros", (json_int_t)e.cost_micros, "user", e.user));
     }
     free(checks);
 }
@@ -204,9 +218,14 @@ static void record_run(struct ctx *c, const cl_summary_result_t *r, double elaps
     cl_metrics_observe(m->latency, NULL, elapsed_ms / 1000.0);
     double overhead = elapsed_ms - r->provider_ms;
     cl_metrics_observe(m->overhead, NULL, (overhead > 0 ? overhead : 0) / 1000.0);
-    count_summary(c, r->fell_back ? "fallback" : r->check_failures ? "repaired" : "model", r->model);
+    count_summary(c,
+                  r->fell_back        ? "fallback"
+                  : r->check_failures ? "repaired"
+                                      : "model",
+                  r->model);
     (void)model;
-    cl_ai_alerts_record(c->svc, r->check_failures + 1, r->check_failures, r->cost_micros, cl_ai_now_ms());
+    cl_ai_alerts_record(c->svc, r->check_failures + 1, r->check_failures, r->cost_micros,
+                        cl_ai_now_ms());
 }
 
 /* Reserve, run, settle. *out is new. */
@@ -216,7 +235,8 @@ static int run_paid(json_t **out, struct ctx *c, cl_err_t *err)
     double start = mono_ms();
     int64_t reserve = cl_summary_reservation(&svc->env, c->in, c->model);
     char reservation[33] = "";
-    int rc = cl_ledger_reserve(reservation, svc->ledger, c->in->user_id, c->in->team, reserve, cl_ai_now_ms(), err);
+    int rc = cl_ledger_reserve(reservation, svc->ledger, c->in->user_id, c->in->team, reserve,
+                               cl_ai_now_ms(), err);
     if (rc == CL_EBUDGET) {
         const char *scope[] = {strstr(err->msg, "team") == err->msg ? "team" : "user"};
         cl_metrics_inc(svc->m.budget_denials, scope, 1);
@@ -236,11 +256,14 @@ static int run_paid(json_t **out, struct ctx *c, cl_err_t *err)
         return rc;
     }
     audit(c, r.fell_back ? "fallback" : "ok", &r, r.response, 0, reservation);
-    record_run(c, &r, mono_ms() - start); /* after the settlement: the overhead includes the ledger */
+    record_run(c, &r,
+               mono_ms() - start); /* after the settlement: the overhead includes the ledger */
     if (!r.fell_back) {
-        cl_ai_cache_put(svc, c->key, r.response); /* a fallback is not what the model would say: not cached */
+        cl_ai_cache_put(svc, c->key,
+                        r.response); /* a fallback is not what the model would say: not cached */
     }
-    *out = json_deep_copy(r.response); /* the flight shares r.response with waiters: hand out a copy */
+    *out =
+        json_deep_copy(r.response); /* the flight shares r.response with waiters: hand out a copy */
     cl_summary_result_dispose(&r);
     return 0;
 }
@@ -249,8 +272,9 @@ static void mark_cached(json_t *resp, const char *request_id)
 {
     json_object_set_new(resp, "cached", json_true());
     json_t *usage = json_object_get(resp, "usage");
-    const char *zero[] = {"prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_micros",
-                          "calls", "reserved_micros"};
+    const char *zero[] = {"prompt_tokens",    "completion_tokens", "cached_tokens",
+                          "reasoning_tokens", "cost_micros",       "calls",
+                          "reserved_micros"};
     for (size_t i = 0; i < CL_ARRAY_LEN(zero); i++) {
         json_object_set_new(usage, zero[i], json_integer(0)); /* this request paid nothing */
     }
@@ -272,17 +296,18 @@ static int resolve(struct ctx *c, json_t *request, cl_err_t *err)
     }
     const char *version = json_string_value(json_object_get(request, "prompt_version"));
     if (rc == 0 && version && strcmp(version, c->svc->prompt->version) != 0) {
-        rc = cl_err_set(err, CL_EINVAL, "prompt version '%s' is not served (this service runs %s)", version,
-                        c->svc->prompt->version);
+        rc = cl_err_set(err, CL_EINVAL, "prompt version '%s' is not served (this service runs %s)",
+                        version, c->svc->prompt->version);
     }
-    if (rc == 0 && request_key(c->key, c->input_hash, c->model, c->svc->prompt->version, c->in->report) != 0) {
+    if (rc == 0 &&
+        request_key(c->key, c->input_hash, c->model, c->svc->prompt->version, c->in->report) != 0) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     return rc;
 }
 
-int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request, const char *request_id, const char *job_id,
-                int *retry_after_s, cl_err_t *err)
+int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request, const char *request_id,
+                const char *job_id, int *retry_after_s, cl_err_t *err)
 {
     *out = NULL;
     struct ctx c = {svc, NULL, NULL, request_id, job_id, "", ""};
@@ -310,7 +335,8 @@ int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request, const char 
             rc = run_paid(&resp, &c, err);
             flight_publish(svc, f, rc, err, resp);
         } else {
-            rc = flight_wait(&resp, svc, f, err); /* one provider call serves every identical request */
+            rc = flight_wait(&resp, svc, f,
+                             err); /* one provider call serves every identical request */
             const char *kind[] = {"single_flight"};
             cl_metrics_inc(svc->m.cache_hits, kind, 1);
             hit = 1;

@@ -1,6 +1,7 @@
-/* serve_cache.c — the two uses the AI service makes of the shared cache (src/cache: Redis when configured, else
- * in-process): the exact-match request cache and the per-user rate limit. Keys carry the whole identity: a
- * summary key is sha256(model + prompt version + input), a rate-limit key the user and the minute. */
+/* serve_cache.c — the two uses the AI service makes of the shared cache (src/cache: Redis when
+ * configured, else in-process): the exact-match request cache and the per-user rate limit. Keys
+ * carry the whole identity: a summary key is sha256(model + prompt version + input), a rate-limit
+ * key the user and the minute. */
 #include "ai/service_internal.h"
 
 #include <stdio.h>
@@ -44,7 +45,8 @@ void cl_ai_cache_put(cl_ai_service_t *svc, const char *key, json_t *response)
     char *text = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cl_err_t err;
     cl_err_clear(&err);
-    if (text && cl_cache_set(svc->cache, k, text, strlen(text), svc->cache_ttl_s * 1000, &err) != 0) {
+    if (text &&
+        cl_cache_set(svc->cache, k, text, strlen(text), svc->cache_ttl_s * 1000, &err) != 0) {
         cl_log(CL_LOG_WARN, "ai", "cache_set_failed", json_pack("{s:s}", "error", err.msg));
     }
     free(text);
@@ -56,8 +58,8 @@ static int64_t per_minute(const cl_ai_service_t *svc, const char *role)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : DEFAULT_PER_MINUTE;
 }
 
-int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, int64_t now_ms, int *retry_after_s,
-                     cl_err_t *err)
+int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, int64_t now_ms,
+                     int *retry_after_s, cl_err_t *err)
 {
     int64_t limit = per_minute(svc, role);
     if (limit < 0) {
@@ -80,6 +82,7 @@ int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, i
     *retry_after_s = wait > 0 ? wait : 1;
     const char *labels[] = {role};
     cl_metrics_inc(svc->m.rate_limited, labels, 1);
-    return cl_err_set(err, CL_ERATELIMIT, "rate limit: %lld summaries a minute for role %s; retry in %d s",
+    return cl_err_set(err, CL_ERATELIMIT,
+                      "rate limit: %lld summaries a minute for role %s; retry in %d s",
                       (long long)limit, role, *retry_after_s);
 }

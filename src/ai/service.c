@@ -1,6 +1,7 @@
-/* service.c — `catlens ai`: assembles the parts (models, prompt, transport, breakers, ledger, jobs, cache, metrics),
- * serves the routes, and runs the job workers. Sync summaries run on the HTTP layer's slow threads (deferred), so
- * the workers that parse requests are never stuck behind a provider. */
+/* service.c — `catlens ai`: assembles the parts (models, prompt, transport, breakers, ledger, jobs,
+ * cache, metrics), serves the routes, and runs the job workers. Sync summaries run on the HTTP
+ * layer's slow threads (deferred), so the workers that parse requests are never stuck behind a
+ * provider. */
 #include "ai/service_internal.h"
 
 #include <openssl/rand.h>
@@ -18,7 +19,8 @@
 
 /* ---- configuration ---- */
 
-static int section_int(int *out, json_t *sec, const char *key, int def, int lo, int hi, cl_err_t *err)
+static int section_int(int *out, json_t *sec, const char *key, int def, int lo, int hi,
+                       cl_err_t *err)
 {
     json_t *v = json_object_get(sec, key);
     if (!v) {
@@ -26,7 +28,8 @@ static int section_int(int *out, json_t *sec, const char *key, int def, int lo, 
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        return cl_err_set(err, CL_ECONFIG, "ai.service.%s must be an integer between %d and %d", key, lo, hi);
+        return cl_err_set(err, CL_ECONFIG, "ai.service.%s must be an integer between %d and %d",
+                          key, lo, hi);
     }
     *out = (int)json_integer_value(v);
     return 0;
@@ -34,8 +37,13 @@ static int section_int(int *out, json_t *sec, const char *key, int def, int lo, 
 
 static int read_service_section(cl_ai_service_t *svc, cl_err_t *err)
 {
-    static const char *const known[] = {"threads", "job_workers", "cache_ttl_s", "alert_check_failure_rate",
-                                        "alert_cost_per_hour_micros", "job_lease_ms", NULL};
+    static const char *const known[] = {"threads",
+                                        "job_workers",
+                                        "cache_ttl_s",
+                                        "alert_check_failure_rate",
+                                        "alert_cost_per_hour_micros",
+                                        "job_lease_ms",
+                                        NULL};
     json_t *sec = cl_config_section(svc->cfg, "ai.service");
     const char *k;
     json_t *v;
@@ -54,7 +62,8 @@ static int read_service_section(cl_ai_service_t *svc, cl_err_t *err)
     rc = rc ? rc : section_int(&svc->cache_ttl_s, sec, "cache_ttl_s", 86400, 0, 30 * 86400, err);
     rc = rc ? rc : section_int(&svc->lease_ms, sec, "job_lease_ms", 30000, 1000, 3600000, err);
     int cost = 0;
-    rc = rc ? rc : section_int(&cost, sec, "alert_cost_per_hour_micros", 5000000, -1, 2000000000, err);
+    rc = rc ? rc
+            : section_int(&cost, sec, "alert_cost_per_hour_micros", 5000000, -1, 2000000000, err);
     svc->alert_cost = cost;
     json_t *rate = json_object_get(sec, "alert_check_failure_rate");
     svc->alert_rate = json_is_number(rate) ? json_number_value(rate) : 0.2;
@@ -62,7 +71,9 @@ static int read_service_section(cl_ai_service_t *svc, cl_err_t *err)
         rc = cl_err_set(err, CL_ECONFIG, "ai.service.alert_check_failure_rate must be in (0, 1]");
     }
     svc->rate_limits = cl_config_section(svc->cfg, "ai.rate_limits");
-    return rc ? rc : cl_budget_policy_read(&svc->budgets, cl_config_section(svc->cfg, "ai.budgets"), err);
+    return rc ? rc
+              : cl_budget_policy_read(&svc->budgets, cl_config_section(svc->cfg, "ai.budgets"),
+                                      err);
 }
 
 static void declare_metrics(cl_ai_service_t *svc)
@@ -78,26 +89,36 @@ static void declare_metrics(cl_ai_service_t *svc)
     static const double ms[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
     cl_metrics_t *r = svc->registry;
     struct ai_metrics *m = &svc->m;
-    m->summaries = cl_metrics_counter(r, "catlens_ai_summaries_total", "Summaries served, by outcome", summary_l);
-    m->calls = cl_metrics_counter(r, "catlens_ai_provider_calls_total", "Model calls that returned usage", model_l);
-    m->errors = cl_metrics_counter(r, "catlens_ai_errors_total", "Summary requests that failed, by error", kind_l);
-    m->tokens = cl_metrics_counter(r, "catlens_ai_tokens_total", "Tokens, by model and kind", tokens_l);
-    m->cost = cl_metrics_counter(r, "catlens_ai_cost_micros_total", "Spend in micro-units, by model", model_l);
-    m->prompt_bytes = cl_metrics_histogram(r, "catlens_ai_prompt_bytes", "Size of the first prompt", NULL, bytes,
-                                           CL_ARRAY_LEN(bytes));
-    m->cache_hits = cl_metrics_counter(r, "catlens_ai_cache_hits_total", "Requests served without a call", kind_l);
-    m->cache_misses = cl_metrics_counter(r, "catlens_ai_cache_misses_total", "Requests not in the cache", NULL);
-    m->check_failures =
-        cl_metrics_counter(r, "catlens_ai_check_failures_total", "Model answers rejected by the guardrails", NULL);
-    m->budget_denials = cl_metrics_counter(r, "catlens_ai_budget_denials_total", "Requests over budget", scope_l);
-    m->rate_limited = cl_metrics_counter(r, "catlens_ai_rate_limited_total", "Requests over the rate limit", role_l);
+    m->summaries = cl_metrics_counter(r, "catlens_ai_summaries_total",
+                                      "Summaries served, by outcome", summary_l);
+    m->calls = cl_metrics_counter(r, "catlens_ai_provider_calls_total",
+                                  "Model calls that returned usage", model_l);
+    m->errors = cl_metrics_counter(r, "catlens_ai_errors_total",
+                                   "Summary requests that failed, by error", kind_l);
+    m->tokens =
+        cl_metrics_counter(r, "catlens_ai_tokens_total", "Tokens, by model and kind", tokens_l);
+    m->cost = cl_metrics_counter(r, "catlens_ai_cost_micros_total",
+                                 "Spend in micro-units, by model", model_l);
+    m->prompt_bytes = cl_metrics_histogram(r, "catlens_ai_prompt_bytes", "Size of the first prompt",
+                                           NULL, bytes, CL_ARRAY_LEN(bytes));
+    m->cache_hits = cl_metrics_counter(r, "catlens_ai_cache_hits_total",
+                                       "Requests served without a call", kind_l);
+    m->cache_misses =
+        cl_metrics_counter(r, "catlens_ai_cache_misses_total", "Requests not in the cache", NULL);
+    m->check_failures = cl_metrics_counter(r, "catlens_ai_check_failures_total",
+                                           "Model answers rejected by the guardrails", NULL);
+    m->budget_denials =
+        cl_metrics_counter(r, "catlens_ai_budget_denials_total", "Requests over budget", scope_l);
+    m->rate_limited = cl_metrics_counter(r, "catlens_ai_rate_limited_total",
+                                         "Requests over the rate limit", role_l);
     m->latency = cl_metrics_histogram(r, "catlens_ai_summary_seconds", "Time to a summary", NULL,
                                       CL_METRICS_LATENCY_BUCKETS, CL_METRICS_LATENCY_BUCKETS_N);
     m->overhead = cl_metrics_histogram(r, "catlens_ai_overhead_seconds",
                                        "Time of a summary not spent waiting on providers", NULL, ms,
                                        CL_ARRAY_LEN(ms));
     m->jobs = cl_metrics_gauge(r, "catlens_ai_jobs", "Async jobs, by state", state_l);
-    m->breaker_open = cl_metrics_gauge(r, "catlens_ai_breaker_open", "1 when the model's circuit is open", model_l);
+    m->breaker_open = cl_metrics_gauge(r, "catlens_ai_breaker_open",
+                                       "1 when the model's circuit is open", model_l);
 }
 
 static void on_render(void *payload)
@@ -157,7 +178,8 @@ static int summary_work(cl_http_req_t *req, void *payload, cl_err_t *err)
 {
     cl_ai_service_t *svc = payload;
     json_t *body = NULL;
-    int rc = cl_http_req_json(&body, req, err); /* parsed again here: nothing to free if the work never runs */
+    int rc = cl_http_req_json(&body, req,
+                              err); /* parsed again here: nothing to free if the work never runs */
     json_t *resp = NULL;
     int retry_after = 0;
     rc = rc ? rc : cl_ai_serve(&resp, svc, body, cl_http_req_id(req), NULL, &retry_after, err);
@@ -225,7 +247,8 @@ static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
     cl_ai_service_t *svc = payload;
     int rc = authorised(svc, req, err);
     const char *user = cl_http_req_query(req, "user"), *team = cl_http_req_query(req, "team");
-    if (rc == 0 && (!user || !team || !*user || !*team || strlen(user) > 128 || strlen(team) > 64)) {
+    if (rc == 0 &&
+        (!user || !team || !*user || !*team || strlen(user) > 128 || strlen(team) > 64)) {
         rc = cl_err_set(err, CL_EINVAL, "user and team are required");
     }
     json_t *doc = NULL;
@@ -247,15 +270,16 @@ static int on_healthz(cl_http_req_t *req, void *payload, cl_err_t *err)
         const cl_model_t *m = &svc->models->items[i];
         json_array_append_new(models, json_pack("{s:s,s:s,s:s,s:b}", "name", m->name, "provider",
                                                 cl_provider_name(m->provider), "circuit",
-                                                cl_breaker_state_name(cl_breaker_state(svc->breaker, m->name,
-                                                                                       cl_llm_now_ms())),
+                                                cl_breaker_state_name(cl_breaker_state(
+                                                    svc->breaker, m->name, cl_llm_now_ms())),
                                                 "priced", m->priced));
     }
     return cl_http_reply_json(req, 200,
-                              json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:o}", "status", "ok", "service", "ai",
-                                        "prompt_version", svc->prompt->version, "jobs", "queued",
-                                        (json_int_t)queued, "running", (json_int_t)running, "cache",
-                                        cl_cache_backend(svc->cache), "models", models),
+                              json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:o}", "status", "ok",
+                                        "service", "ai", "prompt_version", svc->prompt->version,
+                                        "jobs", "queued", (json_int_t)queued, "running",
+                                        (json_int_t)running, "cache", cl_cache_backend(svc->cache),
+                                        "models", models),
                               err);
 }
 
@@ -287,11 +311,12 @@ static void run_job(cl_ai_service_t *svc, cl_job_t *job)
     int rc = cl_ai_serve(&resp, svc, job->request, NULL, job->id, &retry_after, &err);
     cl_err_t ferr;
     cl_err_clear(&ferr);
-    int frc = cl_jobs_finish(svc->jobs, job->id, svc->owner, rc == 0 ? resp : NULL, rc ? cl_err_name(rc) : NULL,
-                             rc ? err.msg : NULL, cl_ai_now_ms(), &ferr);
+    int frc =
+        cl_jobs_finish(svc->jobs, job->id, svc->owner, rc == 0 ? resp : NULL,
+                       rc ? cl_err_name(rc) : NULL, rc ? err.msg : NULL, cl_ai_now_ms(), &ferr);
     cl_log(frc == 0 ? CL_LOG_INFO : CL_LOG_WARN, "ai", frc == 0 ? "job_done" : "job_result_dropped",
-           json_pack("{s:s,s:s,s:i,s:s?}", "job", job->id, "state", rc == 0 ? "done" : "failed", "attempt",
-                     job->attempts, "error", frc ? ferr.msg : NULL));
+           json_pack("{s:s,s:s,s:i,s:s?}", "job", job->id, "state", rc == 0 ? "done" : "failed",
+                     "attempt", job->attempts, "error", frc ? ferr.msg : NULL));
     json_decref(resp);
 }
 
@@ -338,7 +363,8 @@ static void *heartbeat(void *payload)
             slept = 0;
             cl_err_t err;
             if (cl_jobs_renew(svc->jobs, svc->owner, cl_ai_now_ms(), svc->lease_ms, &err) != 0) {
-                cl_log(CL_LOG_WARN, "ai", "job_lease_renew_failed", json_pack("{s:s}", "error", err.msg));
+                cl_log(CL_LOG_WARN, "ai", "job_lease_renew_failed",
+                       json_pack("{s:s}", "error", err.msg));
             }
         }
     }
@@ -394,7 +420,9 @@ static int build(cl_ai_service_t *svc, int port, cl_err_t *err)
             : cl_prompt_load(&svc->prompt, svc->cfg->prompts_dir, svc->models->prompt_name,
                              svc->models->prompt_version, err);
     rc = rc ? rc : cl_transport_new(&svc->transport, err);
-    rc = rc ? rc : cl_breaker_new(&svc->breaker, svc->models->breaker_failures, svc->models->breaker_cooldown_ms, err);
+    rc = rc ? rc
+            : cl_breaker_new(&svc->breaker, svc->models->breaker_failures,
+                             svc->models->breaker_cooldown_ms, err);
     rc = rc ? rc : open_state(svc, err);
     rc = rc ? rc : cl_ai_cache_open(svc, err);
     rc = rc ? rc : cl_metrics_new(&svc->registry, err);
@@ -403,7 +431,8 @@ static int build(cl_ai_service_t *svc, int port, cl_err_t *err)
     }
     declare_metrics(svc);
     rc = cl_metrics_on_render(svc->registry, on_render, svc, err);
-    svc->env = (cl_summary_env_t){svc->models, svc->prompt, {svc->transport, svc->breaker, &svc->models->retry, {0}}};
+    svc->env = (cl_summary_env_t){
+        svc->models, svc->prompt, {svc->transport, svc->breaker, &svc->models->retry, {0}}};
     cl_http_options_t opt;
     memset(&opt, 0, sizeof opt);
     opt.service = "ai";

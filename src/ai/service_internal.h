@@ -1,5 +1,6 @@
-/* service_internal.h — the state of `catlens ai` shared by its files (service.c: lifecycle, routes, jobs;
- * serve.c: one summary; serve_cache.c: request cache and rate limits; alerts.c). Not a public contract. */
+/* service_internal.h — the state of `catlens ai` shared by its files (service.c: lifecycle, routes,
+ * jobs; serve.c: one summary; serve_cache.c: request cache and rate limits; alerts.c). Not a public
+ * contract. */
 #ifndef CL_AI_SERVICE_INTERNAL_H
 #define CL_AI_SERVICE_INTERNAL_H
 
@@ -40,8 +41,9 @@ struct alert_window {
 };
 
 struct ai_metrics {
-    cl_metric_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits, *cache_misses,
-        *check_failures, *budget_denials, *rate_limited, *latency, *overhead, *jobs, *breaker_open;
+    cl_metric_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits,
+        *cache_misses, *check_failures, *budget_denials, *rate_limited, *latency, *overhead, *jobs,
+        *breaker_open;
 };
 
 struct cl_ai_service {
@@ -76,10 +78,12 @@ struct cl_ai_service {
     int heartbeat_started;
 };
 
-/* serve.c: summarise REQUEST (a parsed body) for a request or job. *out is new (the response document).
- * Errors carry their HTTP meaning (cl_err_http_status). RETRY_AFTER_S is set for CL_ERATELIMIT. */
-CL_NODISCARD int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request, const char *request_id,
-                             const char *job_id, int *retry_after_s, cl_err_t *err);
+/* serve.c: summarise REQUEST (a parsed body) for a request or job. *out is new (the response
+ * document). Errors carry their HTTP meaning (cl_err_http_status). RETRY_AFTER_S is set for
+ * CL_ERATELIMIT. */
+CL_NODISCARD int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request,
+                             const char *request_id, const char *job_id, int *retry_after_s,
+                             cl_err_t *err);
 
 /* serve_cache.c */
 CL_NODISCARD int cl_ai_cache_open(cl_ai_service_t *svc, cl_err_t *err);
@@ -87,11 +91,13 @@ CL_NODISCARD int cl_ai_cache_open(cl_ai_service_t *svc, cl_err_t *err);
 int cl_ai_cache_get(json_t **out, cl_ai_service_t *svc, const char *key);
 void cl_ai_cache_put(cl_ai_service_t *svc, const char *key, json_t *response);
 /* 0, or CL_ERATELIMIT with *retry_after_s. */
-int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, int64_t now_ms, int *retry_after_s,
-                     cl_err_t *err);
+int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, int64_t now_ms,
+                     int *retry_after_s, cl_err_t *err);
 
-/* alerts.c: record one summary and log an alert when the check-failure rate or the hourly cost jumps. */
-void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_t cost_micros, int64_t now_ms);
+/* alerts.c: record one summary and log an alert when the check-failure rate or the hourly cost
+ * jumps. */
+void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_t cost_micros,
+                         int64_t now_ms);
 
 /* Wall-clock milliseconds since the epoch. */
 int64_t cl_ai_now_ms(void);

@@ -1,5 +1,5 @@
-/* strbuf.c — growable strings with a hard cap, so building text from request data fails cleanly instead of
- * growing without bound. */
+/* strbuf.c — growable strings with a hard cap, so building text from request data fails cleanly
+ * instead of growing without bound. */
 #include "ai/strbuf.h"
 
 #include <stdarg.h>

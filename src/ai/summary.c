@@ -1,6 +1,7 @@
-/* summary.c — the orchestration of one summary. Every path ends in an answer that passed the guardrails: the
- * chosen model's, its repaired answer, a fallback model's, or the offline narrator's, which cannot fail. What
- * happened on the way is written into `checks`, so a reader (and the audit) can see why a summary reads as it does. */
+/* summary.c — the orchestration of one summary. Every path ends in an answer that passed the
+ * guardrails: the chosen model's, its repaired answer, a fallback model's, or the offline
+ * narrator's, which cannot fail. What happened on the way is written into `checks`, so a reader
+ * (and the audit) can see why a summary reads as it does. */
 #include "ai/summary.h"
 
 #include <stdio.h>
@@ -32,11 +33,13 @@ void cl_summary_result_dispose(cl_summary_result_t *r)
     memset(r, 0, sizeof *r);
 }
 
-static void add_check(json_t *checks, const char *name, const char *status, const char *detail, int attempt)
+static void add_check(json_t *checks, const char *name, const char *status, const char *detail,
+                      int attempt)
 {
     json_t *c = json_pack("{s:s,s:s}", "name", name, "status", status);
     if (c && detail) {
-        json_object_set_new(c, "detail", json_stringn(detail, strlen(detail) > 1000 ? 1000 : strlen(detail)));
+        json_object_set_new(c, "detail",
+                            json_stringn(detail, strlen(detail) > 1000 ? 1000 : strlen(detail)));
     }
     if (c && attempt > 0) {
         json_object_set_new(c, "attempt", json_integer(attempt));
@@ -60,20 +63,22 @@ static int64_t worst_cost(const cl_model_t *m, int64_t prompt_tokens, int max_ou
     return micros > INT64_MAX ? INT64_MAX : (int64_t)micros;
 }
 
-/* An upper bound of the prompt tokens of SYSTEM + MSGS + TOOLS: their bytes (no tokenizer makes more tokens than
- * bytes) plus framing. */
+/* An upper bound of the prompt tokens of SYSTEM + MSGS + TOOLS: their bytes (no tokenizer makes
+ * more tokens than bytes) plus framing. */
 static int64_t prompt_upper(const char *system, json_t *msgs, json_t *tools)
 {
     char *m = json_dumps(msgs, JSON_COMPACT);
     char *t = tools ? json_dumps(tools, JSON_COMPACT) : NULL;
-    int64_t n = (int64_t)strlen(system) + (m ? (int64_t)strlen(m) : 0) + (t ? (int64_t)strlen(t) : 0) +
+    int64_t n = (int64_t)strlen(system) + (m ? (int64_t)strlen(m) : 0) +
+                (t ? (int64_t)strlen(t) : 0) +
                 MSG_OVERHEAD_TOKENS * (int64_t)(json_array_size(msgs) + 1);
     free(m);
     free(t);
     return n;
 }
 
-int64_t cl_summary_reservation(const cl_summary_env_t *env, const cl_ai_input_t *in, const cl_model_t *model)
+int64_t cl_summary_reservation(const cl_summary_env_t *env, const cl_ai_input_t *in,
+                               const cl_model_t *model)
 {
     if (model->provider == CL_PROVIDER_OFFLINE) {
         return 0;
@@ -85,18 +90,21 @@ int64_t cl_summary_reservation(const cl_summary_env_t *env, const cl_ai_input_t 
     json_t *tools = model->tools ? cl_agent_tools() : NULL;
     char *tools_json = tools ? json_dumps(tools, JSON_COMPACT) : NULL;
     int64_t bytes = (int64_t)strlen(env->prompt->system) + (int64_t)strlen(env->prompt->user) +
-                    (int64_t)strlen(data) + (tools_json ? (int64_t)strlen(tools_json) : 0) + 4 * MSG_OVERHEAD_TOKENS;
+                    (int64_t)strlen(data) + (tools_json ? (int64_t)strlen(tools_json) : 0) +
+                    4 * MSG_OVERHEAD_TOKENS;
     free(tools_json);
     json_decref(tools);
     free(data);
     int max_out = env->prompt->max_output_tokens;
-    int calls = (model->tools ? env->models->agent_max_steps : 1) + 1; /* agent steps, then the one re-ask */
+    int calls = (model->tools ? env->models->agent_max_steps : 1) +
+                1; /* agent steps, then the one re-ask */
     int64_t total = 0;
     for (int k = 0; k < calls; k++) {
         total += worst_cost(model, bytes, max_out);
-        /* the next call carries this answer (at most max_out tokens) and a tool result or the repair text */
-        bytes += max_out + CL_AGENT_RESULT_MAX + (int64_t)strlen(env->prompt->repair) + CL_GUARD_PROBLEMS_MAX +
-                 2 * MSG_OVERHEAD_TOKENS;
+        /* the next call carries this answer (at most max_out tokens) and a tool result or the
+         * repair text */
+        bytes += max_out + CL_AGENT_RESULT_MAX + (int64_t)strlen(env->prompt->repair) +
+                 CL_GUARD_PROBLEMS_MAX + 2 * MSG_OVERHEAD_TOKENS;
     }
     int64_t cap = env->models->agent_max_cost_micros;
     return total < cap ? total : cap;
@@ -122,13 +130,14 @@ static void add_usage(struct run *r, const cl_model_t *m, const cl_usage_t *u)
 }
 
 /* One model call, admitted only if its worst case fits in what is left of the budget. */
-static int call_model(struct run *r, const cl_model_t *m, json_t *msgs, json_t *tools, cl_llm_reply_t *reply,
-                      cl_err_t *err)
+static int call_model(struct run *r, const cl_model_t *m, json_t *msgs, json_t *tools,
+                      cl_llm_reply_t *reply, cl_err_t *err)
 {
     const cl_prompt_t *p = r->env->prompt;
     int64_t worst = worst_cost(m, prompt_upper(p->system, msgs, tools), p->max_output_tokens);
     if (r->out->cost_micros + worst > r->budget) {
-        return cl_err_set(err, CL_EBUDGET, "model %s: a call could cost up to %lld micros, %lld left", m->name,
+        return cl_err_set(err, CL_EBUDGET,
+                          "model %s: a call could cost up to %lld micros, %lld left", m->name,
                           (long long)worst, (long long)(r->budget - r->out->cost_micros));
     }
     cl_llm_call_t call = {m, p->system, msgs, tools, p->max_output_tokens, p->temperature, r->in};
@@ -150,26 +159,29 @@ static int run_tools(struct run *r, json_t *msgs, const cl_llm_reply_t *reply)
     json_t *c;
     json_array_foreach(reply->tool_calls, i, c)
     {
-        char *text = cl_agent_run(r->in, json_string_value(json_object_get(c, "name")), json_object_get(c, "args"));
+        char *text = cl_agent_run(r->in, json_string_value(json_object_get(c, "name")),
+                                  json_object_get(c, "args"));
         if (!text) {
             json_decref(results);
             return CL_ENOMEM;
         }
-        json_array_append_new(results, json_pack("{s:s?,s:s?,s:s}", "id", json_string_value(json_object_get(c, "id")),
-                                                 "name", json_string_value(json_object_get(c, "name")), "content",
-                                                 text));
+        json_array_append_new(
+            results,
+            json_pack("{s:s?,s:s?,s:s}", "id", json_string_value(json_object_get(c, "id")), "name",
+                      json_string_value(json_object_get(c, "name")), "content", text));
         free(text);
         r->tool_calls++;
     }
-    json_array_append_new(msgs, json_pack("{s:s,s:n,s:O}", "role", "assistant", "text", "tool_calls",
-                                          reply->tool_calls));
+    json_array_append_new(msgs, json_pack("{s:s,s:n,s:O}", "role", "assistant", "text",
+                                          "tool_calls", reply->tool_calls));
     json_array_append_new(msgs, json_pack("{s:s,s:o}", "role", "tool", "results", results));
     return 0;
 }
 
-/* Talk to M until it answers with text: tool calls are served while the agent bounds allow; the last permitted
- * step is offered no tools, so it must answer. *answer is new: free(). */
-static int converse(struct run *r, const cl_model_t *m, json_t *msgs, int allow_tools, char **answer, cl_err_t *err)
+/* Talk to M until it answers with text: tool calls are served while the agent bounds allow; the
+ * last permitted step is offered no tools, so it must answer. *answer is new: free(). */
+static int converse(struct run *r, const cl_model_t *m, json_t *msgs, int allow_tools,
+                    char **answer, cl_err_t *err)
 {
     const cl_models_t *cfg = r->env->models;
     json_t *tools = allow_tools && m->tools ? cl_agent_tools() : NULL;
@@ -212,7 +224,8 @@ static void record_guard(struct run *r, const cl_guard_report_t *g)
 }
 
 /* Judge ANSWER; on success move the summary into *summary. Returns 1 when it passed. */
-static int judge(struct run *r, const char *answer, json_t **summary, char *problems, size_t n, cl_err_t *err)
+static int judge(struct run *r, const char *answer, json_t **summary, char *problems, size_t n,
+                 cl_err_t *err)
 {
     cl_guard_report_t g;
     if (cl_guard_check(&g, r->in, answer, err) != 0) {
@@ -231,7 +244,8 @@ static int judge(struct run *r, const char *answer, json_t **summary, char *prob
     return ok;
 }
 
-/* 0: *summary holds M's checked answer; CL_EDATA: it failed the checks twice; else M failed as a service. */
+/* 0: *summary holds M's checked answer; CL_EDATA: it failed the checks twice; else M failed as a
+ * service. */
 static int try_model(struct run *r, const cl_model_t *m, json_t **summary, cl_err_t *err)
 {
     char *data = NULL, *user = NULL, *answer = NULL, *repair = NULL;
@@ -239,9 +253,11 @@ static int try_model(struct run *r, const cl_model_t *m, json_t **summary, cl_er
     json_t *msgs = json_array();
     int rc = cl_encode_report(&data, r->in, m->tools ? CL_ENCODE_AGENT : CL_ENCODE_FULL, err);
     rc = rc ? rc
-            : cl_prompt_user(&user, r->env->prompt, data,
-                             m->tools ? "Tools: drill, compare_window and metric_definition give more detail." : "",
-                             err);
+            : cl_prompt_user(
+                  &user, r->env->prompt, data,
+                  m->tools ? "Tools: drill, compare_window and metric_definition give more detail."
+                           : "",
+                  err);
     if (rc == 0) {
         if (r->out->prompt_bytes == 0) {
             r->out->prompt_bytes = (int)(strlen(r->env->prompt->system) + strlen(user));
@@ -251,10 +267,12 @@ static int try_model(struct run *r, const cl_model_t *m, json_t **summary, cl_er
     }
     int verdict = rc == 0 ? judge(r, answer, summary, problems, sizeof problems, err) : 0;
     if (rc == 0 && verdict == 0) {
-        add_check(r->checks, "repair", "applied", "the answer failed the checks: asked once more", 0);
+        add_check(r->checks, "repair", "applied", "the answer failed the checks: asked once more",
+                  0);
         rc = cl_prompt_repair(&repair, r->env->prompt, problems, err);
         if (rc == 0) {
-            json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "assistant", "text", answer));
+            json_array_append_new(msgs,
+                                  json_pack("{s:s,s:s}", "role", "assistant", "text", answer));
             json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "text", repair));
             free(answer);
             answer = NULL;
@@ -290,7 +308,8 @@ static int narrate(struct run *r, json_t **summary, cl_err_t *err)
     r->answers++;
     record_guard(r, &g);
     if (!g.ok) {
-        cl_log(CL_LOG_ERROR, "ai", "narrator_failed_checks", json_pack("{s:s}", "problems", g.problems));
+        cl_log(CL_LOG_ERROR, "ai", "narrator_failed_checks",
+               json_pack("{s:s}", "problems", g.problems));
         cl_guard_report_dispose(&g);
         return cl_err_set(err, CL_EINTERNAL, "the offline narrator failed its own checks");
     }
@@ -309,8 +328,10 @@ static const cl_model_t *offline_model(const cl_models_t *models)
     return NULL;
 }
 
-/* The models to try in order: MODEL, then the chain, each once, network models only (the narrator ends it). */
-static size_t plan(const cl_model_t **out, size_t cap, const cl_models_t *models, const cl_model_t *model)
+/* The models to try in order: MODEL, then the chain, each once, network models only (the narrator
+ * ends it). */
+static size_t plan(const cl_model_t **out, size_t cap, const cl_models_t *models,
+                   const cl_model_t *model)
 {
     size_t n = 0;
     if (model->provider != CL_PROVIDER_OFFLINE) {
@@ -333,12 +354,13 @@ static json_t *build_response(struct run *r, json_t *summary, const cl_model_t *
 {
     const cl_usage_t *u = &r->out->usage;
     json_t *resp = json_deep_copy(summary);
-    json_object_set_new(resp, "usage",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:i,s:I}", "prompt_tokens", (json_int_t)u->prompt_tokens,
-                                  "completion_tokens", (json_int_t)u->completion_tokens, "cached_tokens",
-                                  (json_int_t)u->cached_tokens, "reasoning_tokens", (json_int_t)u->reasoning_tokens,
-                                  "cost_micros", (json_int_t)r->out->cost_micros, "calls", r->out->calls,
-                                  "reserved_micros", (json_int_t)(r->budget > 0 ? r->budget : 0)));
+    json_object_set_new(
+        resp, "usage",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:i,s:I}", "prompt_tokens", (json_int_t)u->prompt_tokens,
+                  "completion_tokens", (json_int_t)u->completion_tokens, "cached_tokens",
+                  (json_int_t)u->cached_tokens, "reasoning_tokens", (json_int_t)u->reasoning_tokens,
+                  "cost_micros", (json_int_t)r->out->cost_micros, "calls", r->out->calls,
+                  "reserved_micros", (json_int_t)(r->budget > 0 ? r->budget : 0)));
     json_object_set_new(resp, "model", json_string(used->name));
     json_object_set_new(resp, "provider", json_string(cl_provider_name(used->provider)));
     json_object_set_new(resp, "prompt_version", json_string(r->env->prompt->version));
@@ -366,28 +388,34 @@ int cl_summary_run(cl_summary_result_t *out, const cl_summary_env_t *env, const 
         } else if (mrc == CL_ENOMEM || mrc == CL_EINTERNAL) {
             rc = cl_err_set(err, mrc, "%s", merr.msg);
         } else if (mrc == CL_EDATA) {
-            add_check(r.checks, "fallback", "applied", "the answer failed the checks twice: the offline narrator wrote the summary", 0);
+            add_check(r.checks, "fallback", "applied",
+                      "the answer failed the checks twice: the offline narrator wrote the summary",
+                      0);
             break;
         } else {
             add_check(r.checks, mrc == CL_EBUDGET ? "budget" : "provider", "fail", merr.msg, 0);
             cl_log(CL_LOG_WARN, "ai", "model_failed",
-                   json_pack("{s:s,s:s,s:s}", "model", order[i]->name, "error", cl_err_name(mrc), "msg", merr.msg));
+                   json_pack("{s:s,s:s,s:s}", "model", order[i]->name, "error", cl_err_name(mrc),
+                             "msg", merr.msg));
         }
     }
     if (rc == 0 && !summary) {
         if (n > 0 && json_array_size(r.checks) > 0 && !used) {
             json_t *last = json_array_get(r.checks, json_array_size(r.checks) - 1);
             if (strcmp(json_string_value(json_object_get(last, "name")), "fallback") != 0) {
-                add_check(r.checks, "fallback", "applied", "no model could answer: the offline narrator wrote the summary", 0);
+                add_check(r.checks, "fallback", "applied",
+                          "no model could answer: the offline narrator wrote the summary", 0);
             }
         }
         used = offline_model(env->models);
-        rc = used ? narrate(&r, &summary, err) : cl_err_set(err, CL_ECONFIG, "models.yaml has no offline model");
+        rc = used ? narrate(&r, &summary, err)
+                  : cl_err_set(err, CL_ECONFIG, "models.yaml has no offline model");
         out->fell_back = model->provider != CL_PROVIDER_OFFLINE;
     }
     if (rc == 0 && r.tool_calls > 0) {
         char detail[64];
-        snprintf(detail, sizeof detail, "%d tool call%s", r.tool_calls, r.tool_calls > 1 ? "s" : "");
+        snprintf(detail, sizeof detail, "%d tool call%s", r.tool_calls,
+                 r.tool_calls > 1 ? "s" : "");
         add_check(r.checks, "agent", "applied", detail, 0);
     }
     if (rc == 0) {

@@ -1,6 +1,6 @@
-/* template.c — "{{name}}" substitution and nothing more. Prompts need no logic; keeping the language this small
- * keeps it auditable, and inserting values without re-scanning them is what keeps data from becoming
- * instructions. */
+/* template.c — "{{name}}" substitution and nothing more. Prompts need no logic; keeping the
+ * language this small keeps it auditable, and inserting values without re-scanning them is what
+ * keeps data from becoming instructions. */
 #include "ai/template.h"
 
 #include <ctype.h>
@@ -9,8 +9,8 @@
 
 #include "ai/strbuf.h"
 
-/* Parse the variable at TPL[i] ("{{"). On success NAME and NAME_LEN locate it and the return value is the index
- * after "}}"; on failure returns 0. */
+/* Parse the variable at TPL[i] ("{{"). On success NAME and NAME_LEN locate it and the return value
+ * is the index after "}}"; on failure returns 0. */
 static size_t parse_var(const char *tpl, size_t i, size_t n, const char **name, size_t *name_len)
 {
     size_t j = i + 2;
@@ -21,7 +21,8 @@ static size_t parse_var(const char *tpl, size_t i, size_t n, const char **name, 
     if (j >= n || !(islower((unsigned char)tpl[j]) || tpl[j] == '_')) {
         return 0;
     }
-    while (j < n && (islower((unsigned char)tpl[j]) || isdigit((unsigned char)tpl[j]) || tpl[j] == '_')) {
+    while (j < n &&
+           (islower((unsigned char)tpl[j]) || isdigit((unsigned char)tpl[j]) || tpl[j] == '_')) {
         j++;
     }
     *name = tpl + start;
@@ -41,12 +42,14 @@ static int name_is(const char *name, size_t len, const char *candidate)
 }
 
 /* Walk TPL; for each variable call ON_VAR, for each run of text append it to OUT (may be NULL). */
-static int walk(const char *tpl, cl_strbuf_t *out, int (*on_var)(const char *, size_t, void *, cl_err_t *),
-                void *payload, cl_err_t *err)
+static int walk(const char *tpl, cl_strbuf_t *out,
+                int (*on_var)(const char *, size_t, void *, cl_err_t *), void *payload,
+                cl_err_t *err)
 {
     size_t n = strlen(tpl);
     if (n > CL_TEMPLATE_MAX_BYTES) {
-        return cl_err_set(err, CL_ETOOBIG, "template is larger than %u bytes", CL_TEMPLATE_MAX_BYTES);
+        return cl_err_set(err, CL_ETOOBIG, "template is larger than %u bytes",
+                          CL_TEMPLATE_MAX_BYTES);
     }
     size_t i = 0;
     while (i < n) {
@@ -54,7 +57,8 @@ static int walk(const char *tpl, cl_strbuf_t *out, int (*on_var)(const char *, s
         size_t run = open ? (size_t)(open - (tpl + i)) : n - i;
         const char *close = memchr(tpl + i, '}', run);
         if (close && close + 1 < tpl + i + run && close[1] == '}') {
-            return cl_err_set(err, CL_EINVAL, "template: '}}' without '{{' at byte %zu", (size_t)(close - tpl));
+            return cl_err_set(err, CL_EINVAL, "template: '}}' without '{{' at byte %zu",
+                              (size_t)(close - tpl));
         }
         if (out) {
             cl_strbuf_append(out, tpl + i, run);
@@ -86,8 +90,8 @@ static int check_var(const char *name, size_t len, void *payload, cl_err_t *err)
             return 0;
         }
     }
-    return cl_err_set(err, CL_EINVAL, "template: variable '%.*s' is not allowed here", (int)(len > 40 ? 40 : len),
-                      name);
+    return cl_err_set(err, CL_EINVAL, "template: variable '%.*s' is not allowed here",
+                      (int)(len > 40 ? 40 : len), name);
 }
 
 int cl_template_check(const char *tpl, const char *const *allowed, cl_err_t *err)
@@ -110,10 +114,12 @@ static int put_var(const char *name, size_t len, void *payload, cl_err_t *err)
             return 0;
         }
     }
-    return cl_err_set(err, CL_EINVAL, "template: no value for '%.*s'", (int)(len > 40 ? 40 : len), name);
+    return cl_err_set(err, CL_EINVAL, "template: no value for '%.*s'", (int)(len > 40 ? 40 : len),
+                      name);
 }
 
-int cl_template_render(char **out, const char *tpl, const cl_tpl_var_t *vars, size_t nvars, cl_err_t *err)
+int cl_template_render(char **out, const char *tpl, const cl_tpl_var_t *vars, size_t nvars,
+                       cl_err_t *err)
 {
     *out = NULL;
     cl_strbuf_t b;

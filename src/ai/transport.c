@@ -1,6 +1,7 @@
-/* transport.c — one thread drives a curl multi handle; callers hand it calls through a queue and sleep on their own
- * condition until it finishes them. This keeps hundreds of slow provider calls in flight without hundreds of
- * sockets' worth of threads doing I/O, and keeps libcurl on one thread (a multi handle is not thread-safe). */
+/* transport.c — one thread drives a curl multi handle; callers hand it calls through a queue and
+ * sleep on their own condition until it finishes them. This keeps hundreds of slow provider calls
+ * in flight without hundreds of sockets' worth of threads doing I/O, and keeps libcurl on one
+ * thread (a multi handle is not thread-safe). */
 #include "ai/transport.h"
 
 #include <ctype.h>
@@ -21,8 +22,8 @@ struct call {
     CURLcode result;
     int done;
     pthread_cond_t cond;
-    struct call *next;                /* in the submission queue */
-    struct call *prev_on, *next_on;   /* in the multi handle (loop thread only) */
+    struct call *next;              /* in the submission queue */
+    struct call *prev_on, *next_on; /* in the multi handle (loop thread only) */
 };
 
 struct cl_transport {
@@ -87,7 +88,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *payload)
         vlen = vlen < sizeof value ? vlen : sizeof value - 1;
         memcpy(value, data + sizeof name - 1, vlen);
         value[vlen] = '\0';
-        for (size_t i = vlen; i > 0 && (value[i - 1] == '\r' || value[i - 1] == '\n' || value[i - 1] == ' '); i--) {
+        for (size_t i = vlen;
+             i > 0 && (value[i - 1] == '\r' || value[i - 1] == '\n' || value[i - 1] == ' '); i--) {
             value[i - 1] = '\0';
         }
         c->retry_after_ms = cl_transport_retry_after_ms(value, (long)time(NULL));
@@ -254,7 +256,8 @@ static int setup_easy(struct call *c, const cl_wire_request_t *req, int timeout_
         }
         c->headers = h;
     }
-    struct curl_slist *h = curl_slist_append(c->headers, "Expect:"); /* no 100-continue round trip */
+    struct curl_slist *h =
+        curl_slist_append(c->headers, "Expect:"); /* no 100-continue round trip */
     if (!h) {
         return CL_ENOMEM;
     }
@@ -286,7 +289,8 @@ static int map_curl(CURLcode code, const struct call *c, cl_err_t *err)
         return cl_err_set(err, CL_ETIMEOUT, "provider did not answer in time");
     case CURLE_WRITE_ERROR:
         if (c->too_big) {
-            return cl_err_set(err, CL_ETOOBIG, "provider reply larger than %u bytes", CL_TRANSPORT_MAX_BODY);
+            return cl_err_set(err, CL_ETOOBIG, "provider reply larger than %u bytes",
+                              CL_TRANSPORT_MAX_BODY);
         }
         return cl_err_set(err, CL_ENOMEM, "provider reply: out of memory");
     case CURLE_COULDNT_CONNECT:
@@ -297,7 +301,8 @@ static int map_curl(CURLcode code, const struct call *c, cl_err_t *err)
     case CURLE_PARTIAL_FILE:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_ABORTED_BY_CALLBACK:
-        return cl_err_set(err, CL_EUNAVAILABLE, "provider connection failed: %s", curl_easy_strerror(code));
+        return cl_err_set(err, CL_EUNAVAILABLE, "provider connection failed: %s",
+                          curl_easy_strerror(code));
     default:
         return cl_err_set(err, CL_EIO, "provider call failed: %s", curl_easy_strerror(code));
     }
@@ -310,8 +315,8 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int cl_transport_send(cl_transport_t *t, const cl_wire_request_t *req, int timeout_ms, cl_wire_result_t *out,
-                      cl_err_t *err)
+int cl_transport_send(cl_transport_t *t, const cl_wire_request_t *req, int timeout_ms,
+                      cl_wire_result_t *out, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     out->retry_after_ms = -1;

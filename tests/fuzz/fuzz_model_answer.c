@@ -1,5 +1,5 @@
-/* fuzz_model_answer.c — a model's answer text through the guardrails (scanner, literal parser, placeholder
- * renderer) against the request fixture. */
+/* fuzz_model_answer.c — a model's answer text through the guardrails (scanner, literal parser,
+ * placeholder renderer) against the request fixture. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +14,16 @@ static cl_ai_input_t *fixture(void)
 {
     static cl_ai_input_t *in;
     if (!in) {
-        /* CATLENS_SRC when set, else beside this file (the build compiles it by a path relative to the build
-         * folder, where meson runs the test) */
+        /* CATLENS_SRC when set, else beside this file (the build compiles it by a path relative to
+         * the build folder, where meson runs the test) */
         const char *src = getenv("CATLENS_SRC");
         char path[1024];
         if (src) {
             snprintf(path, sizeof path, "%s/tests/fixtures/ai/request.json", src);
         } else {
             snprintf(path, sizeof path, "%.*s/../fixtures/ai/request.json",
-                     (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ : 1), __FILE__);
+                     (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ : 1),
+                     __FILE__);
         }
         json_t *req = json_load_file(path, 0, NULL);
         if (!req || cl_ai_input_new(&in, req, NULL) != 0) {

@@ -1,5 +1,5 @@
-/* fuzz_summary_request.c — request bodies of POST /llm/summary: JSON, schema validation, the input views and the
- * prompt encoding of whatever passes. */
+/* fuzz_summary_request.c — request bodies of POST /llm/summary: JSON, schema validation, the input
+ * views and the prompt encoding of whatever passes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <jansson.h>

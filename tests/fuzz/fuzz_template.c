@@ -1,4 +1,5 @@
-/* fuzz_template.c — the prompt template renderer: any bytes as a template, rendered with fixed variables. */
+/* fuzz_template.c — the prompt template renderer: any bytes as a template, rendered with fixed
+ * variables. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

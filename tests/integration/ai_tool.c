@@ -1,10 +1,10 @@
 /* ai_tool — helpers for the AI service's integration tests and bench, over the production code:
- *   ai_tool prompt REQUEST.json     print {"system", "user_full", "user_agent", "naive_indent", "naive_compact",
- *                                   "request"}: the prompt texts the service sends and naive JSON dumps of the
- *                                   same data, for token counting
- *   ai_tool request N               print a request like tests/fixtures/ai/request.json with N findings
- *   ai_tool client URL REQUEST.json the app's client (ai/client.h) against a running service: prints the reply,
- *                                   or "error CODE: message" and exits 1 */
+ *   ai_tool prompt REQUEST.json     print {"system", "user_full", "user_agent", "naive_indent",
+ * "naive_compact", "request"}: the prompt texts the service sends and naive JSON dumps of the same
+ * data, for token counting ai_tool request N               print a request like
+ * tests/fixtures/ai/request.json with N findings ai_tool client URL REQUEST.json the app's client
+ * (ai/client.h) against a running service: prints the reply, or "error CODE: message" and exits 1
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +29,18 @@ static int prompt(const char *path)
     int rc = cl_encode_report(&full, in, CL_ENCODE_FULL, &err);
     rc = rc ? rc : cl_encode_report(&lean, in, CL_ENCODE_AGENT, &err);
     rc = rc ? rc : cl_prompt_user(&uf, p, full, "", &err);
-    rc = rc ? rc : cl_prompt_user(&ul, p, lean, "Tools: drill, compare_window and metric_definition give more detail.",
-                                  &err);
+    rc = rc ? rc
+            : cl_prompt_user(&ul, p, lean,
+                             "Tools: drill, compare_window and metric_definition give more detail.",
+                             &err);
     rc = rc ? rc : cl_encode_naive_json(&ni, in, 1, &err);
     rc = rc ? rc : cl_encode_naive_json(&nc, in, 0, &err);
     if (rc == 0) {
-        char *whole = json_dumps(json_object_get(req, "report"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "system", p->system, "user_full", uf, "user_agent", ul,
-                                "naive_indent", ni, "naive_compact", nc, "request", whole ? whole : "");
+        char *whole =
+            json_dumps(json_object_get(req, "report"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "system", p->system, "user_full", uf,
+                                "user_agent", ul, "naive_indent", ni, "naive_compact", nc,
+                                "request", whole ? whole : "");
         json_dumpf(out, stdout, JSON_COMPACT);
         printf("\n");
         json_decref(out);
@@ -84,7 +88,8 @@ static int client(const char *url, const char *path)
     json_t *out = NULL;
     cl_err_t err;
     cl_err_clear(&err);
-    int rc = req ? cl_ai_client_summarise(&out, url, 10000, getenv("CATLENS_AI_TOKEN"), req, &err) : CL_EINVAL;
+    int rc = req ? cl_ai_client_summarise(&out, url, 10000, getenv("CATLENS_AI_TOKEN"), req, &err)
+                 : CL_EINVAL;
     if (rc != 0) {
         printf("error %s: %s\n", cl_err_name(rc), err.msg);
     } else {
@@ -105,7 +110,7 @@ int main(int argc, char **argv)
         return prompt(argv[2]);
     }
     if (argc == 3 && strcmp(argv[1], "request") == 0) {
-        return request(atoi(argv[2])); /* test tooling: a count from the test script */
+        return request((int)strtol(argv[2], NULL, 10));
     }
     fprintf(stderr, "usage: ai_tool prompt REQUEST.json | ai_tool request N\n");
     return 2;

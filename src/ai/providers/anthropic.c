@@ -1,6 +1,7 @@
-/* anthropic.c — Anthropic Messages. Usage: input_tokens excludes cache reads (cache_read_input_tokens) and cache
- * writes (cache_creation_input_tokens), so the prompt is their sum; output_tokens includes any thinking, which
- * Anthropic prices as output and does not report apart. */
+/* anthropic.c — Anthropic Messages. Usage: input_tokens excludes cache reads
+ * (cache_read_input_tokens) and cache writes (cache_creation_input_tokens), so the prompt is their
+ * sum; output_tokens includes any thinking, which Anthropic prices as output and does not report
+ * apart. */
 #include "ai/providers/provider.h"
 
 #include <stdio.h>
@@ -20,9 +21,10 @@ static json_t *content_of(json_t *m)
     if (role && strcmp(role, "tool") == 0) {
         json_array_foreach(json_object_get(m, "results"), i, x)
         {
-            json_array_append_new(blocks, json_pack("{s:s,s:s?,s:s?}", "type", "tool_result", "tool_use_id",
-                                                    json_string_value(json_object_get(x, "id")), "content",
-                                                    json_string_value(json_object_get(x, "content"))));
+            json_array_append_new(blocks,
+                                  json_pack("{s:s,s:s?,s:s?}", "type", "tool_result", "tool_use_id",
+                                            json_string_value(json_object_get(x, "id")), "content",
+                                            json_string_value(json_object_get(x, "content"))));
         }
         return blocks;
     }
@@ -34,13 +36,14 @@ static json_t *content_of(json_t *m)
     {
         json_array_append_new(blocks, json_pack("{s:s,s:s?,s:s?,s:O}", "type", "tool_use", "id",
                                                 json_string_value(json_object_get(x, "id")), "name",
-                                                json_string_value(json_object_get(x, "name")), "input",
-                                                json_object_get(x, "args")));
+                                                json_string_value(json_object_get(x, "name")),
+                                                "input", json_object_get(x, "args")));
     }
     return blocks;
 }
 
-static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key,
+                 cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *msgs = json_array();
@@ -49,21 +52,23 @@ static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *
     json_array_foreach(call->messages, i, m)
     {
         const char *role = json_string_value(json_object_get(m, "role"));
-        json_array_append_new(msgs, json_pack("{s:s,s:o}", "role",
-                                              role && strcmp(role, "assistant") == 0 ? "assistant" : "user",
-                                              "content", content_of(m)));
+        json_array_append_new(
+            msgs, json_pack("{s:s,s:o}", "role",
+                            role && strcmp(role, "assistant") == 0 ? "assistant" : "user",
+                            "content", content_of(m)));
     }
     json_t *body = json_pack("{s:s,s:i,s:s,s:o,s:f}", "model", call->model->model, "max_tokens",
-                             call->max_output_tokens, "system", call->system, "messages", msgs, "temperature",
-                             call->temperature);
+                             call->max_output_tokens, "system", call->system, "messages", msgs,
+                             "temperature", call->temperature);
     if (body && json_array_size(call->tools) > 0) {
         json_t *tools = json_array();
         json_t *t;
         json_array_foreach(call->tools, i, t)
         {
-            json_array_append_new(tools, json_pack("{s:O,s:O,s:O}", "name", json_object_get(t, "name"),
-                                                   "description", json_object_get(t, "description"),
-                                                   "input_schema", json_object_get(t, "parameters")));
+            json_array_append_new(tools,
+                                  json_pack("{s:O,s:O,s:O}", "name", json_object_get(t, "name"),
+                                            "description", json_object_get(t, "description"),
+                                            "input_schema", json_object_get(t, "parameters")));
         }
         json_object_set_new(body, "tools", tools);
     }
@@ -110,10 +115,11 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
                 out->tool_calls = json_array();
             }
             json_t *input = json_object_get(b, "input");
-            json_array_append_new(out->tool_calls, json_pack("{s:s?,s:s?,s:O}", "id",
-                                                             json_string_value(json_object_get(b, "id")), "name",
-                                                             json_string_value(json_object_get(b, "name")), "args",
-                                                             json_is_object(input) ? input : json_object()));
+            json_array_append_new(out->tool_calls,
+                                  json_pack("{s:s?,s:s?,s:O}", "id",
+                                            json_string_value(json_object_get(b, "id")), "name",
+                                            json_string_value(json_object_get(b, "name")), "args",
+                                            json_is_object(input) ? input : json_object()));
         }
     }
     out->text = cl_strbuf_take(&text);
@@ -125,8 +131,11 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
     out->usage.completion_tokens = cl_json_count(u, "output_tokens");
     const char *stop = json_string_value(json_object_get(doc, "stop_reason"));
     snprintf(out->finish, sizeof out->finish, "%s",
-             !stop ? "other" : strcmp(stop, "tool_use") == 0 ? "tool_calls" : strcmp(stop, "max_tokens") == 0 ? "length"
-                                                           : strcmp(stop, "end_turn") == 0 ? "stop" : "other");
+             !stop                             ? "other"
+             : strcmp(stop, "tool_use") == 0   ? "tool_calls"
+             : strcmp(stop, "max_tokens") == 0 ? "length"
+             : strcmp(stop, "end_turn") == 0   ? "stop"
+                                               : "other");
     json_decref(doc);
     if (!out->text) {
         cl_llm_reply_dispose(out);

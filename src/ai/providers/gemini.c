@@ -1,7 +1,7 @@
 /* gemini.c — Google Gemini generateContent. Usage (usageMetadata): promptTokenCount includes
- * cachedContentTokenCount; candidatesTokenCount is the visible output and thoughtsTokenCount the reasoning,
- * reported apart, so completion = candidates + thoughts. Gemini has no tool call ids: they are made from the
- * position ("call_0" …) and matched back by name. */
+ * cachedContentTokenCount; candidatesTokenCount is the visible output and thoughtsTokenCount the
+ * reasoning, reported apart, so completion = candidates + thoughts. Gemini has no tool call ids:
+ * they are made from the position ("call_0" …) and matched back by name. */
 #include "ai/providers/provider.h"
 
 #include <stdio.h>
@@ -19,9 +19,10 @@ static json_t *parts_of(json_t *m)
     if (role && strcmp(role, "tool") == 0) {
         json_array_foreach(json_object_get(m, "results"), i, x)
         {
-            json_array_append_new(parts, json_pack("{s:{s:s?,s:{s:s?}}}", "functionResponse", "name",
-                                                   json_string_value(json_object_get(x, "name")), "response",
-                                                   "content", json_string_value(json_object_get(x, "content"))));
+            json_array_append_new(
+                parts, json_pack("{s:{s:s?,s:{s:s?}}}", "functionResponse", "name",
+                                 json_string_value(json_object_get(x, "name")), "response",
+                                 "content", json_string_value(json_object_get(x, "content"))));
         }
         return parts;
     }
@@ -32,8 +33,8 @@ static json_t *parts_of(json_t *m)
     json_array_foreach(json_object_get(m, "tool_calls"), i, x)
     {
         json_array_append_new(parts, json_pack("{s:{s:s?,s:O}}", "functionCall", "name",
-                                               json_string_value(json_object_get(x, "name")), "args",
-                                               json_object_get(x, "args")));
+                                               json_string_value(json_object_get(x, "name")),
+                                               "args", json_object_get(x, "args")));
     }
     return parts;
 }
@@ -48,12 +49,14 @@ static char *url_of(const cl_model_t *m)
     size_t n = strlen(m->endpoint) + strlen(m->model) + 1;
     char *url = malloc(n);
     if (url) {
-        snprintf(url, n, "%.*s%s%s", (int)(at - m->endpoint), m->endpoint, m->model, at + strlen("{model}"));
+        snprintf(url, n, "%.*s%s%s", (int)(at - m->endpoint), m->endpoint, m->model,
+                 at + strlen("{model}"));
     }
     return url;
 }
 
-static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key,
+                 cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *contents = json_array();
@@ -62,21 +65,24 @@ static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *
     json_array_foreach(call->messages, i, m)
     {
         const char *role = json_string_value(json_object_get(m, "role"));
-        json_array_append_new(contents, json_pack("{s:s,s:o}", "role",
-                                                  role && strcmp(role, "assistant") == 0 ? "model" : "user",
-                                                  "parts", parts_of(m)));
+        json_array_append_new(contents,
+                              json_pack("{s:s,s:o}", "role",
+                                        role && strcmp(role, "assistant") == 0 ? "model" : "user",
+                                        "parts", parts_of(m)));
     }
-    json_t *body = json_pack("{s:{s:[{s:s}]},s:o,s:{s:i,s:f}}", "systemInstruction", "parts", "text", call->system,
-                             "contents", contents, "generationConfig", "maxOutputTokens", call->max_output_tokens,
-                             "temperature", call->temperature);
+    json_t *body =
+        json_pack("{s:{s:[{s:s}]},s:o,s:{s:i,s:f}}", "systemInstruction", "parts", "text",
+                  call->system, "contents", contents, "generationConfig", "maxOutputTokens",
+                  call->max_output_tokens, "temperature", call->temperature);
     if (body && json_array_size(call->tools) > 0) {
         json_t *decls = json_array();
         json_t *t;
         json_array_foreach(call->tools, i, t)
         {
-            json_array_append_new(decls, json_pack("{s:O,s:O,s:O}", "name", json_object_get(t, "name"),
-                                                   "description", json_object_get(t, "description"), "parameters",
-                                                   json_object_get(t, "parameters")));
+            json_array_append_new(decls,
+                                  json_pack("{s:O,s:O,s:O}", "name", json_object_get(t, "name"),
+                                            "description", json_object_get(t, "description"),
+                                            "parameters", json_object_get(t, "parameters")));
         }
         json_object_set_new(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls));
     }
@@ -105,7 +111,8 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
     json_t *cand = json_array_get(json_object_get(doc, "candidates"), 0);
     json_t *parts = json_object_get(json_object_get(cand, "content"), "parts");
     if (!json_is_array(parts)) {
-        const char *block = json_string_value(json_object_get(json_object_get(doc, "promptFeedback"), "blockReason"));
+        const char *block = json_string_value(
+            json_object_get(json_object_get(doc, "promptFeedback"), "blockReason"));
         json_decref(doc);
         return cl_err_set(err, CL_EDATA, "gemini reply has no candidates[0].content.parts%s%s",
                           block ? ": blocked, " : "", block ? block : "");
@@ -118,7 +125,8 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
     json_array_foreach(parts, i, p)
     {
         const char *t = json_string_value(json_object_get(p, "text"));
-        if (t && !json_is_true(json_object_get(p, "thought"))) { /* thought summaries are not the answer */
+        if (t && !json_is_true(
+                     json_object_get(p, "thought"))) { /* thought summaries are not the answer */
             cl_strbuf_puts(&text, t);
         }
         json_t *fc = json_object_get(p, "functionCall");
@@ -129,9 +137,10 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
             char id[32];
             snprintf(id, sizeof id, "call_%zu", json_array_size(out->tool_calls));
             json_t *args = json_object_get(fc, "args");
-            json_array_append_new(out->tool_calls, json_pack("{s:s,s:s?,s:O}", "id", id, "name",
-                                                             json_string_value(json_object_get(fc, "name")), "args",
-                                                             json_is_object(args) ? args : json_object()));
+            json_array_append_new(out->tool_calls,
+                                  json_pack("{s:s,s:s?,s:O}", "id", id, "name",
+                                            json_string_value(json_object_get(fc, "name")), "args",
+                                            json_is_object(args) ? args : json_object()));
         }
     }
     out->text = cl_strbuf_take(&text);
@@ -139,11 +148,15 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
     out->usage.prompt_tokens = cl_json_count(u, "promptTokenCount");
     out->usage.cached_tokens = cl_json_count(u, "cachedContentTokenCount");
     out->usage.reasoning_tokens = cl_json_count(u, "thoughtsTokenCount");
-    out->usage.completion_tokens = cl_json_count(u, "candidatesTokenCount") + out->usage.reasoning_tokens;
+    out->usage.completion_tokens =
+        cl_json_count(u, "candidatesTokenCount") + out->usage.reasoning_tokens;
     const char *fin = json_string_value(json_object_get(cand, "finishReason"));
     snprintf(out->finish, sizeof out->finish, "%s",
-             out->tool_calls ? "tool_calls" : !fin ? "other" : strcmp(fin, "STOP") == 0 ? "stop"
-                                              : strcmp(fin, "MAX_TOKENS") == 0 ? "length" : "other");
+             out->tool_calls                  ? "tool_calls"
+             : !fin                           ? "other"
+             : strcmp(fin, "STOP") == 0       ? "stop"
+             : strcmp(fin, "MAX_TOKENS") == 0 ? "length"
+                                              : "other");
     json_decref(doc);
     if (!out->text) {
         cl_llm_reply_dispose(out);

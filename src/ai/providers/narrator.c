@@ -1,5 +1,5 @@
-/* narrator.c (provider) — the offline narrator behind the provider interface: it answers from the structured
- * input, not from the prompt, and reports zero usage. */
+/* narrator.c (provider) — the offline narrator behind the provider interface: it answers from the
+ * structured input, not from the prompt, and reports zero usage. */
 #include "ai/providers/provider.h"
 
 #include <stdio.h>

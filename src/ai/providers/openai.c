@@ -1,6 +1,6 @@
-/* openai.c — OpenAI-compatible Chat Completions (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server).
- * Usage: prompt_tokens includes prompt_tokens_details.cached_tokens; completion_tokens includes
- * completion_tokens_details.reasoning_tokens. */
+/* openai.c — OpenAI-compatible Chat Completions (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp
+ * server). Usage: prompt_tokens includes prompt_tokens_details.cached_tokens; completion_tokens
+ * includes completion_tokens_details.reasoning_tokens. */
 #include "ai/providers/provider.h"
 
 #include <stdio.h>
@@ -9,9 +9,11 @@
 
 static json_t *tool_call_out(json_t *call)
 {
-    char *args = json_dumps(json_object_get(call, "args"), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    json_t *v = json_pack("{s:s?,s:s,s:{s:s?,s:s?}}", "id", json_string_value(json_object_get(call, "id")), "type",
-                          "function", "function", "name", json_string_value(json_object_get(call, "name")),
+    char *args = json_dumps(json_object_get(call, "args"),
+                            JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    json_t *v = json_pack("{s:s?,s:s,s:{s:s?,s:s?}}", "id",
+                          json_string_value(json_object_get(call, "id")), "type", "function",
+                          "function", "name", json_string_value(json_object_get(call, "name")),
                           "arguments", args ? args : "{}");
     free(args);
     return v;
@@ -26,14 +28,16 @@ static int put_message(json_t *msgs, json_t *m)
         json_t *r;
         json_array_foreach(json_object_get(m, "results"), i, r)
         {
-            json_array_append_new(msgs, json_pack("{s:s,s:s?,s:s?}", "role", "tool", "tool_call_id",
-                                                  json_string_value(json_object_get(r, "id")), "content",
-                                                  json_string_value(json_object_get(r, "content"))));
+            json_array_append_new(msgs,
+                                  json_pack("{s:s,s:s?,s:s?}", "role", "tool", "tool_call_id",
+                                            json_string_value(json_object_get(r, "id")), "content",
+                                            json_string_value(json_object_get(r, "content"))));
         }
         return 0;
     }
-    json_t *out = json_pack("{s:s,s:s?}", "role", role && strcmp(role, "assistant") == 0 ? "assistant" : "user",
-                            "content", text);
+    json_t *out =
+        json_pack("{s:s,s:s?}", "role",
+                  role && strcmp(role, "assistant") == 0 ? "assistant" : "user", "content", text);
     if (!out) {
         return CL_ENOMEM;
     }
@@ -51,7 +55,8 @@ static int put_message(json_t *msgs, json_t *m)
     return json_array_append_new(msgs, out) == 0 ? 0 : CL_ENOMEM;
 }
 
-static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key, cl_err_t *err)
+static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *api_key,
+                 cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     json_t *msgs = json_array();
@@ -65,17 +70,18 @@ static int build(cl_wire_request_t *out, const cl_llm_call_t *call, const char *
             return cl_err_set(err, CL_ENOMEM, "openai request: out of memory");
         }
     }
-    json_t *body = json_pack("{s:s,s:o,s:i,s:f}", "model", call->model->model, "messages", msgs, "max_tokens",
-                             call->max_output_tokens, "temperature", call->temperature);
+    json_t *body =
+        json_pack("{s:s,s:o,s:i,s:f}", "model", call->model->model, "messages", msgs, "max_tokens",
+                  call->max_output_tokens, "temperature", call->temperature);
     if (body && json_array_size(call->tools) > 0) {
         json_t *tools = json_array();
         json_t *t;
         json_array_foreach(call->tools, i, t)
         {
-            json_array_append_new(tools, json_pack("{s:s,s:{s:O,s:O,s:O}}", "type", "function", "function", "name",
-                                                   json_object_get(t, "name"), "description",
-                                                   json_object_get(t, "description"), "parameters",
-                                                   json_object_get(t, "parameters")));
+            json_array_append_new(tools, json_pack("{s:s,s:{s:O,s:O,s:O}}", "type", "function",
+                                                   "function", "name", json_object_get(t, "name"),
+                                                   "description", json_object_get(t, "description"),
+                                                   "parameters", json_object_get(t, "parameters")));
         }
         json_object_set_new(body, "tools", tools);
     }
@@ -112,8 +118,9 @@ static json_t *tool_calls_in(json_t *calls)
         json_t *fn = json_object_get(c, "function");
         const char *raw = json_string_value(json_object_get(fn, "arguments"));
         json_t *args = raw ? json_loads(raw, 0, NULL) : NULL;
-        json_array_append_new(out, json_pack("{s:s?,s:s?,s:o}", "id", json_string_value(json_object_get(c, "id")),
-                                             "name", json_string_value(json_object_get(fn, "name")), "args",
+        json_array_append_new(out, json_pack("{s:s?,s:s?,s:o}", "id",
+                                             json_string_value(json_object_get(c, "id")), "name",
+                                             json_string_value(json_object_get(fn, "name")), "args",
                                              json_is_object(args) ? args : json_object()));
         if (args && !json_is_object(args)) {
             json_decref(args);
@@ -141,14 +148,18 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
     json_t *usage = json_object_get(doc, "usage");
     out->usage.prompt_tokens = cl_json_count(usage, "prompt_tokens");
     out->usage.completion_tokens = cl_json_count(usage, "completion_tokens");
-    out->usage.cached_tokens = cl_json_count(json_object_get(usage, "prompt_tokens_details"), "cached_tokens");
+    out->usage.cached_tokens =
+        cl_json_count(json_object_get(usage, "prompt_tokens_details"), "cached_tokens");
     out->usage.reasoning_tokens =
         cl_json_count(json_object_get(usage, "completion_tokens_details"), "reasoning_tokens");
-    const char *fin = json_string_value(json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
-                                                        "finish_reason"));
+    const char *fin = json_string_value(
+        json_object_get(json_array_get(json_object_get(doc, "choices"), 0), "finish_reason"));
     snprintf(out->finish, sizeof out->finish, "%s",
-             !fin ? "other" : strcmp(fin, "tool_calls") == 0 ? "tool_calls" : strcmp(fin, "length") == 0 ? "length"
-                                                                    : strcmp(fin, "stop") == 0 ? "stop" : "other");
+             !fin                             ? "other"
+             : strcmp(fin, "tool_calls") == 0 ? "tool_calls"
+             : strcmp(fin, "length") == 0     ? "length"
+             : strcmp(fin, "stop") == 0       ? "stop"
+                                              : "other");
     json_decref(doc);
     if (!out->text) {
         cl_llm_reply_dispose(out);

@@ -1,4 +1,5 @@
-/* provider.c — what the wire formats share: the request and reply holders and their small helpers. */
+/* provider.c — what the wire formats share: the request and reply holders and their small helpers.
+ */
 #include "ai/providers/provider.h"
 
 #include <stdio.h>
@@ -58,7 +59,8 @@ int cl_wire_set_body(cl_wire_request_t *r, json_t *body, cl_err_t *err)
     return r->body ? 0 : cl_err_set(err, CL_ENOMEM, "provider request: out of memory");
 }
 
-int cl_provider_load_json(json_t **out, const char *body, size_t len, const char *provider, cl_err_t *err)
+int cl_provider_load_json(json_t **out, const char *body, size_t len, const char *provider,
+                          cl_err_t *err)
 {
     json_error_t jerr;
     *out = json_loadb(body ? body : "", body ? len : 0, 0, &jerr);

@@ -1,4 +1,5 @@
-/* ai_fixture.h — helpers shared by the AI service's unit tests: the request fixture and small JSON utilities. */
+/* ai_fixture.h — helpers shared by the AI service's unit tests: the request fixture and small JSON
+ * utilities. */
 #ifndef CL_TEST_AI_FIXTURE_H
 #define CL_TEST_AI_FIXTURE_H
 
@@ -7,7 +8,8 @@
 
 #include "core/file.h"
 
-/* The request of tests/fixtures/ai/request.json (tests run from the source root); aborts if missing. */
+/* The request of tests/fixtures/ai/request.json (tests run from the source root); aborts if
+ * missing. */
 static inline json_t *fixture_request(void)
 {
     char *text = NULL;

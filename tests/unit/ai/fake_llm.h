@@ -1,6 +1,7 @@
-/* fake_llm.h — start and drive tests/fakes/fake_llm.js (the fake provider on loopback) from a unit test.
- * The fake is a real HTTP server speaking the providers' wire formats; the code under test is the production
- * client. It listens on a port chosen by the kernel and is stopped (by its pid) at the end. */
+/* fake_llm.h — start and drive tests/fakes/fake_llm.js (the fake provider on loopback) from a unit
+ * test. The fake is a real HTTP server speaking the providers' wire formats; the code under test is
+ * the production client. It listens on a port chosen by the kernel and is stopped (by its pid) at
+ * the end. */
 #ifndef CL_TEST_FAKE_LLM_H
 #define CL_TEST_FAKE_LLM_H
 
@@ -45,7 +46,7 @@ static inline int fake_llm_start(fake_llm_t *f)
     }
     fclose(in);
     const char *p = strstr(line, "\"port\":");
-    f->port = p ? atoi(p + 7) : 0; /* test code: the fake prints {"port":N} */
+    f->port = p ? (int)strtol(p + 7, NULL, 10) : 0; /* the fake prints {"port":N} */
     snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", f->port);
     return f->port > 0 ? 0 : -1;
 }
@@ -78,7 +79,8 @@ static size_t fake_llm_sink(char *d, size_t s, size_t n, void *p)
     return len;
 }
 
-/* POST BODY to PATH of the fake (GET when BODY is NULL); returns the parsed JSON reply (new) or NULL. */
+/* POST BODY to PATH of the fake (GET when BODY is NULL); returns the parsed JSON reply (new) or
+ * NULL. */
 static inline json_t *fake_llm_request(const fake_llm_t *f, const char *path, const char *body)
 {
     char url[256];
@@ -93,7 +95,8 @@ static inline json_t *fake_llm_request(const fake_llm_t *f, const char *path, co
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &acc);
     CURLcode rc = curl_easy_perform(c);
     curl_easy_cleanup(c);
-    json_t *out = rc == CURLE_OK && acc ? json_loads(json_string_value(acc), JSON_DECODE_ANY, NULL) : NULL;
+    json_t *out =
+        rc == CURLE_OK && acc ? json_loads(json_string_value(acc), JSON_DECODE_ANY, NULL) : NULL;
     json_decref(acc);
     return out;
 }

@@ -1,5 +1,5 @@
-/* test_client.c — the app's request builder: a WBR document and the real metric catalog make a request the
- * service's schema accepts, trimmed to what the schema knows. */
+/* test_client.c — the app's request builder: a WBR document and the real metric catalog make a
+ * request the service's schema accepts, trimmed to what the schema knows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,12 +18,14 @@ static void test_client__request_from_a_wbr_document_passes_the_schema(void **st
     cl_err_clear(&err);
     assert_int_equal(cl_catalog_load(&cat, "config/metrics.yaml", &err), 0);
     json_t *fixture = fixture_request();
-    /* a WBR document: the fixture's report plus what the app adds and the AI service must not receive */
+    /* a WBR document: the fixture's report plus what the app adds and the AI service must not
+     * receive */
     json_t *wbr = json_deep_copy(json_object_get(fixture, "report"));
     json_object_del(wbr, "metrics");
     json_object_set_new(wbr, "meta", json_pack("{s:s}", "snapshot", "2026-W47.x"));
     json_object_set_new(wbr, "market_pulse", json_object());
-    json_object_set_new(json_array_get(json_object_get(wbr, "findings"), 0), "internal_note", json_string("x"));
+    json_object_set_new(json_array_get(json_object_get(wbr, "findings"), 0), "internal_note",
+                        json_string("x"));
     cl_ai_user_t user = {"maria.lopez", "electronics_na", "category_manager"};
     json_t *req = NULL;
     assert_int_equal(cl_ai_client_request(&req, wbr, cat, &user, 5, 1, NULL, &err), 0);
@@ -37,7 +39,8 @@ static void test_client__request_from_a_wbr_document_passes_the_schema(void **st
     assert_int_equal(json_array_size(json_object_get(report, "findings")), 5);
     assert_null(json_object_get(report, "meta"));
     assert_null(json_object_get(report, "market_pulse"));
-    assert_null(json_object_get(json_array_get(json_object_get(report, "findings"), 0), "internal_note"));
+    assert_null(
+        json_object_get(json_array_get(json_object_get(report, "findings"), 0), "internal_note"));
     assert_null(json_object_get(json_array_get(json_object_get(report, "kpis"), 0), "sparkline"));
     assert_int_equal(json_array_size(json_object_get(report, "metrics")), cl_catalog_count(cat));
     assert_true(json_is_true(json_object_get(req, "async")));

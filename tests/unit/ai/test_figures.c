@@ -1,4 +1,5 @@
-/* test_figures.c — every number of a summary is rendered here, with the unit and decimals of its metric. */
+/* test_figures.c — every number of a summary is rendered here, with the unit and decimals of its
+ * metric. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +45,9 @@ static void test_figures__format_per_unit(void **state)
         {182340.5, CL_FIG_CURRENCY, 0, 0, 0, "USD", "$182,341"},
         {182340.5, CL_FIG_CURRENCY, 1, 1, 0, "USD", "$182.3K"},
         {-2310.0, CL_FIG_CURRENCY, 0, 0, 1, "USD", "-$2,310"},
-        {-2310.0, CL_FIG_CURRENCY, 0, 0, 0, "EUR", "\xe2\x82\xac" "2,310"},
+        {-2310.0, CL_FIG_CURRENCY, 0, 0, 0, "EUR",
+         "\xe2\x82\xac"
+         "2,310"},
         {1234.5, CL_FIG_CURRENCY, 2, 0, 0, "CHF", "CHF 1,234.50"},
         {6.63, CL_FIG_PERCENT, 1, 0, 0, "USD", "6.6%"},
         {6.63, CL_FIG_PERCENT, 1, 0, 1, "USD", "+6.6%"},
@@ -78,8 +81,10 @@ static void test_figures__parse_grammar(void **state)
     assert_int_equal(ph.is_signed, 1);
     assert_int_equal(cl_fig_parse(&ph, "{revenue.current|k}", 19), 19);
     assert_int_equal(ph.scale, 1);
-    const char *bad[] = {"{F.change}", "{F1change}", "{F1.}", "{Revenue.current}", "{F1.change|7}", "{F1.change|5}",
-                         "{F1.change|loud}", "{F1.change", "{}", "{F1.change }", "{ F1.change}"};
+    const char *bad[] = {"{F.change}",        "{F1change}",    "{F1.}",
+                         "{Revenue.current}", "{F1.change|7}", "{F1.change|5}",
+                         "{F1.change|loud}",  "{F1.change",    "{}",
+                         "{F1.change }",      "{ F1.change}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(cl_fig_parse(&ph, bad[i], strlen(bad[i])), 0);
     }
@@ -91,13 +96,16 @@ static void test_figures__render_uses_metric_units_and_records_spans(void **stat
     cl_fig_spans_t spans;
     cl_fig_spans_init(&spans);
     char *out = NULL;
-    assert_int_equal(cl_fig_render(&out, &spans, in,
-                                   "Conversion fell {F1.change} to {F1.current} (\xc3\xa9 {revenue.change_pct}); "
-                                   "revenue {revenue.current}, ROAS {roas.current}, tv_audio {F3.share_of_change}",
-                                   CL_PART_BULLET, 2, NULL),
-                     0);
-    assert_string_equal(out, "Conversion fell 2.20 pp to 0.90% (\xc3\xa9 6.6%); revenue $182,341, ROAS 7.44x, "
-                             "tv_audio 71.6%");
+    assert_int_equal(
+        cl_fig_render(
+            &out, &spans, in,
+            "Conversion fell {F1.change} to {F1.current} (\xc3\xa9 {revenue.change_pct}); "
+            "revenue {revenue.current}, ROAS {roas.current}, tv_audio {F3.share_of_change}",
+            CL_PART_BULLET, 2, NULL),
+        0);
+    assert_string_equal(
+        out, "Conversion fell 2.20 pp to 0.90% (\xc3\xa9 6.6%); revenue $182,341, ROAS 7.44x, "
+             "tv_audio 71.6%");
     assert_int_equal(spans.n, 6);
     assert_int_equal(spans.items[0].start, 16);
     assert_int_equal(spans.items[0].end, 23);
@@ -118,13 +126,15 @@ static void test_figures__render_uses_metric_units_and_records_spans(void **stat
 static void test_figures__unknown_and_unavailable_figures_are_errors(void **state)
 {
     const cl_ai_input_t *in = *state;
-    const char *bad[] = {"{F99.change}", "{F1.nonexistent}", "{ga4_spend.current}", "{profit.current}",
-                         "{revenue.sparkline}", "a } alone", "{F1.change"};
+    const char *bad[] = {"{F99.change}",     "{F1.nonexistent}",    "{ga4_spend.current}",
+                         "{profit.current}", "{revenue.sparkline}", "a } alone",
+                         "{F1.change"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *out = NULL;
         cl_err_t err;
         cl_err_clear(&err);
-        assert_int_equal(cl_fig_render(&out, NULL, in, bad[i], CL_PART_HEADLINE, 0, &err), CL_EINVAL);
+        assert_int_equal(cl_fig_render(&out, NULL, in, bad[i], CL_PART_HEADLINE, 0, &err),
+                         CL_EINVAL);
         assert_null(out);
         assert_true(strlen(err.msg) > 0);
     }
@@ -155,8 +165,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_figures__format_per_unit),
         cmocka_unit_test(test_figures__parse_grammar),
-        cmocka_unit_test_setup_teardown(test_figures__render_uses_metric_units_and_records_spans, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_figures__unknown_and_unavailable_figures_are_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_figures__render_uses_metric_units_and_records_spans,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_figures__unknown_and_unavailable_figures_are_errors,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_figures__field_units, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

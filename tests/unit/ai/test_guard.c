@@ -1,5 +1,6 @@
-/* test_guard.c — the faithfulness golden suite (tests/fixtures/ai/faithfulness.json): every bad answer is
- * rejected by the check that names its fault, every clean answer — legitimate rounding included — is accepted. */
+/* test_guard.c — the faithfulness golden suite (tests/fixtures/ai/faithfulness.json): every bad
+ * answer is rejected by the check that names its fault, every clean answer — legitimate rounding
+ * included — is accepted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,18 +89,21 @@ static void test_guard__literals_are_rendered_by_the_service(void **state)
 {
     (void)state;
     json_t *answer = json_parse_or_die(
-        "{\"headline\":\"Revenue rose 6.6% to $182K\",\"bullets\":[{\"text\":\"Conversion rate fell 1.3 points, "
+        "{\"headline\":\"Revenue rose 6.6% to $182K\",\"bullets\":[{\"text\":\"Conversion rate "
+        "fell 1.3 points, "
         "{F1.share_of_change|0} of it in paid_search on mobile.\",\"finding_ids\":[]}]}");
     cl_guard_report_t r;
     assert_int_equal(cl_guard_check_json(&r, input, answer, NULL), 0);
     assert_true(r.ok);
     json_t *s = r.summary;
-    assert_string_equal(json_string_value(json_object_get(s, "headline")), "Revenue rose 6.6% to $182K");
+    assert_string_equal(json_string_value(json_object_get(s, "headline")),
+                        "Revenue rose 6.6% to $182K");
     json_t *b = json_array_get(json_object_get(s, "bullets"), 0);
     assert_string_equal(json_string_value(json_object_get(b, "text")),
                         "Conversion rate fell 1.3 pp, 65% of it in paid_search on mobile.");
     /* the figure of F1 made the bullet cite F1, so the UI can link it */
-    assert_string_equal(json_string_value(json_array_get(json_object_get(b, "finding_ids"), 0)), "f-9c1e0b2d4f3a");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(b, "finding_ids"), 0)),
+                        "f-9c1e0b2d4f3a");
     json_t *figs = json_object_get(s, "figures");
     assert_int_equal(json_array_size(figs), 4);
     json_t *f0 = json_array_get(figs, 0);
@@ -114,8 +118,9 @@ static void test_guard__literals_are_rendered_by_the_service(void **state)
 static void test_guard__answers_in_fences_or_prose_are_read(void **state)
 {
     (void)state;
-    const char *text = "Here is the summary:\n```json\n{\"headline\":\"Revenue rose {revenue.change_pct}\","
-                       "\"bullets\":[{\"text\":\"Orders grew {orders.change}.\",\"finding_ids\":[]}]}\n```";
+    const char *text =
+        "Here is the summary:\n```json\n{\"headline\":\"Revenue rose {revenue.change_pct}\","
+        "\"bullets\":[{\"text\":\"Orders grew {orders.change}.\",\"finding_ids\":[]}]}\n```";
     cl_guard_report_t r;
     assert_int_equal(cl_guard_check(&r, input, text, NULL), 0);
     assert_true(r.ok);
@@ -131,8 +136,9 @@ static void test_guard__answers_in_fences_or_prose_are_read(void **state)
 static void test_guard__problems_name_the_part(void **state)
 {
     (void)state;
-    json_t *answer = json_parse_or_die("{\"headline\":\"Fine\",\"bullets\":[{\"text\":\"ok\",\"finding_ids\":[]},"
-                                       "{\"text\":\"Revenue rose 12%\",\"finding_ids\":[]}]}");
+    json_t *answer = json_parse_or_die(
+        "{\"headline\":\"Fine\",\"bullets\":[{\"text\":\"ok\",\"finding_ids\":[]},"
+        "{\"text\":\"Revenue rose 12%\",\"finding_ids\":[]}]}");
     cl_guard_report_t r;
     assert_int_equal(cl_guard_check_json(&r, input, answer, NULL), 0);
     assert_false(r.ok);

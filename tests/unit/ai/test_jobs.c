@@ -1,4 +1,5 @@
-/* test_jobs.c — async jobs: persisted, claimed by one worker at a time, reclaimed when a worker dies, completed once. */
+/* test_jobs.c — async jobs: persisted, claimed by one worker at a time, reclaimed when a worker
+ * dies, completed once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,17 +47,21 @@ static void test_jobs__lifecycle_leases_and_restart(void **state)
     assert_int_equal(again.attempts, 2);
     /* the dead worker's late result is dropped; the new owner's is kept */
     json_t *result = json_parse_or_die("{\"headline\":\"x\"}");
-    assert_int_equal(cl_jobs_finish(j, b, "worker2", result, NULL, NULL, 13000, NULL), CL_ECONFLICT);
+    assert_int_equal(cl_jobs_finish(j, b, "worker2", result, NULL, NULL, 13000, NULL),
+                     CL_ECONFLICT);
     assert_int_equal(cl_jobs_finish(j, b, "worker3", result, NULL, NULL, 13000, NULL), 0);
-    assert_int_equal(cl_jobs_finish(j, b, "worker3", result, NULL, NULL, 13001, NULL), CL_ECONFLICT);
+    assert_int_equal(cl_jobs_finish(j, b, "worker3", result, NULL, NULL, 13001, NULL),
+                     CL_ECONFLICT);
     assert_int_equal(cl_jobs_finish(j, a, "worker1", NULL, "timeout", "too slow", 14000, NULL), 0);
     assert_int_equal(cl_jobs_get(&view, j, b, "maria", NULL), 0);
     assert_string_equal(json_string_value(json_object_get(view, "state")), "done");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(view, "result"), "headline")), "x");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(view, "result"), "headline")), "x");
     json_decref(view);
     assert_int_equal(cl_jobs_get(&view, j, a, "maria", NULL), 0);
     assert_string_equal(json_string_value(json_object_get(view, "state")), "failed");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(view, "error"), "code")), "timeout");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(view, "error"), "code")),
+                        "timeout");
     json_decref(view);
     int64_t n = -1;
     assert_int_equal(cl_jobs_count(&n, j, "running", NULL), 0);
@@ -69,7 +74,8 @@ static void test_jobs__lifecycle_leases_and_restart(void **state)
     assert_int_equal(cl_jobs_release(j, c, "worker4", NULL), 0);
     assert_int_equal(cl_jobs_count(&n, j, "queued", NULL), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(cl_jobs_get(&view, j, "j-00000000000000000000000000000000", "maria", NULL), CL_ENOTFOUND);
+    assert_int_equal(cl_jobs_get(&view, j, "j-00000000000000000000000000000000", "maria", NULL),
+                     CL_ENOTFOUND);
     cl_job_dispose(&w1);
     cl_job_dispose(&w2);
     cl_job_dispose(&again);

@@ -1,5 +1,5 @@
-/* test_jsonschema.c — the validator enforces the contract files of docs/schemas/ and refuses schemas it cannot
- * fully check. */
+/* test_jsonschema.c — the validator enforces the contract files of docs/schemas/ and refuses
+ * schemas it cannot fully check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +50,8 @@ static json_t *walk(json_t *root, const char *path)
     char buf[200];
     snprintf(buf, sizeof buf, "%s", path);
     json_t *cur = root;
-    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p && cur; p = strtok_r(NULL, ".", &save)) {
+    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p && cur;
+         p = strtok_r(NULL, ".", &save)) {
         char *end = NULL;
         long idx = strtol(p, &end, 10);
         cur = (*end == '\0') ? json_array_get(cur, (size_t)idx) : json_object_get(cur, p);
@@ -66,10 +67,13 @@ static void test_jsonschema__bad_requests_name_the_place(void **state)
         {"", "surprise", "1", "surprise: is not an allowed property"},
         {"report", "window", "\"Weekly\"", "report.window: must be one of"},
         {"report", "week", "\"2026-47\"", "report.week: has a form"},
-        {"report.findings.2", "direction", "\"sideways\"", "report.findings[2].direction: must be one of"},
+        {"report.findings.2", "direction", "\"sideways\"",
+         "report.findings[2].direction: must be one of"},
         {"report.findings.0", "id", "\"f-XYZ\"", "report.findings[0].id: has a form"},
-        {"report.findings.0.numbers", "current", "\"2.1\"", "report.findings[0].numbers.current: has the wrong"},
-        {"report.findings.0.numbers", "Bad-Name", "1", "report.findings[0].numbers.Bad-Name: has a form"},
+        {"report.findings.0.numbers", "current", "\"2.1\"",
+         "report.findings[0].numbers.current: has the wrong"},
+        {"report.findings.0.numbers", "Bad-Name", "1",
+         "report.findings[0].numbers.Bad-Name: has a form"},
         {"report.kpis.0", "available", "null", "report.kpis[0].available: has the wrong type"},
         {"report.metrics.0", "format", "\"currency9\"", "report.metrics[0].format: has a form"},
         {"report", "metrics", "[]", "report.metrics: has too few items"},
@@ -117,15 +121,15 @@ static void test_jsonschema__unsupported_schemas_are_refused(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "{\"type\":\"string\",\"format\":\"email\"}",           /* a keyword we do not check */
-        "{\"oneOf\":[{\"type\":\"string\"}]}",                  /* ditto */
-        "{\"type\":\"string\",\"pattern\":\"^\\\\d+$\"}",       /* ECMA shorthand */
-        "{\"$ref\":\"#/$defs/missing\"}",                       /* dangling reference */
-        "{\"$ref\":\"https://example.com/x.json\"}",            /* remote reference */
-        "{\"type\":\"strin\"}",                                 /* typo in a type */
-        "{\"type\":\"string\",\"pattern\":\"(\"}",              /* does not compile */
-        "{\"properties\":{\"a\":{\"minLength\":-1}}}",          /* negative count */
-        "[1,2]",                                                /* not a schema */
+        "{\"type\":\"string\",\"format\":\"email\"}",     /* a keyword we do not check */
+        "{\"oneOf\":[{\"type\":\"string\"}]}",            /* ditto */
+        "{\"type\":\"string\",\"pattern\":\"^\\\\d+$\"}", /* ECMA shorthand */
+        "{\"$ref\":\"#/$defs/missing\"}",                 /* dangling reference */
+        "{\"$ref\":\"https://example.com/x.json\"}",      /* remote reference */
+        "{\"type\":\"strin\"}",                           /* typo in a type */
+        "{\"type\":\"string\",\"pattern\":\"(\"}",        /* does not compile */
+        "{\"properties\":{\"a\":{\"minLength\":-1}}}",    /* negative count */
+        "[1,2]",                                          /* not a schema */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cl_jsonschema_t *s = NULL;
@@ -142,9 +146,9 @@ static void test_jsonschema__unsupported_schemas_are_refused(void **state)
 static void test_jsonschema__any_of_and_integers(void **state)
 {
     (void)state;
-    static const char schema[] =
-        "{\"type\":\"object\",\"properties\":{\"a\":{\"anyOf\":[{\"type\":\"integer\",\"minimum\":0},"
-        "{\"type\":\"null\"}]}}}";
+    static const char schema[] = "{\"type\":\"object\",\"properties\":{\"a\":{\"anyOf\":[{\"type\":"
+                                 "\"integer\",\"minimum\":0},"
+                                 "{\"type\":\"null\"}]}}}";
     cl_jsonschema_t *s = NULL;
     assert_int_equal(cl_jsonschema_parse(&s, schema, sizeof schema - 1, "t", NULL), 0);
     const char *good[] = {"{\"a\":1}", "{\"a\":2.0}", "{\"a\":null}", "{}"};

@@ -1,5 +1,6 @@
-/* test_ledger.c — credit budgets that cannot be overspent: the race of 100 concurrent reservations against a
- * budget that admits exactly k, settling, leaked reservations that expire, and the period rollover. */
+/* test_ledger.c — credit budgets that cannot be overspent: the race of 100 concurrent reservations
+ * against a budget that admits exactly k, settling, leaked reservations that expire, and the period
+ * rollover. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,7 +79,8 @@ static void *race(void *p)
     if (r->rc == 0) {
         r->admitted = 1;
         usleep(2000); /* the "provider call": other racers try meanwhile */
-        cl_ledger_entry_t e = entry("maria", "team_a", RESERVE - 1); /* the actual cost, never above the reservation */
+        cl_ledger_entry_t e = entry("maria", "team_a",
+                                    RESERVE - 1); /* the actual cost, never above the reservation */
         r->rc = cl_ledger_settle(r->l, id, &e, T0 + 1, &err);
     }
     return NULL;
@@ -90,7 +92,8 @@ static void test_ledger__concurrent_requests_never_overspend(void **state)
     json_t *section = NULL;
     /* the user's budget admits exactly K reservations (K x 1000 + 999); the team's is larger */
     char budgets[256];
-    snprintf(budgets, sizeof budgets, "{\"user_micros\": %d, \"team_micros\": 100000000}", K * RESERVE + RESERVE - 1);
+    snprintf(budgets, sizeof budgets, "{\"user_micros\": %d, \"team_micros\": 100000000}",
+             K * RESERVE + RESERVE - 1);
     cl_ledger_t *l = open_with(budgets, &section);
     pthread_t th[RACERS];
     struct racer r[RACERS];
@@ -105,8 +108,8 @@ static void test_ledger__concurrent_requests_never_overspend(void **state)
         denied += r[i].rc == CL_EBUDGET;
         assert_true(r[i].rc == 0 || r[i].rc == CL_EBUDGET);
     }
-    /* with 2 ms calls and 100 racers, some admitted requests settle before others try: at least K run, and the
-     * money spent never passes the limit */
+    /* with 2 ms calls and 100 racers, some admitted requests settle before others try: at least K
+     * run, and the money spent never passes the limit */
     assert_int_equal(admitted + denied, RACERS);
     json_t *u = NULL;
     assert_int_equal(cl_ledger_usage(&u, l, "maria", "team_a", T0 + 2, NULL), 0);
@@ -142,7 +145,8 @@ static void test_ledger__exactly_k_reservations_fit_at_once(void **state)
     (void)state;
     json_t *section = NULL;
     char budgets[256];
-    snprintf(budgets, sizeof budgets, "{\"user_micros\": -1, \"team_micros\": %d}", K * RESERVE + RESERVE / 2);
+    snprintf(budgets, sizeof budgets, "{\"user_micros\": -1, \"team_micros\": %d}",
+             K * RESERVE + RESERVE / 2);
     cl_ledger_t *l = open_with(budgets, &section);
     pthread_t th[RACERS];
     struct holder h[RACERS];
@@ -155,7 +159,8 @@ static void test_ledger__exactly_k_reservations_fit_at_once(void **state)
         pthread_join(th[i], NULL);
         ok += h[i].rc == 0;
     }
-    assert_int_equal(ok, K); /* nobody settles: exactly K fit, the team budget is the one that binds */
+    assert_int_equal(ok,
+                     K); /* nobody settles: exactly K fit, the team budget is the one that binds */
     char id[33];
     cl_err_t err;
     cl_err_clear(&err);
@@ -184,8 +189,10 @@ static void test_ledger__leaked_reservations_expire(void **state)
     assert_int_equal(cl_ledger_settle(l, id, &e, T0 + 200000, NULL), 0);
     json_t *u = NULL;
     assert_int_equal(cl_ledger_usage(&u, l, "leo", "t", T0 + 200000, NULL), 0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "user"), "spent_micros")), 900);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "user"), "remaining_micros")), 600);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(u, "user"), "spent_micros")), 900);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(u, "user"), "remaining_micros")), 600);
     assert_string_equal(json_string_value(json_object_get(u, "period")), "2026-12");
     json_decref(u);
     cl_ledger_close(l);
@@ -196,13 +203,15 @@ static void test_ledger__budgets_per_period_and_overrides(void **state)
 {
     (void)state;
     json_t *section = NULL;
-    cl_ledger_t *l = open_with("{\"period\": \"day\", \"user_micros\": 100, \"users\": {\"vip\": 10000}}", &section);
+    cl_ledger_t *l = open_with(
+        "{\"period\": \"day\", \"user_micros\": 100, \"users\": {\"vip\": 10000}}", &section);
     char id[33];
     assert_int_equal(cl_ledger_reserve(id, l, "vip", "t", 5000, T0, NULL), 0);
     cl_ledger_entry_t e = entry("vip", "t", 5000);
     assert_int_equal(cl_ledger_settle(l, id, &e, T0, NULL), 0);
     assert_int_equal(cl_ledger_reserve(id, l, "vip", "t", 5001, T0, NULL), CL_EBUDGET);
-    assert_int_equal(cl_ledger_reserve(id, l, "vip", "t", 5001, T0 + 86400000LL, NULL), 0); /* next day */
+    assert_int_equal(cl_ledger_reserve(id, l, "vip", "t", 5001, T0 + 86400000LL, NULL),
+                     0); /* next day */
     assert_int_equal(cl_ledger_reserve(id, l, "bob", "t", 101, T0, NULL), CL_EBUDGET);
     assert_int_equal(cl_ledger_reserve(id, l, "bob", "t", 0, T0, NULL), 0);
     assert_string_equal(id, "");
@@ -220,10 +229,13 @@ static void test_ledger__budgets_per_period_and_overrides(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ledger__concurrent_requests_never_overspend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ledger__exactly_k_reservations_fit_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger__concurrent_requests_never_overspend, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ledger__exactly_k_reservations_fit_at_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ledger__leaked_reservations_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ledger__budgets_per_period_and_overrides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger__budgets_per_period_and_overrides, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
-/* test_llm.c — the production client against the fake provider: every wire format end to end, the retry loop
- * (Retry-After honoured, only safe failures retried), timeouts and the circuit breaker. */
+/* test_llm.c — the production client against the fake provider: every wire format end to end, the
+ * retry loop (Retry-After honoured, only safe failures retried), timeouts and the circuit breaker.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,12 +59,14 @@ static int teardown(void **state)
 
 static cl_model_t model(cl_provider_kind_t kind, char *endpoint_buf, size_t n, int timeout_ms)
 {
-    static const char *const paths[] = {"/v1/chat/completions", "/v1beta/models/{model}:generateContent",
-                                        "/v1/messages"};
+    static const char *const paths[] = {"/v1/chat/completions",
+                                        "/v1beta/models/{model}:generateContent", "/v1/messages"};
     snprintf(endpoint_buf, n, "%s%s", fake.base, paths[kind]);
     cl_model_t m;
     memset(&m, 0, sizeof m);
-    m.name = kind == CL_PROVIDER_OPENAI ? "fake-openai" : kind == CL_PROVIDER_GEMINI ? "fake-gemini" : "fake-anthropic";
+    m.name = kind == CL_PROVIDER_OPENAI   ? "fake-openai"
+             : kind == CL_PROVIDER_GEMINI ? "fake-gemini"
+                                          : "fake-anthropic";
     m.model = "fake-model";
     m.provider = kind;
     m.endpoint = endpoint_buf;
@@ -87,14 +90,17 @@ static void harness_init(struct harness *h, int max_attempts, int breaker_failur
     assert_int_equal(cl_breaker_new(&h->breaker, breaker_failures, 1000, NULL), 0);
     h->retry = (cl_retry_policy_t){max_attempts, 100, 2000, 5000};
     h->clock.now = 1000000;
-    h->env = (cl_llm_env_t){transport, h->breaker, &h->retry, {t_now, t_sleep, t_random, &h->clock}};
+    h->env =
+        (cl_llm_env_t){transport, h->breaker, &h->retry, {t_now, t_sleep, t_random, &h->clock}};
 }
 
-static int call(struct harness *h, const cl_model_t *m, cl_llm_reply_t *r, cl_llm_stats_t *st, cl_err_t *err)
+static int call(struct harness *h, const cl_model_t *m, cl_llm_reply_t *r, cl_llm_stats_t *st,
+                cl_err_t *err)
 {
-    json_t *msgs = json_pack("[{s:s,s:s}]", "role", "user", "text",
-                             "<<<DATA\nkpis|metric|current\nrevenue|1|1\nfindings|x\n   F1|driver|all|down|no|high|"
-                             "impact=-1\nDATA>>>");
+    json_t *msgs = json_pack(
+        "[{s:s,s:s}]", "role", "user", "text",
+        "<<<DATA\nkpis|metric|current\nrevenue|1|1\nfindings|x\n   F1|driver|all|down|no|high|"
+        "impact=-1\nDATA>>>");
     cl_llm_call_t c = {m, "SYS", msgs, NULL, 200, 0.0, NULL};
     int rc = cl_llm_call(r, &h->env, &c, st, err);
     json_decref(msgs);
@@ -106,8 +112,10 @@ static void test_llm__every_wire_format_round_trips(void **state)
     (void)state;
     for (int kind = 0; kind < 3; kind++) {
         fake_llm_reset(&fake);
-        fake_llm_script(&fake, "[{\"do\":\"clean\",\"usage\":{\"prompt\":1200,\"completion\":300,\"cached\":200,"
-                               "\"reasoning\":50}}]");
+        fake_llm_script(
+            &fake,
+            "[{\"do\":\"clean\",\"usage\":{\"prompt\":1200,\"completion\":300,\"cached\":200,"
+            "\"reasoning\":50}}]");
         char ep[256];
         cl_model_t m = model((cl_provider_kind_t)kind, ep, sizeof ep, 5000);
         struct harness h;
@@ -130,7 +138,9 @@ static void test_llm__every_wire_format_round_trips(void **state)
         assert_int_equal(st.attempts, 1);
         json_t *log = fake_llm_request(&fake, "/_log", NULL);
         const char *auth = json_string_value(json_object_get(json_array_get(log, 0), "auth"));
-        assert_string_equal(auth, kind == 0 ? "bearer" : kind == 1 ? "x-goog-api-key" : "x-api-key");
+        assert_string_equal(auth, kind == 0   ? "bearer"
+                                  : kind == 1 ? "x-goog-api-key"
+                                              : "x-api-key");
         json_decref(log);
         cl_llm_reply_dispose(&r);
         cl_breaker_free(h.breaker);
@@ -141,8 +151,10 @@ static void test_llm__retry_after_is_honoured(void **state)
 {
     (void)state;
     fake_llm_reset(&fake);
-    fake_llm_script(&fake, "[{\"do\":\"status\",\"code\":429,\"retry_after\":2},{\"do\":\"status\",\"code\":503},"
-                           "{\"do\":\"clean\"}]");
+    fake_llm_script(
+        &fake,
+        "[{\"do\":\"status\",\"code\":429,\"retry_after\":2},{\"do\":\"status\",\"code\":503},"
+        "{\"do\":\"clean\"}]");
     char ep[256];
     cl_model_t m = model(CL_PROVIDER_OPENAI, ep, sizeof ep, 5000);
     struct harness h;
@@ -183,15 +195,18 @@ static void test_llm__only_safe_failures_are_retried(void **state)
         const char *script;
         int rc, attempts;
     } cases[] = {
-        /* libcurl itself resends once when a reused connection turns out dead: count what the fake saw */
+        /* libcurl itself resends once when a reused connection turns out dead: count what the fake
+           saw */
         {"[{\"do\":\"cut\"},{\"do\":\"status\",\"code\":500},{\"do\":\"clean\"}]", 0, -1},
-        {"[{\"do\":\"status\",\"code\":500},{\"do\":\"status\",\"code\":502},{\"do\":\"status\",\"code\":500}]",
+        {"[{\"do\":\"status\",\"code\":500},{\"do\":\"status\",\"code\":502},{\"do\":\"status\","
+         "\"code\":500}]",
          CL_EUNAVAILABLE, 3},
         {"[{\"do\":\"status\",\"code\":400}]", CL_EINVAL, 1},
         {"[{\"do\":\"status\",\"code\":401}]", CL_EINVAL, 1},
         {"[{\"do\":\"malformed\"}]", CL_EDATA, 1},
         {"[{\"do\":\"cut\"},{\"do\":\"cut\"},{\"do\":\"cut\"},{\"do\":\"cut\"},{\"do\":\"cut\"},"
-         "{\"do\":\"cut\"}]", CL_EUNAVAILABLE, 3},
+         "{\"do\":\"cut\"}]",
+         CL_EUNAVAILABLE, 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fake_llm_reset(&fake);
@@ -203,7 +218,8 @@ static void test_llm__only_safe_failures_are_retried(void **state)
         cl_llm_reply_t r;
         cl_llm_stats_t st;
         int rc = call(&h, &m, &r, &st, NULL);
-        int attempts_ok = cases[i].attempts < 0 ? fake_llm_count(&fake) == 3 : st.attempts == cases[i].attempts;
+        int attempts_ok =
+            cases[i].attempts < 0 ? fake_llm_count(&fake) == 3 : st.attempts == cases[i].attempts;
         if (rc != cases[i].rc || !attempts_ok) {
             print_error("case %zu: rc %d attempts %d\n", i, rc, st.attempts);
             fail();

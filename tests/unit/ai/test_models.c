@@ -1,4 +1,5 @@
-/* test_models.c — config/models.yaml: the shipped file loads, prices default sensibly, unpriced models are refused. */
+/* test_models.c — config/models.yaml: the shipped file loads, prices default sensibly, unpriced
+ * models are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,9 +35,10 @@ static void test_models__shipped_file_loads(void **state)
     cl_models_free(m);
 }
 
-static const char BASE[] = "default: a\nmodels:\n  a: {provider: offline, price: {input: 0, output: 0}}\n"
-                           "  b: {provider: openai, endpoint: 'http://x', price: {input: 7, output: 9}}\n"
-                           "  free: {provider: openai, endpoint: 'http://x'}\n";
+static const char BASE[] =
+    "default: a\nmodels:\n  a: {provider: offline, price: {input: 0, output: 0}}\n"
+    "  b: {provider: openai, endpoint: 'http://x', price: {input: 7, output: 9}}\n"
+    "  free: {provider: openai, endpoint: 'http://x'}\n";
 
 static void test_models__defaults_and_refusal_of_unpriced(void **state)
 {
@@ -66,8 +68,10 @@ static void test_models__bad_files_name_the_problem(void **state)
         const char *yaml, *want;
     } cases[] = {
         {"models:\n  a: {provider: skynet}\n", "models.a: 'provider'"},
-        {"models:\n  a: {provider: openai, price: {input: 1, output: 1}}\n", "'endpoint' is required"},
-        {"models:\n  a: {provider: offline, price: {input: -1, output: 1}}\n", "'input' must be an integer"},
+        {"models:\n  a: {provider: openai, price: {input: 1, output: 1}}\n",
+         "'endpoint' is required"},
+        {"models:\n  a: {provider: offline, price: {input: -1, output: 1}}\n",
+         "'input' must be an integer"},
         {"models:\n  a: {provider: offline, price: {input: 1}}\n", "needs 'input' and 'output'"},
         {"models:\n  a: {provider: offline, colour: red}\n", "unknown key 'colour'"},
         {"default: zz\nmodels:\n  a: {provider: offline}\n", "'default' names no model"},
@@ -81,7 +85,8 @@ static void test_models__bad_files_name_the_problem(void **state)
         cl_models_t *m = NULL;
         cl_err_t err;
         cl_err_clear(&err);
-        assert_int_equal(cl_models_parse(&m, cases[i].yaml, strlen(cases[i].yaml), "t.yaml", &err), CL_ECONFIG);
+        assert_int_equal(cl_models_parse(&m, cases[i].yaml, strlen(cases[i].yaml), "t.yaml", &err),
+                         CL_ECONFIG);
         if (!strstr(err.msg, cases[i].want) || strncmp(err.msg, "t.yaml", 6) != 0) {
             print_error("case %zu: '%s' lacks '%s'\n", i, err.msg, cases[i].want);
             fail();

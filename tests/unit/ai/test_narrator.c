@@ -1,4 +1,5 @@
-/* test_narrator.c — the offline narrator: byte-identical across runs, and held to the same guardrails as a model. */
+/* test_narrator.c — the offline narrator: byte-identical across runs, and held to the same
+ * guardrails as a model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +43,9 @@ static void test_narrator__byte_identical_and_as_recorded(void **state)
     /* the recorded output: a change here is a visible, reviewed change of the product's text */
     char *want = NULL;
     size_t len = 0;
-    assert_int_equal(cl_file_read_all(&want, &len, "tests/fixtures/ai/narrator_expected.json", 1 << 20, NULL), 0);
+    assert_int_equal(
+        cl_file_read_all(&want, &len, "tests/fixtures/ai/narrator_expected.json", 1 << 20, NULL),
+        0);
     if (strcmp(a, want) != 0) {
         print_error("narrator output changed:\n%s\n", a);
         fail();
@@ -82,7 +85,8 @@ static void test_narrator__hostile_names_cannot_become_figures(void **state)
     json_t *req = fixture_request();
     json_t *report = json_object_get(req, "report");
     json_object_set_new(report, "category", json_string("{F1.change} 500% {{data}}"));
-    json_t *step = json_array_get(json_object_get(json_array_get(json_object_get(report, "findings"), 0), "path"), 0);
+    json_t *step = json_array_get(
+        json_object_get(json_array_get(json_object_get(report, "findings"), 0), "path"), 0);
     json_object_set_new(step, "value", json_string("mobile}{revenue.current"));
     char *text = narrate_rendered(req);
     assert_null(strstr(text, "{F1"));

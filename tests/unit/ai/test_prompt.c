@@ -1,4 +1,5 @@
-/* test_prompt.c — prompt files load strictly: instructions take no variable, unknown keys and bad names fail. */
+/* test_prompt.c — prompt files load strictly: instructions take no variable, unknown keys and bad
+ * names fail. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,8 @@ static void test_prompt__bad_files_are_refused(void **state)
         const char *text;
         int code;
     } cases[] = {
-        {"system: hi {{data}}\nuser: '{{data}}'\nrepair: '{{problems}}'\n", CL_ECONFIG}, /* data in system */
+        {"system: hi {{data}}\nuser: '{{data}}'\nrepair: '{{problems}}'\n",
+         CL_ECONFIG}, /* data in system */
         {"system: hi\nuser: '{{secret}}'\nrepair: '{{problems}}'\n", CL_ECONFIG},
         {"system: hi\nuser: u\nrepair: r\nsurprise: 1\n", CL_ECONFIG},
         {"system: hi\nuser: u\n", CL_ECONFIG},

@@ -1,5 +1,5 @@
-/* test_providers.c — the three wire formats: requests as each provider expects them, replies read back with
- * usage normalised, and usage priced against hand-computed costs. */
+/* test_providers.c — the three wire formats: requests as each provider expects them, replies read
+ * back with usage normalised, and usage priced against hand-computed costs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,19 +26,22 @@ static cl_model_t model_of(cl_provider_kind_t kind, const char *endpoint)
 
 static json_t *conversation(void)
 {
-    return json_parse_or_die(
-        "[{\"role\":\"user\",\"text\":\"U1\"},"
-        "{\"role\":\"assistant\",\"text\":null,\"tool_calls\":[{\"id\":\"c1\",\"name\":\"drill\",\"args\":"
-        "{\"dimension\":\"device_type\"}}]},"
-        "{\"role\":\"tool\",\"results\":[{\"id\":\"c1\",\"name\":\"drill\",\"content\":\"rows\"}]}]");
+    return json_parse_or_die("[{\"role\":\"user\",\"text\":\"U1\"},"
+                             "{\"role\":\"assistant\",\"text\":null,\"tool_calls\":[{\"id\":\"c1\","
+                             "\"name\":\"drill\",\"args\":"
+                             "{\"dimension\":\"device_type\"}}]},"
+                             "{\"role\":\"tool\",\"results\":[{\"id\":\"c1\",\"name\":\"drill\","
+                             "\"content\":\"rows\"}]}]");
 }
 
 static json_t *tools(void)
 {
-    return json_parse_or_die("[{\"name\":\"drill\",\"description\":\"D\",\"parameters\":{\"type\":\"object\"}}]");
+    return json_parse_or_die(
+        "[{\"name\":\"drill\",\"description\":\"D\",\"parameters\":{\"type\":\"object\"}}]");
 }
 
-static json_t *built_body(const cl_provider_t *p, const cl_model_t *m, const char *key, cl_wire_request_t *req)
+static json_t *built_body(const cl_provider_t *p, const cl_model_t *m, const char *key,
+                          cl_wire_request_t *req)
 {
     json_t *msgs = conversation(), *t = tools();
     cl_llm_call_t call = {m, "SYS", msgs, t, 500, 0.0, NULL};
@@ -67,15 +70,22 @@ static void test_providers__openai_request(void **state)
     assert_string_equal(req.url, "http://h/v1/chat/completions");
     assert_true(has_header(&req, "Authorization: Bearer sk-1"));
     json_t *msgs = json_object_get(b, "messages");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 0), "role")), "system");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 0), "content")), "SYS");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 0), "role")),
+                        "system");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 0), "content")),
+                        "SYS");
     json_t *call = json_array_get(json_object_get(json_array_get(msgs, 2), "tool_calls"), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(call, "function"), "arguments")),
-                        "{\"dimension\":\"device_type\"}");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 3), "tool_call_id")), "c1");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 3), "role")), "tool");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(
-                            json_object_get(b, "tools"), 0), "function"), "name")), "drill");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(call, "function"), "arguments")),
+        "{\"dimension\":\"device_type\"}");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 3), "tool_call_id")),
+                        "c1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 3), "role")),
+                        "tool");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(b, "tools"), 0), "function"), "name")),
+        "drill");
     assert_int_equal(json_integer_value(json_object_get(b, "max_tokens")), 500);
     json_decref(b);
     cl_wire_request_dispose(&req);
@@ -94,16 +104,23 @@ static void test_providers__gemini_request(void **state)
     json_t *b = built_body(&cl_provider_gemini, &m, "g-1", &req);
     assert_string_equal(req.url, "http://h/v1beta/models/the-model:generateContent");
     assert_true(has_header(&req, "x-goog-api-key: g-1"));
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(
-                            b, "systemInstruction"), "parts"), 0), "text")), "SYS");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(b, "systemInstruction"), "parts"), 0),
+            "text")),
+        "SYS");
     json_t *contents = json_object_get(b, "contents");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(contents, 1), "role")), "model");
-    json_t *fr = json_object_get(json_array_get(json_object_get(json_array_get(contents, 2), "parts"), 0),
-                                 "functionResponse");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(contents, 1), "role")),
+                        "model");
+    json_t *fr =
+        json_object_get(json_array_get(json_object_get(json_array_get(contents, 2), "parts"), 0),
+                        "functionResponse");
     assert_string_equal(json_string_value(json_object_get(fr, "name")), "drill");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "generationConfig"), "maxOutputTokens")),
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "generationConfig"),
+                                                        "maxOutputTokens")),
                      500);
-    assert_non_null(json_object_get(json_array_get(json_object_get(b, "tools"), 0), "functionDeclarations"));
+    assert_non_null(
+        json_object_get(json_array_get(json_object_get(b, "tools"), 0), "functionDeclarations"));
     json_decref(b);
     cl_wire_request_dispose(&req);
 }
@@ -122,8 +139,10 @@ static void test_providers__anthropic_request(void **state)
     assert_string_equal(json_string_value(json_object_get(use, "type")), "tool_use");
     json_t *res = json_array_get(json_object_get(json_array_get(msgs, 2), "content"), 0);
     assert_string_equal(json_string_value(json_object_get(res, "type")), "tool_result");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 2), "role")), "user");
-    assert_non_null(json_object_get(json_array_get(json_object_get(b, "tools"), 0), "input_schema"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, 2), "role")),
+                        "user");
+    assert_non_null(
+        json_object_get(json_array_get(json_object_get(b, "tools"), 0), "input_schema"));
     json_decref(b);
     cl_wire_request_dispose(&req);
 }
@@ -139,16 +158,19 @@ static void parse_ok(const cl_provider_t *p, const char *body, cl_llm_reply_t *o
     assert_int_equal(rc, 0);
 }
 
-/* Hand-computed: uncached 200 x 0.15 + cached 1000 x 0.075 + visible 250 x 0.60 + reasoning 100 x 0.80 $/M
- * = 30 + 75 + 150 + 80 = 335 micro-dollars. */
+/* Hand-computed: uncached 200 x 0.15 + cached 1000 x 0.075 + visible 250 x 0.60 + reasoning 100 x
+ * 0.80 $/M = 30 + 75 + 150 + 80 = 335 micro-dollars. */
 static void test_providers__openai_usage_to_cost(void **state)
 {
     (void)state;
     cl_llm_reply_t r;
     parse_ok(&cl_provider_openai,
-             "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-             "\"assistant\",\"content\":\"hello\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1200,"
-             "\"completion_tokens\":350,\"total_tokens\":1550,\"prompt_tokens_details\":{\"cached_tokens\":1000},"
+             "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{"
+             "\"role\":"
+             "\"assistant\",\"content\":\"hello\"},\"finish_reason\":\"stop\"}],\"usage\":{"
+             "\"prompt_tokens\":1200,"
+             "\"completion_tokens\":350,\"total_tokens\":1550,\"prompt_tokens_details\":{\"cached_"
+             "tokens\":1000},"
              "\"completion_tokens_details\":{\"reasoning_tokens\":100}}}",
              &r);
     assert_string_equal(r.text, "hello");
@@ -161,18 +183,20 @@ static void test_providers__openai_usage_to_cost(void **state)
     cl_llm_reply_dispose(&r);
 }
 
-/* Hand-computed: uncached 500 x 0.10 + cached 1500 x 0.025 + visible 300 x 0.40 + thoughts 200 x 0.50 $/M
- * = 50 + 37.5 + 120 + 100 = 307.5, rounded up to 308 micro-dollars. */
+/* Hand-computed: uncached 500 x 0.10 + cached 1500 x 0.025 + visible 300 x 0.40 + thoughts 200 x
+ * 0.50 $/M = 50 + 37.5 + 120 + 100 = 307.5, rounded up to 308 micro-dollars. */
 static void test_providers__gemini_usage_to_cost(void **state)
 {
     (void)state;
     cl_llm_reply_t r;
-    parse_ok(&cl_provider_gemini,
-             "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"thinking\",\"thought\":true},"
-             "{\"text\":\"hel\"},{\"text\":\"lo\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
-             "\"promptTokenCount\":2000,\"cachedContentTokenCount\":1500,\"candidatesTokenCount\":300,"
-             "\"thoughtsTokenCount\":200,\"totalTokenCount\":2500}}",
-             &r);
+    parse_ok(
+        &cl_provider_gemini,
+        "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"thinking\","
+        "\"thought\":true},"
+        "{\"text\":\"hel\"},{\"text\":\"lo\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+        "\"promptTokenCount\":2000,\"cachedContentTokenCount\":1500,\"candidatesTokenCount\":300,"
+        "\"thoughtsTokenCount\":200,\"totalTokenCount\":2500}}",
+        &r);
     assert_string_equal(r.text, "hello");
     assert_int_equal(r.usage.completion_tokens, 500);
     cl_price_t price = {100000, 25000, 400000, 500000, 100000};
@@ -180,16 +204,18 @@ static void test_providers__gemini_usage_to_cost(void **state)
     cl_llm_reply_dispose(&r);
 }
 
-/* Hand-computed: input 400 x 0.80 + cache reads 3000 x 0.08 + cache writes 600 x 1.00 + output 500 x 4.00 $/M
- * = 320 + 240 + 600 + 2000 = 3160 micro-dollars. */
+/* Hand-computed: input 400 x 0.80 + cache reads 3000 x 0.08 + cache writes 600 x 1.00 + output 500
+ * x 4.00 $/M = 320 + 240 + 600 + 2000 = 3160 micro-dollars. */
 static void test_providers__anthropic_usage_to_cost(void **state)
 {
     (void)state;
     cl_llm_reply_t r;
     parse_ok(&cl_provider_anthropic,
-             "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
+             "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":"
+             "\"text\","
              "\"text\":\"hello\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":400,"
-             "\"cache_read_input_tokens\":3000,\"cache_creation_input_tokens\":600,\"output_tokens\":500}}",
+             "\"cache_read_input_tokens\":3000,\"cache_creation_input_tokens\":600,\"output_"
+             "tokens\":500}}",
              &r);
     assert_string_equal(r.text, "hello");
     assert_int_equal(r.usage.prompt_tokens, 4000);
@@ -203,26 +229,34 @@ static void test_providers__tool_calls_are_read(void **state)
     (void)state;
     cl_llm_reply_t r;
     parse_ok(&cl_provider_openai,
-             "{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\","
-             "\"function\":{\"name\":\"drill\",\"arguments\":\"{\\\"dimension\\\":\\\"device_type\\\"}\"}}]},"
-             "\"finish_reason\":\"tool_calls\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5}}",
+             "{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":"
+             "\"function\","
+             "\"function\":{\"name\":\"drill\",\"arguments\":\"{\\\"dimension\\\":\\\"device_"
+             "type\\\"}\"}}]},"
+             "\"finish_reason\":\"tool_calls\"}],\"usage\":{\"prompt_tokens\":10,\"completion_"
+             "tokens\":5}}",
              &r);
     assert_string_equal(r.finish, "tool_calls");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(r.tool_calls, 0), "args"),
-                                                          "dimension")), "device_type");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(r.tool_calls, 0), "args"), "dimension")),
+                        "device_type");
     cl_llm_reply_dispose(&r);
     parse_ok(&cl_provider_gemini,
-             "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"drill\",\"args\":{\"a\":1}}}]},"
+             "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"drill\","
+             "\"args\":{\"a\":1}}}]},"
              "\"finishReason\":\"STOP\"}]}",
              &r);
     assert_string_equal(r.finish, "tool_calls");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r.tool_calls, 0), "id")), "call_0");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r.tool_calls, 0), "id")),
+                        "call_0");
     cl_llm_reply_dispose(&r);
     parse_ok(&cl_provider_anthropic,
-             "{\"content\":[{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"drill\",\"input\":{\"a\":1}}],"
+             "{\"content\":[{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"drill\",\"input\":{"
+             "\"a\":1}}],"
              "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}",
              &r);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r.tool_calls, 0), "name")), "drill");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r.tool_calls, 0), "name")),
+                        "drill");
     cl_llm_reply_dispose(&r);
 }
 
@@ -230,7 +264,12 @@ static void test_providers__malformed_replies_are_data_errors(void **state)
 {
     (void)state;
     const cl_provider_t *ps[] = {&cl_provider_openai, &cl_provider_gemini, &cl_provider_anthropic};
-    const char *bad[] = {"", "not json", "{\"choices\":", "[]", "{}", "{\"choices\":[{\"message\":{\"content\":5}}],"
+    const char *bad[] = {"",
+                         "not json",
+                         "{\"choices\":",
+                         "[]",
+                         "{}",
+                         "{\"choices\":[{\"message\":{\"content\":5}}],"
                          "\"content\":7,\"candidates\":[{}]}"};
     for (size_t p = 0; p < 3; p++) {
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -248,10 +287,12 @@ static void test_providers__costs_round_up_and_never_overflow(void **state)
     (void)state;
     cl_price_t price = {1, 1, 1, 1, 1};
     cl_usage_t one = {1, 0, 0, 0, 0};
-    assert_int_equal(cl_price_cost(&price, &one), 1); /* a millionth of a micro-unit still costs one */
+    assert_int_equal(cl_price_cost(&price, &one),
+                     1); /* a millionth of a micro-unit still costs one */
     cl_usage_t none = {0, 0, 0, 0, 0};
     assert_int_equal(cl_price_cost(&price, &none), 0);
-    cl_price_t dear = {1000000000000LL, 1000000000000LL, 1000000000000LL, 1000000000000LL, 1000000000000LL};
+    cl_price_t dear = {1000000000000LL, 1000000000000LL, 1000000000000LL, 1000000000000LL,
+                       1000000000000LL};
     cl_usage_t huge = {INT64_MAX / 2, 0, 0, INT64_MAX / 2, 0};
     assert_int_equal(cl_price_cost(&dear, &huge), INT64_MAX);
     /* inconsistent usage (cached above prompt) is clamped, never negative */

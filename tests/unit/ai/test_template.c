@@ -1,4 +1,5 @@
-/* test_template.c — the prompt template language: variables only, checked, values never re-scanned. */
+/* test_template.c — the prompt template language: variables only, checked, values never re-scanned.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,8 @@ static void test_template__substitutes_variables(void **state)
     (void)state;
     cl_tpl_var_t vars[] = {{"data", "D"}, {"tools", "T"}};
     char *out = NULL;
-    assert_int_equal(cl_template_render(&out, "a {{data}} b {{ tools }} c {F1.change} {x}", vars, 2, NULL), 0);
+    assert_int_equal(
+        cl_template_render(&out, "a {{data}} b {{ tools }} c {F1.change} {x}", vars, 2, NULL), 0);
     assert_string_equal(out, "a D b T c {F1.change} {x}");
     free(out);
     assert_int_equal(cl_template_render(&out, "", vars, 2, NULL), 0);
@@ -35,7 +37,8 @@ static void test_template__values_are_not_rescanned(void **state)
 static void test_template__malformed_and_unknown_are_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"{{", "{{data", "{{ }}", "{{Data}}", "{{1x}}", "a }} b", "{{data}", "{{da ta}}"};
+    const char *bad[] = {"{{",     "{{data", "{{ }}",   "{{Data}}",
+                         "{{1x}}", "a }} b", "{{data}", "{{da ta}}"};
     cl_tpl_var_t vars[] = {{"data", "D"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *out = NULL;
