@@ -30,9 +30,10 @@ t = json.load(sys.stdin); n = sys.argv[1]
 for enc in ("o200k_base", "cl100k_base"):
     full, lean = t["user_full"][enc], t["user_agent"][enc]
     ind, comp = t["naive_indent"][enc], t["naive_compact"][enc]
+    system, whole = t["system"][enc], t["request"][enc]
     print(f"  {n} findings, {enc}: compact encoding {full} tokens ({100*full/ind:.0f}% of indented JSON {ind}, "
-          f"{100*full/comp:.0f}% of compact JSON {comp}); lean (agent) {lean}; instructions {t[\"system\"][enc]}; "
-          f"whole request as sent by the app {t[\"request\"][enc]}")
+          f"{100*full/comp:.0f}% of compact JSON {comp}); lean (agent) {lean}; instructions {system}; "
+          f"whole report as the app sends it {whole}")
 ' "$n"
 done
 
