@@ -115,11 +115,11 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
                 out->tool_calls = json_array();
             }
             json_t *input = json_object_get(b, "input");
-            json_array_append_new(out->tool_calls,
-                                  json_pack("{s:s?,s:s?,s:O}", "id",
-                                            json_string_value(json_object_get(b, "id")), "name",
-                                            json_string_value(json_object_get(b, "name")), "args",
-                                            json_is_object(input) ? input : json_object()));
+            json_array_append_new(
+                out->tool_calls,
+                json_pack("{s:s?,s:s?,s:o}", "id", json_string_value(json_object_get(b, "id")),
+                          "name", json_string_value(json_object_get(b, "name")), "args",
+                          json_is_object(input) ? json_incref(input) : json_object()));
         }
     }
     out->text = cl_strbuf_take(&text);

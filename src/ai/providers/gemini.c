@@ -137,10 +137,11 @@ static int parse(cl_llm_reply_t *out, const char *body, size_t len, cl_err_t *er
             char id[32];
             snprintf(id, sizeof id, "call_%zu", json_array_size(out->tool_calls));
             json_t *args = json_object_get(fc, "args");
-            json_array_append_new(out->tool_calls,
-                                  json_pack("{s:s,s:s?,s:O}", "id", id, "name",
-                                            json_string_value(json_object_get(fc, "name")), "args",
-                                            json_is_object(args) ? args : json_object()));
+            json_array_append_new(
+                out->tool_calls,
+                json_pack("{s:s,s:s?,s:o}", "id", id, "name",
+                          json_string_value(json_object_get(fc, "name")), "args",
+                          json_is_object(args) ? json_incref(args) : json_object()));
         }
     }
     out->text = cl_strbuf_take(&text);
