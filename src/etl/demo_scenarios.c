@@ -141,11 +141,11 @@ void cl_demo_plan_init(cl_demo_plan_t *p, const cl_demo_world_t *w, cl_week_t en
         int top_r, top_l, weeks;
         double effect;
     } how[CL_DEMO_SCN_COUNT] = {
-        [CL_DEMO_SCN_CONVERSION_DROP] = {2, 3, 1, 0.35},
-        [CL_DEMO_SCN_COUNTRY_DROP] = {4, 3, 1, 0.28},
-        [CL_DEMO_SCN_MIX_SHIFT] = {3, 2, 1, 0.60},
-        [CL_DEMO_SCN_RETURN_SPIKE] = {3, 2, 1, 1.00},
-        [CL_DEMO_SCN_BUDGET_OVERSPEND] = {4, 3, 4, 0.40},
+        [CL_DEMO_SCN_CONVERSION_DROP] = {1, 3, 1, 0.35},
+        [CL_DEMO_SCN_COUNTRY_DROP] = {3, 3, 1, 0.28},
+        [CL_DEMO_SCN_MIX_SHIFT] = {2, 2, 1, 0.60},
+        [CL_DEMO_SCN_RETURN_SPIKE] = {2, 2, 1, 1.00},
+        [CL_DEMO_SCN_BUDGET_OVERSPEND] = {3, 3, 4, 0.40},
         [CL_DEMO_SCN_PULSE_SURGE] = {CL_DEMO_REGIONS, CL_DEMO_L1, 1, 0.20},
     };
     for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {

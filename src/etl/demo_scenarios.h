@@ -2,7 +2,8 @@
  * ground truth that says where they are (docs/contracts.md §6).
  *
  * Six scenarios, each in its own category so they cannot mask one another, in regions and
- * categories big enough to matter (picked by the seed among the largest):
+ * categories big enough to matter (picked by the seed among the largest; the conversion drop,
+ * whose slice is a tenth of a category x region, always in the biggest region):
  *   conversion_drop   conversion of paid_search sessions on mobile falls 35 % in one category x
  *                     region in the end week (root_cause, path device_type + traffic_l1);
  *   country_drop      sessions of one category in the largest country of a multi-country region

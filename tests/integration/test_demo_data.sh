@@ -88,4 +88,21 @@ expect_eq "$(ls "$WORK/w53/orders" | tr '\n' ' ')" "week=2026-W51 week=2026-W52 
 expect_eq "$(q "SELECT min(order_date)::VARCHAR || ' ' || max(order_date)::VARCHAR FROM read_parquet('$WORK/w53/orders/week=2026-W53/*.parquet')")" \
     "2026-12-28 2027-01-03" "2026-W53 holds Monday 28 December to Sunday 3 January"
 
+# --- the ETL publishes the demo data with every check passing -------------------------------
+run etl --week 2026-W47 --source "$WORK/a" --warehouse "$WORK/wh"
+expect_rc 0 "catlens etl publishes the demo data"
+expect_contains "$OUT" "checks: " "etl reports its checks"
+expect_contains "$OUT" " 0 warnings" "no check warns on demo data (60 weeks cover the history)"
+id=$(printf '%s\n' "$OUT" | sed -n 's/^published snapshot \([^ ]*\) .*/\1/p')
+manifest="$WORK/wh/snapshots/2026-W47/$id/manifest.json"
+expect_eq "$(q "SELECT status FROM read_json('$manifest')")" "complete" "the snapshot is complete"
+expect_eq "$(q "SELECT count(*) FILTER (c.status <> 'pass') || ' of ' || (count(*) > 20)::VARCHAR FROM (SELECT unnest(checks) AS c FROM read_json('$manifest'))")" \
+    "0 of true" "every check of the manifest passed, reconciliation included"
+for t in sales_cube order_attrs_cube marketing_cube budget market_pulse; do
+    n=$(q "SELECT tables.$t.rows FROM read_json('$manifest')")
+    [ "${n:-0}" -gt 0 ] && pass "$t has rows ($n)" || fail "$t has rows"
+done
+run etl --week 2026-W47 --source "$WORK/b" --warehouse "$WORK/wh2"
+expect_contains "$OUT" "published snapshot $id " "the same demo data in a fresh warehouse gives the same snapshot"
+
 finish

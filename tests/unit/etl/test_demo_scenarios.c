@@ -55,9 +55,9 @@ static void test_demo_scenarios__placement_is_seeded_and_distinct(void **state)
     }
     const cl_demo_scenario_t *cd = &f->p.s[CL_DEMO_SCN_COUNTRY_DROP];
     assert_int_equal(cl_demo_countries[cd->country].region, cd->region);
-    /* the conversion drop goes to one of the two biggest regions */
+    /* the conversion drop goes to the biggest region, its slice being a small part of it */
     const char *r = cl_demo_regions[f->p.s[CL_DEMO_SCN_CONVERSION_DROP].region].id;
-    assert_true(strcmp(r, "north_america") == 0 || strcmp(r, "dach") == 0);
+    assert_string_equal(r, "north_america");
     /* another seed moves at least one scenario */
     cl_demo_world_t *w2 = malloc(sizeof *w2);
     cl_demo_plan_t p2;
