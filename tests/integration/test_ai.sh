@@ -229,4 +229,17 @@ post "$WORK/offline.json"
 expect_eq "$(field "$BODY" bullets)" "$OFFLINE_TEXT" "the offline narrator writes the same bytes in a new process"
 stop_ai
 
+# --- the service token ---
+export CATLENS_AI_TOKEN=it-token-0123456789
+start_ai
+post "$WORK/offline.json"
+expect_eq "$CODE" "401" "with CATLENS_AI_TOKEN set, a request without the token is refused"
+BODY=$(curl -s -XPOST "$AI/llm/summary" -H 'Content-Type: application/json' -H "Authorization: Bearer wrong-token-000000" --data-binary "@$WORK/offline.json")
+expect_contains "$BODY" "unauthenticated" "… and one with a wrong token"
+OUT=$("$CATLENS_AI_TOOL" client "$AI" "$WORK/offline.json")
+expect_contains "$OUT" '"headline"' "the C client sends the token from the environment"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$AI/healthz")" "200" "/healthz needs no token"
+stop_ai
+unset CATLENS_AI_TOKEN
+
 finish
