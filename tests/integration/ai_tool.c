@@ -11,6 +11,7 @@
 
 #include "ai/client.h"
 #include "ai/encode.h"
+#include "ai/schemas.h"
 #include "ai/prompt.h"
 
 static int prompt(const char *path)
@@ -101,8 +102,27 @@ static int client(const char *url, const char *path)
     return rc ? 1 : 0;
 }
 
+static int check(const char *which, const char *path)
+{
+    json_t *doc = json_load_file(path, 0, NULL);
+    cl_err_t err;
+    cl_err_clear(&err);
+    cl_schema_id_t id =
+        strcmp(which, "job") == 0 ? CL_SCHEMA_SUMMARY_JOB : CL_SCHEMA_SUMMARY_RESPONSE;
+    int rc = doc ? cl_schemas_validate(id, doc, &err) : cl_err_set(&err, CL_EINVAL, "not JSON");
+    if (rc == 0 && id == CL_SCHEMA_SUMMARY_JOB && json_object_get(doc, "result")) {
+        rc = cl_schemas_validate(CL_SCHEMA_SUMMARY_RESPONSE, json_object_get(doc, "result"), &err);
+    }
+    printf("%s\n", rc ? err.msg : "ok");
+    json_decref(doc);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "check") == 0) {
+        return check(argv[2], argv[3]);
+    }
     if (argc == 4 && strcmp(argv[1], "client") == 0) {
         return client(argv[2], argv[3]);
     }

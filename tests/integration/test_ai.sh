@@ -94,6 +94,8 @@ expect_eq "$CODE" "200" "a summary with the default model"
 expect_eq "$(field "$BODY" model)" "offline" "the default is the offline narrator"
 expect_eq "$(field "$BODY" usage.cost_micros)" "0" "the narrator costs nothing"
 OFFLINE_TEXT=$(field "$BODY" bullets)
+printf '%s' "$BODY" > "$WORK/resp.json"
+expect_eq "$("$CATLENS_AI_TOOL" check response "$WORK/resp.json")" "ok" "the response keeps to summary_response.schema.json"
 expect_eq "$(fake_count)" "0" "the narrator never touched the network"
 
 # --- a model answer, then the cache ---
@@ -105,6 +107,8 @@ expect_eq "$(field "$BODY" cached)" "false" "the first request is not cached"
 [ "$(field "$BODY" usage.cost_micros)" -gt 0 ] && pass "usage carries the cost" || fail "usage carries the cost" "$BODY"
 post "$WORK/model.json"
 expect_eq "$(field "$BODY" cached)" "true" "the same request again comes from the cache"
+printf '%s' "$BODY" > "$WORK/resp.json"
+expect_eq "$("$CATLENS_AI_TOOL" check response "$WORK/resp.json")" "ok" "a cached response keeps to the schema too"
 expect_eq "$(field "$BODY" usage.cost_micros)" "0" "a cached answer costs nothing"
 expect_eq "$(fake_count)" "1" "… and made no provider call"
 
@@ -190,6 +194,8 @@ for _ in $(seq 120); do
 done
 expect_eq "$state" "done" "the job killed mid-call was run again after the restart and finished"
 J=$(curl -s "$AI/llm/async?job=$JOB")
+printf '%s' "$J" > "$WORK/job.json"
+expect_eq "$("$CATLENS_AI_TOOL" check job "$WORK/job.json")" "ok" "the job keeps to summary_job.schema.json"
 expect_eq "$(field "$J" result.model)" "fake" "… with the model's summary"
 fake _default '{"do":"clean"}'
 stop_ai
