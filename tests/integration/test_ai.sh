@@ -43,7 +43,7 @@ ai:
   port: 8081
   url: http://127.0.0.1:8081
   timeout_ms: 15000
-  service: {threads: 128, job_workers: 2, job_lease_ms: 2000}
+  service: {threads: 128, job_workers: 2, job_lease_ms: 2000, alert_cost_per_hour_micros: 1}
   budgets: {user_micros: -1, team_micros: $1}
   rate_limits: {per_minute: {category_manager: -1, leadership: 2}}
 auth: {mode: dev, users: []}
@@ -167,6 +167,10 @@ request "$WORK/chain.json" fake electronics_chain
 post "$WORK/chain.json"
 expect_eq "$(field "$BODY" model)" "offline" "provider down and backup wrong twice: the narrator answers"
 expect_contains "$BODY" '"fallback"' "checks say the narrator took over"
+
+# --- the cost alert (threshold 1 micro an hour in this configuration) ---
+grep -q '"event":"alert".*"kind":"cost_per_hour"' "$WORK/ai.err" && pass "a jump in cost per hour logs an alert" \
+    || fail "a jump in cost per hour logs an alert" "$(tail -c 400 "$WORK/ai.err")"
 
 # --- metrics ---
 M=$(curl -s "$AI/metrics")
