@@ -45,7 +45,8 @@ ai:
   timeout_ms: 15000
   service: {threads: 128, job_workers: 2, job_lease_ms: 2000, alert_cost_per_hour_micros: 1}
   budgets: {user_micros: -1, team_micros: $1}
-  rate_limits: {per_minute: {category_manager: -1, leadership: 2}}
+  rate_limits: {per_minute: {category_manager: -1, leadership: 2, regional_manager: -1},
+                per_role_per_minute: {regional_manager: 2}}
 auth: {mode: dev, users: []}
 cache: {redis_url: ""}
 log: {level: warn}
@@ -150,6 +151,13 @@ post "$WORK/lead.json"; post "$WORK/lead.json"; post "$WORK/lead.json"
 expect_eq "$CODE" "429" "the third request in a minute of a leadership user (limit 2) is rate limited"
 RA=$(curl -s -D - -o /dev/null -XPOST "$AI/llm/summary" -H 'Content-Type: application/json' --data-binary "@$WORK/lead.json" | tr -d '\r' | sed -n 's/^Retry-After: //ip')
 [ -n "$RA" ] && [ "$RA" -ge 1 ] && pass "a 429 says when to retry" || fail "a 429 says when to retry" "Retry-After '$RA'"
+
+for u in ana bo cy; do
+    python3 -c 'import json,sys; r=json.load(open("tests/fixtures/ai/request.json")); r["user"]={"id":sys.argv[2],"team":"t","role":"regional_manager"}; r["report"]["category"]="electronics_role"; json.dump(r, open(sys.argv[1],"w"))' "$WORK/rm.json" "$u"
+    post "$WORK/rm.json"
+done
+expect_eq "$CODE" "429" "three regional managers in a minute pass the role's limit of 2"
+expect_contains "$BODY" "for all regional_manager users" "… and the message says it is the role's limit"
 
 # --- Retry-After from the provider is honoured ---
 fake _reset '{}'
