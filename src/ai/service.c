@@ -461,6 +461,12 @@ int cl_ai_service_new(cl_ai_service_t **out, const cl_config_t *cfg, int port, c
     make_owner(svc->owner, sizeof svc->owner);
     const char *token = getenv("CATLENS_AI_TOKEN");
     svc->token = token && *token ? token : NULL;
+    if (!svc->token && strcmp(cfg->env, "dev") != 0) {
+        cl_log(CL_LOG_WARN, "ai", "no_service_token",
+               json_pack(
+                   "{s:s,s:s}", "env", cfg->env, "msg",
+                   "CATLENS_AI_TOKEN is not set: /llm/ accepts any caller that reaches ai.host"));
+    }
     int rc = build(svc, port, err);
     if (rc != 0) {
         cl_ai_service_free(svc);
