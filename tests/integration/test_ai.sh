@@ -19,6 +19,7 @@ FAKE="http://127.0.0.1:$FAKE_PORT"
 fake() { curl -s -XPOST "$FAKE/$1" -d "$2" > /dev/null; }
 fake_count() { curl -s "$FAKE/_log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
+REDIS_URL=""
 write_config() { # write_config TEAM_BUDGET
     cat > "$WORK/models.yaml" <<YAML
 default: offline
@@ -48,7 +49,7 @@ ai:
   rate_limits: {per_minute: {category_manager: -1, leadership: 2, regional_manager: -1},
                 per_role_per_minute: {regional_manager: 2}}
 auth: {mode: dev, users: []}
-cache: {redis_url: ""}
+cache: {redis_url: "$REDIS_URL"}
 log: {level: warn}
 etl: {pipeline: demo, threads: 1, memory_limit: 1GB, history_weeks: 60}
 YAML
@@ -246,6 +247,39 @@ start_ai
 post "$WORK/offline.json"
 expect_eq "$(field "$BODY" bullets)" "$OFFLINE_TEXT" "the offline narrator writes the same bytes in a new process"
 stop_ai
+
+# --- with Redis: two instances share the request cache and the rate limits ---
+if command -v redis-server >/dev/null; then
+    for _ in 1 2 3 4 5; do
+        RPORT=$((20000 + RANDOM % 30000))
+        redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+            > "$WORK/redis.log" 2>&1 &
+        RPID=$!
+        for _ in $(seq 30); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+        redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break
+        kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null || true; RPID=""
+    done
+    PIDS+=($RPID)
+    REDIS_URL="redis://127.0.0.1:$RPORT"
+    rm -rf "$WORK/state"; mkdir -p "$WORK/state"
+    write_config -1
+    start_ai; A=$AI; A_PID=$AI_PID
+    start_ai; B=$AI
+    expect_eq "$(field "$(curl -s "$B/healthz")" cache)" "redis" "the cache is Redis when cache.redis_url is set"
+    request "$WORK/shared.json" fake electronics_shared
+    AI=$A; post "$WORK/shared.json"
+    expect_eq "$(field "$BODY" cached)" "false" "instance A calls the model"
+    AI=$B; post "$WORK/shared.json"
+    expect_eq "$(field "$BODY" cached)" "true" "instance B answers the same request from the shared cache"
+    request "$WORK/lead2.json" "" electronics_rl2 leadership
+    AI=$A; post "$WORK/lead2.json"; AI=$B; post "$WORK/lead2.json"; AI=$A; post "$WORK/lead2.json"
+    expect_eq "$CODE" "429" "the rate limit counts requests on both instances"
+    kill "$AI_PID" "$A_PID" 2>/dev/null; wait "$AI_PID" "$A_PID" 2>/dev/null || true
+    kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null || true
+    REDIS_URL=""
+    rm -rf "$WORK/state"; mkdir -p "$WORK/state"
+    write_config -1
+fi
 
 # --- the service token ---
 export CATLENS_AI_TOKEN=it-token-0123456789
