@@ -198,8 +198,8 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
 {
     cl_rca_builder_t *b = NULL;
     cl_rca_result_t *r = NULL;
-    int ratio = 0;
-    int rc = rca_case_read(&b, &ratio, a->dir, label, err);
+    int ratio = 0, periods = 1;
+    int rc = rca_case_read(&b, &ratio, &periods, a->dir, label, err);
     if (rc == 0) {
         const cl_rca_cube_t *cube = cl_rca_builder_cube(b);
         cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
@@ -208,6 +208,7 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
                                                                                : CL_RCA_MAX_DEPTH);
         opt.max_elements = a->max_elements;
         opt.counts = ratio; /* viewers and stalls are counts; S values are amounts */
+        opt.base_periods = periods; /* the baseline is the mean of the minutes before */
         rc = cl_rca_run(&r, cube, &opt, err);
         if (rc == 0 && a->verbose) {
             print_case(label, cube, r);
