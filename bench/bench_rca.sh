@@ -21,12 +21,15 @@ echo "bench_rca: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048
 for set in "$root"/*/; do
     name=$(basename "$set")
     [ -f "$set/labels.csv" ] && [ -d "$set/data" ] || continue
-    echo "== $name ($(ls "$set/data" | grep -c '\.csv$') files)"
-    nice "$bin" rca --data-dir "$set/data" --labels "$set/labels.csv" --out "$out/$name.csv"
+    # RS cases are stall-rate incidents (stalls rose): only causes that raised the rate count
+    worse=(); [ "$name" = RS ] && worse=(--worse up)
+    echo "== $name ($(ls "$set/data" | grep -c '\.csv$') files) ${worse[*]}"
+    nice "$bin" rca --data-dir "$set/data" --labels "$set/labels.csv" --out "$out/$name.csv" "${worse[@]}"
 done
-echo "== synthetic ratio (bench/rca_synth, 200 cases, seed 1)"
+echo "== synthetic ratio (bench/rca_synth, 200 cases, seed 1) --worse up"
 "$synth" --out "$out/synth" --cases 200 --seed 1
-nice "$bin" rca --data-dir "$out/synth/data" --labels "$out/synth/labels.csv" --out "$out/synth.csv"
+nice "$bin" rca --data-dir "$out/synth/data" --labels "$out/synth/labels.csv" --out "$out/synth.csv" \
+    --worse up
 if [ -n "${HELDOUT_S:-}" ]; then
     echo "== S held-out ($HELDOUT_S)"
     nice "$bin" rca --data-dir "$HELDOUT_S/data" --labels "$HELDOUT_S/labels.csv" --out "$out/s-heldout.csv"

@@ -15,7 +15,9 @@
  *     every cause visible, as the labelled incidents were: it moves its segment's stalls by at
  *     least 20 a minute;
  *   - mix shifts: an unrelated segment gaining or losing viewers, the broken segment losing some;
- *   - drops as well as rises (one case in ten).
+ *   - counter-moves: in one case in ten an unrelated segment's stall rate falls at the same
+ *     minute (unlabelled), so the total may fall while the cause rises (RS 2020-08-06). The
+ *     labelled causes are incidents: their stalls rose.
  * The label of a case is the injected element: the coarsest segment inside which (nearly) every
  * leaf was made abnormal in one direction, outside which nothing was.
  *
@@ -250,7 +252,8 @@ static double expected_stalls(const cube_t *c, const int *at, double scale, doub
 #define VISIBLE 20 /* a cause moves its segment by at least this many stalls a minute */
 
 /* A cause of DEPTH pairs, disjoint from OTHER (NULL: none; an attribute both fix, to different
- * values), with 0.5 % .. 70 % of the viewers, moving its stalls by at least VISIBLE a minute
+ * values), raising its stall rate (lowering it with DROP: a counter-move), with 0.5 % .. 70 % of
+ * the viewers, moving its stalls by at least VISIBLE a minute
  * (SCALE viewers, BASE_RATE stall rate): operators label incidents they can see. 0 for VISIBLE
  * means any (a mix segment). */
 static void make_cause(cause_t *k, const cube_t *c, int depth, const cause_t *other, int drop,
@@ -343,7 +346,8 @@ typedef struct {
     const cube_t *c;
     const cause_t *cause;
     int n_causes;
-    const cause_t *mix; /* an unrelated segment whose viewers move at the anomaly minute */
+    const cause_t *mix;     /* an unrelated segment whose viewers move at the anomaly minute */
+    const cause_t *counter; /* an unrelated segment whose stall rate falls then (unlabelled) */
     double scale, base_rate, drift[MINUTES], overdispersion;
 } plan_t;
 
@@ -364,6 +368,9 @@ static void write_leaf(FILE *f, const plan_t *p, const int *codes, rng_t *r)
     }
     if (p->mix && in_cause(p->mix, codes, c->n_attrs)) {
         volume *= p->mix->volume;
+    }
+    if (factor == 1 && p->counter && in_cause(p->counter, codes, c->n_attrs)) {
+        factor = leaf_factor(p->counter, codes, r);
     }
     char names[MAX_ATTRS][16];
     for (int a = 0; a < c->n_attrs; a++) {
@@ -391,24 +398,29 @@ static int write_case(const char *dir, int index, uint64_t seed, FILE *labels)
     rng_seed(&r, seed * 1000003u + (uint64_t)index);
     cube_t c;
     make_cube(&c, &r);
-    cause_t causes[2], mix;
+    cause_t causes[2], mix, counter;
     plan_t p = {&c,
                 causes,
                 0,
+                NULL,
                 NULL,
                 log_between(&r, 1e3, 1e5),
                 log_between(&r, 0.005, 0.06),
                 {0},
                 between(&r, 0.05, 0.3)};
-    int n_causes = uniform(&r) < 0.2 ? 2 : 1, drop = uniform(&r) < 0.1;
+    int n_causes = uniform(&r) < 0.2 ? 2 : 1, counter_move = uniform(&r) < 0.1;
     for (int k = 0; k < n_causes; k++) {
         double u = uniform(&r);
         int depth = u < 0.55 ? 1 : u < 0.9 ? 2 : 3;
         depth = depth > c.n_attrs ? c.n_attrs : depth;
-        make_cause(&causes[k], &c, depth, k ? &causes[0] : NULL, drop, p.scale, p.base_rate,
-                   VISIBLE, &r);
+        make_cause(&causes[k], &c, depth, k ? &causes[0] : NULL, 0, p.scale, p.base_rate, VISIBLE,
+                   &r);
     }
     p.n_causes = n_causes;
+    if (counter_move) {
+        make_cause(&counter, &c, 1, &causes[0], 1, p.scale, p.base_rate, VISIBLE, &r);
+        p.counter = &counter;
+    }
     for (int m = 0; m < MINUTES; m++) {
         p.drift[m] = lognormal(&r, 0.05);
     }

@@ -336,9 +336,9 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
 }
 
 static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
-                         int depth, int max_el, cl_err_t *err)
+                         int depth, int max_el, int direction, cl_err_t *err)
 {
-    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m};
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction};
     return rca_search(out, c, &sig, depth, max_el, err);
 }
 
@@ -430,11 +430,12 @@ static void from_found(cl_rca_element_t *el, const rca_found_t *f, cl_rca_kind_t
 }
 
 /* Keep a mix element when its effect on the ratio is significant against the denominator's noise
- * (its segment's share could not have moved that much by chance, Bonferroni over the candidates)
- * and larger than its rate effect, and when it does not overlap a rate element. */
+ * (its segment's share could not have moved that much by chance, Bonferroni over the candidates,
+ * with the report bar of rate elements on top) and larger than its rate effect, and when it does
+ * not overlap a rate element. */
 static int mix_worth_it(const cl_rca_element_t *cand, const cl_rca_element_t *el, size_t n_el,
                         const cl_rca_cube_t *c, const signal_t *mix, const sums_t *tot,
-                        double log_candidates)
+                        double log_candidates, int direction)
 {
     for (size_t k = 0; k < n_el; k++) {
         if (overlaps(c, cand, &el[k])) {
@@ -466,11 +467,11 @@ static int mix_worth_it(const cl_rca_element_t *cand, const cl_rca_element_t *el
     ratio_effects(&mx, &rt, &e, &rest, tot);
     double rr = rest.d > 0 ? rest.v / rest.d : ratio(tot->f, tot->g);
     double se = fabs(ratio(e.f, e.g) - rr) * sqrt(var_d) * (tot->d - e.d) / (tot->d * tot->d);
-    if (!(se > 0) || fabs(mx) <= fabs(rt)) {
-        return 0;
+    if (!(se > 0) || fabs(mx) <= fabs(rt) || direction * mx < 0) {
+        return 0; /* not significant, not mostly mix, or moved the KPI the other way */
     }
-    double z = mx / se;
-    return 0.5 * z * z > log_candidates;
+    double z = mx / se; /* its evidence net of the search's multiplicity, at the report bar */
+    return 0.5 * z * z - log_candidates > RCA_EVIDENCE_BAR;
 }
 
 static int cmp_element(const void *a, const void *b)
@@ -503,7 +504,7 @@ static void summarise(cl_rca_result_t *r)
 
 static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_search_result_t *main,
                         const rca_search_result_t *mixr, const signal_t *mix, const sums_t *tot,
-                        int max_el, cl_err_t *err)
+                        int max_el, int direction, cl_err_t *err)
 {
     size_t cap = main->n_found + (mixr ? mixr->n_found : 0);
     r->elements = calloc(cap ? cap : 1, sizeof(*r->elements));
@@ -521,7 +522,7 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
     for (size_t k = 0; mixr && k < mixr->n_found && r->n_elements < (size_t)max_el; k++) {
         cl_rca_element_t cand;
         from_found(&cand, &mixr->found[k], CL_RCA_KIND_MIX, c);
-        if (mix_worth_it(&cand, r->elements, n_rate, c, mix, tot, log_cand)) {
+        if (mix_worth_it(&cand, r->elements, n_rate, c, mix, tot, log_cand, direction)) {
             r->elements[r->n_elements++] = cand;
         }
     }
@@ -548,6 +549,9 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
         return cl_err_set(err, CL_EINVAL, "rca: max_depth must be 0..%d and max_elements 0..%d",
                           CL_RCA_MAX_DEPTH, RCA_SEARCH_MAX_FOUND);
     }
+    if (o.direction < -1 || o.direction > 1) {
+        return cl_err_set(err, CL_EINVAL, "rca: direction must be -1, 0 or 1");
+    }
     int rc = validate(cube, err);
     if (rc != 0) {
         return rc;
@@ -556,7 +560,7 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     if (depth > (int)cube->n_attrs) {
         depth = (int)cube->n_attrs;
     }
-    int max_el = o.max_elements ? o.max_elements : 10;
+    int max_el = o.max_elements ? o.max_elements : 10, dir = o.direction;
 
     cl_rca_result_t *r = calloc(1, sizeof(*r));
     rca_search_result_t *res = calloc(2, sizeof(*res));
@@ -576,14 +580,15 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1, &tot,
                       err);
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, err);
+        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, err);
     }
     int with_mix = cube->cur_den && !o.no_mix;
     if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, err);
+        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, err); /* see mix_worth_it */
     }
     if (rc == 0) {
-        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, err);
+        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, dir,
+                          err);
     }
     if (rc == 0) {
         *out = r;

@@ -109,7 +109,7 @@ int rca_count_calibrate(double *w, const double *x, const double *lambda, const 
     for (size_t i = 0; i < n; i++) {
         w[i] = lambda[i] / (1 + (v ? v[i] : 0) * lambda[i]); /* no overdispersion, for the level */
     }
-    rca_signal_t g = {n, NULL, x, w, 1, lambda};
+    rca_signal_t g = {n, NULL, x, w, 1, lambda, 0};
     double f = rca_count_level(&g, NULL), b = 0;
     size_t large = 0;
     for (size_t i = 0; i < n; i++) {

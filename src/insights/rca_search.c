@@ -24,10 +24,6 @@
 #define MAX_CUBOIDS 65536
 #define NULL_ITERS 40
 #define ROUNDS 2
-/* An element is kept only when the data make it at least 20 times more likely than its absence
- * (log 20 nats; 'strong' evidence on Kass and Raftery's scale): weaker candidates are left to the
- * null. A reporting convention, not a value fitted to a benchmark. */
-#define EVIDENCE_BAR 2.995732273553991 /* log 20 */
 
 typedef struct {
     double n, w, s1, s2, c0;
@@ -408,6 +404,9 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
             if (st->n >= pool || st->w <= 0) {
                 continue; /* the whole pool is the drift, not an element */
             }
+            if (s->sig->direction * (st->s1 / st->w - s->mu) < 0) {
+                continue; /* moved the way the question does not ask about */
+            }
             int ok;
             double gain = st->c0 - element_cost(s, st, c->depth, &ok);
             if (ok && gain > best_gain) {
@@ -688,7 +687,7 @@ static int cmp_found(const void *a, const void *b)
 static void collect(search_t *s, rca_search_result_t *out)
 {
     for (size_t k = 0; k < s->n_picks && out->n_found < RCA_SEARCH_MAX_FOUND; k++) {
-        if (!s->picks[k].alive || s->picks[k].score <= EVIDENCE_BAR) {
+        if (!s->picks[k].alive || s->picks[k].score <= RCA_EVIDENCE_BAR) {
             continue;
         }
         const cuboid_t *c = &s->cuboids[s->picks[k].cuboid];

@@ -27,6 +27,7 @@ typedef struct {
     const double *w;    /* amounts: weight, 1 / var(x); counts: expected count / dispersion */
     int counts;         /* 1: the count family (quasi-Poisson, see rca_search.c) */
     const double *lambda; /* counts: the expected count of each leaf (> 0); amounts: unused */
+    int direction;      /* +1 / -1: only elements that moved up / down are candidates; 0: both */
 } rca_signal_t;
 
 typedef struct {
@@ -49,6 +50,12 @@ typedef struct {
 } rca_search_result_t;
 
 #define RCA_SEARCH_MAX_FOUND 64
+
+/* The report bar: an element is reported only when the data make it at least 20 times more
+ * likely than its absence (log 20 nats of net evidence; 'strong' on Kass and Raftery's scale).
+ * Weaker candidates stay with the model (the null), not in the report. A reporting convention,
+ * not a value fitted to a benchmark. */
+#define RCA_EVIDENCE_BAR 2.995732273553991
 
 /* Search SIG over CUBE's attributes, elements of up to MAX_DEPTH pairs, at most MAX_ELEMENTS kept.
  * Returns 0, CL_ENOMEM or CL_ETOOBIG (a combination's key overflows 64 bits). */

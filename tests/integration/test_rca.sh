@@ -50,6 +50,13 @@ expect_eq "$(cat "$WORK/synth/labels.csv" "$WORK"/synth/data/*.csv | cksum)" \
 run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out"
 expect_rc 0 "rca runs the synthetic cases"
 expect_contains "$OUT" "cases 3" "and scores all three"
+run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out" \
+    --worse up
+expect_rc 0 "rca --worse up runs"
+run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out" \
+    --worse sideways
+expect_rc 2 "rca --worse with a bad value exits 2"
+expect_contains "$ERR" "--worse" "and names the option"
 "$CATLENS_RCA_SYNTH" --cases 3 >/dev/null 2>&1
 expect_eq "$?" "2" "rca_synth without --out is a usage error"
 

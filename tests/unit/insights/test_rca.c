@@ -454,6 +454,47 @@ static void test_rca__anomalous_majority_is_not_the_norm(void **state)
     check_parent_plan(&p, "a=a1"); /* and the normal 40 % are not reported as a drop */
 }
 
+/* a=a1's stall rate rises 4-fold while a=a3's falls to 40 %: an incident and a counter-move. */
+static void updown_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)payload;
+    double den0 = floor(700 + 200 * uniform(r)), den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    double q1 = 0.03 * (codes[0] == 0 ? 4 : codes[0] == 2 ? 0.4 : 1);
+    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+}
+
+static void test_rca__direction_keeps_the_incident_only(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    static const char *const want[] = {"a=a3", "a=a1;a=a3", "a=a1"}; /* direction -1, 0, +1 */
+    for (int dir = -1; dir <= 1; dir++) {
+        cube_t c;
+        cube_init(&c, 1, 3, card);
+        cube_fill(&c, updown_leaf, NULL, 31);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        opt.direction = dir;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, want[dir + 1]);
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, updown_leaf, NULL, 31);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.direction = 2;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), CL_EINVAL);
+    assert_null(res);
+    assert_non_null(strstr(err.msg, "direction"));
+    cl_rca_builder_free(c.b);
+}
+
 static void test_rca__deterministic(void **state)
 {
     (void)state;
@@ -560,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_rca__parent_when_children_move_by_different_factors),
         cmocka_unit_test(test_rca__child_when_the_rest_of_the_parent_is_normal),
         cmocka_unit_test(test_rca__anomalous_majority_is_not_the_norm),
+        cmocka_unit_test(test_rca__direction_keeps_the_incident_only),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__bad_input),
