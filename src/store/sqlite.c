@@ -90,12 +90,15 @@ static int pragma(cl_sqlite_t *db, const char *sql, const char *want, cl_err_t *
 }
 
 /* Create the file with mode 0600 before SQLite does (its -wal and -shm files copy the mode): sessions and audit
- * records are nobody else's business on a shared host. */
+ * records are nobody else's business on a shared host. Only a file that does not exist yet is created (O_EXCL):
+ * opening and closing a database file that a connection of this process has open would drop that connection's
+ * POSIX locks (they belong to the process and go with any close), and another process could then take the file for
+ * unused and delete its WAL. */
 static int precreate(const char *path, cl_err_t *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        return cl_err_set(err, CL_EIO, "cannot create database %s: %s", path, strerror(errno));
+        return errno == EEXIST ? 0 : cl_err_set(err, CL_EIO, "cannot create database %s: %s", path, strerror(errno));
     }
     close(fd);
     return 0;

@@ -383,6 +383,52 @@ static void test_sqlite__commits_survive_a_killed_process(void **state)
     cl_sqlite_close(db);
 }
 
+/* Count the notes from another process: the sqlite3 command, a fresh process with no SQLite state of ours (a plain
+ * fork would inherit this process's lock bookkeeping and hide the problem). */
+static int64_t count_in_child(void)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        execlp("sqlite3", "sqlite3", path, "SELECT count(*) FROM notes", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[32] = "";
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(n > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return strtoll(buf, NULL, 10);
+}
+
+/* Opening a second connection in this process must not drop the first one's locks: another process would then take
+ * the file for unused and delete the WAL under the first connection's feet (its writes would vanish). */
+static void test_sqlite__a_second_connection_keeps_the_first_ones_locks(void **state)
+{
+    (void)state;
+    cl_sqlite_t *a = open_db(NOTES_V1, 1, CL_SQLITE_SYNC_NORMAL);
+    insert_note(a, "one", 0);
+    cl_sqlite_t *b = open_db(NULL, 0, CL_SQLITE_SYNC_NORMAL);
+    cl_sqlite_t *c = open_db(NULL, 0, CL_SQLITE_SYNC_NORMAL);
+    assert_int_equal(count_rows(b, "SELECT count(*) FROM notes"), 1);
+    insert_note(a, "two", 0);
+    assert_int_equal(count_in_child(), 2);
+    insert_note(c, "three", 0);
+    assert_int_equal(count_in_child(), 3);
+    cl_sqlite_close(c);
+    char wal[400];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0); /* still there: this process has it open */
+    cl_sqlite_close(b);
+    cl_sqlite_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +443,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sqlite__cached_statements_are_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__pool_gives_each_thread_its_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__commits_survive_a_killed_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__a_second_connection_keeps_the_first_ones_locks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
