@@ -126,6 +126,11 @@ char *cl_http_req_strdup(cl_http_req_t *req, const char *s);
 /* Add KEY: VALUE (stolen) to this request's access-log line, e.g. the user id or "cache":"hit". */
 void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value);
 
+/* Call FN(PAYLOAD) when the request ends (after the response is sent or the client went away), last registered
+ * first; for per-request objects that are not arena memory (e.g. the signed-in user). Returns 0 or CL_ENOMEM (then
+ * FN has already been called). */
+CL_NODISCARD int cl_http_req_cleanup(cl_http_req_t *req, void (*fn)(void *payload), void *payload, cl_err_t *err);
+
 /* A slot for the service's own per-request state (e.g. the signed-in user); borrowed, not freed by the server. */
 void cl_http_req_set_data(cl_http_req_t *req, void *data);
 void *cl_http_req_data(const cl_http_req_t *req);
@@ -163,5 +168,17 @@ CL_NODISCARD int cl_http_reply_redirect(cl_http_req_t *req, const char *location
 /* Run WORK(REQ, PAYLOAD, err) on a slow thread; the handler then returns CL_HTTP_DEFERRED. WORK must reply (or fail,
  * as a handler does). Returns CL_HTTP_DEFERRED, or CL_EINTERNAL when called twice. */
 int cl_http_defer(cl_http_req_t *req, cl_http_handler_fn work, void *payload);
+
+/* Hold the reply of REQ until cl_http_release(): a handler that has replied but must not let the response go before
+ * something else is done (e.g. its audit record is durable) calls this and returns CL_HTTP_DEFERRED. The connection
+ * is suspended first, then START(REQ, PAYLOAD) runs on the same thread to hand REQ to whoever will release it. The
+ * worker thread is free meanwhile. Returns CL_HTTP_DEFERRED, or CL_EINTERNAL (no reply yet, or already held). */
+int cl_http_hold(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload), void *payload);
+
+/* Let a held reply go; any thread, once per hold. */
+void cl_http_release(cl_http_req_t *req);
+
+/* Replace the reply already made with the error E (for a held reply whose precondition failed). */
+void cl_http_reply_replace_error(cl_http_req_t *req, const cl_err_t *e);
 
 #endif

@@ -146,6 +146,18 @@ void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value)
     }
 }
 
+int cl_http_req_cleanup(cl_http_req_t *req, void (*fn)(void *payload), void *payload, cl_err_t *err)
+{
+    http_cleanup_t *c = cl_http_req_alloc(req, sizeof *c);
+    if (!c) {
+        fn(payload);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    *c = (http_cleanup_t){req->cleanups, fn, payload};
+    req->cleanups = c;
+    return 0;
+}
+
 void cl_http_req_set_data(cl_http_req_t *req, void *data)
 {
     req->data = data;
@@ -298,6 +310,33 @@ int cl_http_defer(cl_http_req_t *req, cl_http_handler_fn work, void *payload)
     req->deferred = work;
     req->deferred_payload = payload;
     return CL_HTTP_DEFERRED;
+}
+
+int cl_http_hold(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload), void *payload)
+{
+    if (!req->replied || req->hold_start || req->deferred || !start) {
+        return CL_EINTERNAL;
+    }
+    req->hold_start = start;
+    req->hold_payload = payload;
+    return CL_HTTP_DEFERRED;
+}
+
+void cl_http_release(cl_http_req_t *req)
+{
+    cl_http__resume(req);
+}
+
+void cl_http_reply_replace_error(cl_http_req_t *req, const cl_err_t *e)
+{
+    free(req->resp_body);
+    req->resp_body = NULL;
+    req->resp_len = 0;
+    req->resp_gzipped = 0;
+    req->replied = 0;
+    req->headers = req->headers_tail = NULL; /* Set-Cookie and the like belong to the reply being dropped */
+    req->has_cache_control = 0;
+    cl_http_reply_error(req, e);
 }
 
 /* ---- to libmicrohttpd ------------------------------------------------------------------------------------ */

@@ -72,6 +72,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     }
     req->srv = srv;
     req->con = con;
+    req->refs = 1;
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     req->raw_target = strdup(uri ? uri : "");
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -85,13 +86,16 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
                       sizeof req->client);
         }
     }
-    int n = __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
+    int n = __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST); /* pairs with shutting_down */
     cl_metrics_set(srv->m_in_flight, NULL, n);
     return req;
 }
 
 static void req_free(cl_http_req_t *req)
 {
+    for (http_cleanup_t *c = req->cleanups; c; c = c->next) {
+        c->fn(c->payload);
+    }
     cl_query_dispose(&req->target);
     cl_cookie_jar_dispose(&req->cookies);
     free(req->raw_target);
@@ -135,7 +139,7 @@ static void access_log(cl_http_req_t *req, int status, double secs, enum MHD_Req
     json_object_set_new(f, "route", json_string(cl_http_req_route(req)));
     json_object_set_new(f, "status", json_integer(status));
     json_object_set_new(f, "bytes", json_integer((json_int_t)req->bytes_sent));
-    json_object_set_new(f, "duration_ms", json_real((double)(long long)(secs * 1e6) / 1e3));
+    json_object_set_new(f, "duration_us", json_integer((json_int_t)(secs * 1e6)));
     json_object_set_new(f, "client", json_string(req->client));
     const char *term = termination_name(toe);
     if (term) {
@@ -171,9 +175,49 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
     if (srv->opt.access_log) {
         access_log(req, status, secs, toe);
     }
-    req_free(req);
     int n = __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
     cl_metrics_set(srv->m_in_flight, NULL, n);
+    pthread_mutex_lock(&srv->ref_lock);
+    req->completed = 1;
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&srv->ref_lock);
+    if (last) {
+        req_free(req); /* else deferred work or a holder still has it: the last of them frees it */
+    }
+}
+
+/* Drop a reference without resuming (the request stays suspended for someone else). */
+static void req_unref(cl_http_req_t *req)
+{
+    pthread_mutex_lock(&req->srv->ref_lock);
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&req->srv->ref_lock);
+    if (last) {
+        req_free(req);
+    }
+}
+
+void cl_http__ref(cl_http_req_t *req)
+{
+    pthread_mutex_lock(&req->srv->ref_lock);
+    req->refs++;
+    pthread_mutex_unlock(&req->srv->ref_lock);
+}
+
+void cl_http__resume(cl_http_req_t *req)
+{
+    cl_http_server_t *srv = req->srv;
+    pthread_mutex_lock(&srv->ref_lock);
+    if (!req->completed && req->phase == PHASE_DEFERRED) {
+        req->phase = PHASE_READY;
+        MHD_resume_connection(req->con);
+        __atomic_sub_fetch(&srv->suspended, 1, __ATOMIC_SEQ_CST);
+    }
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&srv->ref_lock);
+    if (last) {
+        req_free(req);
+    }
 }
 
 static const cl_http_route_t *find_route(cl_http_server_t *srv, const char *method, const char *path,
@@ -298,6 +342,14 @@ static int dispatch(cl_http_req_t *req)
     if (rc == CL_HTTP_DEFERRED && req->deferred) {
         return queue_slow(req);
     }
+    if (rc == CL_HTTP_DEFERRED && req->hold_start) {
+        req->phase = PHASE_DEFERRED;
+        cl_http__ref(req);
+        __atomic_add_fetch(&req->srv->suspended, 1, __ATOMIC_SEQ_CST);
+        MHD_suspend_connection(req->con);
+        req->hold_start(req, req->hold_payload); /* may release at once, from another thread */
+        return CL_HTTP_DEFERRED;
+    }
     if (rc < 0 || (rc > 0 && !req->replied)) {
         if (err.code == CL_OK) {
             cl_err_set(&err, rc < 0 ? rc : CL_EINTERNAL, "handler failed");
@@ -335,6 +387,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         req->con = con;
         req->phase = PHASE_BODY;
         if (begin(req, method, &err) != 0) {
+            return reply_now(req, &err);
+        }
+        if (__atomic_load_n(&req->srv->shutting_down, __ATOMIC_SEQ_CST)) {
+            /* arrived on an open connection after shutdown began: never suspended, so the daemon can stop */
+            cl_err_set(&err, CL_EUNAVAILABLE, "the server is shutting down; try again");
             return reply_now(req, &err);
         }
         return MHD_YES;
@@ -387,7 +444,10 @@ static int queue_slow(cl_http_req_t *req)
     }
     job->req = req;
     job->next = NULL;
+    req->deferred_fn_saved = req->deferred;
     req->phase = PHASE_DEFERRED;
+    cl_http__ref(req);
+    __atomic_add_fetch(&srv->suspended, 1, __ATOMIC_SEQ_CST);
     MHD_suspend_connection(req->con);
     if (srv->slow_tail) {
         srv->slow_tail->next = job;
@@ -405,15 +465,21 @@ static void run_job(cl_http_req_t *req)
 {
     cl_err_t err;
     cl_err_clear(&err);
-    int rc = req->deferred(req, req->deferred_payload, &err);
+    req->deferred = NULL;
+    int rc = req->deferred_fn_saved(req, req->deferred_payload, &err);
+    if (rc == CL_HTTP_DEFERRED && req->hold_start) {
+        cl_http__ref(req); /* the holder's, beside this job's which is dropped below */
+        req->hold_start(req, req->hold_payload); /* still suspended: the holder releases it */
+        req_unref(req);
+        return;
+    }
     if (rc != 0 || !req->replied) {
         if (err.code == CL_OK) {
             cl_err_set(&err, rc < 0 ? rc : CL_EINTERNAL, "deferred work failed");
         }
         cl_http_reply_error(req, &err);
     }
-    req->phase = PHASE_READY;
-    MHD_resume_connection(req->con);
+    cl_http__resume(req);
 }
 
 static void *slow_main(void *arg)
@@ -468,6 +534,7 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
     srv->service = strdup(opt->service ? opt->service : "http");
     srv->host = strdup(opt->host ? opt->host : "127.0.0.1");
     srv->csp = strdup(opt->csp ? opt->csp : cl_http__default_csp());
+    pthread_mutex_init(&srv->ref_lock, NULL);
     pthread_mutex_init(&srv->slow_lock, NULL);
     pthread_cond_init(&srv->slow_cond, NULL);
     pthread_cond_init(&srv->slow_idle, NULL);
@@ -574,7 +641,7 @@ int cl_http_server_port(const cl_http_server_t *srv)
 
 int cl_http_server_in_flight(const cl_http_server_t *srv)
 {
-    return __atomic_load_n(&srv->in_flight, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST);
 }
 
 static void stop_slow_threads(cl_http_server_t *srv)
@@ -594,7 +661,7 @@ void cl_http_server_shutdown(cl_http_server_t *srv, int grace_ms)
     if (!srv || !srv->daemon) {
         return;
     }
-    __atomic_store_n(&srv->shutting_down, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&srv->shutting_down, 1, __ATOMIC_SEQ_CST);
     /* The quiesced socket stays open until the daemon stops (its threads may still be polling it), but shut down,
      * so that new connections are refused at once instead of waiting in the backlog. */
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
@@ -602,8 +669,8 @@ void cl_http_server_shutdown(cl_http_server_t *srv, int grace_ms)
         shutdown(fd, SHUT_RDWR);
     }
     int waited = 0;
-    while (cl_http_server_in_flight(srv) > 0 && waited < grace_ms) {
-        usleep(10 * 1000);
+    while (cl_http_server_in_flight(srv) > 0 && waited < grace_ms + 2000) {
+        usleep(10 * 1000); /* past the grace, 2 s more: a request between its headers and its handler */
         waited += 10;
     }
     /* Deferred work is never abandoned: a suspended connection must be resumed before the daemon stops, and the
@@ -613,6 +680,11 @@ void cl_http_server_shutdown(cl_http_server_t *srv, int grace_ms)
         pthread_cond_wait(&srv->slow_idle, &srv->slow_lock);
     }
     pthread_mutex_unlock(&srv->slow_lock);
+    /* Held replies wait for their holder (an audit record being written): libmicrohttpd cannot stop with a
+     * suspended connection, and the record must be on disk before its reply goes. */
+    while (__atomic_load_n(&srv->suspended, __ATOMIC_SEQ_CST) > 0) {
+        usleep(1000);
+    }
     for (int i = 0; i < 100 && cl_http_server_in_flight(srv) > 0; i++) {
         usleep(10 * 1000); /* resumed requests are being written */
     }
@@ -635,6 +707,7 @@ void cl_http_server_free(cl_http_server_t *srv)
     cl_http_server_shutdown(srv, 0);
     stop_slow_threads(srv);
     free(srv->slow_threads);
+    pthread_mutex_destroy(&srv->ref_lock);
     pthread_mutex_destroy(&srv->slow_lock);
     pthread_cond_destroy(&srv->slow_cond);
     pthread_cond_destroy(&srv->slow_idle);

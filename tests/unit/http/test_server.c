@@ -100,6 +100,38 @@ static int on_slow(cl_http_req_t *req, void *payload, cl_err_t *err)
     return cl_http_defer(req, slow_work, payload);
 }
 
+static void *release_later(void *arg)
+{
+    cl_http_req_t *req = arg;
+    fixture_t *f = cl_http_req_data(req);
+    pthread_mutex_lock(&f->lock);
+    f->waiting++;
+    pthread_cond_broadcast(&f->cond);
+    while (!f->open) {
+        pthread_cond_wait(&f->cond, &f->lock);
+    }
+    f->finished++;
+    pthread_mutex_unlock(&f->lock);
+    cl_http_release(req);
+    return NULL;
+}
+
+static void start_holder(cl_http_req_t *req, void *payload)
+{
+    (void)payload;
+    pthread_t t;
+    if (pthread_create(&t, NULL, release_later, req) == 0) {
+        pthread_detach(t);
+    }
+}
+
+static int on_held(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    cl_http_req_set_data(req, payload);
+    int rc = cl_http_reply(req, 200, "text/plain", "held", 4, err);
+    return rc ? rc : cl_http_hold(req, start_holder, NULL);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -129,6 +161,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         {"GET", "/hello", on_hello, NULL, 0},     {"POST", "/echo", on_echo, NULL, 0},
         {"POST", "/echo-big", on_echo, NULL, 1 << 20}, {"GET", "/big", on_big, NULL, 0},
         {"GET", "/fail", on_fail, NULL, 0},       {"GET", "/slow", on_slow, f, 0},
+        {"GET", "/held", on_held, f, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -530,6 +563,43 @@ static void test_server__metrics_count_requests_by_route_and_status(void **state
     stop(f);
 }
 
+static void *held_client(void *arg)
+{
+    struct client_arg *a = arg;
+    a->resp = get(a->f, "/held", NULL);
+    return NULL;
+}
+
+/* A held reply leaves only when released, the worker serves others meanwhile, and shutdown waits for it. */
+static void test_server__held_replies_wait_for_their_release(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 1, 0);
+    struct client_arg a[2];
+    pthread_t t[2], s;
+    for (int i = 0; i < 2; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, held_client, &a[i]), 0);
+    }
+    wait_for_waiting(f, 2);
+    http_resp_t r = get(f, "/hello", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    assert_int_equal(f->finished, 0);
+    assert_int_equal(pthread_create(&s, NULL, do_shutdown, f), 0);
+    usleep(50 * 1000);
+    open_gate(f);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        assert_string_equal(a[i].resp.body, "held");
+        http_resp_free(&a[i].resp);
+    }
+    pthread_join(s, NULL);
+    assert_int_equal(f->finished, 2);
+    stop(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -543,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server__a_full_slow_queue_answers_503, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__shutdown_lets_requests_in_flight_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__metrics_count_requests_by_route_and_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__held_replies_wait_for_their_release, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
