@@ -62,8 +62,10 @@ static const struct key_spec KEYS[] = {
     STR("paths.models", models_path),
     STR("paths.web", web_dir),
     STR("app.host", app_host),
-    INT("app.port", app_port, 1, 65535),
+    INT("app.port", app_port, 0, 65535), /* 0: any free port */
     INT("app.threads", app_threads, 1, 256),
+    SUBTREE("app.http"),
+    SUBTREE("app.report"),
     STR("ai.host", ai_host),
     INT("ai.port", ai_port, 1, 65535),
     STR("ai.url", ai_url),
