@@ -1,6 +1,6 @@
-/* app.c — the app backend assembled: configuration into an HTTP server, auth, cache, archive and audit; the
- * signed-in request; audited replies; metrics fed from the modules' own counters. The routes live in
- * routes_*.c, one file per group of endpoints. */
+/* app.c — the app backend assembled: configuration into an HTTP server, auth, cache, archive and
+ * audit; the signed-in request; audited replies; metrics fed from the modules' own counters. The
+ * routes live in routes_*.c, one file per group of endpoints. */
 #include "app/internal.h"
 
 #include <stdio.h>
@@ -13,76 +13,48 @@
 
 #define MODULE "app"
 
-/* ---- configuration --------------------------------------------------------------------------------------- */
+/* ---- configuration
+ * --------------------------------------------------------------------------------------- */
 
 typedef struct {
     int slow_threads, max_body_kb, idle_timeout_s, max_connections, max_per_ip, access_log;
     int cache_ttl_s, cache_mb;
 } app_settings_t;
 
-static int setting(int *out, const json_t *section, const char *where, const char *key, int deflt, int lo, int hi,
-                   cl_err_t *err)
-{
-    json_t *v = json_object_get(section, key);
-    long long n = deflt;
-    if (json_is_integer(v)) {
-        n = json_integer_value(v);
-    } else if (json_is_boolean(v)) {
-        n = json_is_true(v);
-    } else if (json_is_string(v)) {
-        char *end = NULL;
-        n = strtoll(json_string_value(v), &end, 10);
-        if (!end || *end) {
-            return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be an integer", where, key);
-        }
-    } else if (v && !json_is_null(v)) {
-        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be an integer", where, key);
-    }
-    if (n < lo || n > hi) {
-        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be between %d and %d", where, key, lo, hi);
-    }
-    *out = (int)n;
-    return 0;
-}
-
-static int known_keys(const json_t *section, const char *where, const char *const keys[], cl_err_t *err)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)section, k, v)
-    {
-        int ok = 0;
-        for (size_t i = 0; keys[i] && !ok; i++) {
-            ok = strcmp(keys[i], k) == 0;
-        }
-        if (!ok) {
-            return cl_err_set(err, CL_ECONFIG, "config: unknown key '%s.%s'", where, k);
-        }
-    }
-    return 0;
-}
-
 static int read_settings(app_settings_t *s, const cl_config_t *cfg, cl_err_t *err)
 {
-    static const char *const HTTP_KEYS[] = {"slow_threads", "max_body_kb", "idle_timeout_s", "max_connections",
-                                            "max_per_ip", "access_log", NULL};
+    static const char *const HTTP_KEYS[] = {
+        "slow_threads", "max_body_kb", "idle_timeout_s", "max_connections", "max_per_ip",
+        "access_log",   NULL};
     static const char *const REPORT_KEYS[] = {"cache_ttl_s", "cache_mb", NULL};
     const json_t *http = cl_config_section(cfg, "app.http");
     const json_t *report = cl_config_section(cfg, "app.report");
-    int rc = http ? known_keys(http, "app.http", HTTP_KEYS, err) : 0;
-    rc = rc ? rc : report ? known_keys(report, "app.report", REPORT_KEYS, err) : 0;
-    rc = rc ? rc : setting(&s->slow_threads, http, "app.http", "slow_threads", 32, 1, 1024, err);
-    rc = rc ? rc : setting(&s->max_body_kb, http, "app.http", "max_body_kb", 64, 1, 16384, err);
-    rc = rc ? rc : setting(&s->idle_timeout_s, http, "app.http", "idle_timeout_s", 15, 1, 3600, err);
-    rc = rc ? rc : setting(&s->max_connections, http, "app.http", "max_connections", 1024, 1, 100000, err);
-    rc = rc ? rc : setting(&s->max_per_ip, http, "app.http", "max_per_ip", 256, 1, 100000, err);
-    rc = rc ? rc : setting(&s->access_log, http, "app.http", "access_log", 1, 0, 1, err);
-    rc = rc ? rc : setting(&s->cache_ttl_s, report, "app.report", "cache_ttl_s", 3600, 1, 30 * 86400, err);
-    rc = rc ? rc : setting(&s->cache_mb, report, "app.report", "cache_mb", 256, 1, 65536, err);
+    int rc = cl_config_check_keys(http, "app.http", HTTP_KEYS, err);
+    rc = rc ? rc : cl_config_check_keys(report, "app.report", REPORT_KEYS, err);
+    rc = rc ? rc
+            : cl_config_int(&s->slow_threads, http, "app.http", "slow_threads", 32, 1, 1024, err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_body_kb, http, "app.http", "max_body_kb", 64, 1, 16384, err);
+    rc = rc ? rc
+            : cl_config_int(&s->idle_timeout_s, http, "app.http", "idle_timeout_s", 15, 1, 3600,
+                            err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_connections, http, "app.http", "max_connections", 1024, 1,
+                            100000, err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_per_ip, http, "app.http", "max_per_ip", 256, 1, 100000, err);
+    rc = rc ? rc : cl_config_int(&s->access_log, http, "app.http", "access_log", 1, 0, 1, err);
+    rc = rc ? rc
+            : cl_config_int(&s->cache_ttl_s, report, "app.report", "cache_ttl_s", 3600, 1,
+                            30 * 86400, err);
+    rc =
+        rc ? rc : cl_config_int(&s->cache_mb, report, "app.report", "cache_mb", 256, 1, 65536, err);
     return rc;
 }
 
-/* ---- metrics ------------------------------------------------------------------------------------------------ */
+/* ---- metrics
+ * ------------------------------------------------------------------------------------------------
+ */
 
 static void on_render(void *payload)
 {
@@ -107,28 +79,39 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
 {
     cl_metrics_t *m = app->metrics;
     static const char *const RESULT[] = {"result", NULL}, *const REASON[] = {"reason", NULL},
-                             *const ROUTE[] = {"route", NULL}, *const LOGIN[] = {"mode", "outcome", NULL},
-                             *const OP[] = {"op", NULL};
-    app->m_report_cache = cl_metrics_counter(m, "catlens_report_cache_total", "Report lookups by cache result", RESULT);
-    app->m_stale = cl_metrics_counter(m, "catlens_report_stale_total", "Reports served stale, by reason", REASON);
-    app->m_denials = cl_metrics_counter(m, "catlens_denials_total", "Requests refused for lack of access", ROUTE);
-    app->m_logins = cl_metrics_counter(m, "catlens_logins_total", "Sign-ins by mode and outcome", LOGIN);
-    app->m_audit_failures = cl_metrics_counter(m, "catlens_audit_failures_total", "Audit records that failed", NULL);
-    app->m_cache_ops = cl_metrics_counter(m, "catlens_cache_operations_total", "Cache operations by kind", OP);
-    app->m_cache_errors = cl_metrics_counter(m, "catlens_cache_backend_errors_total",
-                                             "Redis failures served as misses or dropped writes", NULL);
-    app->m_cache_reconnects = cl_metrics_counter(m, "catlens_cache_reconnects_total", "Redis reconnections", NULL);
-    app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up", "1 when the cache backend is reachable", NULL);
+                             *const ROUTE[] = {"route", NULL},
+                             *const LOGIN[] = {"mode", "outcome", NULL}, *const OP[] = {"op", NULL};
+    app->m_report_cache = cl_metrics_counter(m, "catlens_report_cache_total",
+                                             "Report lookups by cache result", RESULT);
+    app->m_stale = cl_metrics_counter(m, "catlens_report_stale_total",
+                                      "Reports served stale, by reason", REASON);
+    app->m_denials = cl_metrics_counter(m, "catlens_denials_total",
+                                        "Requests refused for lack of access", ROUTE);
+    app->m_logins =
+        cl_metrics_counter(m, "catlens_logins_total", "Sign-ins by mode and outcome", LOGIN);
+    app->m_audit_failures =
+        cl_metrics_counter(m, "catlens_audit_failures_total", "Audit records that failed", NULL);
+    app->m_cache_ops =
+        cl_metrics_counter(m, "catlens_cache_operations_total", "Cache operations by kind", OP);
+    app->m_cache_errors =
+        cl_metrics_counter(m, "catlens_cache_backend_errors_total",
+                           "Redis failures served as misses or dropped writes", NULL);
+    app->m_cache_reconnects =
+        cl_metrics_counter(m, "catlens_cache_reconnects_total", "Redis reconnections", NULL);
+    app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up",
+                                       "1 when the cache backend is reachable", NULL);
     app->m_sessions = cl_metrics_gauge(m, "catlens_sessions_active", "Sessions alive", NULL);
-    if (!app->m_report_cache || !app->m_stale || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
-        !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
-        !app->m_sessions) {
+    if (!app->m_report_cache || !app->m_stale || !app->m_denials || !app->m_logins ||
+        !app->m_audit_failures || !app->m_cache_ops || !app->m_cache_errors ||
+        !app->m_cache_reconnects || !app->m_cache_up || !app->m_sessions) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
     }
     return cl_metrics_on_render(m, on_render, app, err);
 }
 
-/* ---- lifecycle ------------------------------------------------------------------------------------------------ */
+/* ---- lifecycle
+ * ------------------------------------------------------------------------------------------------
+ */
 
 static int open_stores(cl_app_t *app, const app_settings_t *s, cl_err_t *err)
 {
@@ -226,8 +209,8 @@ void cl_app_close(cl_app_t *app)
         return;
     }
     cl_app_shutdown(app, 0);
-    /* the daemon has stopped; audit records still queued are written now, and the replies held for them are
-     * released before the server's structures go */
+    /* the daemon has stopped; audit records still queued are written now, and the replies held for
+     * them are released before the server's structures go */
     cl_audit_close(app->audit);
     cl_http_server_free(app->http);
     cl_archive_close(app->archive);
@@ -238,7 +221,8 @@ void cl_app_close(cl_app_t *app)
     free(app);
 }
 
-/* ---- signed-in requests, audit, cookies ------------------------------------------------------------------------ */
+/* ---- signed-in requests, audit, cookies
+ * ------------------------------------------------------------------------ */
 
 static void free_session(void *p)
 {
@@ -246,7 +230,8 @@ static void free_session(void *p)
     cl_user_free(s->user);
 }
 
-int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int state_changing, cl_err_t *err)
+int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int state_changing,
+                cl_err_t *err)
 {
     *out = NULL;
     const char *sid = cl_http_req_cookie(req, CL_AUTH_SESSION_COOKIE);
@@ -273,7 +258,8 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
     cl_http_req_log(req, "user", json_string(s->user->id));
     if (state_changing) {
         rc = cl_auth_check_csrf(cl_http_req_header(req, CL_AUTH_CSRF_HEADER), s->csrf,
-                                cl_http_req_header(req, "Origin"), cl_http_req_header(req, "Sec-Fetch-Site"),
+                                cl_http_req_header(req, "Origin"),
+                                cl_http_req_header(req, "Sec-Fetch-Site"),
                                 cl_http_req_header(req, "Host"), err);
         if (rc != 0) {
             *out = s; /* who it was, for the caller's audit of the denial (app_deny) */
@@ -284,8 +270,8 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
     return 0;
 }
 
-static void event_of(cl_audit_event_t *ev, cl_http_req_t *req, const cl_user_t *u, const char *event,
-                     const char *outcome, const json_t *detail)
+static void event_of(cl_audit_event_t *ev, cl_http_req_t *req, const cl_user_t *u,
+                     const char *event, const char *outcome, const json_t *detail)
 {
     *ev = (cl_audit_event_t){
         .event = event,
@@ -299,8 +285,8 @@ static void event_of(cl_audit_event_t *ev, cl_http_req_t *req, const cl_user_t *
     };
 }
 
-int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event, const char *outcome,
-                  json_t *detail, cl_err_t *err)
+int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                  const char *outcome, json_t *detail, cl_err_t *err)
 {
     cl_audit_event_t ev;
     event_of(&ev, req, u, event, outcome, detail);
@@ -347,8 +333,8 @@ static void free_detail(void *p)
     json_decref(p);
 }
 
-int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event, const char *outcome,
-                      json_t *detail)
+int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                      const char *outcome, json_t *detail)
 {
     held_t *h = cl_http_req_alloc(req, sizeof *h);
     cl_err_t err;
@@ -362,8 +348,10 @@ int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, con
     h->req = req;
     h->detail = detail;
     event_of(&h->ev, req, u, event, outcome, detail);
-    /* the record is copied only when queued, after the handler returned: keep its strings in the arena */
-    const char **fields[] = {&h->ev.event, &h->ev.outcome, &h->ev.user_id, &h->ev.role, &h->ev.team};
+    /* the record is copied only when queued, after the handler returned: keep its strings in the
+     * arena */
+    const char **fields[] = {&h->ev.event, &h->ev.outcome, &h->ev.user_id, &h->ev.role,
+                             &h->ev.team};
     for (size_t i = 0; i < CL_ARRAY_LEN(fields); i++) {
         if (*fields[i] && !(*fields[i] = cl_http_req_strdup(req, *fields[i]))) {
             return CL_ENOMEM;
@@ -372,7 +360,8 @@ int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, con
     return cl_http_hold(req, start_audit, h);
 }
 
-int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail, const cl_err_t *err)
+int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail,
+             const cl_err_t *err)
 {
     const char *labels[] = {cl_http_req_route(req)};
     cl_metrics_inc(app->m_denials, labels, 1);
@@ -385,8 +374,8 @@ int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *deta
     return app_reply_audited(app, req, u, "denied", "denied", detail);
 }
 
-int app_cookie(cl_app_t *app, cl_http_req_t *req, const char *name, const char *value, long max_age, int http_only,
-               cl_err_t *err)
+int app_cookie(cl_app_t *app, cl_http_req_t *req, const char *name, const char *value, long max_age,
+               int http_only, cl_err_t *err)
 {
     char line[512];
     cl_cookie_attrs_t a = {
@@ -397,6 +386,17 @@ int app_cookie(cl_app_t *app, cl_http_req_t *req, const char *name, const char *
     };
     int rc = cl_cookie_format(line, sizeof line, name, value, &a, err);
     return rc ? rc : cl_http_add_header(req, "Set-Cookie", line, err);
+}
+
+int app_add_routes(cl_app_t *app, const cl_http_route_t *routes, size_t n, cl_err_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = cl_http_route(app->http, &routes[i], err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
 int app_json_has(const json_t *a, const char *s)

@@ -1,7 +1,7 @@
-/* gen_openapi.c — build-time tool: docs/api/openapi.yaml → a C file holding the document as JSON text
- * (cl_openapi_json), so that the binary always serves the document of the code it was built from. The YAML goes
- * through core/yaml (the same strict reader as every other YAML file of catlens).
- * usage: gen_openapi INPUT.yaml OUTPUT.c */
+/* gen_openapi.c — build-time tool: docs/api/openapi.yaml → a C file holding the document as JSON
+ * text (cl_openapi_json), so that the binary always serves the document of the code it was built
+ * from. The YAML goes through core/yaml (the same strict reader as every other YAML file of
+ * catlens). usage: gen_openapi INPUT.yaml OUTPUT.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *version = json_string_value(json_object_get(doc, "openapi"));
-    if (!version || strncmp(version, "3.1", 3) != 0 || !json_is_object(json_object_get(doc, "paths"))) {
+    if (!version || strncmp(version, "3.1", 3) != 0 ||
+        !json_is_object(json_object_get(doc, "paths"))) {
         fprintf(stderr, "gen_openapi: %s is not an OpenAPI 3.1 document with paths\n", argv[1]);
         json_decref(doc);
         return 1;

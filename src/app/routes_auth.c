@@ -1,9 +1,10 @@
 /* routes_auth.c — GET /login-url, GET /auth/callback, GET /auth-me, POST /logout.
  *
- * Sign-in ends the same way whatever the mode: the session the browser had (if any) is ended, a new one is made
- * (session fixation gets nowhere), the session cookie (HttpOnly) and the CSRF cookie (readable by the page) are set,
- * the sign-in is audited and the browser goes back to where it started. The OIDC steps talk to the identity
- * provider, so they run as deferred work and never hold a worker thread. */
+ * Sign-in ends the same way whatever the mode: the session the browser had (if any) is ended, a new
+ * one is made (session fixation gets nowhere), the session cookie (HttpOnly) and the CSRF cookie
+ * (readable by the page) are set, the sign-in is audited and the browser goes back to where it
+ * started. The OIDC steps talk to the identity provider, so they run as deferred work and never
+ * hold a worker thread. */
 #include "app/internal.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@
 
 #include "auth/jwt.h"
 
-/* Where to send the browser after sign-in: a path of this site only (no "//host", no "/\\host"), else "/". */
+/* Where to send the browser after sign-in: a path of this site only (no "//host", no "/\\host"),
+ * else "/". */
 static const char *safe_next(const char *next)
 {
     if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 200) {
@@ -37,12 +39,14 @@ static int login_failed(cl_app_t *app, cl_http_req_t *req, const cl_err_t *err, 
 {
     count_login(app, "failed");
     cl_http_reply_error(req, err);
-    json_t *detail = json_pack("{s:s,s:s,s:s?}", "mode", cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc",
-                               "reason", err->msg, "who", who);
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s?}", "mode", cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc",
+                  "reason", err->msg, "who", who);
     return app_reply_audited(app, req, NULL, "login_failed", "failed", detail);
 }
 
-static int finish_login(cl_app_t *app, cl_http_req_t *req, json_t *user_doc, const char *next, cl_err_t *err)
+static int finish_login(cl_app_t *app, cl_http_req_t *req, json_t *user_doc, const char *next,
+                        cl_err_t *err)
 {
     cl_user_t *user = NULL;
     cl_session_ticket_t t;
@@ -64,13 +68,16 @@ static int finish_login(cl_app_t *app, cl_http_req_t *req, json_t *user_doc, con
     if (cl_sessions_purge(cl_auth_sessions(app->auth), &purge) != 0) {
         /* expired rows stay until the next sign-in: harmless */
     }
-    json_t *detail = json_pack("{s:s}", "mode", cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc");
+    json_t *detail =
+        json_pack("{s:s}", "mode", cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc");
     rc = app_reply_audited(app, req, user, "login", "ok", detail);
     cl_user_free(user);
     return rc;
 }
 
-/* ---- dev mode ---------------------------------------------------------------------------------------------------- */
+/* ---- dev mode
+ * ----------------------------------------------------------------------------------------------------
+ */
 
 static int list_dev_users(cl_app_t *app, cl_http_req_t *req, cl_err_t *err)
 {
@@ -81,8 +88,10 @@ static int list_dev_users(cl_app_t *app, cl_http_req_t *req, cl_err_t *err)
     json_array_foreach(all, i, u)
     {
         json_t *id = json_object_get(u, "id");
-        json_array_append_new(users, json_pack("{s:O,s:O?,s:O?,s:O?}", "name", id, "label", json_object_get(u, "name"),
-                                               "role", json_object_get(u, "role"), "team", json_object_get(u, "team")));
+        json_array_append_new(users, json_pack("{s:O,s:O?,s:O?,s:O?}", "name", id, "label",
+                                               json_object_get(u, "name"), "role",
+                                               json_object_get(u, "role"), "team",
+                                               json_object_get(u, "team")));
     }
     return cl_http_reply_json(req, 200, json_pack("{s:s,s:o}", "mode", "dev", "users", users), err);
 }
@@ -107,7 +116,8 @@ static int dev_login(cl_app_t *app, cl_http_req_t *req, cl_err_t *err)
     return rc;
 }
 
-/* ---- OpenID Connect -------------------------------------------------------------------------------------------- */
+/* ---- OpenID Connect
+ * -------------------------------------------------------------------------------------------- */
 
 static int oidc_begin(cl_http_req_t *req, void *payload, cl_err_t *err)
 {
@@ -120,7 +130,8 @@ static int oidc_begin(cl_http_req_t *req, void *payload, cl_err_t *err)
         cl_login_state_t ls = {0};
         snprintf(ls.nonce, sizeof ls.nonce, "%s", r.nonce);
         snprintf(ls.verifier, sizeof ls.verifier, "%s", r.verifier);
-        snprintf(ls.return_to, sizeof ls.return_to, "%s", safe_next(cl_http_req_query(req, "next")));
+        snprintf(ls.return_to, sizeof ls.return_to, "%s",
+                 safe_next(cl_http_req_query(req, "next")));
         rc = cl_sessions_put_login(cl_auth_sessions(app->auth), r.state, browser, &ls, err);
     }
     rc = rc ? rc : app_cookie(app, req, CL_AUTH_LOGIN_COOKIE, browser, CL_LOGIN_MAX_AGE_S, 1, err);
@@ -139,11 +150,12 @@ static int oidc_callback(cl_http_req_t *req, void *payload, cl_err_t *err)
     }
     cl_login_state_t ls;
     json_t *claims = NULL, *user = NULL;
-    int rc = cl_sessions_take_login(&ls, cl_auth_sessions(app->auth), cl_http_req_query(req, "state"),
-                                    cl_http_req_cookie(req, CL_AUTH_LOGIN_COOKIE), err);
+    int rc =
+        cl_sessions_take_login(&ls, cl_auth_sessions(app->auth), cl_http_req_query(req, "state"),
+                               cl_http_req_cookie(req, CL_AUTH_LOGIN_COOKIE), err);
     rc = rc ? rc
-            : cl_oidc_finish(&claims, cl_auth_oidc(app->auth), cl_http_req_query(req, "code"), ls.verifier, ls.nonce,
-                             err);
+            : cl_oidc_finish(&claims, cl_auth_oidc(app->auth), cl_http_req_query(req, "code"),
+                             ls.verifier, ls.nonce, err);
     rc = rc ? rc : cl_auth_map_claims(&user, app->auth, claims, err);
     const char *sub = json_string_value(json_object_get(claims, "sub"));
     if (rc == CL_EUNAUTH || rc == CL_EFORBIDDEN || rc == CL_EUNAVAILABLE || rc == CL_ETIMEOUT) {
@@ -177,7 +189,9 @@ static int on_callback(cl_http_req_t *req, void *payload, cl_err_t *err)
     return cl_http_defer(req, oidc_callback, app);
 }
 
-/* ---- the session ------------------------------------------------------------------------------------------------ */
+/* ---- the session
+ * ------------------------------------------------------------------------------------------------
+ */
 
 static json_t *list_of(char **items, size_t n)
 {
@@ -197,10 +211,12 @@ static int on_auth_me(cl_http_req_t *req, void *payload, cl_err_t *err)
         return rc;
     }
     const cl_user_t *u = s->user;
-    json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:o,s:o},s:s,s:s}", "id", u->id, "name", u->name, "email",
-                            u->email, "role", cl_role_name(u->role), "team", u->team, "scopes", "categories",
-                            list_of(u->categories, u->n_categories), "regions", list_of(u->regions, u->n_regions),
-                            "csrf_token", s->csrf, "auth_mode", cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc");
+    json_t *doc =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:o,s:o},s:s,s:s}", "id", u->id, "name", u->name,
+                  "email", u->email, "role", cl_role_name(u->role), "team", u->team, "scopes",
+                  "categories", list_of(u->categories, u->n_categories), "regions",
+                  list_of(u->regions, u->n_regions), "csrf_token", s->csrf, "auth_mode",
+                  cl_auth_mode(app->auth) == CL_AUTH_DEV ? "dev" : "oidc");
     return cl_http_reply_json(req, 200, doc, err);
 }
 
@@ -230,11 +246,5 @@ int app_routes_auth(cl_app_t *app, cl_err_t *err)
         {"GET", "/auth-me", on_auth_me, app, 0},
         {"POST", "/logout", on_logout, app, 0},
     };
-    for (size_t i = 0; i < CL_ARRAY_LEN(routes); i++) {
-        int rc = cl_http_route(app->http, &routes[i], err);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return app_add_routes(app, routes, CL_ARRAY_LEN(routes), err);
 }

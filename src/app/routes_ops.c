@@ -12,10 +12,12 @@
 
 #define SUMMARY_REASON "summary service not configured"
 
-/* ---- POST /feedback ------------------------------------------------------------------------------------------- */
+/* ---- POST /feedback
+ * ------------------------------------------------------------------------------------------- */
 
 typedef struct {
-    const char *category, *region, *window, *week, *snapshot, *target, *finding_id, *rating, *comment;
+    const char *category, *region, *window, *week, *snapshot, *target, *finding_id, *rating,
+        *comment;
     char window_name[8], week_key[CL_WEEK_KEY_LEN];
 } feedback_in_t;
 
@@ -29,7 +31,7 @@ static int one_of(const char *v, const char *a, const char *b, const char *field
 
 static int parse_feedback(feedback_in_t *f, const json_t *body, cl_err_t *err)
 {
-    static const char *const FIELDS[] = {"category", "region", "window",  "week",    "snapshot",
+    static const char *const FIELDS[] = {"category", "region",     "window", "week",    "snapshot",
                                          "target",   "finding_id", "rating", "comment", NULL};
     cl_window_t win;
     cl_week_t wk;
@@ -48,7 +50,8 @@ static int parse_feedback(feedback_in_t *f, const json_t *body, cl_err_t *err)
     rc = rc ? rc : one_of(f->target, "report", "finding", "target", err);
     rc = rc ? rc : one_of(f->rating, "useful", "not_useful", "rating", err);
     if (rc == 0 && (strcmp(f->target, "finding") == 0) != (f->finding_id != NULL)) {
-        rc = cl_err_set(err, CL_EINVAL, "field 'finding_id' is required for a finding, and only for one");
+        rc = cl_err_set(err, CL_EINVAL,
+                        "field 'finding_id' is required for a finding, and only for one");
     }
     if (rc == 0) {
         snprintf(f->window_name, sizeof f->window_name, "%s", cl_window_name(win));
@@ -79,17 +82,27 @@ static int on_feedback(cl_http_req_t *req, void *payload, cl_err_t *err)
         return app_deny(app, req, s->user, detail, err);
     }
     cl_feedback_t rec = {
-        .user_id = s->user->id, .team = s->user->team, .role = cl_role_name(s->user->role),
-        .category = f.category, .region = f.region, .window = f.window_name, .week = f.week_key,
-        .snapshot = f.snapshot, .target = f.target, .finding_id = f.finding_id, .rating = f.rating,
-        .comment = f.comment, .request_id = cl_http_req_id(req),
+        .user_id = s->user->id,
+        .team = s->user->team,
+        .role = cl_role_name(s->user->role),
+        .category = f.category,
+        .region = f.region,
+        .window = f.window_name,
+        .week = f.week_key,
+        .snapshot = f.snapshot,
+        .target = f.target,
+        .finding_id = f.finding_id,
+        .rating = f.rating,
+        .comment = f.comment,
+        .request_id = cl_http_req_id(req),
     };
     int64_t id = 0;
     rc = cl_archive_feedback(&id, app->archive, &rec, err);
-    json_t *detail = rc ? NULL
-                        : json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "category",
-                                    f.category, "region", f.region, "window", f.window_name, "week", f.week_key,
-                                    "target", f.target, "finding_id", f.finding_id, "rating", f.rating);
+    json_t *detail =
+        rc ? NULL
+           : json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s}", "id", (json_int_t)id, "category",
+                       f.category, "region", f.region, "window", f.window_name, "week", f.week_key,
+                       "target", f.target, "finding_id", f.finding_id, "rating", f.rating);
     json_decref(body);
     rc = rc ? rc : cl_http_reply_json(req, 201, json_pack("{s:I}", "id", (json_int_t)id), err);
     if (rc != 0) {
@@ -99,12 +112,14 @@ static int on_feedback(cl_http_req_t *req, void *payload, cl_err_t *err)
     return app_reply_audited(app, req, s->user, "feedback", "ok", detail);
 }
 
-/* ---- GET /usage -------------------------------------------------------------------------------------------------- */
+/* ---- GET /usage
+ * --------------------------------------------------------------------------------------------------
+ */
 
 static json_t *empty_account(const char *id)
 {
-    return json_pack("{s:s,s:i,s:n,s:n,s:i}", "id", id, "spent_micros", 0, "budget_micros", "remaining_micros",
-                     "calls", 0);
+    return json_pack("{s:s,s:i,s:n,s:n,s:i}", "id", id, "spent_micros", 0, "budget_micros",
+                     "remaining_micros", "calls", 0);
 }
 
 static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
@@ -121,16 +136,20 @@ static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
     char period[16];
     snprintf(period, sizeof period, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
     const cl_user_t *u = s->user;
-    /* Until the AI service's ledger is wired (issue 5), nobody has spent anything: an empty ledger. */
-    json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:s}", "currency", "USD", "period", period, "user", empty_account(u->id),
-                            "team", *u->team ? empty_account(u->team) : json_null(), "source", SUMMARY_REASON);
+    /* Until the AI service's ledger is wired (issue 5), nobody has spent anything: an empty ledger.
+     */
+    json_t *doc = json_pack(
+        "{s:s,s:s,s:o,s:o,s:s}", "currency", "USD", "period", period, "user", empty_account(u->id),
+        "team", *u->team ? empty_account(u->team) : json_null(), "source", SUMMARY_REASON);
     if (cl_user_sees_all_teams(u)) {
         json_object_set_new(doc, "teams", json_array());
     }
     return cl_http_reply_json(req, 200, doc, err);
 }
 
-/* ---- operations ------------------------------------------------------------------------------------------------------ */
+/* ---- operations
+ * ------------------------------------------------------------------------------------------------------
+ */
 
 static int on_healthz(cl_http_req_t *req, void *payload, cl_err_t *err)
 {
@@ -142,10 +161,13 @@ static int on_healthz(cl_http_req_t *req, void *payload, cl_err_t *err)
     int wh_ok = app_weeks(&weeks, app->cfg->warehouse_dir, &check) == 0;
     cl_cache_stats_t st;
     cl_cache_stats(&st, app->cache);
-    const char *status = !state_ok ? "unavailable" : (json_array_size(weeks) == 0 || !st.backend_up) ? "degraded" : "ok";
-    json_t *doc = json_pack("{s:s,s:{s:b,s:{s:b,s:I},s:{s:s,s:b}}}", "status", status, "checks", "state", state_ok,
-                            "warehouse", "ok", wh_ok, "weeks", (json_int_t)json_array_size(weeks), "cache", "backend",
-                            cl_cache_backend(app->cache), "up", st.backend_up);
+    const char *status = !state_ok                                         ? "unavailable"
+                         : (json_array_size(weeks) == 0 || !st.backend_up) ? "degraded"
+                                                                           : "ok";
+    json_t *doc =
+        json_pack("{s:s,s:{s:b,s:{s:b,s:I},s:{s:s,s:b}}}", "status", status, "checks", "state",
+                  state_ok, "warehouse", "ok", wh_ok, "weeks", (json_int_t)json_array_size(weeks),
+                  "cache", "backend", cl_cache_backend(app->cache), "up", st.backend_up);
     json_decref(weeks);
     return cl_http_reply_json(req, state_ok ? 200 : 503, doc, err);
 }
@@ -159,36 +181,33 @@ static int on_metrics(cl_http_req_t *req, void *payload, cl_err_t *err)
         size_t n = strlen(token);
         if (!auth || strncmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) != n ||
             CRYPTO_memcmp(auth + 7, token, n) != 0) {
-            return cl_err_set(err, CL_EUNAUTH, "metrics need 'Authorization: Bearer' with CATLENS_METRICS_TOKEN");
+            return cl_err_set(err, CL_EUNAUTH,
+                              "metrics need 'Authorization: Bearer' with CATLENS_METRICS_TOKEN");
         }
     }
     char *text = NULL;
     size_t len = 0;
     int rc = cl_metrics_render(&text, &len, app->metrics, err);
-    return rc ? rc : cl_http_reply_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, err);
+    return rc ? rc
+              : cl_http_reply_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+                                    err);
 }
 
 static int on_openapi(cl_http_req_t *req, void *payload, cl_err_t *err)
 {
     (void)payload;
     int rc = cl_http_add_header(req, "Cache-Control", "no-cache", err);
-    return rc ? rc : cl_http_reply(req, 200, "application/json", cl_openapi_json, strlen(cl_openapi_json), err);
+    return rc ? rc
+              : cl_http_reply(req, 200, "application/json", cl_openapi_json,
+                              strlen(cl_openapi_json), err);
 }
 
 int app_routes_ops(cl_app_t *app, cl_err_t *err)
 {
     const cl_http_route_t routes[] = {
-        {"POST", "/feedback", on_feedback, app, 0},
-        {"GET", "/usage", on_usage, app, 0},
-        {"GET", "/healthz", on_healthz, app, 0},
-        {"GET", "/metrics", on_metrics, app, 0},
+        {"POST", "/feedback", on_feedback, app, 0},   {"GET", "/usage", on_usage, app, 0},
+        {"GET", "/healthz", on_healthz, app, 0},      {"GET", "/metrics", on_metrics, app, 0},
         {"GET", "/openapi.json", on_openapi, app, 0},
     };
-    for (size_t i = 0; i < CL_ARRAY_LEN(routes); i++) {
-        int rc = cl_http_route(app->http, &routes[i], err);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return app_add_routes(app, routes, CL_ARRAY_LEN(routes), err);
 }

@@ -1,12 +1,13 @@
 /* routes_report.c — GET /category-list and POST /wbr.
  *
- * POST /wbr, in order: the session and its CSRF token; a strict body; the access rule (403 and an audit record
- * before anything about the data is looked at, so a refused user learns nothing); the week's snapshot and whether
- * the category and region exist in it (404); then the cache, whose key and envelope carry the whole identity of
- * the report (snapshot, category, region, window, week) and are checked again on every hit; on a miss the report
- * is built on a slow thread, archived, cached pre-compressed and served. When it cannot be built the last good
- * archived report of that category × region × window is served instead, flagged stale with the reason. Every
- * served report is audited, and the response leaves only once its audit record is durable. */
+ * POST /wbr, in order: the session and its CSRF token; a strict body; the access rule (403 and an
+ * audit record before anything about the data is looked at, so a refused user learns nothing); the
+ * week's snapshot and whether the category and region exist in it (404); then the cache, whose key
+ * and envelope carry the whole identity of the report (snapshot, category, region, window, week)
+ * and are checked again on every hit; on a miss the report is built on a slow thread, archived,
+ * cached pre-compressed and served. When it cannot be built the last good archived report of that
+ * category × region × window is served instead, flagged stale with the reason. Every served report
+ * is audited, and the response leaves only once its audit record is durable. */
 #include "app/internal.h"
 
 #include <openssl/sha.h>
@@ -42,9 +43,11 @@ static void free_wbr(void *p)
     free(w->snapshot_dir);
 }
 
-/* ---- GET /category-list -------------------------------------------------------------------------------------- */
+/* ---- GET /category-list
+ * -------------------------------------------------------------------------------------- */
 
-static json_t *visible(const json_t *all, const cl_user_t *u, int (*sees)(const cl_user_t *, const char *))
+static json_t *visible(const json_t *all, const cl_user_t *u,
+                       int (*sees)(const cl_user_t *, const char *))
 {
     json_t *out = json_array();
     size_t i;
@@ -89,12 +92,13 @@ static int on_category_list(cl_http_req_t *req, void *payload, cl_err_t *err)
     for (int i = 0; i < CL_WINDOW_COUNT; i++) {
         json_array_append_new(windows, json_string(cl_window_name((cl_window_t)i)));
     }
-    json_t *doc = json_pack("{s:o,s:o,s:o,s:o,s:s?}", "categories", vis_cats, "regions", vis_regs, "windows",
-                            windows, "weeks", weeks, "latest_week", latest);
+    json_t *doc = json_pack("{s:o,s:o,s:o,s:o,s:s?}", "categories", vis_cats, "regions", vis_regs,
+                            "windows", windows, "weeks", weeks, "latest_week", latest);
     return cl_http_reply_json(req, 200, doc, err);
 }
 
-/* ---- POST /wbr: request ---------------------------------------------------------------------------------------- */
+/* ---- POST /wbr: request
+ * ---------------------------------------------------------------------------------------- */
 
 static int name_field(char *out, const json_t *body, const char *key, cl_err_t *err)
 {
@@ -137,15 +141,15 @@ static int parse_request(wbr_t *w, cl_http_req_t *req, cl_err_t *err)
 
 static json_t *identity(const wbr_t *w)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "category", w->category, "region", w->region, "window", w->window,
-                     "week", w->week, "snapshot", w->snapshot);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "category", w->category, "region", w->region,
+                     "window", w->window, "week", w->week, "snapshot", w->snapshot);
 }
 
 /* The report's identity as the envelope header, and the cache key derived from it. */
 static void make_key(wbr_t *w)
 {
-    int n = snprintf(w->header, sizeof w->header, "%s%s\n%s\n%s\n%s\n%s\n", ENVELOPE_MAGIC, w->snapshot, w->category,
-                     w->region, w->window, w->week);
+    int n = snprintf(w->header, sizeof w->header, "%s%s\n%s\n%s\n%s\n%s\n", ENVELOPE_MAGIC,
+                     w->snapshot, w->category, w->region, w->window, w->week);
     w->header_len = n > 0 && (size_t)n < sizeof w->header ? (size_t)n : 0;
     unsigned char d[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)w->header, w->header_len, d);
@@ -158,9 +162,12 @@ static void make_key(wbr_t *w)
     w->cache_key[k] = '\0';
 }
 
-/* ---- serving --------------------------------------------------------------------------------------------------- */
+/* ---- serving
+ * ---------------------------------------------------------------------------------------------------
+ */
 
-static int audited_view(wbr_t *w, cl_http_req_t *req, const char *cache, int stale, const char *snapshot)
+static int audited_view(wbr_t *w, cl_http_req_t *req, const char *cache, int stale,
+                        const char *snapshot)
 {
     json_t *detail = identity(w);
     json_object_set_new(detail, "snapshot", json_string(snapshot));
@@ -175,7 +182,8 @@ static int serve_cached(wbr_t *w, cl_http_req_t *req, char *blob, size_t len, cl
 {
     if (w->header_len == 0 || len <= w->header_len || memcmp(blob, w->header, w->header_len) != 0) {
         free(blob);
-        cl_logf(CL_LOG_WARN, "app", "cache_mismatch", "a cached report did not match its key: ignored");
+        cl_logf(CL_LOG_WARN, "app", "cache_mismatch",
+                "a cached report did not match its key: ignored");
         return CL_ENOTFOUND;
     }
     size_t gz_len = len - w->header_len;
@@ -184,7 +192,8 @@ static int serve_cached(wbr_t *w, cl_http_req_t *req, char *blob, size_t len, cl
     return rc ? rc : audited_view(w, req, "hit", 0, w->snapshot);
 }
 
-/* Build the report of W. This is where src/report/ plugs in: cl_report_build() per docs/contracts.md §7. */
+/* Build the report of W. This is where src/report/ plugs in: cl_report_build() per
+ * docs/contracts.md §7. */
 static int build_report(json_t **out, wbr_t *w, cl_err_t *err)
 {
     (void)w;
@@ -213,7 +222,8 @@ static void set_meta(json_t *doc, const char *cache, int stale, json_t *reasons)
     }
 }
 
-static int gzip_doc(char **gz, size_t *len, json_t *doc, const char *prefix, size_t plen, cl_err_t *err)
+static int gzip_doc(char **gz, size_t *len, json_t *doc, const char *prefix, size_t plen,
+                    cl_err_t *err)
 {
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text) {
@@ -238,8 +248,8 @@ static int gzip_doc(char **gz, size_t *len, json_t *doc, const char *prefix, siz
     return 0;
 }
 
-/* Keep the fresh report: archived (for stale fallback) and cached (marked "hit", pre-compressed). Failures here
- * are logged, never served: the user still gets the report. */
+/* Keep the fresh report: archived (for stale fallback) and cached (marked "hit", pre-compressed).
+ * Failures here are logged, never served: the user still gets the report. */
 static void keep(wbr_t *w, json_t *doc)
 {
     cl_err_t err;
@@ -247,14 +257,16 @@ static void keep(wbr_t *w, json_t *doc)
     size_t len = 0;
     cl_archive_key_t key = {w->category, w->region, w->window, w->week, w->snapshot};
     set_meta(doc, "miss", 0, NULL);
-    if (gzip_doc(&blob, &len, doc, "", 0, &err) != 0 || cl_archive_put(w->app->archive, &key, blob, len, &err) != 0) {
+    if (gzip_doc(&blob, &len, doc, "", 0, &err) != 0 ||
+        cl_archive_put(w->app->archive, &key, blob, len, &err) != 0) {
         cl_logf(CL_LOG_ERROR, "app", "archive_failed", "%s", err.msg);
     }
     free(blob);
     blob = NULL;
     set_meta(doc, "hit", 0, NULL);
     if (gzip_doc(&blob, &len, doc, w->header, w->header_len, &err) == 0) {
-        if (cl_cache_set(w->app->cache, w->cache_key, blob, len, w->app->report_ttl_s * 1000, &err) != 0) {
+        if (cl_cache_set(w->app->cache, w->cache_key, blob, len, w->app->report_ttl_s * 1000,
+                         &err) != 0) {
             cl_logf(CL_LOG_WARN, "app", "cache_set_failed", "%s", err.msg);
         }
     }
@@ -279,7 +291,8 @@ static const char *reason_code(int rc)
     }
 }
 
-/* The current report could not be made (CAUSE): serve the last good one, flagged stale, or fail with CAUSE. */
+/* The current report could not be made (CAUSE): serve the last good one, flagged stale, or fail
+ * with CAUSE. */
 static int serve_stale(wbr_t *w, cl_http_req_t *req, const cl_err_t *cause, cl_err_t *err)
 {
     cl_archived_t old;
@@ -302,8 +315,10 @@ static int serve_stale(wbr_t *w, cl_http_req_t *req, const cl_err_t *cause, cl_e
     }
     const char *code = reason_code(cause->code);
     char msg[CL_ERR_MSG_MAX + 128];
-    snprintf(msg, sizeof msg, "the report of %s could not be made (%s); this is the last good one, of %s (snapshot %s)",
-             w->week, cause->msg, old.week, old.snapshot);
+    snprintf(
+        msg, sizeof msg,
+        "the report of %s could not be made (%s); this is the last good one, of %s (snapshot %s)",
+        w->week, cause->msg, old.week, old.snapshot);
     set_meta(doc, "miss", 1, json_pack("[{s:s,s:s}]", "code", code, "message", msg));
     const char *labels[] = {code};
     cl_metrics_inc(w->app->m_stale, labels, 1);
@@ -331,17 +346,20 @@ static int locate(wbr_t *w, cl_err_t *err)
 {
     int rc = cl_snapshot_resolve(&w->snapshot_dir, w->app->cfg->warehouse_dir, w->week, err);
     if (rc != 0) {
-        return rc == CL_ENOTFOUND ? cl_err_set(err, CL_ENOTFOUND, "no snapshot is published for week %s", w->week)
-                                  : rc;
+        return rc == CL_ENOTFOUND
+                   ? cl_err_set(err, CL_ENOTFOUND, "no snapshot is published for week %s", w->week)
+                   : rc;
     }
     const char *slash = strrchr(w->snapshot_dir, '/');
     snprintf(w->snapshot, sizeof w->snapshot, "%s", slash ? slash + 1 : w->snapshot_dir);
     json_t *cats = NULL, *regs = NULL;
     rc = app_dimensions(&cats, &regs, w->snapshot_dir, err);
     if (rc == 0 && !app_json_has(cats, w->category)) {
-        rc = cl_err_set(err, CL_ENOTFOUND, "unknown category '%.64s' in the snapshot of %s", w->category, w->week);
+        rc = cl_err_set(err, CL_ENOTFOUND, "unknown category '%.64s' in the snapshot of %s",
+                        w->category, w->week);
     } else if (rc == 0 && strcmp(w->region, CL_REGION_ALL) != 0 && !app_json_has(regs, w->region)) {
-        rc = cl_err_set(err, CL_ENOTFOUND, "unknown region '%.64s' in the snapshot of %s", w->region, w->week);
+        rc = cl_err_set(err, CL_ENOTFOUND, "unknown region '%.64s' in the snapshot of %s",
+                        w->region, w->week);
     }
     json_decref(cats);
     json_decref(regs);
@@ -374,7 +392,8 @@ static int on_wbr(cl_http_req_t *req, void *payload, cl_err_t *err)
     rc = locate(w, err);
     if (rc == CL_ENOTFOUND && !w->snapshot_dir) {
         cl_err_t cause = *err;
-        return serve_stale(w, req, &cause, err); /* no snapshot for the week: the last good report, if any */
+        return serve_stale(w, req, &cause,
+                           err); /* no snapshot for the week: the last good report, if any */
     }
     if (rc != 0) {
         return rc;
@@ -400,11 +419,5 @@ int app_routes_report(cl_app_t *app, cl_err_t *err)
         {"GET", "/category-list", on_category_list, app, 0},
         {"POST", "/wbr", on_wbr, app, 0},
     };
-    for (size_t i = 0; i < CL_ARRAY_LEN(routes); i++) {
-        int rc = cl_http_route(app->http, &routes[i], err);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return app_add_routes(app, routes, CL_ARRAY_LEN(routes), err);
 }

@@ -1,6 +1,7 @@
-/* warehouse.c — what the app reads of the warehouse without the engine: the published weeks (the entries of
- * WAREHOUSE/current/) and, until src/report/ provides cl_report_dimensions(), the categories and regions of a
- * snapshot from its partition folders (sales_cube/region=<r>/category_l1=<c>/, values URL-escaped). */
+/* warehouse.c — what the app reads of the warehouse without the engine: the published weeks (the
+ * entries of WAREHOUSE/current/) and, until src/report/ provides cl_report_dimensions(), the
+ * categories and regions of a snapshot from its partition folders
+ * (sales_cube/region=<r>/category_l1=<c>/, values URL-escaped). */
 #include "app/internal.h"
 
 #include <dirent.h>
@@ -22,10 +23,10 @@ static int cmp_asc(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The entries of DIR (those starting with PREFIX, when given, without it), URL-decoded, sorted by CMP and without
- * repeats, as a JSON array. A missing DIR is an empty list. */
-static int list_dir(json_t **out, const char *dir, const char *prefix, int (*cmp)(const void *, const void *),
-                    cl_err_t *err)
+/* The entries of DIR (those starting with PREFIX, when given, without it), URL-decoded, sorted by
+ * CMP and without repeats, as a JSON array. A missing DIR is an empty list. */
+static int list_dir(json_t **out, const char *dir, const char *prefix,
+                    int (*cmp)(const void *, const void *), cl_err_t *err)
 {
     *out = json_array();
     if (!*out) {
@@ -81,7 +82,8 @@ int app_weeks(json_t **out, const char *warehouse, cl_err_t *err)
         cl_week_t w;
         char *snap = NULL;
         const char *key = json_string_value(v);
-        if (cl_week_parse(&w, key, NULL) == 0 && cl_snapshot_resolve(&snap, warehouse, key, NULL) == 0) {
+        if (cl_week_parse(&w, key, NULL) == 0 &&
+            cl_snapshot_resolve(&snap, warehouse, key, NULL) == 0) {
             json_array_append(*out, v);
         }
         free(snap);

@@ -1,6 +1,6 @@
-/* cmd_app.c — `catlens app`: serve the web UI and the report API. The command gathers options, starts the app
- * (app/app.c) and waits for SIGTERM or SIGINT, then shuts down gracefully: no new connections, requests in flight
- * finish, every audit record is written. */
+/* cmd_app.c — `catlens app`: serve the web UI and the report API. The command gathers options,
+ * starts the app (app/app.c) and waits for SIGTERM or SIGINT, then shuts down gracefully: no new
+ * connections, requests in flight finish, every audit record is written. */
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -14,17 +14,19 @@
 #include "http/http.h"
 
 #define USAGE                                                                                      \
-    "usage: catlens app [--config PATH] [--port-file FILE]\n"                                     \
+    "usage: catlens app [--config PATH] [--port-file FILE]\n"                                      \
     "\n"                                                                                           \
-    "Serve the app backend and the web UI (paths.web) on app.host:app.port. Sign-in is auth.mode:\n" \
-    "dev (users from auth.users, GET /login-url?user=NAME) or oidc (single sign-on). The API is\n"  \
-    "described by GET /openapi.json.\n"                                                           \
+    "Serve the app backend and the web UI (paths.web) on app.host:app.port. Sign-in is "           \
+    "auth.mode:\n"                                                                                 \
+    "dev (users from auth.users, GET /login-url?user=NAME) or oidc (single sign-on). The API is\n" \
+    "described by GET /openapi.json.\n"                                                            \
     "\n"                                                                                           \
     "  --config PATH     configuration file (default CATLENS_CONFIG or config/catlens.yaml)\n"     \
     "  --port-file FILE  write the port it listens on to FILE (useful with CATLENS_APP_PORT=0)\n"  \
     "\n"                                                                                           \
-    "Environment: CATLENS_APP_PORT (0: any free port), CATLENS_WAREHOUSE (the warehouse folder),\n" \
-    "CATLENS_AI_URL (the AI service), CATLENS_CACHE_REDIS_URL, CATLENS_OIDC_CLIENT_SECRET,\n"       \
+    "Environment: CATLENS_APP_PORT (0: any free port), CATLENS_WAREHOUSE (the warehouse "          \
+    "folder),\n"                                                                                   \
+    "CATLENS_AI_URL (the AI service), CATLENS_CACHE_REDIS_URL, CATLENS_OIDC_CLIENT_SECRET,\n"      \
     "CATLENS_METRICS_TOKEN. SIGTERM or SIGINT stop it gracefully (requests in flight finish).\n"   \
     "Exit codes: 0 stopped cleanly, 2 bad option, 3 configuration, 1 anything else.\n"
 
@@ -50,7 +52,8 @@ static int parse_args(const char **config, const char **port_file, int argc, cha
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens app: unknown or incomplete option '%s'\n\n%s", argv[optind - 1], USAGE);
+            fprintf(stderr, "catlens app: unknown or incomplete option '%s'\n\n%s",
+                    argv[optind - 1], USAGE);
             return 2;
         }
     }
@@ -88,8 +91,8 @@ static int run(int argc, char **argv)
         rc = cl_cli_fail("app", &err);
         goto cleanup;
     }
-    fprintf(stderr, "catlens app: serving http://%s:%d/ (auth %s)\n", cfg->app_host, cl_app_port(app),
-            cfg->auth_mode);
+    fprintf(stderr, "catlens app: serving http://%s:%d/ (auth %s)\n", cfg->app_host,
+            cl_app_port(app), cfg->auth_mode);
     int sig = cl_http_signals_wait();
     cl_logf(CL_LOG_INFO, "app", "stopping", "signal %d: finishing requests in flight", sig);
     cl_app_shutdown(app, 30000);

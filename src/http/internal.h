@@ -1,5 +1,6 @@
-/* internal.h — what server.c and request.c share inside src/http/: the server and request structures and the step
- * that turns a finished reply into a libmicrohttpd response. Not for use outside src/http/. */
+/* internal.h — what server.c and request.c share inside src/http/: the server and request
+ * structures and the step that turns a finished reply into a libmicrohttpd response. Not for use
+ * outside src/http/. */
 #ifndef CL_HTTP_INTERNAL_H
 #define CL_HTTP_INTERNAL_H
 
@@ -71,8 +72,10 @@ struct cl_http_server {
 
 struct cl_http_req {
     cl_http_server_t *srv;
-    int refs;      /* guarded by srv->ref_lock: 1 for libmicrohttpd, +1 while deferred work or a holder has it */
-    int completed; /* guarded by srv->ref_lock: libmicrohttpd is done with the connection's request */
+    int refs; /* guarded by srv->ref_lock: 1 for libmicrohttpd, +1 while deferred work or a holder
+                 has it */
+    int completed; /* guarded by srv->ref_lock: libmicrohttpd is done with the connection's request
+                    */
     struct MHD_Connection *con;
     http_phase_t phase;
     struct timespec start;
@@ -114,7 +117,7 @@ struct cl_http_req {
     int hide_error; /* a 500: message logged, not shown */
     int method_not_allowed;
     int headers_too_large;
-    cl_err_t err;   /* what a failing handler said, for the log */
+    cl_err_t err; /* what a failing handler said, for the log */
 };
 
 /* Reply {"error":{"code": CODE, "message": MSG}} with STATUS, unless a reply was made. */
@@ -123,8 +126,9 @@ void cl_http__reply_status(cl_http_req_t *req, int status, const char *code, con
 /* Take a reference on REQ for work that will resume it from another thread. */
 void cl_http__ref(cl_http_req_t *req);
 
-/* Let libmicrohttpd send REQ's reply (unless the connection is already gone, e.g. the daemon stopped) and drop the
- * reference taken with cl_http__ref; the request is freed when nobody needs it any more. */
+/* Let libmicrohttpd send REQ's reply (unless the connection is already gone, e.g. the daemon
+ * stopped) and drop the reference taken with cl_http__ref; the request is freed when nobody needs
+ * it any more. */
 void cl_http__resume(cl_http_req_t *req);
 
 /* Build the MHD response for REQ's reply and queue it. Returns MHD_YES or MHD_NO. */

@@ -1,5 +1,5 @@
-/* audit.c — the audit log. Kept in a file of its own so that its durability (FULL) does not slow the session and
- * archive writes, and so that it can be shipped or retained on its own schedule. */
+/* audit.c — the audit log. Kept in a file of its own so that its durability (FULL) does not slow
+ * the session and archive writes, and so that it can be shipped or retained on its own schedule. */
 #include "store/audit.h"
 
 #include <pthread.h>
@@ -32,7 +32,8 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
 
 typedef struct queued {
     struct queued *next;
-    char *fields[9]; /* ts, event, outcome, user_id, role, team, request_id, client, detail (NULL allowed) */
+    char *fields[9]; /* ts, event, outcome, user_id, role, team, request_id, client, detail (NULL
+                        allowed) */
     void (*done)(void *, int);
     void *payload;
 } queued_t;
@@ -53,7 +54,8 @@ int cl_audit_open(cl_audit_t **out, const char *path, cl_err_t *err)
     if (!a) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
-    cl_sqlite_options_t opt = {.sync = CL_SQLITE_SYNC_FULL, .migrations = MIGRATIONS, .n_migrations = 1};
+    cl_sqlite_options_t opt = {
+        .sync = CL_SQLITE_SYNC_FULL, .migrations = MIGRATIONS, .n_migrations = 1};
     int rc = cl_sqlite_pool_new(&a->pool, path, &opt, err);
     if (rc != 0) {
         free(a);
@@ -97,10 +99,11 @@ static void utc_now(char out[32])
 static int insert(cl_sqlite_t *db, char *const vals[9], cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
-    int rc = cl_sqlite_cached(&st, db,
-                              "INSERT INTO audit_log(ts, event, outcome, user_id, role, team, request_id, client, "
-                              "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                              err);
+    int rc = cl_sqlite_cached(
+        &st, db,
+        "INSERT INTO audit_log(ts, event, outcome, user_id, role, team, request_id, client, "
+        "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        err);
     for (int i = 0; rc == 0 && i < 9; i++) {
         rc = cl_sqlite_bind_text(st, i + 1, vals[i], err);
     }
@@ -119,8 +122,14 @@ static int copy_fields(char *f[9], const cl_audit_event_t *ev)
 {
     char ts[32];
     utc_now(ts);
-    const char *src[8] = {ts, ev->event, ev->outcome ? ev->outcome : "ok", ev->user_id, ev->role, ev->team,
-                          ev->request_id, ev->client};
+    const char *src[8] = {ts,
+                          ev->event,
+                          ev->outcome ? ev->outcome : "ok",
+                          ev->user_id,
+                          ev->role,
+                          ev->team,
+                          ev->request_id,
+                          ev->client};
     int ok = 1;
     for (int i = 0; i < 8; i++) {
         f[i] = src[i] ? strdup(src[i]) : NULL;
@@ -199,8 +208,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev, void (*done)(void *payload, int rc),
-                          void *payload, cl_err_t *err)
+int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev,
+                          void (*done)(void *payload, int rc), void *payload, cl_err_t *err)
 {
     queued_t *q = calloc(1, sizeof *q);
     if (!q || copy_fields(q->fields, ev) != 0) {
@@ -237,7 +246,8 @@ int cl_audit_count(int64_t *out, cl_audit_t *a, const char *event, cl_err_t *err
     cl_sqlite_stmt_t *st = NULL;
     int rc = cl_sqlite_pool_get(&db, a->pool, err);
     rc = rc ? rc
-            : cl_sqlite_cached(&st, db, "SELECT count(*) FROM audit_log WHERE ?1 IS NULL OR event = ?1", err);
+            : cl_sqlite_cached(
+                  &st, db, "SELECT count(*) FROM audit_log WHERE ?1 IS NULL OR event = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, event, err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc == CL_SQLITE_ROW) {
