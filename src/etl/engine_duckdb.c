@@ -375,7 +375,9 @@ int cl_etl_engine_duckdb_open(cl_etl_engine_t **out, const cl_etl_engine_options
         .temp_dir = opt ? opt->spill_dir : NULL,
     };
     d->threads = dbo.threads;
-    int rc = cl_db_open(&d->db, NULL, &dbo, err);
+    /* DuckDB creates only the last level of its spill folder, and only when it first spills */
+    int rc = dbo.temp_dir ? cl_file_mkdirs(dbo.temp_dir, err) : 0;
+    rc = rc ? rc : cl_db_open(&d->db, NULL, &dbo, err);
     cl_db_result_t *r = NULL;
     rc = rc ? rc : cl_db_query(&r, d->db, "SELECT version()", err);
     if (rc != 0) {
