@@ -26,7 +26,9 @@
     "  --week W          the ISO week to publish (default: the last week that has ended)\n"        \
     "  --pipeline NAME   pipeline name in paths.pipelines, or a .yaml file (default "              \
     "etl.pipeline)\n"                                                                              \
-    "  --source DIR      source data in the layout of docs/data-model.md (default paths.source)\n" \
+    "  --source DIR      source data in the layout of docs/data-model.md (default "                \
+    "paths.source);\n"                                                                             \
+    "                    for --pipeline ga4, a GA4 export in DIR/events/ (docs/ga4.md)\n"          \
     "  --warehouse DIR   where snapshots are published (default paths.warehouse)\n"                \
     "  --config PATH     configuration file (default CATLENS_CONFIG or config/catlens.yaml)\n"     \
     "\n"                                                                                           \
