@@ -87,10 +87,10 @@ static void put_num_field(cl_strbuf_t *b, json_t *obj, const char *key, int is_s
     }
 }
 
-static const char *better_name(cl_ai_direction_t d)
+static const char *better_name(cl_direction_t d)
 {
-    return d == CL_AI_HIGHER_IS_BETTER  ? "higher"
-           : d == CL_AI_LOWER_IS_BETTER ? "lower"
+    return d == CL_DIR_HIGHER_IS_BETTER  ? "higher"
+           : d == CL_DIR_LOWER_IS_BETTER ? "lower"
                                         : "neutral";
 }
 

@@ -20,24 +20,25 @@ static int tri_bool(json_t *v)
     return json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : -1;
 }
 
-static int parse_unit(cl_ai_unit_t *out, const char *s)
+static int parse_unit(cl_unit_t *out, const char *s)
 {
-    static const char *const names[] = {"currency", "percent", "count", "index", "ratio"};
-    for (int i = 0; i < 5; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = (cl_ai_unit_t)i;
+    for (cl_unit_t u = CL_UNIT_CURRENCY; u <= CL_UNIT_RATIO; u++) {
+        if (strcmp(s, cl_unit_name(u)) == 0) {
+            *out = u;
             return 0;
         }
     }
     return -1;
 }
 
-static cl_ai_direction_t parse_direction(const char *s)
+static cl_direction_t parse_direction(const char *s)
 {
-    if (strcmp(s, "lower_is_better") == 0) {
-        return CL_AI_LOWER_IS_BETTER;
+    for (cl_direction_t d = CL_DIR_HIGHER_IS_BETTER; d <= CL_DIR_NEUTRAL; d++) {
+        if (strcmp(s, cl_direction_name(d)) == 0) {
+            return d;
+        }
     }
-    return strcmp(s, "neutral") == 0 ? CL_AI_NEUTRAL : CL_AI_HIGHER_IS_BETTER;
+    return CL_DIR_HIGHER_IS_BETTER;
 }
 
 static int read_metrics(cl_ai_input_t *in, cl_err_t *err)
@@ -236,7 +237,7 @@ void cl_ai_field_unit(cl_fig_unit_t *unit, int *decimals, int *is_change,
     for (size_t i = 0; change_fields[i]; i++) {
         if (strcmp(field, change_fields[i]) == 0) {
             *is_change = 1;
-            *unit = metric->unit == CL_AI_UNIT_PERCENT ? CL_FIG_PP : *unit;
+            *unit = metric->unit == CL_UNIT_PERCENT ? CL_FIG_PP : *unit;
             return;
         }
     }

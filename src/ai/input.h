@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "core/catalog.h"
 #include "core/defs.h"
 #include "core/err.h"
 
@@ -30,25 +31,14 @@ typedef enum {
     CL_FIG_PLAIN
 } cl_fig_unit_t;
 
-/* A metric's unit and direction, as the request names them (the names of the metric catalog,
- * core/catalog.h; kept apart from it because that header's cl_metric_t collides with
- * http/metrics.h's). */
-typedef enum {
-    CL_AI_UNIT_CURRENCY = 0,
-    CL_AI_UNIT_PERCENT,
-    CL_AI_UNIT_COUNT,
-    CL_AI_UNIT_INDEX,
-    CL_AI_UNIT_RATIO
-} cl_ai_unit_t;
-typedef enum { CL_AI_HIGHER_IS_BETTER = 0, CL_AI_LOWER_IS_BETTER, CL_AI_NEUTRAL } cl_ai_direction_t;
-
+/* A metric as the request describes it; unit and direction use the metric catalog's names and enums. */
 typedef struct {
     const char *id;
     const char *label;
     const char *description; /* "" when absent */
-    cl_ai_unit_t unit;
+    cl_unit_t unit;
     int decimals; /* from format, e.g. percent2 -> 2 */
-    cl_ai_direction_t direction;
+    cl_direction_t direction;
 } cl_ai_metric_t;
 
 typedef struct {

@@ -41,7 +41,7 @@ struct alert_window {
 };
 
 struct ai_metrics {
-    cl_metric_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits,
+    cl_metric_family_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits,
         *cache_misses, *check_failures, *budget_denials, *rate_limited, *latency, *overhead, *jobs,
         *breaker_open;
 };

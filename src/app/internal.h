@@ -25,12 +25,12 @@ struct cl_app {
     int report_ttl_s;
     int started;
 
-    cl_metric_t *m_report_cache; /* {result} */
-    cl_metric_t *m_stale;        /* {reason} */
-    cl_metric_t *m_denials;      /* {route} */
-    cl_metric_t *m_logins;       /* {mode, outcome} */
-    cl_metric_t *m_audit_failures;
-    cl_metric_t *m_cache_ops, *m_cache_errors, *m_cache_reconnects, *m_cache_up, *m_sessions;
+    cl_metric_family_t *m_report_cache; /* {result} */
+    cl_metric_family_t *m_stale;        /* {reason} */
+    cl_metric_family_t *m_denials;      /* {route} */
+    cl_metric_family_t *m_logins;       /* {mode, outcome} */
+    cl_metric_family_t *m_audit_failures;
+    cl_metric_family_t *m_cache_ops, *m_cache_errors, *m_cache_reconnects, *m_cache_up, *m_sessions;
 };
 
 /* The signed-in user of a request (freed with the request). */

@@ -67,7 +67,7 @@ struct cl_http_server {
     int n_slow_threads;
 
     /* metrics (NULL without a registry) */
-    cl_metric_t *m_requests, *m_latency, *m_in_flight, *m_queue_full;
+    cl_metric_family_t *m_requests, *m_latency, *m_in_flight, *m_queue_full;
 };
 
 struct cl_http_req {

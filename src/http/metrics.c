@@ -24,8 +24,8 @@ typedef struct series {
     uint64_t *le;   /* histogram: per-bucket counts (not cumulative) */
 } series_t;
 
-struct cl_metric {
-    struct cl_metric *next;
+struct cl_metric_family {
+    struct cl_metric_family *next;
     cl_metrics_t *owner;
     kind_t kind;
     char *name, *help;
@@ -39,7 +39,7 @@ struct cl_metric {
 };
 
 struct cl_metrics {
-    cl_metric_t *families, *tail, *dropped;
+    cl_metric_family_t *families, *tail, *dropped;
     pthread_mutex_t render_lock;
     struct {
         void (*fn)(void *);
@@ -67,7 +67,7 @@ static int name_ok(const char *s, int allow_colon)
     return 1;
 }
 
-static void family_free(cl_metric_t *f)
+static void family_free(cl_metric_family_t *f)
 {
     series_t *s = f->series;
     while (s) {
@@ -90,18 +90,18 @@ static void family_free(cl_metric_t *f)
     free(f);
 }
 
-static cl_metric_t *declare(cl_metrics_t *m, kind_t kind, const char *name, const char *help,
+static cl_metric_family_t *declare(cl_metrics_t *m, kind_t kind, const char *name, const char *help,
                             const char *const labels[], const double *buckets, size_t nb)
 {
     if (!m || !name_ok(name, 1)) {
         return NULL;
     }
-    for (cl_metric_t *f = m->families; f; f = f->next) {
+    for (cl_metric_family_t *f = m->families; f; f = f->next) {
         if (strcmp(f->name, name) == 0) {
             return f->kind == kind ? f : NULL;
         }
     }
-    cl_metric_t *f = calloc(1, sizeof *f);
+    cl_metric_family_t *f = calloc(1, sizeof *f);
     if (!f) {
         return NULL;
     }
@@ -138,19 +138,19 @@ static cl_metric_t *declare(cl_metrics_t *m, kind_t kind, const char *name, cons
     return f;
 }
 
-cl_metric_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help,
+cl_metric_family_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help,
                                 const char *const labels[])
 {
     return declare(m, KIND_COUNTER, name, help, labels, NULL, 0);
 }
 
-cl_metric_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help,
+cl_metric_family_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help,
                               const char *const labels[])
 {
     return declare(m, KIND_GAUGE, name, help, labels, NULL, 0);
 }
 
-cl_metric_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help,
+cl_metric_family_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help,
                                   const char *const labels[], const double *buckets,
                                   size_t n_buckets)
 {
@@ -176,9 +176,9 @@ void cl_metrics_free(cl_metrics_t *m)
     if (!m) {
         return;
     }
-    cl_metric_t *f = m->families;
+    cl_metric_family_t *f = m->families;
     while (f) {
-        cl_metric_t *next = f->next;
+        cl_metric_family_t *next = f->next;
         family_free(f);
         f = next;
     }
@@ -186,7 +186,7 @@ void cl_metrics_free(cl_metrics_t *m)
     free(m);
 }
 
-static uint64_t hash_values(const cl_metric_t *f, const char *const values[])
+static uint64_t hash_values(const cl_metric_family_t *f, const char *const values[])
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < f->n_labels; i++) {
@@ -201,7 +201,7 @@ static uint64_t hash_values(const cl_metric_t *f, const char *const values[])
 
 /* The series for VALUES, created on first use; called with f->lock held. NULL when full or out of
  * memory. */
-static series_t *find_series(cl_metric_t *f, const char *const values[])
+static series_t *find_series(cl_metric_family_t *f, const char *const values[])
 {
     uint64_t h = hash_values(f, values);
     for (series_t *s = f->series; s; s = s->next) {
@@ -245,7 +245,7 @@ static series_t *find_series(cl_metric_t *f, const char *const values[])
     return s;
 }
 
-static void update(cl_metric_t *f, const char *const values[], double v, int op)
+static void update(cl_metric_family_t *f, const char *const values[], double v, int op)
 {
     if (!f) {
         return;
@@ -272,21 +272,21 @@ static void update(cl_metric_t *f, const char *const values[], double v, int op)
     }
 }
 
-void cl_metrics_inc(cl_metric_t *f, const char *const values[], double by)
+void cl_metrics_inc(cl_metric_family_t *f, const char *const values[], double by)
 {
     if (f && f->kind != KIND_HISTOGRAM && (f->kind == KIND_GAUGE || by >= 0)) {
         update(f, values, by, 0);
     }
 }
 
-void cl_metrics_set(cl_metric_t *f, const char *const values[], double v)
+void cl_metrics_set(cl_metric_family_t *f, const char *const values[], double v)
 {
     if (f && f->kind != KIND_HISTOGRAM) {
         update(f, values, v, 1);
     }
 }
 
-void cl_metrics_observe(cl_metric_t *f, const char *const values[], double v)
+void cl_metrics_observe(cl_metric_family_t *f, const char *const values[], double v)
 {
     if (f && f->kind == KIND_HISTOGRAM && !isnan(v)) {
         update(f, values, v, 2);
@@ -369,7 +369,7 @@ static void put_number(text_t *t, double v)
     }
 }
 
-static void put_labels(text_t *t, const cl_metric_t *f, const series_t *s, const char *le)
+static void put_labels(text_t *t, const cl_metric_family_t *f, const series_t *s, const char *le)
 {
     if (f->n_labels == 0 && !le) {
         return;
@@ -386,7 +386,7 @@ static void put_labels(text_t *t, const cl_metric_t *f, const series_t *s, const
     put(t, "}");
 }
 
-static void render_family(text_t *t, cl_metric_t *f)
+static void render_family(text_t *t, cl_metric_family_t *f)
 {
     static const char *const TYPES[] = {"counter", "gauge", "histogram"};
     put(t, "# HELP %s ", f->name);
@@ -439,7 +439,7 @@ int cl_metrics_render(char **out, size_t *out_len, cl_metrics_t *m, cl_err_t *er
     if (t.p) {
         t.p[0] = '\0';
     }
-    for (cl_metric_t *f = m->families; f && !t.failed; f = f->next) {
+    for (cl_metric_family_t *f = m->families; f && !t.failed; f = f->next) {
         render_family(&t, f);
     }
     pthread_mutex_unlock(&m->render_lock);
