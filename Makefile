@@ -4,11 +4,12 @@
 #   make test    every test: unit + integration, plain and under ASan+UBSan
 #   make bench   benchmarks; figures go to bench/RESULTS.md
 #   make lint    format check, clang-tidy, banned functions
-#   make fuzz    clang + libFuzzer build of tests/fuzz in build-fuzz/ (run e.g. build-fuzz/tests/fuzz/fuzz_catalog CORPUS)
+#   make fuzz    every fuzz target under clang libFuzzer + ASan/UBSan, FUZZ_SECONDS each (default 60)
 .PHONY: all build build-asan run test bench lint fuzz clean bootstrap
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 
 all: build
 
@@ -37,13 +38,15 @@ test: build build-asan
 bench: build
 	scripts/bench
 
+fuzz:
+	@scripts/bootstrap --fuzz
+	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) --buildtype=debug -Dfuzzing=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+	ninja -C $(FUZZ_BUILD)
+	scripts/fuzz $(FUZZ_BUILD)
+
 lint: bootstrap
 	scripts/lint
 
-fuzz: bootstrap
-	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzing=true \
-	    -Db_sanitize=address,undefined -Db_lundef=false
-	ninja -C build-fuzz
-
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
