@@ -61,6 +61,8 @@ const char *cl_detect_verb(double change);
 /* The detectors, run in this order by cl_insight_run. Each returns 0 or CL_ENOMEM. */
 CL_NODISCARD int cl_detect_kpi_changes(cl_detect_t *d);
 CL_NODISCARD int cl_detect_drivers(cl_detect_t *d);
+CL_NODISCARD int cl_detect_root_causes(cl_detect_t *d);
+void cl_detect_rc_supersede(cl_detect_t *d);
 void cl_detect_prune_unexplained(cl_detect_t *d);
 CL_NODISCARD int cl_detect_segment_changes(cl_detect_t *d);
 void cl_detect_dedup_segments(cl_detect_t *d);

@@ -62,15 +62,20 @@ static int emit(cl_detect_t *d, size_t metric, size_t dim, size_t value, const c
     return 0;
 }
 
+/* A volume (other than the funnel's and the spend / plan decisions) moving the way revenue moved
+ * this week — revenue being an anomaly or a KPI change — is revenue's event, not its own. */
 static int same_event_as_revenue(const cl_detect_t *d, size_t metric, const cl_anomaly_t *a)
 {
     const cl_insight_roles_t *ro = &d->roles;
-    if (ro->revenue == CL_FRAME_NONE ||
-        (metric != ro->gross_revenue && metric != ro->orders && metric != ro->units)) {
+    const cl_metric_t *m = cl_catalog_at(d->cat, metric);
+    if (ro->revenue == CL_FRAME_NONE || metric == ro->revenue || metric == ro->visits ||
+        metric == ro->spend || m->kind != CL_METRIC_ADDITIVE || !strcmp(m->group, "finance")) {
         return 0;
     }
     const cl_anomaly_t *ra = &d->r->kpis[ro->revenue].anomaly;
-    return ra->ok && fabs(ra->z) >= d->opt->z_anomaly && ra->deviation * a->deviation > 0;
+    const cl_finding_t *k = cl_detect_at((cl_detect_t *)d, d->kpi_finding[ro->revenue]);
+    return (ra->ok && fabs(ra->z) >= d->opt->z_anomaly && ra->deviation * a->deviation > 0) ||
+           (k && k->direction * a->deviation > 0);
 }
 
 /* A ratio's anomaly that its numerator's (same sign) or denominator's (opposite sign) anomaly

@@ -72,6 +72,13 @@ void cl_detect_prune_unexplained(cl_detect_t *d)
     for (size_t i = 0; i < d->r->n_metrics; i++) {
         cl_finding_t *fd = cl_detect_at(d, d->kpi_finding[i]);
         if (fd && fabs(fd->sig.z) < d->opt->z_kpi && d->driver_z[i] < d->opt->z_driver_strong) {
+            /* root causes stand on their own evidence; drivers only explained this change */
+            for (size_t j = 0; j < d->r->findings.n; j++) {
+                cl_finding_t *x = &d->r->findings.items[j];
+                if (x->type == CL_FINDING_ROOT_CAUSE && strcmp(x->explains, fd->id) == 0) {
+                    x->explains[0] = '\0';
+                }
+            }
             cl_detect_drop_tree(d, d->kpi_finding[i]);
             d->kpi_finding[i] = CL_DETECT_NONE;
         }

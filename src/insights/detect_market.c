@@ -17,6 +17,14 @@ int cl_detect_pulse(cl_detect_t *d)
         fabs(p->sig.z) < d->opt->z_pulse || !cl_detect_material(d, fabs(p->impact))) {
         return 0;
     }
+    /* a flat market and a moving category is the category's own change, already a finding */
+    cl_finding_t *k = cl_detect_at(d, d->kpi_finding[rev]);
+    if (k && k->direction * p->gap_pp > 0 &&
+        fabs(p->market_growth_pct) < fabs(p->internal_growth_pct) / 2) {
+        cl_finding_number(k, "market_growth_pct", p->market_growth_pct);
+        cl_finding_number(k, "gap_pp", p->gap_pp);
+        return 0;
+    }
     cl_finding_t *fd = NULL;
     int rc = cl_detect_add(&fd, NULL, d, CL_FINDING_MARKET_PULSE, rev);
     if (rc != 0) {

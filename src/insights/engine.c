@@ -129,10 +129,14 @@ static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
                                                      : cl_err_set(err, CL_ENOMEM, "out of memory");
     rc = rc ? rc : cl_detect_kpi_changes(&d);
     rc = rc ? rc : cl_detect_drivers(&d);
+    rc = rc ? rc : cl_detect_root_causes(&d);
     if (rc == 0) {
         cl_detect_prune_unexplained(&d);
     }
     rc = rc ? rc : cl_detect_segment_changes(&d);
+    if (rc == 0) {
+        cl_detect_rc_supersede(&d);
+    }
     if (rc == 0) {
         cl_detect_fold_consequences(&d);
     }

@@ -55,6 +55,8 @@ void cl_frame_free(cl_frame_t *f)
         free(dim->has);
     }
     free(f->dims);
+    free(f->leaves.codes);
+    free(f->leaves.sums);
     free(f->totals);
     free(f->pulse);
     free(f);
@@ -172,5 +174,64 @@ int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim_index, const char *val
            f->n_weeks * f->n_measures * sizeof *dim->cells);
     dim->n_values++;
     *out = dim->last = v;
+    return 0;
+}
+
+int cl_frame_leaf_dims(cl_frame_t *f, const size_t *dims, size_t n_dims, const size_t *measures,
+                       size_t n_measures, cl_err_t *err)
+{
+    cl_frame_leaves_t *l = &f->leaves;
+    if (l->n_dims || n_dims == 0 || n_dims > CL_FRAME_MAX_LEAF_DIMS || n_measures == 0 ||
+        n_measures > CL_FRAME_MAX_LEAF_MEASURES) {
+        return cl_err_set(err, CL_EINVAL, "frame: bad leaf grain (%zu dimensions, %zu measures)",
+                          n_dims, n_measures);
+    }
+    for (size_t i = 0; i < n_dims; i++) {
+        if (dims[i] >= f->n_dims) {
+            return cl_err_set(err, CL_EINVAL, "frame: leaf dimension %zu does not exist", dims[i]);
+        }
+        l->dims[i] = dims[i];
+    }
+    for (size_t i = 0; i < n_measures; i++) {
+        if (measures[i] >= f->n_measures) {
+            return cl_err_set(err, CL_EINVAL, "frame: leaf measure %zu does not exist", measures[i]);
+        }
+        l->measures[i] = measures[i];
+    }
+    l->n_dims = n_dims;
+    l->n_measures = n_measures;
+    return 0;
+}
+
+int cl_frame_add_leaf(cl_frame_t *f, const uint32_t *codes, const double *sums, cl_err_t *err)
+{
+    cl_frame_leaves_t *l = &f->leaves;
+    size_t per = (size_t)CL_WINDOW_COUNT * 2 * l->n_measures;
+    if (l->n_dims == 0) {
+        return cl_err_set(err, CL_EINVAL, "frame: no leaf grain declared");
+    }
+    for (size_t i = 0; i < l->n_dims; i++) {
+        if (codes[i] >= f->dims[l->dims[i]].n_values) {
+            return cl_err_set(err, CL_EINVAL, "frame: leaf code out of range");
+        }
+    }
+    if (l->n_leaves == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        uint32_t *c = realloc(l->codes, cap * l->n_dims * sizeof *c);
+        if (c) {
+            l->codes = c;
+        }
+        double *s = realloc(l->sums, cap * per * sizeof *s);
+        if (s) {
+            l->sums = s;
+        }
+        if (!c || !s) {
+            return cl_err_set(err, CL_ENOMEM, "out of memory");
+        }
+        l->cap = cap;
+    }
+    memcpy(&l->codes[l->n_leaves * l->n_dims], codes, l->n_dims * sizeof *codes);
+    memcpy(&l->sums[l->n_leaves * per], sums, per * sizeof *sums);
+    l->n_leaves++;
     return 0;
 }

@@ -16,6 +16,7 @@
 #define CL_INSIGHTS_FRAME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/calendar.h"
 #include "core/defs.h"
@@ -25,6 +26,8 @@
 #define CL_FRAME_MAX_WEEKS 520
 #define CL_FRAME_MAX_DIMS 64
 #define CL_FRAME_MAX_VALUES 100000
+#define CL_FRAME_MAX_LEAF_DIMS 16
+#define CL_FRAME_MAX_LEAF_MEASURES 8
 
 typedef struct {
     char *name;          /* "traffic_l2" */
@@ -38,6 +41,19 @@ typedef struct {
     size_t last;         /* lookup cache: the last value found */
 } cl_frame_dim_t;
 
+/* The finest grain of the slice for root-cause localisation: one leaf per combination of the leaf
+ * dimensions (frame dimensions, so a leaf's codes are frame value indices), with a few measures
+ * summed over the current and previous period of every window (the report week's windows). */
+typedef struct {
+    size_t n_dims;
+    size_t dims[CL_FRAME_MAX_LEAF_DIMS]; /* frame dimension indices */
+    size_t n_measures;
+    size_t measures[CL_FRAME_MAX_LEAF_MEASURES]; /* catalog indices */
+    size_t n_leaves, cap;
+    uint32_t *codes;     /* n_leaves × n_dims: value indices in the frame dimensions */
+    double *sums;        /* n_leaves × CL_WINDOW_COUNT × 2 (0 current, 1 previous) × n_measures */
+} cl_frame_leaves_t;
+
 typedef struct cl_frame {
     cl_week_t first_week;
     size_t n_weeks;
@@ -46,6 +62,7 @@ typedef struct cl_frame {
     double *pulse;       /* n_weeks: market pulse index, NaN when the feed has no value */
     cl_frame_dim_t *dims;
     size_t n_dims;
+    cl_frame_leaves_t leaves; /* n_dims 0: none */
 } cl_frame_t;
 
 /* A frame of N_WEEKS weeks starting at FIRST_WEEK with N_MEASURES measures; totals and pulse start
@@ -74,6 +91,23 @@ CL_NODISCARD int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim, const ch
 
 /* Mark measure M as carried by dimension DIM. */
 void cl_frame_set_has(cl_frame_t *f, size_t dim, size_t measure);
+
+/* Declare the leaf grain: N_DIMS frame dimensions and N_MEASURES catalog measures. Returns 0 or
+ * CL_EINVAL (too many, unknown dimension, already declared). */
+CL_NODISCARD int cl_frame_leaf_dims(cl_frame_t *f, const size_t *dims, size_t n_dims,
+                                    const size_t *measures, size_t n_measures, cl_err_t *err);
+
+/* Add a leaf: CODES (n_dims value indices) and SUMS (CL_WINDOW_COUNT × 2 × n_measures, see
+ * cl_frame_leaves_t), both copied. Returns 0, CL_EINVAL (a code out of range) or CL_ENOMEM. */
+CL_NODISCARD int cl_frame_add_leaf(cl_frame_t *f, const uint32_t *codes, const double *sums,
+                                   cl_err_t *err);
+
+static inline double *cl_frame_leaf_sum(const cl_frame_t *f, size_t leaf, cl_window_t win,
+                                        int previous, size_t k)
+{
+    const cl_frame_leaves_t *l = &f->leaves;
+    return &l->sums[((leaf * CL_WINDOW_COUNT + (size_t)win) * 2 + (size_t)previous) * l->n_measures + k];
+}
 
 static inline double *cl_frame_cell(const cl_frame_t *f, size_t dim, size_t value, size_t week,
                                     size_t measure)

@@ -1,5 +1,6 @@
 /* cube_fixture.h — random but deterministic cubes for insight-engine tests: a leaf grid of
- * channel × device_type × (traffic_l1 → traffic_l2) with every measure of config/metrics.yaml,
+ * channel × device_type × (traffic_l1 → traffic_l2) × customer_type × country (144 leaves) with
+ * every measure of config/metrics.yaml,
  * generated week by week with multiplicative noise, an optional yearly season and trend, and
  * optional planted effects; rolled up into a frame (totals and every dimension, traffic_l2 under
  * traffic_l1) exactly as the report layer would fill it. Test-only. */
@@ -54,6 +55,7 @@ typedef struct {
     double pulse_surge;   /* pulse factor from the last week of a window (planted), 0 = none */
     long pulse_from;
     double budget_factor; /* weekly budget = factor × expected spend (0: 1.0) */
+    int no_leaves;        /* 1: no leaf grain (no root-cause localisation) */
 } cube_opts_t;
 
 static const char *const CUBE_CHANNELS[] = {"app", "web"};
@@ -90,13 +92,90 @@ static inline double cube_effect(const cube_opts_t *o, const char *measure, long
     return f;
 }
 
-static inline void cube_add(cl_frame_t *f, size_t dims[4], size_t vals[4], size_t w, size_t m,
-                            double v)
+#define CUBE_DIMS 6
+#define CUBE_LEAVES (2 * 3 * 4 * 2 * 3)
+static const char *const CUBE_CUSTOMERS[] = {"new", "returning"};
+static const char *const CUBE_COUNTRIES[] = {"CA", "MX", "US"};
+
+static inline void cube_add(cl_frame_t *f, const size_t *dims, const size_t *vals, size_t w,
+                            size_t m, double v)
 {
     double *t = cl_frame_total(f, w, m);
     *t = isnan(*t) ? v : *t + v;
-    for (int d = 0; d < 4; d++) {
+    for (int d = 0; d < CUBE_DIMS; d++) {
         *cl_frame_cell(f, dims[d], vals[d], w, m) += v;
+    }
+}
+
+static inline int cube_dims(cl_frame_t *f, size_t *dims, size_t (*vals)[4], cl_err_t *err)
+{
+    static const char *const names[CUBE_DIMS] = {"channel",       "device_type", "traffic_l1",
+                                                 "traffic_l2",    "customer_type", "country"};
+    int rc = 0;
+    for (int d = 0; d < CUBE_DIMS; d++) {
+        rc |= cl_frame_add_dim(&dims[d], f, names[d], d == 3 ? dims[2] : CL_FRAME_NONE, err);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        rc |= i < 2 ? cl_frame_value(&vals[0][i], f, dims[0], CUBE_CHANNELS[i], CL_FRAME_NONE, err) : 0;
+        rc |= i < 3 ? cl_frame_value(&vals[1][i], f, dims[1], CUBE_DEVICES[i], CL_FRAME_NONE, err) : 0;
+        rc |= cl_frame_value(&vals[2][i], f, dims[2], CUBE_TRAFFIC[i][0], CL_FRAME_NONE, err);
+        rc |= cl_frame_value(&vals[3][i], f, dims[3], CUBE_TRAFFIC[i][1], vals[2][i], err);
+        rc |= i < 2 ? cl_frame_value(&vals[4][i], f, dims[4], CUBE_CUSTOMERS[i], CL_FRAME_NONE, err) : 0;
+        rc |= i < 3 ? cl_frame_value(&vals[5][i], f, dims[5], CUBE_COUNTRIES[i], CL_FRAME_NONE, err) : 0;
+    }
+    return rc;
+}
+
+/* leaf index → channel, device, traffic, customer, country */
+static inline void cube_decode(size_t leaf, size_t *ch, size_t *dv, size_t *tr, size_t *ct,
+                               size_t *co)
+{
+    *co = leaf % 3;
+    leaf /= 3;
+    *ct = leaf % 2;
+    leaf /= 2;
+    *tr = leaf % 4;
+    leaf /= 4;
+    *dv = leaf % 3;
+    *ch = leaf / 3;
+}
+
+static inline void cube_leaves(cl_frame_t *f, const cl_catalog_t *cat, const size_t *dims,
+                               size_t (*vals)[4], const double *leafv)
+{
+    cl_err_t err;
+    size_t lm[3] = {cube_m(cat, "revenue"), cube_m(cat, "orders"), cube_m(cat, "visits")};
+    if (cl_frame_leaf_dims(f, dims, CUBE_DIMS, lm, 3, &err) != 0) {
+        abort();
+    }
+    size_t weeks = f->n_weeks;
+    cl_week_t last = cl_week_add(f->first_week, (int)weeks - 1);
+    for (size_t leaf = 0; leaf < CUBE_LEAVES; leaf++) {
+        size_t ch, dv, tr, ct, co;
+        cube_decode(leaf, &ch, &dv, &tr, &ct, &co);
+        uint32_t codes[CUBE_DIMS] = {(uint32_t)vals[0][ch], (uint32_t)vals[1][dv],
+                                     (uint32_t)vals[2][tr], (uint32_t)vals[3][tr],
+                                     (uint32_t)vals[4][ct], (uint32_t)vals[5][co]};
+        double sums[CL_WINDOW_COUNT * 2 * 3];
+        const double *lv = &leafv[leaf * weeks * 3];
+        for (int win = 0; win < CL_WINDOW_COUNT; win++) {
+            cl_window_range_t r = cl_window_range((cl_window_t)win, last);
+            long idx[4] = {cl_frame_week_index(f, r.cur_first), cl_frame_week_index(f, r.cur_last),
+                           cl_frame_week_index(f, r.prev_first), cl_frame_week_index(f, r.prev_last)};
+            for (int per = 0; per < 2; per++) {
+                for (int k = 0; k < 3; k++) {
+                    long a = idx[2 * per], b = idx[2 * per + 1];
+                    double sum = 0;
+                    for (long u = a; a >= 0 && u <= b; u++) {
+                        sum += lv[u * 3 + k];
+                    }
+                    sums[(win * 2 + per) * 3 + k] = a >= 0 ? sum : NAN;
+                }
+            }
+        }
+        if (cl_frame_add_leaf(f, codes, sums, &err) != 0) {
+            abort();
+        }
     }
 }
 
@@ -110,22 +189,10 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
     if (cl_frame_new(&f, (cl_week_t){2025, 36}, weeks, cl_catalog_count(cat), &err) != 0) {
         return NULL;
     }
-    size_t dims[4], ch_v[2], dv_v[3], t1_v[4], t2_v[4];
-    int rc = cl_frame_add_dim(&dims[0], f, "channel", CL_FRAME_NONE, &err);
-    rc |= cl_frame_add_dim(&dims[1], f, "device_type", CL_FRAME_NONE, &err);
-    rc |= cl_frame_add_dim(&dims[2], f, "traffic_l1", CL_FRAME_NONE, &err);
-    rc |= cl_frame_add_dim(&dims[3], f, "traffic_l2", dims[2], &err);
-    for (size_t i = 0; i < 2; i++) {
-        rc |= cl_frame_value(&ch_v[i], f, dims[0], CUBE_CHANNELS[i], CL_FRAME_NONE, &err);
-    }
-    for (size_t i = 0; i < 3; i++) {
-        rc |= cl_frame_value(&dv_v[i], f, dims[1], CUBE_DEVICES[i], CL_FRAME_NONE, &err);
-    }
-    for (size_t i = 0; i < 4; i++) {
-        rc |= cl_frame_value(&t1_v[i], f, dims[2], CUBE_TRAFFIC[i][0], CL_FRAME_NONE, &err);
-        rc |= cl_frame_value(&t2_v[i], f, dims[3], CUBE_TRAFFIC[i][1], t1_v[i], &err);
-    }
-    if (rc != 0) {
+    size_t dims[CUBE_DIMS], vals[CUBE_DIMS][4];
+    double *leafv = calloc(CUBE_LEAVES * weeks * 3, sizeof *leafv);
+    if (!leafv || cube_dims(f, dims, vals, &err) != 0) {
+        free(leafv);
         cl_frame_free(f);
         return NULL;
     }
@@ -133,7 +200,7 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
         "revenue", "gross_revenue", "orders", "units", "new_customers", "returns", "discounts",
         "visits", "product_views", "add_to_carts", "spend", "impressions", "clicks",
         "paid_revenue", "conversions"};
-    for (size_t d = 0; d < 4; d++) {
+    for (size_t d = 0; d < CUBE_DIMS; d++) {
         for (size_t i = 0; i < sizeof measures / sizeof measures[0]; i++) {
             cl_frame_set_has(f, dims[d], cube_m(cat, measures[i]));
         }
@@ -143,44 +210,46 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
         double level = (1 + o->season * sin(6.283185307179586 * (double)w / 52.0)) *
                        exp(o->trend * (double)w);
         double expected_spend = 0;
-        for (size_t ch = 0; ch < 2; ch++) {
-            for (size_t dv = 0; dv < 3; dv++) {
-                for (size_t tr = 0; tr < 4; tr++) {
+        for (size_t leaf = 0; leaf < CUBE_LEAVES; leaf++) {
+            size_t ch, dv, tr, ct, co;
+            cube_decode(leaf, &ch, &dv, &tr, &ct, &co);
 #define N() exp(noise * cube_normal(&rng))
 #define E(id) cube_effect(o, id, (long)w, ch, dv, tr)
-                    size_t vals[4] = {ch_v[ch], dv_v[dv], t1_v[tr], t2_v[tr]};
-                    double weight = (1.0 + ch) * (dv == 1 ? 2.0 : dv == 0 ? 1.5 : 0.5) *
-                                    (tr == 0 ? 2.0 : tr == 3 ? 0.8 : 1.0);
-                    double cr = 0.02 + 0.004 * (double)tr + 0.003 * (double)dv;
-                    double visits = o->scale * weight * level * N() * E("visits");
-                    double orders = visits * cr * N() * E("orders");
-                    double revenue = orders * (60 + 10 * (double)dv) * N() * E("revenue");
-                    double gross = revenue * (1.1 + 0.02 * N()) * E("gross_revenue");
-                    int paid = tr != 0;
-                    double spend = paid ? visits * 0.4 * N() * E("spend") : 0;
-                    double clicks = paid ? visits * 0.7 * N() * E("clicks") : 0;
-                    expected_spend += paid ? o->scale * weight * level * 0.4 : 0;
-                    cube_add(f, dims, vals, w, cube_m(cat, "visits"), visits);
-                    cube_add(f, dims, vals, w, cube_m(cat, "orders"), orders);
-                    cube_add(f, dims, vals, w, cube_m(cat, "revenue"), revenue);
-                    cube_add(f, dims, vals, w, cube_m(cat, "gross_revenue"), gross);
-                    cube_add(f, dims, vals, w, cube_m(cat, "discounts"), gross - revenue);
-                    cube_add(f, dims, vals, w, cube_m(cat, "units"), orders * 1.6 * N());
-                    cube_add(f, dims, vals, w, cube_m(cat, "new_customers"),
-                             orders * 0.3 * N() * E("new_customers"));
-                    cube_add(f, dims, vals, w, cube_m(cat, "returns"),
-                             revenue * 0.05 * N() * E("returns"));
-                    cube_add(f, dims, vals, w, cube_m(cat, "product_views"), visits * 3 * N());
-                    cube_add(f, dims, vals, w, cube_m(cat, "add_to_carts"), visits * 0.1 * N());
-                    cube_add(f, dims, vals, w, cube_m(cat, "spend"), spend);
-                    cube_add(f, dims, vals, w, cube_m(cat, "clicks"), clicks);
-                    cube_add(f, dims, vals, w, cube_m(cat, "impressions"), clicks * 30 * N());
-                    cube_add(f, dims, vals, w, cube_m(cat, "paid_revenue"), paid ? revenue : 0);
-                    cube_add(f, dims, vals, w, cube_m(cat, "conversions"), paid ? orders : 0);
+            size_t v[CUBE_DIMS] = {vals[0][ch], vals[1][dv], vals[2][tr], vals[3][tr], vals[4][ct],
+                                   vals[5][co]};
+            double weight = (1.0 + (double)ch) * (dv == 1 ? 2.0 : dv == 0 ? 1.5 : 0.5) *
+                            (tr == 0 ? 2.0 : tr == 3 ? 0.8 : 1.0) * (ct ? 0.7 : 0.3) *
+                            (co == 2 ? 0.6 : 0.2) * 6;
+            double cr = 0.02 + 0.004 * (double)tr + 0.003 * (double)dv;
+            double visits = o->scale * weight * level * N() * E("visits");
+            double orders = visits * cr * N() * E("orders");
+            double revenue = orders * (60 + 10 * (double)dv) * N() * E("revenue");
+            double gross = revenue * (1.1 + 0.02 * N()) * E("gross_revenue");
+            int paid = tr != 0;
+            double spend = paid ? visits * 0.4 * N() * E("spend") : 0;
+            double clicks = paid ? visits * 0.7 * N() * E("clicks") : 0;
+            expected_spend += paid ? o->scale * weight * level * 0.4 : 0;
+            double *lv = &leafv[(leaf * weeks + w) * 3];
+            lv[0] = revenue;
+            lv[1] = orders;
+            lv[2] = visits;
+            cube_add(f, dims, v, w, cube_m(cat, "visits"), visits);
+            cube_add(f, dims, v, w, cube_m(cat, "orders"), orders);
+            cube_add(f, dims, v, w, cube_m(cat, "revenue"), revenue);
+            cube_add(f, dims, v, w, cube_m(cat, "gross_revenue"), gross);
+            cube_add(f, dims, v, w, cube_m(cat, "discounts"), gross - revenue);
+            cube_add(f, dims, v, w, cube_m(cat, "units"), orders * 1.6 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "new_customers"), orders * 0.3 * N() * E("new_customers"));
+            cube_add(f, dims, v, w, cube_m(cat, "returns"), revenue * 0.05 * N() * E("returns"));
+            cube_add(f, dims, v, w, cube_m(cat, "product_views"), visits * 3 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "add_to_carts"), visits * 0.1 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "spend"), spend);
+            cube_add(f, dims, v, w, cube_m(cat, "clicks"), clicks);
+            cube_add(f, dims, v, w, cube_m(cat, "impressions"), clicks * 30 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "paid_revenue"), paid ? revenue : 0);
+            cube_add(f, dims, v, w, cube_m(cat, "conversions"), paid ? orders : 0);
 #undef N
 #undef E
-                }
-            }
         }
         double bf = o->budget_factor > 0 ? o->budget_factor : 1.0;
         *cl_frame_total(f, w, cube_m(cat, "budget")) = expected_spend * bf;
@@ -190,6 +259,10 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
             f->pulse[w] = 100 * level * surge * exp(0.01 * cube_normal(&rng));
         }
     }
+    if (!o->no_leaves) {
+        cube_leaves(f, cat, dims, vals, leafv);
+    }
+    free(leafv);
     return f;
 }
 
