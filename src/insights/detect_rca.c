@@ -23,10 +23,10 @@ typedef struct {
     double *cur_num, *base_num, *cur_den, *base_den;
 } rc_cube_t;
 
-static int leaf_measure(const cl_frame_t *f, size_t metric)
+static int leaf_measure(const cl_frame_leaves_t *l, size_t metric)
 {
-    for (size_t k = 0; k < f->leaves.n_measures; k++) {
-        if (f->leaves.measures[k] == metric) {
+    for (size_t k = 0; k < l->n_measures; k++) {
+        if (l->measures[k] == metric) {
             return (int)k;
         }
     }
@@ -41,16 +41,18 @@ static void cube_free(rc_cube_t *c)
     free(c->base_den);
 }
 
-/* The cube of METRIC for the report window; 1 when built, 0 when the leaves lack its measures. */
-static int cube_make(rc_cube_t *c, const cl_detect_t *d, size_t metric, cl_err_t *err)
+/* The cube of METRIC over grain L for the report window; 1 when built, 0 when the grain lacks
+ * the metric's measures. */
+static int cube_make(rc_cube_t *c, const cl_detect_t *d, const cl_frame_leaves_t *l, size_t metric,
+                     cl_err_t *err)
 {
     const cl_frame_t *f = d->f;
-    const cl_frame_leaves_t *l = &f->leaves;
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
-    int num = leaf_measure(f, m->kind == CL_METRIC_RATIO ? m->numerator : metric);
-    int den = m->kind == CL_METRIC_RATIO ? leaf_measure(f, m->denominator) : -1;
+    int num = leaf_measure(l, m->kind == CL_METRIC_RATIO ? m->numerator : metric);
+    int den = m->kind == CL_METRIC_RATIO ? leaf_measure(l, m->denominator) : -1;
     memset(c, 0, sizeof *c);
-    if (num < 0 || (m->kind == CL_METRIC_RATIO && den < 0) || l->n_leaves == 0) {
+    if (num < 0 || (m->kind == CL_METRIC_RATIO && den < 0) || l->n_leaves == 0 ||
+        f->na[l->measures[num]] || (den >= 0 && f->na[l->measures[den]])) {
         return 0;
     }
     for (size_t i = 0; i < l->n_dims; i++) {
@@ -77,13 +79,13 @@ static int cube_make(rc_cube_t *c, const cl_detect_t *d, size_t metric, cl_err_t
     cl_window_t win = d->r->scope.window;
     for (size_t i = 0; i < n; i++) {
         /* NaN (a missing measure) is not evidence of anything: it counts as nothing */
-        double cn = *cl_frame_leaf_sum(f, i, win, 0, (size_t)num);
-        double bn = *cl_frame_leaf_sum(f, i, win, 1, (size_t)num);
+        double cn = *cl_frame_leaf_sum(l, i, win, 0, (size_t)num);
+        double bn = *cl_frame_leaf_sum(l, i, win, 1, (size_t)num);
         c->cur_num[i] = isfinite(cn) ? cn : 0;
         c->base_num[i] = isfinite(bn) ? bn : 0;
         if (den >= 0) {
-            double cd = *cl_frame_leaf_sum(f, i, win, 0, (size_t)den);
-            double bd = *cl_frame_leaf_sum(f, i, win, 1, (size_t)den);
+            double cd = *cl_frame_leaf_sum(l, i, win, 0, (size_t)den);
+            double bd = *cl_frame_leaf_sum(l, i, win, 1, (size_t)den);
             c->cur_den[i] = isfinite(cd) && cd > 0 ? cd : 0;
             c->base_den[i] = isfinite(bd) && bd > 0 ? bd : 0;
         }
@@ -124,10 +126,10 @@ static void rc_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric_t *
     }
 }
 
-static int add_root_cause(cl_detect_t *d, size_t metric, const cl_rca_element_t *el)
+static int add_root_cause(cl_detect_t *d, const cl_frame_leaves_t *l, size_t metric,
+                          const cl_rca_element_t *el)
 {
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
-    const cl_frame_leaves_t *l = &d->f->leaves;
     cl_finding_t *fd = NULL;
     int rc = cl_detect_add(&fd, NULL, d, CL_FINDING_ROOT_CAUSE, metric);
     for (int i = 0; rc == 0 && i < el->depth; i++) {
@@ -170,10 +172,10 @@ static int add_root_cause(cl_detect_t *d, size_t metric, const cl_rca_element_t 
     return 0;
 }
 
-static int root_causes_of(cl_detect_t *d, size_t metric, int counts)
+static int root_causes_of(cl_detect_t *d, const cl_frame_leaves_t *l, size_t metric, int counts)
 {
     rc_cube_t c;
-    int built = cube_make(&c, d, metric, d->err);
+    int built = cube_make(&c, d, l, metric, d->err);
     if (built <= 0) {
         return built;
     }
@@ -188,7 +190,7 @@ static int root_causes_of(cl_detect_t *d, size_t metric, int counts)
         const cl_metric_t *m = cl_catalog_at(d->cat, metric);
         double impact = m->kind == CL_METRIC_RATIO ? m->scale * el->explained : el->explained;
         if (el->score >= RC_MIN_SCORE && cl_detect_material(d, cl_detect_stake(d, metric, impact))) {
-            rc = add_root_cause(d, metric, el);
+            rc = add_root_cause(d, l, metric, el);
         }
     }
     cl_rca_result_free(res);
@@ -200,18 +202,19 @@ static int root_causes_of(cl_detect_t *d, size_t metric, int counts)
 int cl_detect_root_causes(cl_detect_t *d)
 {
     const cl_insight_roles_t *ro = &d->roles;
+    /* the funnel (visits and conversion are counts: Poisson-floored noise), then the money rates */
     struct {
         size_t metric;
         int counts;
-    } kpis[4] = {{ro->visits, 1}, {ro->conversion_rate, 1}, {ro->aov, 0}, {ro->revenue, 0}};
-    if (d->f->leaves.n_dims == 0) {
-        return 0;
-    }
-    for (size_t i = 0; i < 4; i++) {
-        if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available) {
-            int rc = root_causes_of(d, kpis[i].metric, kpis[i].counts);
-            if (rc != 0) {
-                return rc;
+    } kpis[6] = {{ro->visits, 1}, {ro->conversion_rate, 1}, {ro->aov, 0},
+                 {ro->revenue, 0}, {ro->return_rate, 0},     {ro->discount_rate, 0}};
+    for (size_t g = 0; g < d->f->n_grains; g++) {
+        for (size_t i = 0; i < 6; i++) {
+            if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available) {
+                int rc = root_causes_of(d, &d->f->leaves[g], kpis[i].metric, kpis[i].counts);
+                if (rc != 0) {
+                    return rc;
+                }
             }
         }
     }

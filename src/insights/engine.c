@@ -54,6 +54,8 @@ void cl_insight_roles(cl_insight_roles_t *out, const cl_catalog_t *cat)
     out->roas = role(cat, "roas");
     out->cpc = role(cat, "cpc");
     out->paid_revenue = role(cat, "paid_revenue");
+    out->return_rate = role(cat, "return_rate");
+    out->discount_rate = role(cat, "discount_rate");
 }
 
 const cl_breakdown_t *cl_insight_breakdown(const cl_insight_t *r, size_t dim, size_t metric)

@@ -7,7 +7,7 @@
  *
  * Metric roles: the engine gives these catalog ids their meaning when they exist — revenue, visits,
  * orders, gross_revenue, units (revenue split, materiality, the revenue story), conversion_rate,
- * aov, spend, budget, budget_utilisation, roas, cpc, paid_revenue (marketing and pacing). A catalog without one
+ * aov, spend, budget, budget_utilisation, roas, cpc, paid_revenue (marketing and pacing), return_rate, discount_rate (root causes). A catalog without one
  * simply skips the analyses that need it.
  * Ownership: a result is new (cl_insight_free); it borrows nothing from its inputs except the
  * scope's strings, which must outlive it. Thread safety: reentrant; a result is read-only once
@@ -57,7 +57,7 @@ void cl_insight_options_default(cl_insight_options_t *opt);
 
 typedef struct {
     size_t revenue, visits, orders, gross_revenue, units, conversion_rate, aov;
-    size_t spend, budget, budget_utilisation, roas, cpc, paid_revenue;
+    size_t spend, budget, budget_utilisation, roas, cpc, paid_revenue, return_rate, discount_rate;
 } cl_insight_roles_t;
 
 /* Catalog indices of the role metrics (CL_FRAME_NONE when absent). */

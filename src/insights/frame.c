@@ -24,7 +24,8 @@ int cl_frame_new(cl_frame_t **out, cl_week_t first_week, size_t n_weeks, size_t 
     f->totals = malloc(n_weeks * n_measures * sizeof *f->totals);
     f->pulse = malloc(n_weeks * sizeof *f->pulse);
     f->dims = calloc(CL_FRAME_MAX_DIMS, sizeof *f->dims);
-    if (!f->totals || !f->pulse || !f->dims) {
+    f->na = calloc(n_measures, 1);
+    if (!f->totals || !f->pulse || !f->dims || !f->na) {
         cl_frame_free(f);
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
@@ -55,8 +56,11 @@ void cl_frame_free(cl_frame_t *f)
         free(dim->has);
     }
     free(f->dims);
-    free(f->leaves.codes);
-    free(f->leaves.sums);
+    free(f->na);
+    for (size_t g = 0; g < f->n_grains; g++) {
+        free(f->leaves[g].codes);
+        free(f->leaves[g].sums);
+    }
     free(f->totals);
     free(f->pulse);
     free(f);
@@ -104,8 +108,22 @@ int cl_frame_add_dim(size_t *out, cl_frame_t *f, const char *name, size_t parent
 
 void cl_frame_set_has(cl_frame_t *f, size_t dim, size_t measure)
 {
-    if (dim < f->n_dims && measure < f->n_measures) {
+    if (dim < f->n_dims && measure < f->n_measures && !f->na[measure]) {
         f->dims[dim].has[measure] = 1;
+    }
+}
+
+void cl_frame_set_na(cl_frame_t *f, size_t measure)
+{
+    if (measure >= f->n_measures) {
+        return;
+    }
+    f->na[measure] = 1;
+    for (size_t d = 0; d < f->n_dims; d++) {
+        f->dims[d].has[measure] = 0;
+    }
+    for (size_t w = 0; w < f->n_weeks; w++) {
+        f->totals[w * f->n_measures + measure] = NAN;
     }
 }
 
@@ -177,11 +195,15 @@ int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim_index, const char *val
     return 0;
 }
 
-int cl_frame_leaf_dims(cl_frame_t *f, const size_t *dims, size_t n_dims, const size_t *measures,
-                       size_t n_measures, cl_err_t *err)
+int cl_frame_leaf_dims(size_t *out, cl_frame_t *f, const size_t *dims, size_t n_dims,
+                       const size_t *measures, size_t n_measures, cl_err_t *err)
 {
-    cl_frame_leaves_t *l = &f->leaves;
-    if (l->n_dims || n_dims == 0 || n_dims > CL_FRAME_MAX_LEAF_DIMS || n_measures == 0 ||
+    if (f->n_grains == CL_FRAME_MAX_GRAINS) {
+        return cl_err_set(err, CL_EINVAL, "frame: more than %d leaf grains", CL_FRAME_MAX_GRAINS);
+    }
+    cl_frame_leaves_t *l = &f->leaves[f->n_grains];
+    memset(l, 0, sizeof *l);
+    if (n_dims == 0 || n_dims > CL_FRAME_MAX_LEAF_DIMS || n_measures == 0 ||
         n_measures > CL_FRAME_MAX_LEAF_MEASURES) {
         return cl_err_set(err, CL_EINVAL, "frame: bad leaf grain (%zu dimensions, %zu measures)",
                           n_dims, n_measures);
@@ -200,16 +222,18 @@ int cl_frame_leaf_dims(cl_frame_t *f, const size_t *dims, size_t n_dims, const s
     }
     l->n_dims = n_dims;
     l->n_measures = n_measures;
+    *out = f->n_grains++;
     return 0;
 }
 
-int cl_frame_add_leaf(cl_frame_t *f, const uint32_t *codes, const double *sums, cl_err_t *err)
+int cl_frame_add_leaf(cl_frame_t *f, size_t grain, const uint32_t *codes, const double *sums,
+                      cl_err_t *err)
 {
-    cl_frame_leaves_t *l = &f->leaves;
-    size_t per = (size_t)CL_WINDOW_COUNT * 2 * l->n_measures;
-    if (l->n_dims == 0) {
-        return cl_err_set(err, CL_EINVAL, "frame: no leaf grain declared");
+    if (grain >= f->n_grains) {
+        return cl_err_set(err, CL_EINVAL, "frame: no such leaf grain");
     }
+    cl_frame_leaves_t *l = &f->leaves[grain];
+    size_t per = (size_t)CL_WINDOW_COUNT * 2 * l->n_measures;
     for (size_t i = 0; i < l->n_dims; i++) {
         if (codes[i] >= f->dims[l->dims[i]].n_values) {
             return cl_err_set(err, CL_EINVAL, "frame: leaf code out of range");

@@ -28,6 +28,7 @@
 #define CL_FRAME_MAX_VALUES 100000
 #define CL_FRAME_MAX_LEAF_DIMS 16
 #define CL_FRAME_MAX_LEAF_MEASURES 8
+#define CL_FRAME_MAX_GRAINS 2
 
 typedef struct {
     char *name;          /* "traffic_l2" */
@@ -41,9 +42,11 @@ typedef struct {
     size_t last;         /* lookup cache: the last value found */
 } cl_frame_dim_t;
 
-/* The finest grain of the slice for root-cause localisation: one leaf per combination of the leaf
+/* A fine grain of the slice for root-cause localisation: one leaf per combination of the grain's
  * dimensions (frame dimensions, so a leaf's codes are frame value indices), with a few measures
- * summed over the current and previous period of every window (the report week's windows). */
+ * summed over the current and previous period of every window (the report week's windows). A
+ * frame may hold several grains (the sales grain, the order-attributes grain): dimensions that
+ * never share a table are localised separately. */
 typedef struct {
     size_t n_dims;
     size_t dims[CL_FRAME_MAX_LEAF_DIMS]; /* frame dimension indices */
@@ -62,7 +65,9 @@ typedef struct cl_frame {
     double *pulse;       /* n_weeks: market pulse index, NaN when the feed has no value */
     cl_frame_dim_t *dims;
     size_t n_dims;
-    cl_frame_leaves_t leaves; /* n_dims 0: none */
+    size_t n_grains;
+    cl_frame_leaves_t leaves[CL_FRAME_MAX_GRAINS];
+    unsigned char *na;   /* per measure: 1 when the source cannot provide it (never invented) */
 } cl_frame_t;
 
 /* A frame of N_WEEKS weeks starting at FIRST_WEEK with N_MEASURES measures; totals and pulse start
@@ -89,23 +94,26 @@ size_t cl_frame_find_dim(const cl_frame_t *f, const char *name);
 CL_NODISCARD int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim, const char *value,
                                 size_t parent_value, cl_err_t *err);
 
+/* Mark measure M as not available from this source (NULL in the snapshot): its totals stay NaN
+ * whatever the catalog's missing rule, and no dimension carries it. */
+void cl_frame_set_na(cl_frame_t *f, size_t measure);
+
 /* Mark measure M as carried by dimension DIM. */
 void cl_frame_set_has(cl_frame_t *f, size_t dim, size_t measure);
 
-/* Declare the leaf grain: N_DIMS frame dimensions and N_MEASURES catalog measures. Returns 0 or
- * CL_EINVAL (too many, unknown dimension, already declared). */
-CL_NODISCARD int cl_frame_leaf_dims(cl_frame_t *f, const size_t *dims, size_t n_dims,
+/* Declare a leaf grain of N_DIMS frame dimensions and N_MEASURES catalog measures; *out receives
+ * its index. Returns 0 or CL_EINVAL (too many grains, dimensions or measures; unknown ones). */
+CL_NODISCARD int cl_frame_leaf_dims(size_t *out, cl_frame_t *f, const size_t *dims, size_t n_dims,
                                     const size_t *measures, size_t n_measures, cl_err_t *err);
 
-/* Add a leaf: CODES (n_dims value indices) and SUMS (CL_WINDOW_COUNT × 2 × n_measures, see
- * cl_frame_leaves_t), both copied. Returns 0, CL_EINVAL (a code out of range) or CL_ENOMEM. */
-CL_NODISCARD int cl_frame_add_leaf(cl_frame_t *f, const uint32_t *codes, const double *sums,
-                                   cl_err_t *err);
+/* Add a leaf to GRAIN: CODES (n_dims value indices) and SUMS (CL_WINDOW_COUNT × 2 × n_measures,
+ * see cl_frame_leaves_t), both copied. Returns 0, CL_EINVAL (a code out of range) or CL_ENOMEM. */
+CL_NODISCARD int cl_frame_add_leaf(cl_frame_t *f, size_t grain, const uint32_t *codes,
+                                   const double *sums, cl_err_t *err);
 
-static inline double *cl_frame_leaf_sum(const cl_frame_t *f, size_t leaf, cl_window_t win,
+static inline double *cl_frame_leaf_sum(const cl_frame_leaves_t *l, size_t leaf, cl_window_t win,
                                         int previous, size_t k)
 {
-    const cl_frame_leaves_t *l = &f->leaves;
     return &l->sums[((leaf * CL_WINDOW_COUNT + (size_t)win) * 2 + (size_t)previous) * l->n_measures + k];
 }
 

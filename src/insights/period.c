@@ -13,13 +13,18 @@ int cl_period_at(cl_period_t *out, const cl_frame_t *f, cl_window_t win, long t)
     if (t < 0 || (size_t)t >= f->n_weeks) {
         return -1;
     }
-    cl_week_t w = cl_week_add(f->first_week, (int)t);
-    cl_window_range_t r = cl_window_range(win, w);
-    out->cur_first = cl_frame_week_index(f, r.cur_first);
-    out->cur_last = cl_frame_week_index(f, r.cur_last);
-    out->prev_first = cl_frame_week_index(f, r.prev_first);
-    out->prev_last = cl_frame_week_index(f, r.prev_last);
-    out->weeks = r.weeks;
+    /* frame weeks are consecutive: only YoY needs the calendar (52 or 53 weeks back) */
+    int n = cl_window_range(win, f->first_week).weeks;
+    out->weeks = n;
+    out->cur_last = t;
+    out->cur_first = t - (n - 1);
+    if (win == CL_WINDOW_YOY) {
+        cl_week_t w = cl_week_add(f->first_week, (int)t);
+        out->prev_first = out->prev_last = cl_frame_week_index(f, cl_week_year_ago(w));
+    } else {
+        out->prev_last = t - n;
+        out->prev_first = t - (2 * n - 1);
+    }
     return out->cur_first < 0 || out->cur_last < 0 || out->prev_first < 0 || out->prev_last < 0
                ? -1
                : 0;
@@ -31,8 +36,8 @@ void cl_period_fill_totals(double *out, const cl_frame_t *f, const cl_catalog_t 
     memcpy(out, f->totals, f->n_weeks * m_n * sizeof *out);
     for (size_t m = 0; m < m_n && m < cl_catalog_count(cat); m++) {
         const cl_metric_t *metric = cl_catalog_at(cat, m);
-        if (metric->kind != CL_METRIC_ADDITIVE) {
-            continue;
+        if (metric->kind != CL_METRIC_ADDITIVE || f->na[m]) {
+            continue; /* a measure the source cannot provide stays not available */
         }
         double last = NAN;
         for (size_t w = 0; w < f->n_weeks; w++) {

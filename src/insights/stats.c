@@ -35,6 +35,45 @@ double cl_stats_median(const double *v, size_t n, double *scratch)
     return k ? sorted_median(scratch, k) : NAN;
 }
 
+/* The K-th smallest (0-based) of V[0..N), reordering V: quickselect with a median-of-three pivot
+ * (deterministic), O(n) on average where a full sort would be O(n log n). */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) {
+                i++;
+            }
+            while (v[j] > pivot) {
+                j--;
+            }
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) {
+                    break;
+                }
+                j--;
+            }
+        }
+        if (k <= j) {
+            hi = j;
+        } else if (k >= i) {
+            lo = i;
+        } else {
+            return v[k];
+        }
+    }
+    return v[k];
+}
+
 double cl_stats_qn_scale(const double *v, size_t n, size_t *out_n)
 {
     double x[CL_STATS_QN_MAX], d[CL_STATS_QN_MAX * (CL_STATS_QN_MAX - 1) / 2];
@@ -56,9 +95,8 @@ double cl_stats_qn_scale(const double *v, size_t n, size_t *out_n)
             d[m++] = fabs(x[i] - x[j]);
         }
     }
-    qsort(d, m, sizeof *d, cmp_double);
     size_t h = k / 2 + 1, rank = h * (h - 1) / 2;
-    double q = 2.2219 * d[rank - 1];
+    double q = 2.2219 * select_kth(d, m, rank - 1);
     if (q == 0) {
         /* heavily tied data (a quarter of all pairs equal): the standard deviation is the scale */
         double mean = 0, ss = 0;

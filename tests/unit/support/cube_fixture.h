@@ -145,7 +145,8 @@ static inline void cube_leaves(cl_frame_t *f, const cl_catalog_t *cat, const siz
 {
     cl_err_t err;
     size_t lm[3] = {cube_m(cat, "revenue"), cube_m(cat, "orders"), cube_m(cat, "visits")};
-    if (cl_frame_leaf_dims(f, dims, CUBE_DIMS, lm, 3, &err) != 0) {
+    size_t grain = 0;
+    if (cl_frame_leaf_dims(&grain, f, dims, CUBE_DIMS, lm, 3, &err) != 0) {
         abort();
     }
     size_t weeks = f->n_weeks;
@@ -173,7 +174,7 @@ static inline void cube_leaves(cl_frame_t *f, const cl_catalog_t *cat, const siz
                 }
             }
         }
-        if (cl_frame_add_leaf(f, codes, sums, &err) != 0) {
+        if (cl_frame_add_leaf(f, grain, codes, sums, &err) != 0) {
             abort();
         }
     }
