@@ -62,20 +62,29 @@ static int emit(cl_detect_t *d, size_t metric, size_t dim, size_t value, const c
     return 0;
 }
 
-/* A volume (other than the funnel's and the spend / plan decisions) moving the way revenue moved
- * this week — revenue being an anomaly or a KPI change — is revenue's event, not its own. */
-static int same_event_as_revenue(const cl_detect_t *d, size_t metric, const cl_anomaly_t *a)
+/* A volume outside the funnel (product views, impressions, discounts …; not spend, a decision)
+ * moving the way a funnel volume (visits, orders, revenue) moved this week — as an anomaly or a
+ * KPI change — is the funnel's event, not its own. */
+static int same_event_as_funnel(const cl_detect_t *d, size_t metric, const cl_anomaly_t *a)
 {
     const cl_insight_roles_t *ro = &d->roles;
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
-    if (ro->revenue == CL_FRAME_NONE || metric == ro->revenue || metric == ro->visits ||
-        metric == ro->spend || m->kind != CL_METRIC_ADDITIVE || !strcmp(m->group, "finance")) {
+    size_t funnel[3] = {ro->visits, ro->orders, ro->revenue};
+    if (cl_detect_upstream(d, metric) < 5 || metric == ro->spend || m->kind != CL_METRIC_ADDITIVE) {
         return 0;
     }
-    const cl_anomaly_t *ra = &d->r->kpis[ro->revenue].anomaly;
-    const cl_finding_t *k = cl_detect_at((cl_detect_t *)d, d->kpi_finding[ro->revenue]);
-    return (ra->ok && fabs(ra->z) >= d->opt->z_anomaly && ra->deviation * a->deviation > 0) ||
-           (k && k->direction * a->deviation > 0);
+    for (size_t i = 0; i < 3; i++) {
+        if (funnel[i] == CL_FRAME_NONE) {
+            continue;
+        }
+        const cl_anomaly_t *fa = &d->r->kpis[funnel[i]].anomaly;
+        const cl_finding_t *k = cl_detect_at((cl_detect_t *)d, d->kpi_finding[funnel[i]]);
+        if ((fa->ok && fabs(fa->z) >= d->opt->z_anomaly && fa->deviation * a->deviation > 0) ||
+            (k && k->direction * a->deviation > 0)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* A ratio's anomaly that its numerator's (same sign) or denominator's (opposite sign) anomaly
@@ -98,8 +107,9 @@ static int slice_anomalies(cl_detect_t *d)
         const cl_anomaly_t *a = &d->r->kpis[metric].anomaly;
         if (!a->ok || fabs(a->z) < d->opt->z_anomaly ||
             !cl_detect_material(d, cl_detect_stake_week(d, metric, a->deviation)) ||
-            same_event_as_revenue(d, metric, a) || component_explains(d, metric, a) ||
-            d->folded[metric]) {
+            same_event_as_funnel(d, metric, a) || component_explains(d, metric, a) ||
+            d->folded[metric] || (cl_catalog_at(d->cat, metric)->kind == CL_METRIC_ADDITIVE &&
+                                  !strcmp(cl_catalog_at(d->cat, metric)->group, "finance"))) {
             continue;
         }
         cl_finding_t *k = cl_detect_at(d, d->kpi_finding[metric]);

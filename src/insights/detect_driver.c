@@ -123,6 +123,15 @@ static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric
     }
     cl_format_change(contrib, sizeof contrib, m, row->contribution);
     cl_format_number(share, sizeof share, row->contribution_pct, 0);
+    if (m->kind == CL_METRIC_RATIO && fabs(row->mix_effect) > fabs(row->rate_effect)) {
+        char s0[32], s1[32];
+        cl_format_number(s0, sizeof s0, row->share_previous, 1);
+        cl_format_number(s1, sizeof s1, row->share_current, 1);
+        snprintf(fd->title, sizeof fd->title,
+                 "%s %s %s: the share of %s went from %s%% to %s%% (mix, %s%% of the slice's change)",
+                 m->label, contrib, cl_window_name(d->r->scope.window), where, s0, s1, share);
+        return;
+    }
     if (m->unit == CL_UNIT_PERCENT) {
         cl_format_number(mag, sizeof mag, fabs(row->change), m->decimals);
         snprintf(fd->title, sizeof fd->title, "%s %s %s pp %s in %s (%s of the slice's change, %s%%)",
@@ -233,7 +242,9 @@ int cl_detect_drivers(cl_detect_t *d)
 int cl_detect_segment_changes(cl_detect_t *d)
 {
     const cl_insight_roles_t *ro = &d->roles;
-    size_t key[5] = {ro->revenue, ro->visits, ro->orders, ro->conversion_rate, ro->aov};
+    /* the funnel's factors and its result (orders are visits × conversion: told by those two), and
+     * the return rate (a seller tier or price band whose returns doubled) */
+    size_t key[5] = {ro->revenue, ro->visits, ro->conversion_rate, ro->aov, ro->return_rate};
     candidate_t *c = malloc(MAX_CANDIDATES * sizeof *c);
     if (!c) {
         return cl_err_set(d->err, CL_ENOMEM, "out of memory");
@@ -259,28 +270,59 @@ static double weight(const cl_finding_t *f)
     return f->value_at_stake * fmin(fabs(f->sig.z), 10);
 }
 
+static int is_segment(const cl_finding_t *f)
+{
+    return f->type == CL_FINDING_DRIVER || f->type == CL_FINDING_ROOT_CAUSE;
+}
+
 void cl_detect_dedup_segments(cl_detect_t *d)
 {
     cl_findings_t *l = &d->r->findings;
     for (size_t i = 0; i < l->n; i++) {
         cl_finding_t *a = &l->items[i];
-        if (a->dropped || (a->type != CL_FINDING_DRIVER && a->type != CL_FINDING_ROOT_CAUSE)) {
+        if (a->dropped || !is_segment(a)) {
             continue;
         }
         for (size_t j = 0; j < l->n && !a->dropped; j++) {
             cl_finding_t *b = &l->items[j];
             int ua = cl_detect_upstream(d, a->metric), ub = cl_detect_upstream(d, b->metric);
-            if (i == j || b->dropped || b->type != a->type || b->direction != a->direction ||
+            if (i == j || b->dropped || !is_segment(b) || b->direction != a->direction ||
                 !same_path(a, b) || ua == 5 || ub == 5) {
                 continue; /* only the funnel's metrics are one causal chain */
             }
             /* one segment, one story, told by its most upstream metric (traffic before conversion
-             * before revenue), which keeps the largest value at stake of the group */
-            int a_loses = ua > ub || (ua == ub && (weight(a) < weight(b) ||
-                                                   (weight(a) == weight(b) && strcmp(a->id, b->id) > 0)));
+             * before revenue; a root cause before a driver), which keeps the largest value at
+             * stake of the group */
+            int ta = a->type == CL_FINDING_ROOT_CAUSE, tb = b->type == CL_FINDING_ROOT_CAUSE;
+            int a_loses = ua != ub ? ua > ub
+                          : ta != tb ? tb
+                                     : weight(a) < weight(b) ||
+                                           (weight(a) == weight(b) && strcmp(a->id, b->id) > 0);
             cl_finding_t *keep = a_loses ? b : a, *lose = a_loses ? a : b;
             keep->value_at_stake = fmax(keep->value_at_stake, lose->value_at_stake);
             cl_detect_drop_tree(d, a_loses ? i : j);
+        }
+    }
+    /* revenue's own drivers repeat the story when a factor of its split (visits, conversion,
+     * basket) explains it and has a segment finding of its own */
+    const cl_insight_roles_t *ro = &d->roles;
+    cl_finding_t *rev = ro->revenue == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[ro->revenue]);
+    if (!rev) {
+        return;
+    }
+    int factor_story = 0;
+    size_t factors[3] = {ro->visits, ro->conversion_rate, ro->aov};
+    for (size_t k = 0; k < 3 && !factor_story; k++) {
+        cl_finding_t *fk = factors[k] == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[factors[k]]);
+        for (size_t i = 0; fk && i < l->n && !factor_story; i++) {
+            factor_story = is_segment(&l->items[i]) && !l->items[i].dropped &&
+                           strcmp(l->items[i].explains, fk->id) == 0;
+        }
+    }
+    for (size_t i = 0; factor_story && i < l->n; i++) {
+        cl_finding_t *x = &l->items[i];
+        if (x->type == CL_FINDING_DRIVER && strcmp(x->explains, rev->id) == 0) {
+            cl_detect_drop_tree(d, i);
         }
     }
 }
@@ -319,6 +361,34 @@ static int add_mix(cl_detect_t *d, size_t metric, const cl_breakdown_t *b)
     return 0;
 }
 
+/* The drivers of the ratio on the mix's dimension that are mix themselves (a value's share moved)
+ * are the detail of the mix story: the mix finding takes their evidence, they go. */
+static void fold_mix_drivers(cl_detect_t *d, size_t metric, size_t dim)
+{
+    cl_findings_t *l = &d->r->findings;
+    cl_finding_t *mix = &l->items[l->n - 1];
+    const char *name = d->f->dims[dim].name;
+    for (size_t i = 0; i + 1 < l->n; i++) {
+        cl_finding_t *x = &l->items[i];
+        if (x->type != CL_FINDING_DRIVER || x->dropped || x->metric != metric ||
+            strcmp(x->explains, mix->explains) != 0 ||
+            fabs(cl_finding_get(x, "mix_effect")) <= fabs(cl_finding_get(x, "rate_effect"))) {
+            continue;
+        }
+        int on_dim = 0;
+        for (size_t k = 0; k < x->path_len; k++) {
+            on_dim |= strcmp(x->path_dim[k], name) == 0;
+        }
+        if (on_dim) {
+            if (fabs(x->sig.z) > fabs(mix->sig.z)) {
+                mix->sig = x->sig;
+            }
+            mix->value_at_stake = fmax(mix->value_at_stake, x->value_at_stake);
+            cl_detect_drop_tree(d, i);
+        }
+    }
+}
+
 int cl_detect_mix(cl_detect_t *d)
 {
     for (size_t metric = 0; metric < d->r->n_metrics; metric++) {
@@ -344,6 +414,7 @@ int cl_detect_mix(cl_detect_t *d)
         if (rc != 0) {
             return rc;
         }
+        fold_mix_drivers(d, metric, best->dim);
     }
     return 0;
 }

@@ -32,8 +32,9 @@ int cl_detect_kpi_changes(cl_detect_t *d)
         const cl_kpi_t *k = &d->r->kpis[i];
         const cl_metric_t *m = cl_catalog_at(d->cat, i);
         d->kpi_finding[i] = CL_DETECT_NONE;
-        if (!k->available || k->change == 0 || fabs(k->sig.z) < fmin(opt->z_kpi, opt->z_kpi_explained)) {
-            continue;
+        if (!k->available || k->change == 0 || fabs(k->sig.z) < fmin(opt->z_kpi, opt->z_kpi_explained) ||
+            (m->kind == CL_METRIC_ADDITIVE && !strcmp(m->group, "finance"))) {
+            continue; /* plans are inputs, not news: pacing and attainment report on them */
         }
         double stake = cl_detect_stake(d, i, k->change);
         if (!cl_detect_material(d, stake)) {
@@ -91,18 +92,24 @@ static int is_decision(const cl_detect_t *d, size_t metric)
     return metric == d->roles.spend || strcmp(m->group, "finance") == 0;
 }
 
-/* 1 when findings A and B have drivers on the same segment moving the same way. */
+static int is_segment(const cl_finding_t *f)
+{
+    return !f->dropped && (f->type == CL_FINDING_DRIVER || f->type == CL_FINDING_ROOT_CAUSE);
+}
+
+/* 1 when findings A and B are explained by segment findings (drivers or root causes) on the same
+ * segment moving the same way. */
 static int share_driver(const cl_detect_t *d, const cl_finding_t *a, const cl_finding_t *b)
 {
     const cl_findings_t *l = &d->r->findings;
     for (size_t i = 0; i < l->n; i++) {
         const cl_finding_t *x = &l->items[i];
-        if (x->dropped || x->type != CL_FINDING_DRIVER || strcmp(x->explains, a->id) != 0) {
+        if (!is_segment(x) || strcmp(x->explains, a->id) != 0) {
             continue;
         }
         for (size_t j = 0; j < l->n; j++) {
             const cl_finding_t *y = &l->items[j];
-            if (!y->dropped && y->type == CL_FINDING_DRIVER && strcmp(y->explains, b->id) == 0 &&
+            if (is_segment(y) && strcmp(y->explains, b->id) == 0 &&
                 y->direction == x->direction && y->path_len == x->path_len &&
                 cl_finding_path_within(x, y)) {
                 return 1;

@@ -16,6 +16,7 @@
  * z = sqrt(2 × nats), the bar of a segment change reported on its own (a report searches
  * thousands of segments across four KPIs) */
 #define RC_MIN_SCORE 12.5
+#define RC_MAX_HELD 0.95
 
 typedef struct {
     cl_rca_attr_t attrs[CL_FRAME_MAX_LEAF_DIMS];
@@ -185,11 +186,19 @@ static int root_causes_of(cl_detect_t *d, const cl_frame_leaves_t *l, size_t met
     opt.counts = counts;
     cl_rca_result_t *res = NULL;
     int rc = cl_rca_run(&res, &c.cube, &opt, d->err);
+    double num_total = 0;
+    for (size_t i = 0; i < c.cube.n_leaves; i++) {
+        num_total += fabs(c.cur_num[i]) + fabs(c.base_num[i]);
+    }
     for (size_t i = 0; rc == 0 && i < res->n_elements; i++) {
         const cl_rca_element_t *el = &res->elements[i];
         const cl_metric_t *m = cl_catalog_at(d->cat, metric);
         double impact = m->kind == CL_METRIC_RATIO ? m->scale * el->explained : el->explained;
-        if (el->score >= RC_MIN_SCORE && cl_detect_material(d, cl_detect_stake(d, metric, impact))) {
+        /* a segment holding (nearly) the whole numerator localises nothing (discounts all sit on
+         * promoted lines: "the discount rate moved on promoted lines" is not a cause) */
+        double held = num_total > 0 ? (fabs(el->cur_num) + fabs(el->base_num)) / num_total : 1;
+        if (el->score >= RC_MIN_SCORE && held < RC_MAX_HELD &&
+            cl_detect_material(d, cl_detect_stake(d, metric, impact))) {
             rc = add_root_cause(d, l, metric, el);
         }
     }
@@ -202,15 +211,21 @@ static int root_causes_of(cl_detect_t *d, const cl_frame_leaves_t *l, size_t met
 int cl_detect_root_causes(cl_detect_t *d)
 {
     const cl_insight_roles_t *ro = &d->roles;
-    /* the funnel (visits and conversion are counts: Poisson-floored noise), then the money rates */
+    /* the funnel's factors (visits and conversion are counts: Poisson-floored noise) on the grain
+     * that carries it (the one with visits) — revenue is their product, so its segment changes are
+     * theirs (and one-dimension drivers still cover revenue) — then the return rate on any grain
+     * that holds it. (The discount rate is not localised: discounts sit on promoted lines by
+     * definition, so its only "cause" is the promotion mix, which mix_rate reports.) */
     struct {
         size_t metric;
-        int counts;
-    } kpis[6] = {{ro->visits, 1}, {ro->conversion_rate, 1}, {ro->aov, 0},
-                 {ro->revenue, 0}, {ro->return_rate, 0},     {ro->discount_rate, 0}};
+        int counts, funnel;
+    } kpis[4] = {{ro->visits, 1, 1}, {ro->conversion_rate, 1, 1}, {ro->aov, 0, 1},
+                 {ro->return_rate, 0, 0}};
     for (size_t g = 0; g < d->f->n_grains; g++) {
-        for (size_t i = 0; i < 6; i++) {
-            if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available) {
+        int has_funnel = ro->visits != CL_FRAME_NONE && leaf_measure(&d->f->leaves[g], ro->visits) >= 0;
+        for (size_t i = 0; i < 4; i++) {
+            if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available &&
+                (!kpis[i].funnel || has_funnel)) {
                 int rc = root_causes_of(d, &d->f->leaves[g], kpis[i].metric, kpis[i].counts);
                 if (rc != 0) {
                     return rc;

@@ -46,10 +46,10 @@ static int pair_at(double *cur, double *prev, const cl_catalog_t *cat, size_t me
 }
 
 /* Changes of window WIN at the end weeks before T: log ratios (NaN where not positive) and
- * differences. Returns how many were computable. */
-static size_t history(double *logs, double *diffs, size_t *n_log, const cl_catalog_t *cat,
-                      size_t metric, const cl_frame_t *f, const double *base, size_t stride,
-                      cl_window_t win, long t)
+ * differences, *n_out entries written. Returns how many differences were computable. */
+static size_t history(double *logs, double *diffs, size_t *n_out, size_t *n_log,
+                      const cl_catalog_t *cat, size_t metric, const cl_frame_t *f,
+                      const double *base, size_t stride, cl_window_t win, long t)
 {
     size_t n = 0, n_abs = 0;
     *n_log = 0;
@@ -66,6 +66,7 @@ static size_t history(double *logs, double *diffs, size_t *n_log, const cl_catal
             (*n_log)++;
         }
     }
+    *n_out = n;
     return n_abs;
 }
 
@@ -98,12 +99,12 @@ cl_signif_t cl_signif_change(const cl_catalog_t *cat, size_t metric, const cl_fr
     }
     double wl[CL_SIGNIF_HISTORY], wd[CL_SIGNIF_HISTORY], hl[CL_SIGNIF_HISTORY],
         hd[CL_SIGNIF_HISTORY];
-    size_t wn_log = 0, hn_log = 0, used = 0;
-    size_t wn_abs = history(wl, wd, &wn_log, cat, metric, f, base, stride, CL_WINDOW_WOW, t);
+    size_t wn_log = 0, hn_log = 0, used = 0, wn = 0, hn = 0;
+    size_t wn_abs = history(wl, wd, &wn, &wn_log, cat, metric, f, base, stride, CL_WINDOW_WOW, t);
     size_t hn_abs = wn_abs;
     int multi = win == CL_WINDOW_MOM || win == CL_WINDOW_QOQ;
     if (multi) {
-        hn_abs = history(hl, hd, &hn_log, cat, metric, f, base, stride, win, t);
+        hn_abs = history(hl, hd, &hn, &hn_log, cat, metric, f, base, stride, win, t);
     } else {
         hn_log = wn_log;
     }
@@ -112,17 +113,17 @@ cl_signif_t cl_signif_change(const cl_catalog_t *cat, size_t metric, const cl_fr
     double root_k = sqrt((double)cl_window_range(win, f->first_week).weeks);
     cl_signif_t s = none();
     if (cur > 0 && prev > 0 && hn_log >= CL_SIGNIF_MIN_HISTORY && wn_log >= CL_SIGNIF_MIN_HISTORY) {
-        double model = cl_stats_qn_scale(wl, CL_SIGNIF_HISTORY, &used) / root_k;
+        double model = cl_stats_qn_scale(wl, wn, &used) / root_k;
         s.history = used;
-        double emp = multi ? cl_stats_qn_scale(hl, CL_SIGNIF_HISTORY, &s.history) : model;
+        double emp = multi ? cl_stats_qn_scale(hl, hn, &s.history) : model;
         s.scale = fmax(fmax(emp, model), fmax(LOG_FLOOR, counting_noise(cat, metric, f, base, stride,
                                                                           win, t)));
         s.z = cap(log(cur / prev) / s.scale);
         s.method = "robust_z";
     } else if (hn_abs >= CL_SIGNIF_MIN_HISTORY && wn_abs >= CL_SIGNIF_MIN_HISTORY) {
-        double model = cl_stats_qn_scale(wd, CL_SIGNIF_HISTORY, &used) / root_k;
+        double model = cl_stats_qn_scale(wd, wn, &used) / root_k;
         s.history = used;
-        double emp = multi ? cl_stats_qn_scale(hd, CL_SIGNIF_HISTORY, &s.history) : model;
+        double emp = multi ? cl_stats_qn_scale(hd, hn, &s.history) : model;
         double floor = 1e-3 * fmax(fabs(cur), fabs(prev));
         s.scale = fmax(fmax(emp, model), floor);
         s.z = s.scale > 0 ? cap((cur - prev) / s.scale) : 0.0;

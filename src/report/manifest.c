@@ -90,6 +90,29 @@ static int split_path(char *region, char *category, size_t cap, const char *path
                : 0;
 }
 
+static char *raw_part(const char *path, const char *key)
+{
+    const char *s = strstr(path, key);
+    if (!s) {
+        return NULL;
+    }
+    s += strlen(key);
+    const char *e = strchr(s, '/');
+    return e ? strndup(s, (size_t)(e - s)) : NULL;
+}
+
+/* Remember the folder-name form of region R and category C as they appear in PATH. */
+static int raw_names(cl_manifest_t *m, size_t r, size_t c, const char *path, cl_err_t *err)
+{
+    if (!m->raw_regions[r] && !(m->raw_regions[r] = raw_part(path, "/region="))) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (!m->raw_categories[c] && !(m->raw_categories[c] = raw_part(path, "/category_l1="))) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 static int partitions(cl_manifest_t *m, cl_err_t *err)
 {
     json_t *files = json_object_get(json_object_get(m->tables, "sales_cube"), "files");
@@ -119,9 +142,16 @@ static int partitions(cl_manifest_t *m, cl_err_t *err)
         m->pairs = calloc(m->n_regions * m->n_categories + 1, 1);
         rc = m->pairs ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
     }
+    if (rc == 0) {
+        m->raw_regions = calloc(m->n_regions + 1, sizeof *m->raw_regions);
+        m->raw_categories = calloc(m->n_categories + 1, sizeof *m->raw_categories);
+        rc = m->raw_regions && m->raw_categories ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         long r = cl_manifest_region(m, pr[i]), c = cl_manifest_category(m, pc[i]);
         m->pairs[(size_t)r * m->n_categories + (size_t)c] = 1;
+        const char *path = json_string_value(json_object_get(json_array_get(files, i), "path"));
+        rc = raw_names(m, (size_t)r, (size_t)c, path, err);
     }
     for (size_t i = 0; i < n; i++) {
         free(rs ? rs[i] : NULL); /* uniq() took (and NULLed) the ones it kept */
@@ -205,10 +235,14 @@ void cl_manifest_free(cl_manifest_t *m)
     }
     for (size_t i = 0; m->categories && i < m->n_categories; i++) {
         free(m->categories[i]);
+        free(m->raw_categories ? m->raw_categories[i] : NULL);
     }
     for (size_t i = 0; m->regions && i < m->n_regions; i++) {
         free(m->regions[i]);
+        free(m->raw_regions ? m->raw_regions[i] : NULL);
     }
+    free(m->raw_categories);
+    free(m->raw_regions);
     free(m->categories);
     free(m->regions);
     free(m->pairs);
@@ -287,4 +321,20 @@ int cl_manifest_has_slice(const cl_manifest_t *m, long region, long category)
         }
     }
     return 0;
+}
+
+int cl_manifest_glob(char *out, size_t cap, const cl_manifest_t *m, const char *table, long region,
+                     long category)
+{
+    const char *c = category >= 0 ? m->raw_categories[category] : NULL;
+    const char *r = region >= 0 ? m->raw_regions[region] : "*";
+    int n;
+    if (!c || strpbrk(c, "*?[]{}\\") || (region >= 0 && strpbrk(r, "*?[]{}\\"))) {
+        n = snprintf(out, cap, "%s/%s/**/*.parquet", m->dir, table);
+    } else if (strcmp(table, "market_pulse") == 0) {
+        n = snprintf(out, cap, "%s/%s/category_l1=%s/*.parquet", m->dir, table, c);
+    } else {
+        n = snprintf(out, cap, "%s/%s/region=%s/category_l1=%s/*.parquet", m->dir, table, r, c);
+    }
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
 }

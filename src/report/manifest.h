@@ -26,6 +26,8 @@ typedef struct {
     char **categories;    /* sorted, unique (from sales_cube partitions) */
     char **regions;       /* sorted, unique */
     unsigned char *pairs; /* n_regions × n_categories: 1 when the partition exists */
+    char **raw_regions;   /* the folder-name form of each region ("home%20%26%20garden") */
+    char **raw_categories;
 } cl_manifest_t;
 
 /* Load DIR/manifest.json. Returns 0, CL_ENOTFOUND (no manifest), CL_EDATA (not a complete snapshot
@@ -48,6 +50,14 @@ long cl_manifest_region(const cl_manifest_t *m, const char *region);
 
 /* 1 when the category has data in REGION (region index), or in any region for -1. */
 int cl_manifest_has_slice(const cl_manifest_t *m, long region, long category);
+
+/* The glob of TABLE's files for CATEGORY (index) in REGION (index, or -1 for every region), from
+ * the partition folder names, so DuckDB opens only those files instead of listing the whole table:
+ * DIR/TABLE/region=R/category_l1=C/ and its parquet files (market_pulse has no region level; every
+ * region matches for -1). A folder name holding a glob character falls back to every file of the
+ * table (the query's WHERE still selects the slice). Returns 0 or -1 when it does not fit CAP. */
+int cl_manifest_glob(char *out, size_t cap, const cl_manifest_t *m, const char *table, long region,
+                     long category);
 
 /* Decode a hive folder value ("home%20%26%20garden") into OUT (CAP bytes). Returns 0, or -1 for a
  * bad escape or too long a value. */

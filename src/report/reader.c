@@ -23,6 +23,7 @@ static const dim_def_t SALES_DIMS[] = {
     {"country", NULL},    {"category_l2", NULL}, {"traffic_l1", NULL},    {"traffic_l2", "traffic_l1"},
     {"device_type", NULL}, {"channel", NULL},    {"customer_type", NULL},
 };
+/* (city last: the attributes grain leaves it out) */
 static const dim_def_t ATTRS_DIMS[] = {
     {"payment_method", NULL}, {"fulfilment", NULL}, {"seller_tier", NULL}, {"promo_flag", NULL},
     {"price_band", NULL},     {"device_os", NULL},  {"city", NULL},
@@ -44,18 +45,20 @@ typedef struct {
     size_t n_measures;
     size_t measure[MAX_TMEASURES]; /* catalog index */
     const char *column[MAX_TMEASURES];
+    int cents[MAX_TMEASURES];      /* money: summed as whole cents */
     int totals;                    /* 1: the (week) set gives the slice totals of these measures */
     long set_g[MAX_TDIMS + 1];     /* GROUPING() value of each set: [0] totals, [1 + d] dimension d */
     cl_db_stmt_t *stmt;
 } query_t;
 
-/* Leaf grains for root-cause localisation: the sales grain (all its dimensions) and the order
- * attributes grain (all but city, whose values multiply the leaves without telling a manager more
- * than the region does). */
+/* Leaf grains for root-cause localisation: the sales grain (all its dimensions), where the funnel
+ * lives, and the order-attributes grain for the return rate (payment, fulfilment, seller tier,
+ * promo flag, price band, device OS; not city, whose values multiply the leaves without telling a
+ * manager more than the region does). Orders are counted on their anchor line, so they are not a
+ * measure of the attributes grain: funnel ratios have no meaning over line attributes. */
 #define GRAINS 2
 static const char *const SALES_LEAF_IDS[] = {"revenue", "orders", "visits", NULL};
-static const char *const ATTRS_LEAF_IDS[] = {"revenue", "orders", "returns", "discounts",
-                                             "gross_revenue", NULL};
+static const char *const ATTRS_LEAF_IDS[] = {"revenue", "returns", NULL};
 static const struct {
     int table;
     const char *const *ids;
@@ -133,9 +136,12 @@ static void put_inner(sql_t *b, int table, const query_t *q, int all)
     for (size_t m = 0; m < q->n_measures; m++) {
         char alias[16];
         snprintf(alias, sizeof alias, "m%zu", m);
-        put(b, ", ");
+        /* Money is summed as whole cents in doubles, counts as doubles: integers below 2^53 add
+         * exactly in any order, so parallel aggregation gives the same bits every run, and double
+         * adds are much cheaper than the DECIMAL(38,2) (int128) sums of the stored columns. */
+        put(b, q->cents[m] ? ", round(CAST((" : ", CAST((");
         put_measure(b, table, q->column[m]);
-        put(b, " AS ");
+        put(b, q->cents[m] ? ") AS DOUBLE) * 100) AS " : ") AS DOUBLE) AS ");
         put(b, alias);
     }
     put(b, " FROM read_parquet($glob, hive_partitioning = true) WHERE category_l1 = $category");
@@ -211,7 +217,7 @@ static int build_query(sql_t *b, int table, query_t *q, int all)
     }
     for (size_t m = 0; m < q->n_measures; m++) {
         char expr[48];
-        snprintf(expr, sizeof expr, ", sum(m%zu)::DOUBLE", m);
+        snprintf(expr, sizeof expr, ", sum(m%zu)", m);
         put(b, expr);
     }
     put(b, " FROM (");
@@ -279,6 +285,7 @@ static int plan_table(query_t *q, int table, const cl_catalog_t *cat, int all, c
                               MAX_TMEASURES, TABLES[table]);
         }
         q->measure[q->n_measures] = i;
+        q->cents[q->n_measures] = m->unit == CL_UNIT_CURRENCY;
         q->column[q->n_measures++] = m->measure;
     }
     return 0;
@@ -320,8 +327,8 @@ static int prepare_leaves(cl_reader_t *r, size_t grain, int all, cl_err_t *err)
         }
         for (int p = 0; p < CL_WINDOW_COUNT * 2; p++) {
             char expr[96];
-            snprintf(expr, sizeof expr, ", sum(m%zu) FILTER (WHERE week BETWEEN $p%d AND $p%d)::DOUBLE",
-                     qm, 2 * p, 2 * p + 1);
+            snprintf(expr, sizeof expr, ", sum(m%zu) FILTER (WHERE week BETWEEN $p%d AND $p%d)", qm,
+                     2 * p, 2 * p + 1);
             put(bp, expr);
         }
     }
@@ -438,7 +445,8 @@ static int bind_slice(cl_db_stmt_t *st, const cl_manifest_t *m, const char *tabl
                       const char *category, const char *region, cl_err_t *err)
 {
     char glob[4200], first[CL_WEEK_KEY_LEN], last[CL_WEEK_KEY_LEN];
-    if (snprintf(glob, sizeof glob, "%s/%s/**/*.parquet", m->dir, table) >= (int)sizeof glob) {
+    long ri = region ? cl_manifest_region(m, region) : -1;
+    if (cl_manifest_glob(glob, sizeof glob, m, table, ri, cl_manifest_category(m, category)) != 0) {
         return cl_err_set(err, CL_EINVAL, "snapshot path is too long");
     }
     cl_week_format(first, m->first_week);
@@ -551,7 +559,7 @@ static int load_rows(cl_frame_t *f, const query_t *q, const size_t *fdims,
             if (!usable[m]) {
                 continue;
             }
-            double x = value(res, row, mcol0 + m);
+            double x = value(res, row, mcol0 + m) / (q->cents[m] ? 100.0 : 1.0);
             if (s == 0) {
                 *cl_frame_total(f, (size_t)w, q->measure[m]) = x;
             } else {
@@ -608,6 +616,10 @@ static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, si
     }
     size_t n_dims = q->n_dims - GRAIN_DEFS[g].drop_last, grain = 0;
     size_t nk = r->n_leaf_measures[g], per = CL_WINDOW_COUNT * 2;
+    double leaf_scale[CL_FRAME_MAX_LEAF_MEASURES];
+    for (size_t k = 0; k < nk; k++) {
+        leaf_scale[k] = cl_catalog_at(r->cat, r->leaf_measure[g][k])->unit == CL_UNIT_CURRENCY ? 100.0 : 1.0;
+    }
     int rc = cl_frame_leaf_dims(&grain, f, fdims, n_dims, r->leaf_measure[g], nk, err);
     rc = rc ? rc : bind_slice(st, m, TABLES[table], category, region, err);
     rc = rc ? rc : bind_periods(st, m, err);
@@ -623,7 +635,7 @@ static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, si
         }
         for (size_t k = 0; k < nk; k++) {
             for (size_t p = 0; p < per; p++) {
-                sums[p * nk + k] = value(res, row, n_dims + k * per + p);
+                sums[p * nk + k] = value(res, row, n_dims + k * per + p) / leaf_scale[k];
             }
         }
         rc = rc ? rc : cl_frame_add_leaf(f, grain, codes, sums, err);
