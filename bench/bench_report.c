@@ -1,12 +1,13 @@
 /* bench_report — how long the WBR of a slice takes from a published snapshot:
  *   bench_report WAREHOUSE WEEK [SLICES]
- * For the SLICES largest category × region slices of the snapshot (default 8; by sales_cube file size), and
- * for the leadership view (category × all) of the largest category, it times, on one thread with one DuckDB
- * connection (BENCH_THREADS threads, default 2), what `cl_report_build` does: reading the slice into a frame (the warehouse
- * part), running the insight engine for each of the four windows, and assembling the four documents.
- * It prints one line per slice and the median and maximum of "findings, all windows" = read + 4 engine runs
- * (the figure the target of 50 ms is about) and of the full four documents. Timings are wall clock on a
- * machine other work may share: read them as upper bounds. */
+ * For the SLICES largest category × region slices of the snapshot (default 8; by sales_cube file
+ * size), and for the leadership view (category × all) of the largest category, it times, on one
+ * thread with one DuckDB connection (BENCH_THREADS threads, default 2), what `cl_report_build`
+ * does: reading the slice into a frame (the warehouse part), running the insight engine for each of
+ * the four windows, and assembling the four documents. It prints one line per slice and the median
+ * and maximum of "findings, all windows" = read + 4 engine runs (the figure the target of 50 ms is
+ * about) and of the full four documents. Timings are wall clock on a machine other work may share:
+ * read them as upper bounds. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,8 @@ static long long slice_bytes(const cl_manifest_t *m, const char *region, const c
     json_array_foreach(files, i, f)
     {
         const char *p = json_string_value(json_object_get(f, "path"));
-        const char *rs = p ? strstr(p, "/region=") : NULL, *cs = p ? strstr(p, "/category_l1=") : NULL;
+        const char *rs = p ? strstr(p, "/region=") : NULL,
+                   *cs = p ? strstr(p, "/category_l1=") : NULL;
         if (!rs || !cs || cl_manifest_unescape(r, sizeof r, rs + 8, (size_t)(cs - rs - 8)) != 0) {
             continue;
         }
@@ -111,10 +113,11 @@ static int run_slice(double *findings_ms, double *docs_ms, double *findings_cpu,
     }
     size_t leaves = f ? f->leaves[0].n_leaves + (f->n_grains > 1 ? f->leaves[1].n_leaves : 0) : 0;
     if (rc == 0) {
-        printf("  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f)  documents x4 "
-               "%5.1f ms  %5zu leaves %2zu findings\n",
-               category, region ? region : "all", t_read, c_read, t_engine, c_engine, t_doc, leaves,
-               *n_findings);
+        printf(
+            "  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f)  documents x4 "
+            "%5.1f ms  %5zu leaves %2zu findings\n",
+            category, region ? region : "all", t_read, c_read, t_engine, c_engine, t_doc, leaves,
+            *n_findings);
     }
     *findings_ms = t_read + t_engine;
     *findings_cpu = c_read + c_engine;
@@ -136,9 +139,10 @@ int main(int argc, char **argv)
     cl_reader_t *rd = NULL;
     cl_manifest_t *m = NULL;
     char *dir = NULL;
-    /* BENCH_THREADS=1 puts all work on this thread: its CPU time is then the cost of the work alone */
+    /* BENCH_THREADS=1 puts all work on this thread: its CPU time is then the cost of the work alone
+     */
     const char *threads = getenv("BENCH_THREADS");
-    cl_db_options_t dbo = {.threads = threads ? atoi(threads) : 2};
+    cl_db_options_t dbo = {.threads = threads ? (int)strtol(threads, NULL, 10) : 2};
     int rc = cl_catalog_load(&cat, "config/metrics.yaml", &err);
     rc = rc ? rc : cl_snapshot_resolve(&dir, argv[1], argv[2], &err);
     rc = rc ? rc : cl_manifest_load(&m, dir, &err);
@@ -153,24 +157,27 @@ int main(int argc, char **argv)
     for (size_t r = 0; r < m->n_regions; r++) {
         for (size_t c = 0; c < m->n_categories; c++) {
             if (m->pairs[r * m->n_categories + c]) {
-                slices[n++] = (slice_t){(long)r, (long)c,
-                                        slice_bytes(m, m->regions[r], m->categories[c])};
+                slices[n++] =
+                    (slice_t){(long)r, (long)c, slice_bytes(m, m->regions[r], m->categories[c])};
             }
         }
     }
     qsort(slices, n, sizeof *slices, by_bytes);
     want = want < n ? want : n;
-    printf("bench_report: snapshot %s, %zu weeks, %zu slices; the %zu largest and the leadership view of "
+    printf("bench_report: snapshot %s, %zu weeks, %zu slices; the %zu largest and the leadership "
+           "view of "
            "the largest category\n",
            m->snapshot_id, m->n_weeks, n, want);
     double *fm = calloc(want + 2, sizeof *fm), *dm = calloc(want + 2, sizeof *dm);
     double *cm = calloc(want + 2, sizeof *cm), ignore_c;
     size_t k = 0, nf = 0;
-    /* a first, untimed read warms the file system cache and DuckDB's metadata, as a serving process is */
+    /* a first, untimed read warms the file system cache and DuckDB's metadata, as a serving process
+     * is */
     double ignore_f, ignore_d;
-    rc = want ? run_slice(&ignore_f, &ignore_d, &ignore_c, rd, cat, m, m->categories[slices[0].category],
-                          m->regions[slices[0].region], &nf, &err)
-              : 0;
+    rc = want
+             ? run_slice(&ignore_f, &ignore_d, &ignore_c, rd, cat, m,
+                         m->categories[slices[0].category], m->regions[slices[0].region], &nf, &err)
+             : 0;
     printf("  (warm-up above)\n");
     for (size_t i = 0; rc == 0 && i < want; i++, k++) {
         rc = run_slice(&fm[k], &dm[k], &cm[k], rd, cat, m, m->categories[slices[i].category],
@@ -178,9 +185,11 @@ int main(int argc, char **argv)
     }
     if (rc == 0 && want) {
         double all_f, all_d, all_c;
-        rc = run_slice(&all_f, &all_d, &all_c, rd, cat, m, m->categories[slices[0].category], NULL, &nf, &err);
-        printf("  leadership view: findings, all windows %.1f ms (cpu %.1f); with documents %.1f ms\n",
-               all_f, all_c, all_d);
+        rc = run_slice(&all_f, &all_d, &all_c, rd, cat, m, m->categories[slices[0].category], NULL,
+                       &nf, &err);
+        printf(
+            "  leadership view: findings, all windows %.1f ms (cpu %.1f); with documents %.1f ms\n",
+            all_f, all_c, all_d);
     }
     if (rc != 0) {
         fprintf(stderr, "bench_report: %s\n", err.msg);
@@ -188,12 +197,12 @@ int main(int argc, char **argv)
         qsort(fm, k, sizeof *fm, by_double);
         qsort(dm, k, sizeof *dm, by_double);
         qsort(cm, k, sizeof *cm, by_double);
-        printf("findings, all windows (read + 4 engine runs): median %.1f ms, max %.1f ms\n", fm[k / 2],
-               fm[k - 1]);
-        printf("  the same in CPU time (all threads):        median %.1f ms, max %.1f ms\n", cm[k / 2],
-               cm[k - 1]);
-        printf("four documents (+ assembly and JSON):        median %.1f ms, max %.1f ms\n", dm[k / 2],
-               dm[k - 1]);
+        printf("findings, all windows (read + 4 engine runs): median %.1f ms, max %.1f ms\n",
+               fm[k / 2], fm[k - 1]);
+        printf("  the same in CPU time (all threads):        median %.1f ms, max %.1f ms\n",
+               cm[k / 2], cm[k - 1]);
+        printf("four documents (+ assembly and JSON):        median %.1f ms, max %.1f ms\n",
+               dm[k / 2], dm[k - 1]);
     }
     free(fm);
     free(dm);

@@ -16,12 +16,12 @@
 #define CL_ANOMALY_TREND_WEEKS 13
 
 typedef struct {
-    int ok;              /* 0: not enough positive history */
+    int ok; /* 0: not enough positive history */
     double actual, expected;
-    double deviation;    /* actual − expected */
+    double deviation; /* actual − expected */
     double deviation_pct;
     double z;
-    const char *method;  /* "seasonal" | "trend" */
+    const char *method; /* "seasonal" | "trend" */
 } cl_anomaly_t;
 
 /* Expected value and z for X[T] (N values, NaN missing). */

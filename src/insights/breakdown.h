@@ -32,11 +32,11 @@ typedef struct {
 
 typedef struct {
     size_t dim, metric;
-    int available;       /* 0: the dimension does not carry the metric's measures, or data is missing */
-    double current, previous, total_change;  /* over the whole slice, from the segments */
-    double mix_effect, rate_effect;          /* ratio metrics: totals; NaN for additive */
+    int available; /* 0: the dimension does not carry the metric's measures, or data is missing */
+    double current, previous, total_change; /* over the whole slice, from the segments */
+    double mix_effect, rate_effect;         /* ratio metrics: totals; NaN for additive */
     size_t n_rows;
-    cl_breakdown_row_t *rows;                /* new: cl_breakdown_dispose() */
+    cl_breakdown_row_t *rows; /* new: cl_breakdown_dispose() */
 } cl_breakdown_t;
 
 /* The breakdown of METRIC by dimension DIM of F for period P. An unavailable breakdown returns 0

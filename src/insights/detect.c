@@ -98,10 +98,41 @@ int cl_detect_add(cl_finding_t **out, size_t *index, cl_detect_t *d, cl_finding_
     return rc;
 }
 
+int cl_detect_segment(cl_finding_t **out, cl_detect_t *d, cl_finding_type_t type, size_t metric,
+                      size_t dim, const cl_breakdown_row_t *row, const cl_signif_t *sig)
+{
+    const cl_metric_t *m = cl_catalog_at(d->cat, metric);
+    cl_finding_t *fd = NULL;
+    int rc = cl_detect_add(&fd, NULL, d, type, metric);
+    rc = rc ? rc : cl_detect_path(fd, d->f, dim, row->value, d->err);
+    if (rc != 0) {
+        return rc;
+    }
+    fd->impact = row->contribution;
+    fd->value_at_stake = cl_detect_stake(d, metric, row->contribution);
+    fd->sig = *sig;
+    cl_detect_direction(fd, m, row->contribution);
+    cl_finding_number(fd, "current", row->current);
+    cl_finding_number(fd, "previous", row->previous);
+    cl_finding_number(fd, "change", row->change);
+    cl_finding_number(fd, "change_pct", row->change_pct);
+    cl_finding_number(fd, "contribution", row->contribution);
+    cl_finding_number(fd, "share_of_change", row->contribution_pct);
+    cl_finding_number(fd, "share_current", row->share_current);
+    cl_finding_number(fd, "share_previous", row->share_previous);
+    cl_finding_number(fd, "share_shift_pp", row->share_shift_pp);
+    if (m->kind == CL_METRIC_RATIO) {
+        cl_finding_number(fd, "mix_effect", row->mix_effect);
+        cl_finding_number(fd, "rate_effect", row->rate_effect);
+    }
+    *out = fd;
+    return 0;
+}
+
 cl_finding_t *cl_detect_at(cl_detect_t *d, size_t index)
 {
     return index == CL_DETECT_NONE || index >= d->r->findings.n ? NULL
-                                                                 : &d->r->findings.items[index];
+                                                                : &d->r->findings.items[index];
 }
 
 void cl_detect_drop_tree(cl_detect_t *d, size_t index)

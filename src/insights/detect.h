@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "insights/breakdown.h"
 #include "insights/engine.h"
 
 typedef struct {
@@ -44,6 +45,15 @@ CL_NODISCARD int cl_detect_path(cl_finding_t *fd, const cl_frame_t *f, size_t di
 /* A new finding of TYPE about METRIC (borrowed until the next add); *index receives its index. */
 CL_NODISCARD int cl_detect_add(cl_finding_t **out, size_t *index, cl_detect_t *d,
                                cl_finding_type_t type, size_t metric);
+
+/* A new finding of TYPE about METRIC on the segment of breakdown row ROW of dimension DIM: its path
+ * (with ancestors), impact = the row's contribution, value at stake, SIG, direction from the
+ * contribution, and the row's numbers (current, previous, change, change_pct, contribution,
+ * share_of_change, share_current, share_previous, share_shift_pp; mix_effect and rate_effect for a
+ * ratio). *out is borrowed until the next add. */
+CL_NODISCARD int cl_detect_segment(cl_finding_t **out, cl_detect_t *d, cl_finding_type_t type,
+                                   size_t metric, size_t dim, const cl_breakdown_row_t *row,
+                                   const cl_signif_t *sig);
 
 /* The finding at INDEX (borrowed) or NULL for CL_DETECT_NONE. */
 cl_finding_t *cl_detect_at(cl_detect_t *d, size_t index);

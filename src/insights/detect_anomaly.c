@@ -108,8 +108,9 @@ static int slice_anomalies(cl_detect_t *d)
         if (!a->ok || fabs(a->z) < d->opt->z_anomaly ||
             !cl_detect_material(d, cl_detect_stake_week(d, metric, a->deviation)) ||
             same_event_as_funnel(d, metric, a) || component_explains(d, metric, a) ||
-            d->folded[metric] || (cl_catalog_at(d->cat, metric)->kind == CL_METRIC_ADDITIVE &&
-                                  !strcmp(cl_catalog_at(d->cat, metric)->group, "finance"))) {
+            d->folded[metric] ||
+            (cl_catalog_at(d->cat, metric)->kind == CL_METRIC_ADDITIVE &&
+             !strcmp(cl_catalog_at(d->cat, metric)->group, "finance"))) {
             continue;
         }
         cl_finding_t *k = cl_detect_at(d, d->kpi_finding[metric]);

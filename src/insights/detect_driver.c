@@ -64,7 +64,8 @@ static size_t collect(candidate_t *c, cl_detect_t *d, size_t metric, double chan
     size_t n = 0;
     for (size_t dim = 0; dim < d->f->n_dims; dim++) {
         const cl_breakdown_t *b = cl_insight_breakdown(d->r, dim, metric);
-        if (!b || !b->available || b->n_rows < 2 || (!standalone && b->total_change * change <= 0)) {
+        if (!b || !b->available || b->n_rows < 2 ||
+            (!standalone && b->total_change * change <= 0)) {
             continue;
         }
         for (size_t i = 0; i < b->n_rows && n < MAX_CANDIDATES; i++) {
@@ -84,8 +85,8 @@ static size_t collect(candidate_t *c, cl_detect_t *d, size_t metric, double chan
         size_t pval = d->f->dims[c[i].dim].parents[c[i].value];
         for (size_t j = 0; j < n; j++) {
             if (c[j].dim == pdim && c[j].value == pval) {
-                int child_wins = fabs(c[i].contribution) >= CHILD_KEEPS_PCT / 100 *
-                                                                fabs(c[j].contribution);
+                int child_wins =
+                    fabs(c[i].contribution) >= CHILD_KEEPS_PCT / 100 * fabs(c[j].contribution);
                 c[child_wins ? j : i].removed = 1;
             }
         }
@@ -115,8 +116,8 @@ static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric
     size_t dim = c->dim, value = c->value;
     while (dim != CL_FRAME_NONE) { /* "traffic_l1 social / traffic_l2 facebook", root first */
         char part[192];
-        snprintf(part, sizeof part, "%s %s%s%s", d->f->dims[dim].name, d->f->dims[dim].values[value],
-                 where[0] ? " / " : "", where);
+        snprintf(part, sizeof part, "%s %s%s%s", d->f->dims[dim].name,
+                 d->f->dims[dim].values[value], where[0] ? " / " : "", where);
         snprintf(where, sizeof where, "%s", part);
         value = d->f->dims[dim].parents[value];
         dim = d->f->dims[dim].parent;
@@ -127,21 +128,24 @@ static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric
         char s0[32], s1[32];
         cl_format_number(s0, sizeof s0, row->share_previous, 1);
         cl_format_number(s1, sizeof s1, row->share_current, 1);
-        snprintf(fd->title, sizeof fd->title,
-                 "%s %s %s: the share of %s went from %s%% to %s%% (mix, %s%% of the slice's change)",
-                 m->label, contrib, cl_window_name(d->r->scope.window), where, s0, s1, share);
+        snprintf(
+            fd->title, sizeof fd->title,
+            "%s %s %s: the share of %s went from %s%% to %s%% (mix, %s%% of the slice's change)",
+            m->label, contrib, cl_window_name(d->r->scope.window), where, s0, s1, share);
         return;
     }
     if (m->unit == CL_UNIT_PERCENT) {
         cl_format_number(mag, sizeof mag, fabs(row->change), m->decimals);
-        snprintf(fd->title, sizeof fd->title, "%s %s %s pp %s in %s (%s of the slice's change, %s%%)",
-                 m->label, cl_detect_verb(row->change), mag, cl_window_name(d->r->scope.window),
-                 where, contrib, share);
+        snprintf(fd->title, sizeof fd->title,
+                 "%s %s %s pp %s in %s (%s of the slice's change, %s%%)", m->label,
+                 cl_detect_verb(row->change), mag, cl_window_name(d->r->scope.window), where,
+                 contrib, share);
     } else {
         cl_format_number(mag, sizeof mag, fabs(row->change_pct), 1);
-        snprintf(fd->title, sizeof fd->title, "%s %s %s%% %s in %s (%s, %s%% of the slice's change)",
-                 m->label, cl_detect_verb(row->change), mag, cl_window_name(d->r->scope.window),
-                 where, contrib, share);
+        snprintf(fd->title, sizeof fd->title,
+                 "%s %s %s%% %s in %s (%s, %s%% of the slice's change)", m->label,
+                 cl_detect_verb(row->change), mag, cl_window_name(d->r->scope.window), where,
+                 contrib, share);
     }
 }
 
@@ -150,29 +154,11 @@ static int add_driver(cl_detect_t *d, size_t metric, const candidate_t *c,
 {
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
     cl_finding_t *fd = NULL;
-    int rc = cl_detect_add(&fd, NULL, d, CL_FINDING_DRIVER, metric);
-    rc = rc ? rc : cl_detect_path(fd, d->f, c->dim, c->value, d->err);
+    int rc = cl_detect_segment(&fd, d, CL_FINDING_DRIVER, metric, c->dim, row, sig);
     if (rc != 0) {
         return rc;
     }
-    fd->impact = row->contribution;
-    fd->value_at_stake = cl_detect_stake(d, metric, row->contribution);
-    fd->sig = *sig;
-    cl_detect_direction(fd, m, row->contribution);
-    cl_finding_number(fd, "current", row->current);
-    cl_finding_number(fd, "previous", row->previous);
-    cl_finding_number(fd, "change", row->change);
-    cl_finding_number(fd, "change_pct", row->change_pct);
-    cl_finding_number(fd, "contribution", row->contribution);
-    cl_finding_number(fd, "share_of_change", row->contribution_pct);
-    cl_finding_number(fd, "share_current", row->share_current);
-    cl_finding_number(fd, "share_previous", row->share_previous);
-    cl_finding_number(fd, "share_shift_pp", row->share_shift_pp);
     cl_finding_number(fd, "total_change", d->r->kpis[metric].change);
-    if (m->kind == CL_METRIC_RATIO) {
-        cl_finding_number(fd, "mix_effect", row->mix_effect);
-        cl_finding_number(fd, "rate_effect", row->rate_effect);
-    }
     driver_title(fd, d, m, c, row);
     if (parent) {
         snprintf(fd->explains, sizeof fd->explains, "%s", parent);
@@ -208,7 +194,8 @@ static int drivers_of(cl_detect_t *d, size_t metric, candidate_t *c, int standal
         for (size_t j = 0; j < kept; j++) {
             seen |= families[j] == fam;
         }
-        const cl_breakdown_row_t *row = &cl_insight_breakdown(d->r, c[i].dim, metric)->rows[c[i].row];
+        const cl_breakdown_row_t *row =
+            &cl_insight_breakdown(d->r, c[i].dim, metric)->rows[c[i].row];
         cl_signif_t sig = segment_sig(d, metric, &c[i], row);
         if (seen || fabs(sig.z) < z_min || sig.z * row->contribution < 0) {
             continue;
@@ -294,7 +281,7 @@ void cl_detect_dedup_segments(cl_detect_t *d)
              * before revenue; a root cause before a driver), which keeps the largest value at
              * stake of the group */
             int ta = a->type == CL_FINDING_ROOT_CAUSE, tb = b->type == CL_FINDING_ROOT_CAUSE;
-            int a_loses = ua != ub ? ua > ub
+            int a_loses = ua != ub   ? ua > ub
                           : ta != tb ? tb
                                      : weight(a) < weight(b) ||
                                            (weight(a) == weight(b) && strcmp(a->id, b->id) > 0);
@@ -306,14 +293,16 @@ void cl_detect_dedup_segments(cl_detect_t *d)
     /* revenue's own drivers repeat the story when a factor of its split (visits, conversion,
      * basket) explains it and has a segment finding of its own */
     const cl_insight_roles_t *ro = &d->roles;
-    cl_finding_t *rev = ro->revenue == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[ro->revenue]);
+    cl_finding_t *rev =
+        ro->revenue == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[ro->revenue]);
     if (!rev) {
         return;
     }
     int factor_story = 0;
     size_t factors[3] = {ro->visits, ro->conversion_rate, ro->aov};
     for (size_t k = 0; k < 3 && !factor_story; k++) {
-        cl_finding_t *fk = factors[k] == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[factors[k]]);
+        cl_finding_t *fk =
+            factors[k] == CL_FRAME_NONE ? NULL : cl_detect_at(d, d->kpi_finding[factors[k]]);
         for (size_t i = 0; fk && i < l->n && !factor_story; i++) {
             factor_story = is_segment(&l->items[i]) && !l->items[i].dropped &&
                            strcmp(l->items[i].explains, fk->id) == 0;
@@ -354,8 +343,9 @@ static int add_mix(cl_detect_t *d, size_t metric, const cl_breakdown_t *b)
     cl_format_change(chg, sizeof chg, m, b->total_change);
     cl_format_change(mix, sizeof mix, m, b->mix_effect);
     cl_format_change(rate, sizeof rate, m, b->rate_effect);
-    snprintf(fd->title, sizeof fd->title, "%s %s %s: %s from the mix of %s, %s from rates within it",
-             m->label, chg, cl_window_name(d->r->scope.window), mix, d->f->dims[b->dim].name, rate);
+    snprintf(fd->title, sizeof fd->title,
+             "%s %s %s: %s from the mix of %s, %s from rates within it", m->label, chg,
+             cl_window_name(d->r->scope.window), mix, d->f->dims[b->dim].name, rate);
     snprintf(fd->explains, sizeof fd->explains, "%s", parent);
     cl_finding_make_id(fd, d->cat, &d->r->scope);
     return 0;

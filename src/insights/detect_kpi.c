@@ -32,7 +32,8 @@ int cl_detect_kpi_changes(cl_detect_t *d)
         const cl_kpi_t *k = &d->r->kpis[i];
         const cl_metric_t *m = cl_catalog_at(d->cat, i);
         d->kpi_finding[i] = CL_DETECT_NONE;
-        if (!k->available || k->change == 0 || fabs(k->sig.z) < fmin(opt->z_kpi, opt->z_kpi_explained) ||
+        if (!k->available || k->change == 0 ||
+            fabs(k->sig.z) < fmin(opt->z_kpi, opt->z_kpi_explained) ||
             (m->kind == CL_METRIC_ADDITIVE && !strcmp(m->group, "finance"))) {
             continue; /* plans are inputs, not news: pacing and attainment report on them */
         }
@@ -109,9 +110,8 @@ static int share_driver(const cl_detect_t *d, const cl_finding_t *a, const cl_fi
         }
         for (size_t j = 0; j < l->n; j++) {
             const cl_finding_t *y = &l->items[j];
-            if (is_segment(y) && strcmp(y->explains, b->id) == 0 &&
-                y->direction == x->direction && y->path_len == x->path_len &&
-                cl_finding_path_within(x, y)) {
+            if (is_segment(y) && strcmp(y->explains, b->id) == 0 && y->direction == x->direction &&
+                y->path_len == x->path_len && cl_finding_path_within(x, y)) {
                 return 1;
             }
         }

@@ -72,23 +72,11 @@ static int channel_finding(cl_detect_t *d, size_t metric, size_t dim, const cl_b
 {
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
     cl_finding_t *fd = NULL;
-    int rc = cl_detect_add(&fd, NULL, d, CL_FINDING_MARKETING_EFFICIENCY, metric);
-    rc = rc ? rc : cl_detect_path(fd, d->f, dim, row->value, d->err);
+    int rc = cl_detect_segment(&fd, d, CL_FINDING_MARKETING_EFFICIENCY, metric, dim, row, sig);
     if (rc != 0) {
         return rc;
     }
-    fd->impact = row->contribution;
-    fd->value_at_stake = cl_detect_stake(d, metric, row->contribution);
-    fd->sig = *sig;
-    cl_detect_direction(fd, m, row->change);
-    cl_finding_number(fd, "current", row->current);
-    cl_finding_number(fd, "previous", row->previous);
-    cl_finding_number(fd, "change", row->change);
-    cl_finding_number(fd, "change_pct", row->change_pct);
-    cl_finding_number(fd, "contribution", row->contribution);
-    cl_finding_number(fd, "share_of_change", row->contribution_pct);
-    cl_finding_number(fd, "mix_effect", row->mix_effect);
-    cl_finding_number(fd, "rate_effect", row->rate_effect);
+    cl_detect_direction(fd, m, row->change); /* the channel's own ratio moved this way */
     cl_finding_number(fd, "spend", spend->current);
     cl_finding_number(fd, "spend_previous", spend->previous);
     cl_finding_number(fd, "spend_share_pct", spend->share_current);

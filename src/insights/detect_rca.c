@@ -58,8 +58,8 @@ static int cube_make(rc_cube_t *c, const cl_detect_t *d, const cl_frame_leaves_t
     }
     for (size_t i = 0; i < l->n_dims; i++) {
         const cl_frame_dim_t *dd = &f->dims[l->dims[i]];
-        c->attrs[i] = (cl_rca_attr_t){dd->name, -1, (uint32_t)dd->n_values,
-                                      (const char *const *)dd->values};
+        c->attrs[i] =
+            (cl_rca_attr_t){dd->name, -1, (uint32_t)dd->n_values, (const char *const *)dd->values};
         for (size_t j = 0; j < l->n_dims; j++) {
             if (dd->parent != CL_FRAME_NONE && l->dims[j] == dd->parent) {
                 c->attrs[i].parent = (int)j;
@@ -91,7 +91,7 @@ static int cube_make(rc_cube_t *c, const cl_detect_t *d, const cl_frame_leaves_t
             c->base_den[i] = isfinite(bd) && bd > 0 ? bd : 0;
         }
     }
-    c->cube = (cl_rca_cube_t){l->n_dims, c->attrs, n, l->codes,
+    c->cube = (cl_rca_cube_t){l->n_dims,  c->attrs,    n,          l->codes,
                               c->cur_num, c->base_num, c->cur_den, c->base_den};
     return 1;
 }
@@ -110,20 +110,22 @@ static void rc_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric_t *
     const char *w = cl_window_name(d->r->scope.window);
     if (m->kind == CL_METRIC_RATIO && el->kind == CL_RCA_KIND_MIX) {
         snprintf(fd->title, sizeof fd->title,
-                 "%s %s: the share of %s moved (mix), %s of the slice's %s change (%s%%)",
-                 m->label, w, where, contrib, m->label, share);
+                 "%s %s: the share of %s moved (mix), %s of the slice's %s change (%s%%)", m->label,
+                 w, where, contrib, m->label, share);
         return;
     }
     double cur = m->kind == CL_METRIC_RATIO ? m->scale * el->cur_ratio : el->cur_num;
     double prev = m->kind == CL_METRIC_RATIO ? m->scale * el->base_ratio : el->base_num;
     if (m->unit == CL_UNIT_PERCENT) {
         cl_format_number(mag, sizeof mag, fabs(cur - prev), m->decimals);
-        snprintf(fd->title, sizeof fd->title, "%s %s %s pp %s in %s (%s of the slice's change, %s%%)",
-                 m->label, cl_detect_verb(cur - prev), mag, w, where, contrib, share);
+        snprintf(fd->title, sizeof fd->title,
+                 "%s %s %s pp %s in %s (%s of the slice's change, %s%%)", m->label,
+                 cl_detect_verb(cur - prev), mag, w, where, contrib, share);
     } else {
         cl_format_number(mag, sizeof mag, prev != 0 ? fabs(100 * (cur - prev) / prev) : 0, 1);
-        snprintf(fd->title, sizeof fd->title, "%s %s %s%% %s in %s (%s, %s%% of the slice's change)",
-                 m->label, cl_detect_verb(cur - prev), mag, w, where, contrib, share);
+        snprintf(fd->title, sizeof fd->title,
+                 "%s %s %s%% %s in %s (%s, %s%% of the slice's change)", m->label,
+                 cl_detect_verb(cur - prev), mag, w, where, contrib, share);
     }
 }
 
@@ -219,10 +221,11 @@ int cl_detect_root_causes(cl_detect_t *d)
     struct {
         size_t metric;
         int counts, funnel;
-    } kpis[4] = {{ro->visits, 1, 1}, {ro->conversion_rate, 1, 1}, {ro->aov, 0, 1},
-                 {ro->return_rate, 0, 0}};
+    } kpis[4] = {
+        {ro->visits, 1, 1}, {ro->conversion_rate, 1, 1}, {ro->aov, 0, 1}, {ro->return_rate, 0, 0}};
     for (size_t g = 0; g < d->f->n_grains; g++) {
-        int has_funnel = ro->visits != CL_FRAME_NONE && leaf_measure(&d->f->leaves[g], ro->visits) >= 0;
+        int has_funnel =
+            ro->visits != CL_FRAME_NONE && leaf_measure(&d->f->leaves[g], ro->visits) >= 0;
         for (size_t i = 0; i < 4; i++) {
             if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available &&
                 (!kpis[i].funnel || has_funnel)) {

@@ -105,12 +105,11 @@ static int compute(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat
                        *rv = &r->kpis[ro->revenue];
         r->has_split = cl_lmdi_revenue(&r->split, v->previous, o->previous, rv->previous,
                                        v->current, o->current, rv->current) == 0;
-        r->pulse = cl_pulse_compare(f, &r->weekly[ro->revenue * r->n_weeks], r->scope.window,
-                                    r->t);
+        r->pulse = cl_pulse_compare(f, &r->weekly[ro->revenue * r->n_weeks], r->scope.window, r->t);
     }
     if (ro->spend != CL_FRAME_NONE && ro->budget != CL_FRAME_NONE) {
-        r->pacing = cl_pacing_compute(f, r->totals, f->n_measures, ro->spend, ro->budget,
-                                      &r->period, r->t);
+        r->pacing =
+            cl_pacing_compute(f, r->totals, f->n_measures, ro->spend, ro->budget, &r->period, r->t);
     }
     return 0;
 }
@@ -127,8 +126,8 @@ static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
     d.kpi_finding = malloc(r->n_metrics * sizeof *d.kpi_finding);
     d.driver_z = calloc(r->n_metrics, sizeof *d.driver_z);
     d.folded = calloc(r->n_metrics, 1);
-    int rc = d.kpi_finding && d.driver_z && d.folded ? 0
-                                                     : cl_err_set(err, CL_ENOMEM, "out of memory");
+    int rc =
+        d.kpi_finding && d.driver_z && d.folded ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
     rc = rc ? rc : cl_detect_kpi_changes(&d);
     rc = rc ? rc : cl_detect_drivers(&d);
     rc = rc ? rc : cl_detect_root_causes(&d);
@@ -161,8 +160,7 @@ static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
 }
 
 int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
-                   const cl_insight_scope_t *scope, const cl_insight_options_t *opt,
-                   cl_err_t *err)
+                   const cl_insight_scope_t *scope, const cl_insight_options_t *opt, cl_err_t *err)
 {
     *out = NULL;
     cl_insight_options_t defaults;

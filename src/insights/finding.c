@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 
 static const char *const TYPE_NAMES[CL_FINDING_TYPE_COUNT] = {
-    "kpi_change", "driver",        "root_cause",           "mix_rate",      "revenue_split",
+    "kpi_change", "driver",       "root_cause",           "mix_rate",      "revenue_split",
     "anomaly",    "market_pulse", "marketing_efficiency", "budget_pacing",
 };
 
@@ -111,8 +111,12 @@ void cl_finding_make_id(cl_finding_t *f, const cl_catalog_t *cat, const cl_insig
         snprintf(f->id, sizeof f->id, "f-unhashable");
         return;
     }
-    const char *parts[] = {cl_finding_type_name(f->type), m ? m->id : "", cl_window_name(scope->window),
-                           week, scope->category, scope->region};
+    const char *parts[] = {cl_finding_type_name(f->type),
+                           m ? m->id : "",
+                           cl_window_name(scope->window),
+                           week,
+                           scope->category,
+                           scope->region};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         feed(md, parts[i]);
         feed(md, "|");
@@ -285,7 +289,9 @@ json_t *cl_finding_json(const cl_finding_t *f, const cl_catalog_t *cat, cl_windo
     }
     rc = rc ? rc
             : put(o, "direction",
-                  json_string(f->direction > 0 ? "up" : f->direction < 0 ? "down" : "flat"));
+                  json_string(f->direction > 0   ? "up"
+                              : f->direction < 0 ? "down"
+                                                 : "flat"));
     rc = rc ? rc
             : put(o, "favourable", f->favourable < 0 ? json_null() : json_boolean(f->favourable));
     rc = rc ? rc : put(o, "impact", cl_json_number(f->impact));

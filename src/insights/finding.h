@@ -2,9 +2,10 @@
  * category × region × window, with a stable id, the exact numbers behind it and a plain-English
  * title; and the ranked list of them, serialised to JSON byte-identically for the same input.
  *
- * Id: "f-" and the first 12 hex digits of sha256("type|metric|window|week|category|region|path") with path
- * "dim=value&dim=value" in the path's order (sorted by dimension name); no numbers, so the same
- * segment keeps its id when figures change. A finding may name the finding it helps explain
+ * Id: "f-" and the first 12 hex digits of sha256("type|metric|window|week|category|region|path")
+ * with path "dim=value&dim=value" in the path's order (sorted by dimension name); no numbers, so
+ * the same segment keeps its id when figures change. A finding may name the finding it helps
+ * explain
  * (`explains`, e.g. a driver of a KPI change), so the two read as one story.
  * Ranking: score = value_at_stake × min(|z|, 10) (value at stake is the finding's impact in
  * currency, see docs/insights.md), highest first, ties by id; rank 1 is first.
@@ -56,23 +57,23 @@ typedef struct {
 typedef struct {
     char id[CL_FINDING_ID_LEN];
     cl_finding_type_t type;
-    size_t metric;                 /* catalog index */
+    size_t metric; /* catalog index */
     size_t path_len;
     char *path_dim[CL_FINDING_PATH_MAX];
     char *path_value[CL_FINDING_PATH_MAX];
-    char *dimension;               /* mix_rate: the dimension split over; else NULL */
-    double impact;                 /* in the metric's change unit */
-    double value_at_stake;         /* |impact| in currency, for ranking and materiality */
+    char *dimension;       /* mix_rate: the dimension split over; else NULL */
+    double impact;         /* in the metric's change unit */
+    double value_at_stake; /* |impact| in currency, for ranking and materiality */
     cl_signif_t sig;
-    int direction;                 /* +1 up, −1 down, 0 flat */
-    int favourable;                /* 1, 0, or −1 for null (neutral metric or flat) */
+    int direction;  /* +1 up, −1 down, 0 flat */
+    int favourable; /* 1, 0, or −1 for null (neutral metric or flat) */
     size_t n_numbers;
     cl_finding_number_t numbers[CL_FINDING_NUMBERS_MAX];
     char title[CL_FINDING_TITLE_MAX];
     char explains[CL_FINDING_ID_LEN]; /* "" when it stands alone */
     double score;
     int rank;
-    int dropped;                   /* set by the engine when folded into another finding */
+    int dropped; /* set by the engine when folded into another finding */
 } cl_finding_t;
 
 typedef struct {
@@ -111,7 +112,8 @@ int cl_finding_path_within(const cl_finding_t *f, const cl_finding_t *parent);
  * ranks 1..n; `explains` links to findings no longer in the list are cleared. */
 void cl_findings_rank(cl_findings_t *list, size_t max);
 
-/* One finding / the whole list as contracts §2 JSON. New references (NULL on allocation failure). */
+/* One finding / the whole list as contracts §2 JSON. New references (NULL on allocation failure).
+ */
 json_t *cl_finding_json(const cl_finding_t *f, const cl_catalog_t *cat, cl_window_t window);
 json_t *cl_findings_json(const cl_findings_t *list, const cl_catalog_t *cat, cl_window_t window);
 

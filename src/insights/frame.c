@@ -162,7 +162,8 @@ int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim_index, const char *val
         return cl_err_set(err, CL_EINVAL, "frame: no such dimension");
     }
     cl_frame_dim_t *dim = &f->dims[dim_index];
-    if (dim->n_values && dim->last < dim->n_values && matches(dim, dim->last, value, parent_value)) {
+    if (dim->n_values && dim->last < dim->n_values &&
+        matches(dim, dim->last, value, parent_value)) {
         *out = dim->last;
         return 0;
     }
@@ -173,8 +174,8 @@ int cl_frame_value(size_t *out, cl_frame_t *f, size_t dim_index, const char *val
         }
     }
     if (dim->parent != CL_FRAME_NONE && parent_value >= f->dims[dim->parent].n_values) {
-        return cl_err_set(err, CL_EINVAL, "frame: %s value '%.60s' has no parent value",
-                          dim->name, value);
+        return cl_err_set(err, CL_EINVAL, "frame: %s value '%.60s' has no parent value", dim->name,
+                          value);
     }
     if (dim->n_values == CL_FRAME_MAX_VALUES) {
         return cl_err_set(err, CL_EINVAL, "frame: dimension %s has too many values", dim->name);
@@ -216,7 +217,8 @@ int cl_frame_leaf_dims(size_t *out, cl_frame_t *f, const size_t *dims, size_t n_
     }
     for (size_t i = 0; i < n_measures; i++) {
         if (measures[i] >= f->n_measures) {
-            return cl_err_set(err, CL_EINVAL, "frame: leaf measure %zu does not exist", measures[i]);
+            return cl_err_set(err, CL_EINVAL, "frame: leaf measure %zu does not exist",
+                              measures[i]);
         }
         l->measures[i] = measures[i];
     }

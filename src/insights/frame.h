@@ -2,16 +2,16 @@
  *
  * A frame holds, for N consecutive weeks and M measures (measure m = catalog metric m; the slots of
  * ratio metrics stay unused), the slice's weekly totals, the external market pulse index, and any
- * number of breakdown dimensions. A dimension (e.g. traffic_l2) has values, each with its own weekly
- * series of the measures the dimension carries (`has`); a child dimension names its parent
+ * number of breakdown dimensions. A dimension (e.g. traffic_l2) has values, each with its own
+ * weekly series of the measures the dimension carries (`has`); a child dimension names its parent
  * (traffic_l1) and each of its values the parent value it sits under, so paths can be rebuilt.
  * Values of one dimension partition the slice: summing a carried measure over the values of a
  * dimension gives the total.
  *
  * NaN means missing (NULL in the snapshot); a value with no row in a week is 0. The report layer
  * (src/report/) fills a frame from DuckDB; tests fill it by hand. The frame does no I/O.
- * Ownership: everything inside is owned by the frame. Thread safety: build on one thread; once built
- * a frame may be read by any number of threads. */
+ * Ownership: everything inside is owned by the frame. Thread safety: build on one thread; once
+ * built a frame may be read by any number of threads. */
 #ifndef CL_INSIGHTS_FRAME_H
 #define CL_INSIGHTS_FRAME_H
 
@@ -31,15 +31,15 @@
 #define CL_FRAME_MAX_GRAINS 2
 
 typedef struct {
-    char *name;          /* "traffic_l2" */
-    size_t parent;       /* index of the parent dimension, or CL_FRAME_NONE */
+    char *name;    /* "traffic_l2" */
+    size_t parent; /* index of the parent dimension, or CL_FRAME_NONE */
     size_t n_values;
-    char **values;       /* value names, in insertion order */
-    size_t *parents;     /* per value: its parent value's index in the parent dimension, or NONE */
-    double *cells;       /* n_values × n_weeks × n_measures */
-    unsigned char *has;  /* per measure: 1 when this dimension carries it */
-    size_t cap;          /* allocated values */
-    size_t last;         /* lookup cache: the last value found */
+    char **values;      /* value names, in insertion order */
+    size_t *parents;    /* per value: its parent value's index in the parent dimension, or NONE */
+    double *cells;      /* n_values × n_weeks × n_measures */
+    unsigned char *has; /* per measure: 1 when this dimension carries it */
+    size_t cap;         /* allocated values */
+    size_t last;        /* lookup cache: the last value found */
 } cl_frame_dim_t;
 
 /* A fine grain of the slice for root-cause localisation: one leaf per combination of the grain's
@@ -53,21 +53,21 @@ typedef struct {
     size_t n_measures;
     size_t measures[CL_FRAME_MAX_LEAF_MEASURES]; /* catalog indices */
     size_t n_leaves, cap;
-    uint32_t *codes;     /* n_leaves × n_dims: value indices in the frame dimensions */
-    double *sums;        /* n_leaves × CL_WINDOW_COUNT × 2 (0 current, 1 previous) × n_measures */
+    uint32_t *codes; /* n_leaves × n_dims: value indices in the frame dimensions */
+    double *sums;    /* n_leaves × CL_WINDOW_COUNT × 2 (0 current, 1 previous) × n_measures */
 } cl_frame_leaves_t;
 
 typedef struct cl_frame {
     cl_week_t first_week;
     size_t n_weeks;
     size_t n_measures;
-    double *totals;      /* n_weeks × n_measures */
-    double *pulse;       /* n_weeks: market pulse index, NaN when the feed has no value */
+    double *totals; /* n_weeks × n_measures */
+    double *pulse;  /* n_weeks: market pulse index, NaN when the feed has no value */
     cl_frame_dim_t *dims;
     size_t n_dims;
     size_t n_grains;
     cl_frame_leaves_t leaves[CL_FRAME_MAX_GRAINS];
-    unsigned char *na;   /* per measure: 1 when the source cannot provide it (never invented) */
+    unsigned char *na; /* per measure: 1 when the source cannot provide it (never invented) */
 } cl_frame_t;
 
 /* A frame of N_WEEKS weeks starting at FIRST_WEEK with N_MEASURES measures; totals and pulse start
@@ -114,7 +114,9 @@ CL_NODISCARD int cl_frame_add_leaf(cl_frame_t *f, size_t grain, const uint32_t *
 static inline double *cl_frame_leaf_sum(const cl_frame_leaves_t *l, size_t leaf, cl_window_t win,
                                         int previous, size_t k)
 {
-    return &l->sums[((leaf * CL_WINDOW_COUNT + (size_t)win) * 2 + (size_t)previous) * l->n_measures + k];
+    return &l->sums[((leaf * CL_WINDOW_COUNT + (size_t)win) * 2 + (size_t)previous) *
+                        l->n_measures +
+                    k];
 }
 
 static inline double *cl_frame_cell(const cl_frame_t *f, size_t dim, size_t value, size_t week,

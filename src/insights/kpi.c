@@ -1,5 +1,5 @@
-/* kpi.c — the tiles' numbers: every metric's change in the window, whether it is beyond the metric's
- * own noise, and whether the week is what trend and seasonality predicted. */
+/* kpi.c — the tiles' numbers: every metric's change in the window, whether it is beyond the
+ * metric's own noise, and whether the week is what trend and seasonality predicted. */
 #include "insights/kpi.h"
 
 #include <math.h>
@@ -22,9 +22,8 @@ void cl_kpi_compute(cl_kpi_t *out, const cl_catalog_t *cat, size_t metric, const
     out->previous = cl_period_value(cat, metric, totals, stride, p->prev_first, p->prev_last);
     out->available = isfinite(out->current) && isfinite(out->previous);
     out->change = out->available ? out->current - out->previous : NAN;
-    out->change_pct = out->available && out->previous != 0
-                          ? 100.0 * out->change / fabs(out->previous)
-                          : NAN;
+    out->change_pct =
+        out->available && out->previous != 0 ? 100.0 * out->change / fabs(out->previous) : NAN;
     if (!isfinite(out->current)) {
         out->current = NAN;
     }

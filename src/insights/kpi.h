@@ -14,7 +14,7 @@
 
 typedef struct {
     size_t metric;
-    int available;        /* 0: a value is not available (missing rule, zero denominator) */
+    int available; /* 0: a value is not available (missing rule, zero denominator) */
     double current, previous, change, change_pct; /* NaN when not available */
     cl_signif_t sig;
     cl_anomaly_t anomaly; /* the report week against trend and seasonality */

@@ -2,8 +2,8 @@
  *
  * For y = Π x_k, the effect of factor k is L(y1, y0) × ln(x1_k / x0_k), with L the logarithmic
  * mean; the effects sum to y1 − y0 exactly (Σ ln x1_k/x0_k = ln y1/y0), are independent of the
- * factors' order and leave no residual (Ang 2004). Revenue = visits × conversion (orders / visits) ×
- * basket (revenue / orders) gives the traffic, conversion and basket effects. Factors must be > 0
+ * factors' order and leave no residual (Ang 2004). Revenue = visits × conversion (orders / visits)
+ * × basket (revenue / orders) gives the traffic, conversion and basket effects. Factors must be > 0
  * in both periods. Pure; thread-safe. */
 #ifndef CL_INSIGHTS_LMDI_H
 #define CL_INSIGHTS_LMDI_H
@@ -19,7 +19,7 @@ typedef struct {
     double conversion[2];                    /* orders / visits */
     double basket[2];                        /* revenue / orders */
     double traffic_effect, conversion_effect, basket_effect;
-    double change;                           /* revenue[1] − revenue[0] = sum of the effects */
+    double change; /* revenue[1] − revenue[0] = sum of the effects */
 } cl_lmdi_revenue_t;
 
 /* Revenue split into traffic × conversion × basket. Returns 0, or -1 when visits, orders or

@@ -15,12 +15,12 @@
 #include "insights/period.h"
 
 typedef struct {
-    int ok;                     /* 0: no spend or budget for the quarter so far */
-    int quarter;                /* 1..4 */
+    int ok;      /* 0: no spend or budget for the quarter so far */
+    int quarter; /* 1..4 */
     cl_week_t first_week, last_week;
     int weeks_elapsed, weeks_total;
     double spend_to_date, budget_to_date, utilisation_to_date_pct;
-    double run_rate;            /* mean weekly spend of the last 4 weeks */
+    double run_rate; /* mean weekly spend of the last 4 weeks */
     double projected_spend, budget_total, projected_utilisation_pct;
     double projected_over_under; /* projected_spend − budget_total (currency) */
     double period_spend, period_budget, period_utilisation_pct; /* the window's current period */

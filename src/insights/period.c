@@ -25,9 +25,8 @@ int cl_period_at(cl_period_t *out, const cl_frame_t *f, cl_window_t win, long t)
         out->prev_last = t - n;
         out->prev_first = t - (2 * n - 1);
     }
-    return out->cur_first < 0 || out->cur_last < 0 || out->prev_first < 0 || out->prev_last < 0
-               ? -1
-               : 0;
+    return out->cur_first < 0 || out->cur_last < 0 || out->prev_first < 0 || out->prev_last < 0 ? -1
+                                                                                                : 0;
 }
 
 void cl_period_fill_totals(double *out, const cl_frame_t *f, const cl_catalog_t *cat)

@@ -16,9 +16,9 @@
 #include "insights/frame.h"
 
 typedef struct {
-    long cur_first, cur_last;   /* frame week indices, inclusive */
+    long cur_first, cur_last; /* frame week indices, inclusive */
     long prev_first, prev_last;
-    int weeks;                  /* weeks in each range */
+    int weeks; /* weeks in each range */
 } cl_period_t;
 
 /* The ranges of window WIN ending at frame week T. Returns 0, or -1 when a range falls outside the

@@ -1,5 +1,6 @@
 /* pulse.c — category growth against the external market pulse (pulse.h): a category that grows 5 %
- * while its market grows 15 % is losing share, and a plain growth number would call it good news. */
+ * while its market grows 15 % is losing share, and a plain growth number would call it good news.
+ */
 #include "insights/pulse.h"
 
 #include <math.h>

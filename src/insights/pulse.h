@@ -5,8 +5,8 @@
  * − market). The revenue the slice would have had growing with the market is previous × (1 +
  * market growth); impact = current − that (currency: revenue won or lost against the market).
  * Significance: the gap against the history of the same window's gaps at earlier end weeks
- * (robust z of differences). Missing pulse weeks are skipped; a range needs at least half its weeks.
- * Pure; thread-safe. */
+ * (robust z of differences). Missing pulse weeks are skipped; a range needs at least half its
+ * weeks. Pure; thread-safe. */
 #ifndef CL_INSIGHTS_PULSE_H
 #define CL_INSIGHTS_PULSE_H
 
@@ -17,12 +17,12 @@
 #include "insights/signif.h"
 
 typedef struct {
-    int ok;                         /* 0: no pulse for the ranges, or no revenue */
+    int ok; /* 0: no pulse for the ranges, or no revenue */
     double pulse_current, pulse_previous;
     double revenue_current, revenue_previous;
     double market_growth_pct, internal_growth_pct, gap_pp;
-    double expected_revenue;        /* previous × (1 + market growth) */
-    double impact;                  /* current − expected */
+    double expected_revenue; /* previous × (1 + market growth) */
+    double impact;           /* current − expected */
     cl_signif_t sig;
 } cl_pulse_t;
 

@@ -116,8 +116,8 @@ cl_signif_t cl_signif_change(const cl_catalog_t *cat, size_t metric, const cl_fr
         double model = cl_stats_qn_scale(wl, wn, &used) / root_k;
         s.history = used;
         double emp = multi ? cl_stats_qn_scale(hl, hn, &s.history) : model;
-        s.scale = fmax(fmax(emp, model), fmax(LOG_FLOOR, counting_noise(cat, metric, f, base, stride,
-                                                                          win, t)));
+        s.scale = fmax(fmax(emp, model),
+                       fmax(LOG_FLOOR, counting_noise(cat, metric, f, base, stride, win, t)));
         s.z = cap(log(cur / prev) / s.scale);
         s.method = "robust_z";
     } else if (hn_abs >= CL_SIGNIF_MIN_HISTORY && wn_abs >= CL_SIGNIF_MIN_HISTORY) {

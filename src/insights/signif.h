@@ -26,12 +26,12 @@
 typedef enum { CL_SIG_LOW = 0, CL_SIG_MEDIUM, CL_SIG_HIGH } cl_sig_level_t;
 
 typedef struct {
-    double z;             /* signed robust z of the change; 0 without history */
+    double z; /* signed robust z of the change; 0 without history */
     cl_sig_level_t level;
-    const char *method;   /* "robust_z" (log changes), "robust_z_abs" (differences),
-                             "insufficient_history" */
-    double scale;         /* noise scale in the method's unit (log ratio or metric unit) */
-    size_t history;       /* earlier changes used */
+    const char *method; /* "robust_z" (log changes), "robust_z_abs" (differences),
+                           "insufficient_history" */
+    double scale;       /* noise scale in the method's unit (log ratio or metric unit) */
+    size_t history;     /* earlier changes used */
 } cl_signif_t;
 
 /* Significance of METRIC's change in window WIN ending at frame week T, over the series BASE with

@@ -111,7 +111,9 @@ double cl_stats_qn_scale(const double *v, size_t n, size_t *out_n)
     }
     /* small-sample consistency (Croux & Rousseeuw 1992) */
     static const double small[10] = {0, 0, 0.399, 0.994, 0.512, 0.844, 0.611, 0.857, 0.669, 0.872};
-    double dn = k < 10 ? small[k] : k % 2 ? (double)k / ((double)k + 1.4) : (double)k / ((double)k + 3.8);
+    double dn = k < 10  ? small[k]
+                : k % 2 ? (double)k / ((double)k + 1.4)
+                        : (double)k / ((double)k + 3.8);
     return q * dn;
 }
 
@@ -127,8 +129,7 @@ double cl_stats_logmean(double a, double b)
     return (a - b) / (la - lb);
 }
 
-int cl_stats_theil_sen(const double *v, size_t n, double *scratch, double *slope,
-                       double *intercept)
+int cl_stats_theil_sen(const double *v, size_t n, double *scratch, double *slope, double *intercept)
 {
     size_t k = 0, pts = 0;
     for (size_t i = 0; i < n; i++) {

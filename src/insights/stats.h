@@ -2,7 +2,8 @@
  * the logarithmic mean of LMDI and a Theil–Sen line.
  *
  * Why robust: a metric's weekly history holds holidays, outages and last year's planted incidents;
- * a mean and standard deviation would let one such week hide every later change. Medians and Qn ignore up to half the history being odd. All functions are pure; NaN inputs are skipped where
+ * a mean and standard deviation would let one such week hide every later change. Medians and Qn
+ * ignore up to half the history being odd. All functions are pure; NaN inputs are skipped where
  * stated. Thread safety: reentrant, no state. */
 #ifndef CL_INSIGHTS_STATS_H
 #define CL_INSIGHTS_STATS_H

@@ -198,7 +198,8 @@ static json_t *breakdown_json(build_t *b, const cl_frame_t *f, const cl_catalog_
     int ratio = cl_catalog_at(cat, bd->metric)->kind == CL_METRIC_RATIO;
     json_t *o = json_object(), *rows = json_array(), *total = json_object();
     set(b, o, "dimension", json_string(d->name));
-    set(b, o, "parent", d->parent == CL_FRAME_NONE ? json_null() : json_string(f->dims[d->parent].name));
+    set(b, o, "parent",
+        d->parent == CL_FRAME_NONE ? json_null() : json_string(f->dims[d->parent].name));
     set(b, o, "metric", json_string(cl_catalog_at(cat, bd->metric)->id));
     set(b, total, "current", num(bd->current));
     set(b, total, "previous", num(bd->previous));
@@ -295,7 +296,8 @@ static void market_pulse(build_t *b, json_t *doc, const cl_insight_t *r, const c
     json_t *o = json_object(), *series = json_array();
     const cl_pulse_t *p = &r->pulse;
     size_t rev = 0;
-    const double *revenue = cl_catalog_find(cat, "revenue", &rev) ? &r->weekly[rev * r->n_weeks] : NULL;
+    const double *revenue =
+        cl_catalog_find(cat, "revenue", &rev) ? &r->weekly[rev * r->n_weeks] : NULL;
     long first = r->t - 25 < 0 ? 0 : r->t - 25;
     /* internal index: revenue rebased so that its first four weeks average what the pulse does */
     double rbase = 0, pbase = 0;
@@ -349,8 +351,9 @@ static const cl_breakdown_row_t *row_for(const cl_insight_t *r, size_t dim, cons
 static json_t *channels(build_t *b, const cl_insight_t *r, const cl_frame_t *f,
                         const cl_catalog_t *cat)
 {
-    static const char *const metrics[] = {"spend", "impressions", "clicks", "paid_revenue",
-                                          "conversions", "roas", "cpc", "ctr", "cpa"};
+    static const char *const metrics[] = {"spend",        "impressions", "clicks",
+                                          "paid_revenue", "conversions", "roas",
+                                          "cpc",          "ctr",         "cpa"};
     json_t *arr = json_array();
     size_t dim = cl_frame_find_dim(f, "traffic_l1"), spend;
     if (dim == CL_FRAME_NONE || !cl_catalog_find(cat, "spend", &spend)) {
@@ -432,7 +435,8 @@ int cl_report_document(json_t **out, const cl_insight_t *r, const cl_frame_t *f,
                        cl_err_t *err)
 {
     build_t b = {0};
-    json_t *doc = json_object(), *periods = json_object(), *meta = json_object(), *na = json_array();
+    json_t *doc = json_object(), *periods = json_object(), *meta = json_object(),
+           *na = json_array();
     char week[CL_WEEK_KEY_LEN];
     cl_week_format(week, r->scope.week);
     set(&b, doc, "category", json_string(r->scope.category));

@@ -13,7 +13,7 @@
 
 static int hex(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -135,7 +135,8 @@ static int partitions(cl_manifest_t *m, cl_err_t *err)
             rc = cl_err_set(err, CL_ENOMEM, "out of memory");
         }
     }
-    if (rc == 0 && (uniq(&m->regions, &m->n_regions, rs, n) || uniq(&m->categories, &m->n_categories, cs, n))) {
+    if (rc == 0 && (uniq(&m->regions, &m->n_regions, rs, n) ||
+                    uniq(&m->categories, &m->n_categories, cs, n))) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     if (rc == 0) {
@@ -218,7 +219,8 @@ int cl_manifest_load(cl_manifest_t **out, const char *dir, cl_err_t *err)
         return cl_err_set(err, CL_EDATA, "%s: %s (line %d)", path, jerr.text, jerr.line);
     }
     cl_manifest_t *m = calloc(1, sizeof *m);
-    rc = m && (m->dir = strdup(dir)) ? parse(m, doc, err) : cl_err_set(err, CL_ENOMEM, "out of memory");
+    rc = m && (m->dir = strdup(dir)) ? parse(m, doc, err)
+                                     : cl_err_set(err, CL_ENOMEM, "out of memory");
     json_decref(doc);
     if (rc != 0) {
         cl_manifest_free(m);
@@ -316,7 +318,8 @@ int cl_manifest_has_slice(const cl_manifest_t *m, long region, long category)
         return 0;
     }
     for (size_t r = 0; r < m->n_regions; r++) {
-        if ((region < 0 || (size_t)region == r) && m->pairs[r * m->n_categories + (size_t)category]) {
+        if ((region < 0 || (size_t)region == r) &&
+            m->pairs[r * m->n_categories + (size_t)category]) {
             return 1;
         }
     }

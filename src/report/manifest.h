@@ -17,11 +17,11 @@
 #include "core/err.h"
 
 typedef struct {
-    char *dir;            /* the snapshot folder (resolved) */
-    char *snapshot_id;    /* "2026-W47.039214c4275b3b5e" */
+    char *dir;         /* the snapshot folder (resolved) */
+    char *snapshot_id; /* "2026-W47.039214c4275b3b5e" */
     cl_week_t week, first_week;
     size_t n_weeks;
-    json_t *tables;       /* the manifest's tables object (owned reference) */
+    json_t *tables; /* the manifest's tables object (owned reference) */
     size_t n_categories, n_regions;
     char **categories;    /* sorted, unique (from sales_cube partitions) */
     char **regions;       /* sorted, unique */

@@ -20,8 +20,10 @@ typedef struct {
 } dim_def_t;
 
 static const dim_def_t SALES_DIMS[] = {
-    {"country", NULL},    {"category_l2", NULL}, {"traffic_l1", NULL},    {"traffic_l2", "traffic_l1"},
-    {"device_type", NULL}, {"channel", NULL},    {"customer_type", NULL},
+    {"country", NULL},       {"category_l2", NULL},
+    {"traffic_l1", NULL},    {"traffic_l2", "traffic_l1"},
+    {"device_type", NULL},   {"channel", NULL},
+    {"customer_type", NULL},
 };
 /* (city last: the attributes grain leaves it out) */
 static const dim_def_t ATTRS_DIMS[] = {
@@ -29,10 +31,13 @@ static const dim_def_t ATTRS_DIMS[] = {
     {"price_band", NULL},     {"device_os", NULL},  {"city", NULL},
 };
 static const dim_def_t MARKETING_DIMS[] = {
-    {"country", NULL}, {"traffic_l1", NULL}, {"traffic_l2", "traffic_l1"}, {"campaign", "traffic_l2"},
+    {"country", NULL},
+    {"traffic_l1", NULL},
+    {"traffic_l2", "traffic_l1"},
+    {"campaign", "traffic_l2"},
 };
 /* the sales measures order_attrs_cube also holds (reconciled with sales_cube by the ETL) */
-static const char *const ATTRS_COLUMNS[] = {"revenue", "gross_revenue", "discounts", "orders",
+static const char *const ATTRS_COLUMNS[] = {"revenue", "gross_revenue", "discounts",      "orders",
                                             "units",   "returns",       "returned_units", NULL};
 
 enum { T_SALES = 0, T_ATTRS, T_MARKETING, T_BUDGET, T_COUNT };
@@ -45,9 +50,9 @@ typedef struct {
     size_t n_measures;
     size_t measure[MAX_TMEASURES]; /* catalog index */
     const char *column[MAX_TMEASURES];
-    int cents[MAX_TMEASURES];      /* money: summed as whole cents */
-    int totals;                    /* 1: the (week) set gives the slice totals of these measures */
-    long set_g[MAX_TDIMS + 1];     /* GROUPING() value of each set: [0] totals, [1 + d] dimension d */
+    int cents[MAX_TMEASURES];  /* money: summed as whole cents */
+    int totals;                /* 1: the (week) set gives the slice totals of these measures */
+    long set_g[MAX_TDIMS + 1]; /* GROUPING() value of each set: [0] totals, [1 + d] dimension d */
     cl_db_stmt_t *stmt;
 } query_t;
 
@@ -115,9 +120,11 @@ static int is_attrs_column(const char *c)
 static void put_measure(sql_t *b, int table, const char *column)
 {
     if (table == T_MARKETING && strcmp(column, "paid_revenue") == 0) {
-        put(b, "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_revenue ELSE 0 END");
+        put(b,
+            "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_revenue ELSE 0 END");
     } else if (table == T_MARKETING && strcmp(column, "paid_orders") == 0) {
-        put(b, "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_orders ELSE 0 END");
+        put(b,
+            "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_orders ELSE 0 END");
     } else {
         put_ident(b, column);
     }
@@ -163,7 +170,8 @@ static size_t dim_index(const query_t *q, const char *name)
 static unsigned set_bits(const query_t *q, size_t d)
 {
     unsigned bits = 0;
-    for (size_t k = d; k != CL_FRAME_NONE; k = q->dims[k].parent ? dim_index(q, q->dims[k].parent) : CL_FRAME_NONE) {
+    for (size_t k = d; k != CL_FRAME_NONE;
+         k = q->dims[k].parent ? dim_index(q, q->dims[k].parent) : CL_FRAME_NONE) {
         bits |= 1u << k;
     }
     return bits;
@@ -481,7 +489,8 @@ static int row_value(size_t *out, cl_frame_t *f, const query_t *q, const size_t 
 {
     size_t parent_value = CL_FRAME_NONE;
     if (q->dims[d].parent) {
-        int rc = row_value(&parent_value, f, q, fdims, res, row, col0, dim_index(q, q->dims[d].parent), err);
+        int rc = row_value(&parent_value, f, q, fdims, res, row, col0,
+                           dim_index(q, q->dims[d].parent), err);
         if (rc != 0) {
             return rc;
         }
@@ -521,8 +530,8 @@ static void availability(unsigned char *usable, cl_frame_t *f, const cl_reader_t
         int na;
         if (table == T_MARKETING && (!strcmp(col, "paid_revenue") || !strcmp(col, "paid_orders"))) {
             na = cl_manifest_not_available(m, TABLES[table], "spend") ||
-                 cl_manifest_not_available(m, TABLES[table], col[5] == 'r' ? "attributed_revenue"
-                                                                          : "attributed_orders");
+                 cl_manifest_not_available(
+                     m, TABLES[table], col[5] == 'r' ? "attributed_revenue" : "attributed_orders");
         } else {
             na = cl_manifest_not_available(m, TABLES[table], col) ||
                  !cl_manifest_has_measure(m, TABLES[table], col);
@@ -605,8 +614,7 @@ static int bind_periods(cl_db_stmt_t *st, const cl_manifest_t *m, cl_err_t *err)
 }
 
 static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, size_t g, int all,
-                       const char *category, const char *region, const size_t *fdims,
-                       cl_err_t *err)
+                       const char *category, const char *region, const size_t *fdims, cl_err_t *err)
 {
     int table = GRAIN_DEFS[g].table;
     const query_t *q = &r->q[all][table];
@@ -618,7 +626,8 @@ static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, si
     size_t nk = r->n_leaf_measures[g], per = CL_WINDOW_COUNT * 2;
     double leaf_scale[CL_FRAME_MAX_LEAF_MEASURES];
     for (size_t k = 0; k < nk; k++) {
-        leaf_scale[k] = cl_catalog_at(r->cat, r->leaf_measure[g][k])->unit == CL_UNIT_CURRENCY ? 100.0 : 1.0;
+        leaf_scale[k] =
+            cl_catalog_at(r->cat, r->leaf_measure[g][k])->unit == CL_UNIT_CURRENCY ? 100.0 : 1.0;
     }
     int rc = cl_frame_leaf_dims(&grain, f, fdims, n_dims, r->leaf_measure[g], nk, err);
     rc = rc ? rc : bind_slice(st, m, TABLES[table], category, region, err);
@@ -663,8 +672,8 @@ static int load_pulse(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, con
     return rc;
 }
 
-int cl_reader_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m,
-                    const char *category, const char *region, cl_err_t *err)
+int cl_reader_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m, const char *category,
+                    const char *region, cl_err_t *err)
 {
     *out = NULL;
     cl_frame_t *f = NULL;

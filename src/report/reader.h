@@ -14,7 +14,8 @@
  *
  * Measures the manifest lists as not available stay NaN (cl_frame_set_na). A table the snapshot
  * lacks (e.g. no market pulse feed) leaves its measures missing.
- * Thread safety: a reader belongs to one thread (it holds prepared statements of one connection). */
+ * Thread safety: a reader belongs to one thread (it holds prepared statements of one connection).
+ */
 #ifndef CL_REPORT_READER_H
 #define CL_REPORT_READER_H
 

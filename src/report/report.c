@@ -202,8 +202,8 @@ int cl_report_build(json_t **out, cl_report_ctx_t *ctx, const char *snapshot_dir
         now_utc(stamp);
     }
     rc = rc ? rc
-            : cl_report_document(out, r, f, ctx->cat, m, req->generated_at ? req->generated_at : stamp,
-                                 err);
+            : cl_report_document(out, r, f, ctx->cat, m,
+                                 req->generated_at ? req->generated_at : stamp, err);
     cl_insight_free(r);
     return rc;
 }

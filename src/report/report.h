@@ -30,8 +30,8 @@
 #define CL_REPORT_REGION_ALL "all"
 
 typedef struct {
-    const char *category;     /* a category_l1 of the snapshot */
-    const char *region;       /* a region of the snapshot, or "all" */
+    const char *category; /* a category_l1 of the snapshot */
+    const char *region;   /* a region of the snapshot, or "all" */
     cl_window_t window;
     cl_week_t week;           /* must be the snapshot's week */
     const char *generated_at; /* meta.generated_at; NULL: now (UTC, "2026-11-24T10:00:00Z") */
@@ -60,7 +60,7 @@ CL_NODISCARD int cl_report_build(json_t **out, cl_report_ctx_t *ctx, const char 
 
 /* {"snapshot": id, "week": "2026-W47", "categories": [...], "regions": [...]} present in the
  * snapshot, sorted. Same errors as the manifest part of cl_report_build. *out is new. */
-CL_NODISCARD int cl_report_dimensions(json_t **out, cl_report_ctx_t *ctx,
-                                      const char *snapshot_dir, cl_err_t *err);
+CL_NODISCARD int cl_report_dimensions(json_t **out, cl_report_ctx_t *ctx, const char *snapshot_dir,
+                                      cl_err_t *err);
 
 #endif

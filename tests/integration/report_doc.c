@@ -23,8 +23,9 @@ int main(int argc, char **argv)
 {
     int dims = argc == 4 && strcmp(argv[1], "--dimensions") == 0;
     if (!dims && argc != 6 && argc != 7) {
-        fprintf(stderr, "usage: report_doc WAREHOUSE WEEK CATEGORY REGION WINDOW|all [GENERATED_AT]\n"
-                        "       report_doc --dimensions WAREHOUSE WEEK\n");
+        fprintf(stderr,
+                "usage: report_doc WAREHOUSE WEEK CATEGORY REGION WINDOW|all [GENERATED_AT]\n"
+                "       report_doc --dimensions WAREHOUSE WEEK\n");
         return 2;
     }
     const char *warehouse = argv[dims ? 2 : 1], *week_key = argv[dims ? 3 : 2];
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
     char *dir = NULL;
     cl_week_t week;
     cl_db_options_t dbo = {.threads = 2};
-    const char *metrics = getenv("CATLENS_METRICS") ? getenv("CATLENS_METRICS") : "config/metrics.yaml";
+    const char *metrics =
+        getenv("CATLENS_METRICS") ? getenv("CATLENS_METRICS") : "config/metrics.yaml";
     int rc = cl_week_parse(&week, week_key, &err);
     rc = rc ? rc : cl_catalog_load(&cat, metrics, &err);
     rc = rc ? rc : cl_snapshot_resolve(&dir, warehouse, week_key, &err);

@@ -1,5 +1,6 @@
-/* Breakdowns: a hand-computed additive and ratio example over a tiny frame, missing measures, and on
- * random cubes every dimension's contributions sum to the slice's change (additive and ratio). */
+/* Breakdowns: a hand-computed additive and ratio example over a tiny frame, missing measures, and
+ * on random cubes every dimension's contributions sum to the slice's change (additive and ratio).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,21 +13,7 @@
 #include "insights/kpi.h"
 #include "../support/cube_fixture.h"
 
-static cl_catalog_t *cat;
-
-static int setup(void **state)
-{
-    (void)state;
-    cl_err_t err;
-    return cl_catalog_load(&cat, "config/metrics.yaml", &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cl_catalog_free(cat);
-    return 0;
-}
+#include "../support/catalog_fixture.h"
 
 #define M(id) cube_m(cat, id)
 
@@ -42,7 +29,8 @@ static cl_frame_t *tiny(void)
     assert_int_equal(cl_frame_value(&web, f, d, "web", CL_FRAME_NONE, &err), 0);
     assert_int_equal(cl_frame_value(&app, f, d, "app", CL_FRAME_NONE, &err), 0);
     const char *ids[] = {"revenue", "visits", "orders"};
-    double vals[3][2][2] = {{{100, 90}, {50, 80}}, {{1000, 1000}, {1000, 2000}}, {{10, 10}, {5, 12}}};
+    double vals[3][2][2] = {
+        {{100, 90}, {50, 80}}, {{1000, 1000}, {1000, 2000}}, {{10, 10}, {5, 12}}};
     for (size_t m = 0; m < 3; m++) {
         cl_frame_set_has(f, d, M(ids[m]));
         for (size_t w = 0; w < 2; w++) {
@@ -135,8 +123,13 @@ static void test_breakdown__contributions_sum_to_total_on_random_cubes(void **st
     double *totals = malloc(60 * cl_catalog_count(cat) * sizeof *totals);
     for (uint64_t seed = 1; seed <= 6; seed++) {
         cube_effect_t eff = {"orders", 0.6 + 0.1 * (double)seed, 55, NULL, "mobile", NULL};
-        cube_opts_t o = {.seed = seed, .noise = 0.2, .season = 0.2, .trend = 0.003,
-                         .scale = 500, .effects = &eff, .n_effects = 1};
+        cube_opts_t o = {.seed = seed,
+                         .noise = 0.2,
+                         .season = 0.2,
+                         .trend = 0.003,
+                         .scale = 500,
+                         .effects = &eff,
+                         .n_effects = 1};
         cl_frame_t *f = cube_make(cat, &o);
         assert_non_null(f);
         cl_period_fill_totals(totals, f, cat);
@@ -184,5 +177,5 @@ int main(void)
         cmocka_unit_test(test_breakdown__missing_values_make_it_unavailable),
         cmocka_unit_test(test_breakdown__contributions_sum_to_total_on_random_cubes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

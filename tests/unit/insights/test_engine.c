@@ -14,21 +14,7 @@
 #include "insights/engine.h"
 #include "../support/cube_fixture.h"
 
-static cl_catalog_t *cat;
-
-static int setup(void **state)
-{
-    (void)state;
-    cl_err_t err;
-    return cl_catalog_load(&cat, "config/metrics.yaml", &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cl_catalog_free(cat);
-    return 0;
-}
+#include "../support/catalog_fixture.h"
 
 static const cl_week_t LAST = {2026, 43}; /* frame index 59 of cube_make */
 
@@ -99,10 +85,11 @@ static void test_engine__no_findings_on_pure_noise(void **state)
 {
     (void)state;
     size_t total = 0;
-    uint64_t seeds = getenv("CATLENS_TEST_SEEDS") ? strtoull(getenv("CATLENS_TEST_SEEDS"), NULL, 10) : 30;
+    uint64_t seeds =
+        getenv("CATLENS_TEST_SEEDS") ? strtoull(getenv("CATLENS_TEST_SEEDS"), NULL, 10) : 30;
     for (uint64_t seed = 1; seed <= seeds; seed++) {
-        cube_opts_t o = {.seed = seed, .noise = 0.08, .season = 0.15, .scale = 2000,
-                         .with_pulse = 1};
+        cube_opts_t o = {
+            .seed = seed, .noise = 0.08, .season = 0.15, .scale = 2000, .with_pulse = 1};
         cl_frame_t *f = cube_make(cat, &o);
         for (int win = 0; win < CL_WINDOW_COUNT; win++) {
             cl_insight_t *r = run(f, (cl_window_t)win);
@@ -118,7 +105,6 @@ static void test_engine__no_findings_on_pure_noise(void **state)
     }
     assert_int_equal(total, 0);
 }
-
 
 static const cl_finding_t *by_id(const cl_insight_t *r, const char *id)
 {
@@ -137,8 +123,14 @@ static void test_engine__conversion_drop_is_found_and_explained(void **state)
 {
     (void)state;
     cube_effect_t eff = {"orders", 0.65, 59, NULL, "mobile", "paid_search"};
-    cube_opts_t o = {.seed = 7, .noise = 0.03, .season = 0.15, .trend = 0.002, .scale = 20000,
-                     .effects = &eff, .n_effects = 1, .with_pulse = 1};
+    cube_opts_t o = {.seed = 7,
+                     .noise = 0.03,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 20000,
+                     .effects = &eff,
+                     .n_effects = 1,
+                     .with_pulse = 1};
     cl_frame_t *f = cube_make(cat, &o);
     cl_insight_t *r = run(f, CL_WINDOW_WOW);
     show("conversion drop", r);
@@ -148,8 +140,10 @@ static void test_engine__conversion_drop_is_found_and_explained(void **state)
     assert_int_equal(cr->favourable, 0);
     assert_string_equal(cl_catalog_change_unit(cl_catalog_at(cat, cr->metric)), "pp");
     assert_true(cr->sig.level == CL_SIG_HIGH);
-    /* localised across dimensions: exactly mobile × paid search, superseding one-dimension drivers */
-    const cl_finding_t *rc = find(r, CL_FINDING_ROOT_CAUSE, "conversion_rate", "traffic_l1", "paid_search");
+    /* localised across dimensions: exactly mobile × paid search, superseding one-dimension drivers
+     */
+    const cl_finding_t *rc =
+        find(r, CL_FINDING_ROOT_CAUSE, "conversion_rate", "traffic_l1", "paid_search");
     assert_non_null(rc);
     assert_int_equal(rc->path_len, 2);
     assert_string_equal(rc->path_dim[0], "device_type");
@@ -179,8 +173,14 @@ static void test_engine__conversion_drop_in_a_noisy_slice_is_localised(void **st
 {
     (void)state;
     cube_effect_t eff = {"orders", 0.65, 59, NULL, "mobile", "paid_search"};
-    cube_opts_t o = {.seed = 7, .noise = 0.2, .season = 0.15, .trend = 0.002, .scale = 100,
-                     .effects = &eff, .n_effects = 1, .with_pulse = 1};
+    cube_opts_t o = {.seed = 7,
+                     .noise = 0.2,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 100,
+                     .effects = &eff,
+                     .n_effects = 1,
+                     .with_pulse = 1};
     cl_frame_t *f = cube_make(cat, &o);
     cl_insight_t *r = run(f, CL_WINDOW_WOW);
     show("noisy conversion drop", r);
@@ -190,8 +190,10 @@ static void test_engine__conversion_drop_in_a_noisy_slice_is_localised(void **st
         const char *mid = cl_catalog_at(cat, x->metric)->id;
         int conv = !strcmp(mid, "conversion_rate") || !strcmp(mid, "orders");
         for (size_t k = 0; conv && x->direction < 0 && k < x->path_len; k++) {
-            localised |= (!strcmp(x->path_dim[k], "traffic_l1") && !strcmp(x->path_value[k], "paid_search")) ||
-                         (!strcmp(x->path_dim[k], "device_type") && !strcmp(x->path_value[k], "mobile"));
+            localised |=
+                (!strcmp(x->path_dim[k], "traffic_l1") &&
+                 !strcmp(x->path_value[k], "paid_search")) ||
+                (!strcmp(x->path_dim[k], "device_type") && !strcmp(x->path_value[k], "mobile"));
         }
     }
     assert_true(localised);
@@ -204,8 +206,14 @@ static void test_engine__traffic_loss_names_the_source(void **state)
 {
     (void)state;
     cube_effect_t eff = {"visits", 0.5, 59, NULL, NULL, "social"};
-    cube_opts_t o = {.seed = 11, .noise = 0.08, .season = 0.15, .trend = 0.002, .scale = 2000,
-                     .effects = &eff, .n_effects = 1, .with_pulse = 1};
+    cube_opts_t o = {.seed = 11,
+                     .noise = 0.08,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 2000,
+                     .effects = &eff,
+                     .n_effects = 1,
+                     .with_pulse = 1};
     cl_frame_t *f = cube_make(cat, &o);
     cl_insight_t *r = run(f, CL_WINDOW_WOW);
     show("traffic loss", r);
@@ -231,8 +239,14 @@ static void test_engine__traffic_loss_names_the_source(void **state)
 static void test_engine__market_surge_not_matched(void **state)
 {
     (void)state;
-    cube_opts_t o = {.seed = 3, .noise = 0.08, .season = 0.15, .trend = 0.002, .scale = 2000,
-                     .with_pulse = 1, .pulse_surge = 1.15, .pulse_from = 56};
+    cube_opts_t o = {.seed = 3,
+                     .noise = 0.08,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 2000,
+                     .with_pulse = 1,
+                     .pulse_surge = 1.15,
+                     .pulse_from = 56};
     cl_frame_t *f = cube_make(cat, &o);
     cl_insight_t *r = run(f, CL_WINDOW_MOM);
     show("market surge", r);
@@ -254,8 +268,14 @@ static void test_engine__budget_overspend_is_projected(void **state)
 {
     (void)state;
     cube_effect_t eff = {"spend", 1.4, 56, NULL, NULL, NULL};
-    cube_opts_t o = {.seed = 5, .noise = 0.08, .season = 0.15, .trend = 0.002, .scale = 2000,
-                     .effects = &eff, .n_effects = 1, .with_pulse = 1};
+    cube_opts_t o = {.seed = 5,
+                     .noise = 0.08,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 2000,
+                     .effects = &eff,
+                     .n_effects = 1,
+                     .with_pulse = 1};
     cl_frame_t *f = cube_make(cat, &o);
     cl_insight_t *r = run(f, CL_WINDOW_WOW);
     show("overspend", r);
@@ -276,10 +296,17 @@ static void test_engine__deterministic_json_and_stable_ids(void **state)
 {
     (void)state;
     cube_effect_t eff = {"orders", 0.65, 59, NULL, "mobile", "paid_search"};
-    cube_opts_t o = {.seed = 7, .noise = 0.03, .season = 0.15, .trend = 0.002, .scale = 20000,
-                     .effects = &eff, .n_effects = 1, .with_pulse = 1};
+    cube_opts_t o = {.seed = 7,
+                     .noise = 0.03,
+                     .season = 0.15,
+                     .trend = 0.002,
+                     .scale = 20000,
+                     .effects = &eff,
+                     .n_effects = 1,
+                     .with_pulse = 1};
     cl_frame_t *f1 = cube_make(cat, &o), *f2 = cube_make(cat, &o);
-    cl_insight_t *a = run(f1, CL_WINDOW_WOW), *b = run(f1, CL_WINDOW_WOW), *c = run(f2, CL_WINDOW_WOW);
+    cl_insight_t *a = run(f1, CL_WINDOW_WOW), *b = run(f1, CL_WINDOW_WOW),
+                 *c = run(f2, CL_WINDOW_WOW);
     char *ja = dump(a), *jb = dump(b), *jc = dump(c);
     assert_true(a->findings.n > 0);
     assert_string_equal(ja, jb);
@@ -340,5 +367,5 @@ int main(void)
         cmocka_unit_test(test_engine__deterministic_json_and_stable_ids),
         cmocka_unit_test(test_engine__refusals),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

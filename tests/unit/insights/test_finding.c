@@ -15,21 +15,7 @@
 #include "insights/finding.h"
 #include "insights/format.h"
 
-static cl_catalog_t *cat;
-
-static int setup(void **state)
-{
-    (void)state;
-    cl_err_t err;
-    return cl_catalog_load(&cat, "config/metrics.yaml", &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cl_catalog_free(cat);
-    return 0;
-}
+#include "../support/catalog_fixture.h"
 
 static const cl_insight_scope_t SCOPE = {"electronics", "north_america", CL_WINDOW_WOW, {2026, 47}};
 
@@ -52,8 +38,8 @@ static void test_finding__id_is_sha256_of_the_documented_key(void **state)
     unsigned int n = 0;
     EVP_Digest(key, strlen(key), dig, &n, EVP_sha256(), NULL);
     char want[15];
-    snprintf(want, sizeof want, "f-%02x%02x%02x%02x%02x%02x", dig[0], dig[1], dig[2], dig[3], dig[4],
-             dig[5]);
+    snprintf(want, sizeof want, "f-%02x%02x%02x%02x%02x%02x", dig[0], dig[1], dig[2], dig[3],
+             dig[4], dig[5]);
     assert_string_equal(f->id, want);
     cl_findings_dispose(&list);
 }
@@ -112,9 +98,9 @@ static void test_finding__ranking_puts_headlines_first(void **state)
     (void)state;
     cl_findings_t l = {0};
     char parent[15];
-    snprintf(parent, sizeof parent, "%s", add(&l, "web", 100, 3, NULL)->id);   /* 300 */
-    add(&l, "app", 1000, 5, parent);                                           /* 5000, child */
-    add(&l, "store", 400, 10, NULL);                                           /* 4000 */
+    snprintf(parent, sizeof parent, "%s", add(&l, "web", 100, 3, NULL)->id); /* 300 */
+    add(&l, "app", 1000, 5, parent);                                         /* 5000, child */
+    add(&l, "store", 400, 10, NULL);                                         /* 4000 */
     add(&l, "kiosk", 10, 1, NULL)->dropped = 1;
     cl_findings_rank(&l, 0);
     assert_int_equal(l.n, 3);
@@ -191,5 +177,5 @@ int main(void)
         cmocka_unit_test(test_finding__path_limit_and_within),
         cmocka_unit_test(test_format__numbers),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

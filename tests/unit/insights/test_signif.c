@@ -38,7 +38,8 @@ static cl_frame_t *series(size_t weeks, double last)
 {
     cl_frame_t *f = NULL;
     cl_err_t err;
-    assert_int_equal(cl_frame_new(&f, (cl_week_t){2025, 30}, weeks, cl_catalog_count(cat), &err), 0);
+    assert_int_equal(cl_frame_new(&f, (cl_week_t){2025, 30}, weeks, cl_catalog_count(cat), &err),
+                     0);
     for (size_t w = 0; w < weeks; w++) {
         *cl_frame_total(f, w, revenue) = w + 1 == weeks ? last : 1000 + (w % 2 ? 20 : -20);
     }
@@ -67,9 +68,12 @@ static void test_signif__yoy_uses_weekly_noise_and_mom_floors(void **state)
 {
     (void)state;
     cl_frame_t *f = series(60, 1300);
-    cl_signif_t wow = cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_WOW, 59);
-    cl_signif_t yoy = cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_YOY, 59);
-    cl_signif_t mom = cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_MOM, 59);
+    cl_signif_t wow =
+        cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_WOW, 59);
+    cl_signif_t yoy =
+        cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_YOY, 59);
+    cl_signif_t mom =
+        cl_signif_change(cat, revenue, f, f->totals, f->n_measures, CL_WINDOW_MOM, 59);
     assert_true(yoy.scale == wow.scale);
     /* 4-week sums of an alternating series barely move, but the floor is weekly noise / 2 */
     assert_true(mom.scale >= wow.scale / 2 - 1e-12);

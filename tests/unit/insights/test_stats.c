@@ -22,8 +22,8 @@ static void test_stats__qn_scale_ignores_outliers(void **state)
 {
     (void)state;
     /* standard normal quantiles at (i - 0.5) / 20: Qn should be close to 1 */
-    double v[21] = {-1.96, -1.44, -1.15, -0.93, -0.76, -0.6, -0.45, -0.32, -0.19, -0.06,
-                    0.06,  0.19,  0.32,  0.45,  0.6,   0.76, 0.93,  1.15,  1.44,  1.96, NAN};
+    double v[21] = {-1.96, -1.44, -1.15, -0.93, -0.76, -0.6, -0.45, -0.32, -0.19, -0.06, 0.06,
+                    0.19,  0.32,  0.45,  0.6,   0.76,  0.93, 1.15,  1.44,  1.96,  NAN};
     size_t n = 0;
     double q = cl_stats_qn_scale(v, 21, &n);
     assert_int_equal(n, 20);

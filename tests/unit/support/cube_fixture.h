@@ -44,15 +44,15 @@ typedef struct {
 
 typedef struct {
     uint64_t seed;
-    size_t weeks;         /* 60 */
-    double noise;         /* per-leaf weekly log-normal sigma, e.g. 0.05 */
-    double season;        /* amplitude of a yearly sinusoid on every measure, e.g. 0.1 */
-    double trend;         /* weekly growth, e.g. 0.002 */
-    double scale;         /* visits per leaf per week, e.g. 2000 */
+    size_t weeks;  /* 60 */
+    double noise;  /* per-leaf weekly log-normal sigma, e.g. 0.05 */
+    double season; /* amplitude of a yearly sinusoid on every measure, e.g. 0.1 */
+    double trend;  /* weekly growth, e.g. 0.002 */
+    double scale;  /* visits per leaf per week, e.g. 2000 */
     const cube_effect_t *effects;
     size_t n_effects;
-    int with_pulse;       /* 1: pulse follows demand with small noise */
-    double pulse_surge;   /* pulse factor from the last week of a window (planted), 0 = none */
+    int with_pulse;     /* 1: pulse follows demand with small noise */
+    double pulse_surge; /* pulse factor from the last week of a window (planted), 0 = none */
     long pulse_from;
     double budget_factor; /* weekly budget = factor × expected spend (0: 1.0) */
     int no_leaves;        /* 1: no leaf grain (no root-cause localisation) */
@@ -109,19 +109,23 @@ static inline void cube_add(cl_frame_t *f, const size_t *dims, const size_t *val
 
 static inline int cube_dims(cl_frame_t *f, size_t *dims, size_t (*vals)[4], cl_err_t *err)
 {
-    static const char *const names[CUBE_DIMS] = {"channel",       "device_type", "traffic_l1",
-                                                 "traffic_l2",    "customer_type", "country"};
+    static const char *const names[CUBE_DIMS] = {"channel",    "device_type",   "traffic_l1",
+                                                 "traffic_l2", "customer_type", "country"};
     int rc = 0;
     for (int d = 0; d < CUBE_DIMS; d++) {
         rc |= cl_frame_add_dim(&dims[d], f, names[d], d == 3 ? dims[2] : CL_FRAME_NONE, err);
     }
     for (size_t i = 0; i < 4; i++) {
-        rc |= i < 2 ? cl_frame_value(&vals[0][i], f, dims[0], CUBE_CHANNELS[i], CL_FRAME_NONE, err) : 0;
-        rc |= i < 3 ? cl_frame_value(&vals[1][i], f, dims[1], CUBE_DEVICES[i], CL_FRAME_NONE, err) : 0;
+        rc |= i < 2 ? cl_frame_value(&vals[0][i], f, dims[0], CUBE_CHANNELS[i], CL_FRAME_NONE, err)
+                    : 0;
+        rc |= i < 3 ? cl_frame_value(&vals[1][i], f, dims[1], CUBE_DEVICES[i], CL_FRAME_NONE, err)
+                    : 0;
         rc |= cl_frame_value(&vals[2][i], f, dims[2], CUBE_TRAFFIC[i][0], CL_FRAME_NONE, err);
         rc |= cl_frame_value(&vals[3][i], f, dims[3], CUBE_TRAFFIC[i][1], vals[2][i], err);
-        rc |= i < 2 ? cl_frame_value(&vals[4][i], f, dims[4], CUBE_CUSTOMERS[i], CL_FRAME_NONE, err) : 0;
-        rc |= i < 3 ? cl_frame_value(&vals[5][i], f, dims[5], CUBE_COUNTRIES[i], CL_FRAME_NONE, err) : 0;
+        rc |= i < 2 ? cl_frame_value(&vals[4][i], f, dims[4], CUBE_CUSTOMERS[i], CL_FRAME_NONE, err)
+                    : 0;
+        rc |= i < 3 ? cl_frame_value(&vals[5][i], f, dims[5], CUBE_COUNTRIES[i], CL_FRAME_NONE, err)
+                    : 0;
     }
     return rc;
 }
@@ -162,7 +166,8 @@ static inline void cube_leaves(cl_frame_t *f, const cl_catalog_t *cat, const siz
         for (int win = 0; win < CL_WINDOW_COUNT; win++) {
             cl_window_range_t r = cl_window_range((cl_window_t)win, last);
             long idx[4] = {cl_frame_week_index(f, r.cur_first), cl_frame_week_index(f, r.cur_last),
-                           cl_frame_week_index(f, r.prev_first), cl_frame_week_index(f, r.prev_last)};
+                           cl_frame_week_index(f, r.prev_first),
+                           cl_frame_week_index(f, r.prev_last)};
             for (int per = 0; per < 2; per++) {
                 for (int k = 0; k < 3; k++) {
                     long a = idx[2 * per], b = idx[2 * per + 1];
@@ -198,9 +203,9 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
         return NULL;
     }
     static const char *const measures[] = {
-        "revenue", "gross_revenue", "orders", "units", "new_customers", "returns", "discounts",
-        "visits", "product_views", "add_to_carts", "spend", "impressions", "clicks",
-        "paid_revenue", "conversions"};
+        "revenue", "gross_revenue", "orders", "units",         "new_customers",
+        "returns", "discounts",     "visits", "product_views", "add_to_carts",
+        "spend",   "impressions",   "clicks", "paid_revenue",  "conversions"};
     for (size_t d = 0; d < CUBE_DIMS; d++) {
         for (size_t i = 0; i < sizeof measures / sizeof measures[0]; i++) {
             cl_frame_set_has(f, dims[d], cube_m(cat, measures[i]));
@@ -208,19 +213,24 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
     }
     double noise = o->noise;
     for (size_t w = 0; w < weeks; w++) {
-        double level = (1 + o->season * sin(6.283185307179586 * (double)w / 52.0)) *
-                       exp(o->trend * (double)w);
+        double level =
+            (1 + o->season * sin(6.283185307179586 * (double)w / 52.0)) * exp(o->trend * (double)w);
         double expected_spend = 0;
         for (size_t leaf = 0; leaf < CUBE_LEAVES; leaf++) {
             size_t ch, dv, tr, ct, co;
             cube_decode(leaf, &ch, &dv, &tr, &ct, &co);
-#define N() exp(noise * cube_normal(&rng))
+#define N() exp(noise *cube_normal(&rng))
 #define E(id) cube_effect(o, id, (long)w, ch, dv, tr)
-            size_t v[CUBE_DIMS] = {vals[0][ch], vals[1][dv], vals[2][tr], vals[3][tr], vals[4][ct],
-                                   vals[5][co]};
-            double weight = (1.0 + (double)ch) * (dv == 1 ? 2.0 : dv == 0 ? 1.5 : 0.5) *
-                            (tr == 0 ? 2.0 : tr == 3 ? 0.8 : 1.0) * (ct ? 0.7 : 0.3) *
-                            (co == 2 ? 0.6 : 0.2) * 6;
+            size_t v[CUBE_DIMS] = {vals[0][ch], vals[1][dv], vals[2][tr],
+                                   vals[3][tr], vals[4][ct], vals[5][co]};
+            double weight = (1.0 + (double)ch) *
+                            (dv == 1   ? 2.0
+                             : dv == 0 ? 1.5
+                                       : 0.5) *
+                            (tr == 0   ? 2.0
+                             : tr == 3 ? 0.8
+                                       : 1.0) *
+                            (ct ? 0.7 : 0.3) * (co == 2 ? 0.6 : 0.2) * 6;
             double cr = 0.02 + 0.004 * (double)tr + 0.003 * (double)dv;
             double visits = o->scale * weight * level * N() * E("visits");
             double orders = visits * cr * N() * E("orders");
@@ -240,7 +250,8 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
             cube_add(f, dims, v, w, cube_m(cat, "gross_revenue"), gross);
             cube_add(f, dims, v, w, cube_m(cat, "discounts"), gross - revenue);
             cube_add(f, dims, v, w, cube_m(cat, "units"), orders * 1.6 * N());
-            cube_add(f, dims, v, w, cube_m(cat, "new_customers"), orders * 0.3 * N() * E("new_customers"));
+            cube_add(f, dims, v, w, cube_m(cat, "new_customers"),
+                     orders * 0.3 * N() * E("new_customers"));
             cube_add(f, dims, v, w, cube_m(cat, "returns"), revenue * 0.05 * N() * E("returns"));
             cube_add(f, dims, v, w, cube_m(cat, "product_views"), visits * 3 * N());
             cube_add(f, dims, v, w, cube_m(cat, "add_to_carts"), visits * 0.1 * N());
