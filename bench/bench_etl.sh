@@ -7,7 +7,8 @@
 # `nice` with `/usr/bin/time -v`, and prints wall time, peak RSS, source size, snapshot size and
 # the snapshot line. Copy the figures and the machine (nproc, memory, etl.threads,
 # etl.memory_limit) into bench/RESULTS.md by hand. The first run of a week publishes; run it twice
-# to see the cost of an idempotent re-run (it still rebuilds, then finds the identical snapshot).
+# to see the cost of an idempotent re-run (it still rebuilds, then finds the identical snapshot);
+# BENCH_ETL_RUNS=1 runs only the publish.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CATLENS_BIN:-$here/build/catlens}
@@ -28,7 +29,7 @@ query=$here/build/tests/integration/make_source
 lines=$("$query" query "SELECT count(*) FROM read_parquet('$src/order_lines/*/*.parquet')" 2>/dev/null || echo 0)
 echo "bench_etl: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
      "source $src ($(du -sh "$src" | cut -f1), $lines order lines), week $week"
-for run in 1 2; do
+for run in $(seq 1 "${BENCH_ETL_RUNS:-2}"); do
     cd "$here"
     status=0
     CATLENS_LOG_LEVEL=${CATLENS_LOG_LEVEL:-warn} CATLENS_PROGRESS=1 nice /usr/bin/time -v -o "$timing" \

@@ -16,7 +16,7 @@
 
 #define DEFAULT_WEEKS 60
 #define DEFAULT_SEED 42
-#define DEFAULT_LINES 2000000
+#define DEFAULT_LINES 1000000
 
 #define USAGE                                                                                      \
     "usage: catlens demo-data --out DIR [--weeks N] [--end-week YYYY-Www] [--seed S]\n"            \
@@ -35,7 +35,7 @@
     "  --weeks N        weeks of data ending at the end week (default 60: YoY and QoQ need 53+)\n" \
     "  --end-week W     the last week (default: the last ISO week that has ended)\n"               \
     "  --seed S         0 .. 2^53 (default 42): same seed, same data\n"                            \
-    "  --orders N       size: about N order LINES over the whole range (default 2000000; orders\n" \
+    "  --orders N       size: about N order LINES over the whole range (default 1000000; orders\n" \
     "                   are about N / 1.9); suffixes k, M, G allowed (50M)\n"                      \
     "  --threads N      worker threads (default: the number of cores, at most 8)\n"                \
     "\n"                                                                                           \

@@ -122,25 +122,14 @@ static void en(cl_db_appender_t *a, int index)
     cl_db_append_enum(a, (uint32_t)index);
 }
 
-/* Pick a child of PARENT among ITEMS [first, first+count) by weight. */
-static int pick_l3(cl_demo_rng_t *rng, const cl_demo_world_t *w, int l2)
+/* A row of the L2 (L3 = 0) or L3 table in [FIRST, FIRST + N) by the rows' weights. */
+static int pick_row(cl_demo_rng_t *rng, int first, int n, int l3)
 {
     double wt[8];
-    int n = w->l3_count[l2];
-    for (int i = 0; i < n; i++) {
-        wt[i] = cl_demo_l3s[w->l3_first[l2] + i].weight;
+    for (int i = 0; i < n && i < 8; i++) {
+        wt[i] = l3 ? cl_demo_l3s[first + i].weight : cl_demo_l2s[first + i].weight;
     }
-    return w->l3_first[l2] + (int)cl_demo_rng_pick(rng, wt, (size_t)n);
-}
-
-static int pick_l2_of(cl_demo_rng_t *rng, const cl_demo_world_t *w, int l1)
-{
-    double wt[8];
-    int n = w->l2_count[l1];
-    for (int i = 0; i < n; i++) {
-        wt[i] = cl_demo_l2s[w->l2_first[l1] + i].weight;
-    }
-    return w->l2_first[l1] + (int)cl_demo_rng_pick(rng, wt, (size_t)n);
+    return first + (int)cl_demo_rng_pick(rng, wt, (size_t)(n < 8 ? n : 8));
 }
 
 /* The category of line LINE_NO (0-based) of an order that landed in L2 G. */
@@ -150,7 +139,7 @@ static int line_l2(cl_demo_rng_t *rng, const cl_demo_world_t *w, const cell_t *x
         return x->g;
     }
     if (cl_demo_rng_unit(rng) < cl_demo_l1s[x->l1].same_l1) {
-        return pick_l2_of(rng, w, x->l1);
+        return pick_row(rng, w->l2_first[x->l1], w->l2_count[x->l1], 0);
     }
     /* another category, in proportion to the region's category mix */
     return (int)cl_demo_rng_pick(rng, w->l2_share[x->r], CL_DEMO_L2);
@@ -166,7 +155,7 @@ static void gen_line(line_out_t *out, week_t *wk, cl_demo_rng_t *rng, const cell
 {
     const cl_demo_world_t *w = wk->w;
     int g = line_l2(rng, w, x, line_no);
-    int l1 = cl_demo_l2s[g].parent, l3 = pick_l3(rng, w, g);
+    int l1 = cl_demo_l2s[g].parent, l3 = pick_row(rng, w->l3_first[g], w->l3_count[g], 1);
     const cl_demo_l1_t *cat = &cl_demo_l1s[l1];
     int k = cl_demo_product_index(cl_demo_rng_unit(rng));
     double keep_low = wk->fx.keep_low[x->r][l1];

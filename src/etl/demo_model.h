@@ -1,7 +1,7 @@
 /* demo_model.h — the shop the demo data describes: its dimensions, their hierarchies and the
  * parameters behind every measure.
  *
- * Static tables (the same for every seed): 9 regions -> 27 countries -> 56 cities; 12 category L1
+ * Static tables (the same for every seed): 9 regions -> 27 countries -> 62 cities; 12 category L1
  * -> 34 L2 -> 66 L3 with a median unit price per L3; 7 traffic L1 -> 14 L2 -> campaigns, each
  * with its share of sessions, conversion factor, share of new visitors, CPC and CTR; 4 device x
  * channel combinations with their OS (app sessions come from direct, email and social only);

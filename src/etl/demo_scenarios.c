@@ -287,8 +287,8 @@ static void describe(char *out, size_t cap, const cl_demo_scenario_t *s, const c
     case CL_DEMO_SCN_PULSE_SURGE:
         snprintf(out, cap,
                  "The external market pulse index of %s jumped %d%% in %s while our own sessions "
-                 "and sales of %s did not follow: the market grew faster than we did.",
-                 cat, pct, week, cat);
+                 "and sales of %s did not follow: revenue fell about %d pp behind the market.",
+                 cat, pct, week, cat, pct);
         break;
     case CL_DEMO_SCN_COUNT:
         out[0] = '\0';
@@ -302,9 +302,10 @@ static json_t *scenario_json(const cl_demo_scenario_t *s, cl_week_t end)
         "root_cause", "root_cause", "mix_rate", "root_cause", "budget_pacing", "market_pulse",
     };
     static const char *const metric[CL_DEMO_SCN_COUNT] = {
-        "conversion_rate", "revenue", "aov", "return_rate", "budget_utilisation", "pulse_index",
+        "conversion_rate", "revenue", "aov", "return_rate", "budget_utilisation", "revenue",
     };
-    static const char *const dir[CL_DEMO_SCN_COUNT] = {"down", "down", "down", "up", "up", "up"};
+    /* a market_pulse finding's direction is the sign of our growth minus the market's */
+    static const char *const dir[CL_DEMO_SCN_COUNT] = {"down", "down", "down", "up", "up", "down"};
     char week[CL_WEEK_KEY_LEN], first[CL_WEEK_KEY_LEN], text[512];
     cl_week_format(week, end);
     cl_week_format(first, cl_week_add(end, -(s->weeks - 1)));

@@ -16,7 +16,8 @@
  *   budget_overspend  CPC of every paid source rises 40 % in one category x region over the last
  *                     four weeks while the budget stays at plan (budget_pacing, MoM);
  *   pulse_surge       the market pulse of one category jumps 20 % in the end week with no
- *                     internal change (market_pulse, every region).
+ *                     internal change (market_pulse on revenue, direction down: we fall behind
+ *                     the market; every region).
  * Everything else is ordinary noise, seasonality and trend. Thread safety: a plan is built once
  * and then read; cl_demo_effects_for_week fills caller-owned storage. */
 #ifndef CL_ETL_DEMO_SCENARIOS_H

@@ -324,7 +324,8 @@ static int partition_folder(char *out, size_t cap, const cl_etl_export_t *spec,
     return rc;
 }
 
-/* One ordered COPY of the rows of partition PART (or all rows when PART is 0) to PATH. */
+/* One COPY of the rows of partition PART (or all rows when PART is 0) to PATH, in the order of
+ * the sorted table. */
 static int copy_part(duck_t *d, const cl_etl_export_t *spec, long long part, const char *path,
                      cl_err_t *err)
 {
@@ -339,8 +340,8 @@ static int copy_part(duck_t *d, const cl_etl_export_t *spec, long long part, con
     } else {
         rc = rc ? rc : append(sql, sizeof sql, err, "COPY (SELECT * FROM " EXPORT_TABLE);
     }
-    rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
-    rc = rc ? rc : append_idents(sql, sizeof sql, spec->key, spec->n_key, err);
+    /* no ORDER BY: on one thread the scan of the sorted table returns its insertion order, and
+     * its zone maps on cl_part skip the other partitions (sorting again cost most of the export) */
     rc = rc ? rc : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd)", target);
     return rc ? rc : cl_db_exec(d->db, sql, err);
 }
@@ -440,7 +441,9 @@ int cl_etl_engine_duckdb_open(cl_etl_engine_t **out, const cl_etl_engine_options
         .temp_dir = opt ? opt->spill_dir : NULL,
     };
     d->threads = dbo.threads;
-    int rc = cl_db_open(&d->db, NULL, &dbo, err);
+    /* DuckDB creates only the last level of its spill folder, and only when it first spills */
+    int rc = dbo.temp_dir ? cl_file_mkdirs(dbo.temp_dir, err) : 0;
+    rc = rc ? rc : cl_db_open(&d->db, NULL, &dbo, err);
     cl_db_result_t *r = NULL;
     rc = rc ? rc : cl_db_query(&r, d->db, "SELECT version()", err);
     if (rc != 0) {

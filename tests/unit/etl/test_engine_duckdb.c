@@ -144,11 +144,30 @@ static void test_engine_duckdb__partition_values_are_escaped_and_null_refused(vo
     tmpdir_remove(dir);
 }
 
+static void test_engine_duckdb__spills_into_a_folder_it_creates(void **state)
+{
+    (void)state;
+    char dir[256], spill[300];
+    tmpdir_make(dir);
+    snprintf(spill, sizeof spill, "%s/not/yet/spill", dir);
+    cl_etl_engine_t *e = NULL;
+    cl_err_t err;
+    cl_etl_engine_options_t opt = {.threads = 1, .memory_limit = "64MB", .spill_dir = spill};
+    assert_int_equal(cl_etl_engine_duckdb_open(&e, &opt, &err), 0);
+    /* about 200 MB of sort input: more than the memory limit, so DuckDB must spill */
+    exec(e, "CREATE TABLE t AS SELECT i, hash(i)::VARCHAR || repeat('x', 60) AS s "
+            "FROM range(2500000) r(i) ORDER BY s");
+    assert_true(cl_file_exists(spill));
+    cl_etl_engine_close(e);
+    tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_duckdb__partitioned_export_repeats_and_is_sorted),
         cmocka_unit_test(test_engine_duckdb__partition_values_are_escaped_and_null_refused),
+        cmocka_unit_test(test_engine_duckdb__spills_into_a_folder_it_creates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
