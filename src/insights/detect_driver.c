@@ -247,9 +247,10 @@ int cl_detect_segment_changes(cl_detect_t *d)
     return rc;
 }
 
-static int same_path(const cl_finding_t *a, const cl_finding_t *b)
+/* A and B on the same segment, or one inside the other (social and social / facebook). */
+static int nested_path(const cl_finding_t *a, const cl_finding_t *b)
 {
-    return a->path_len == b->path_len && cl_finding_path_within(a, b);
+    return cl_finding_path_within(a, b) || cl_finding_path_within(b, a);
 }
 
 static double weight(const cl_finding_t *f)
@@ -274,7 +275,7 @@ void cl_detect_dedup_segments(cl_detect_t *d)
             cl_finding_t *b = &l->items[j];
             int ua = cl_detect_upstream(d, a->metric), ub = cl_detect_upstream(d, b->metric);
             if (i == j || b->dropped || !is_segment(b) || b->direction != a->direction ||
-                !same_path(a, b) || ua == 5 || ub == 5) {
+                !nested_path(a, b) || ua == 5 || ub == 5) {
                 continue; /* only the funnel's metrics are one causal chain */
             }
             /* one segment, one story, told by its most upstream metric (traffic before conversion

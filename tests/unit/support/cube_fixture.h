@@ -33,6 +33,13 @@ static inline double cube_normal(cube_rng_t *r)
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
+/* A count around the expectation X: the normal approximation of Poisson, never negative. */
+static inline double cube_count(cube_rng_t *r, double x)
+{
+    double y = x + sqrt(fmax(x, 0)) * cube_normal(r);
+    return y > 0 ? y : 0;
+}
+
 /* A planted effect: from week FROM on, multiply MEASURE (a catalog id) by FACTOR in leaves matching
  * the given values (NULL = any). */
 typedef struct {
@@ -215,11 +222,18 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
     for (size_t w = 0; w < weeks; w++) {
         double level =
             (1 + o->season * sin(6.283185307179586 * (double)w / 52.0)) * exp(o->trend * (double)w);
+        /* the week's common moves (demand, conversion, basket), shared by every leaf */
+        double g_visits = exp(noise * cube_normal(&rng));
+        double g_conv = exp(noise / 2 * cube_normal(&rng));
+        double g_basket = exp(noise / 2 * cube_normal(&rng));
         double expected_spend = 0;
         for (size_t leaf = 0; leaf < CUBE_LEAVES; leaf++) {
             size_t ch, dv, tr, ct, co;
             cube_decode(leaf, &ch, &dv, &tr, &ct, &co);
-#define N() exp(noise *cube_normal(&rng))
+/* J: a leaf's own 2 % jitter; P: a count drawn around its expectation (normal approximation of
+ * Poisson); E: planted effects */
+#define J() exp(0.02 * cube_normal(&rng))
+#define P(x) cube_count(&rng, (x))
 #define E(id) cube_effect(o, id, (long)w, ch, dv, tr)
             size_t v[CUBE_DIMS] = {vals[0][ch], vals[1][dv], vals[2][tr],
                                    vals[3][tr], vals[4][ct], vals[5][co]};
@@ -232,13 +246,16 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
                                        : 1.0) *
                             (ct ? 0.7 : 0.3) * (co == 2 ? 0.6 : 0.2) * 6;
             double cr = 0.02 + 0.004 * (double)tr + 0.003 * (double)dv;
-            double visits = o->scale * weight * level * N() * E("visits");
-            double orders = visits * cr * N() * E("orders");
-            double revenue = orders * (60 + 10 * (double)dv) * N() * E("revenue");
-            double gross = revenue * (1.1 + 0.02 * N()) * E("gross_revenue");
+            double visits = P(o->scale * weight * level * g_visits * J() * E("visits"));
+            double orders = P(visits * cr * g_conv * J() * E("orders"));
+            double basket = (60 + 10 * (double)dv) * g_basket;
+            double revenue = orders * basket *
+                             exp(0.6 / sqrt(fmax(orders, 1)) * cube_normal(&rng)) * E("revenue");
+            double gross = revenue * (1.1 + 0.02 * J()) * E("gross_revenue");
             int paid = tr != 0;
-            double spend = paid ? visits * 0.4 * N() * E("spend") : 0;
-            double clicks = paid ? visits * 0.7 * N() * E("clicks") : 0;
+            /* spend is bought, not earned: it follows the plan, not the week's demand */
+            double spend = paid ? o->scale * weight * level * 0.4 * J() * E("spend") : 0;
+            double clicks = paid ? P(visits * 0.7 * J() * E("clicks")) : 0;
             expected_spend += paid ? o->scale * weight * level * 0.4 : 0;
             double *lv = &leafv[(leaf * weeks + w) * 3];
             lv[0] = revenue;
@@ -249,18 +266,21 @@ static inline cl_frame_t *cube_make(const cl_catalog_t *cat, const cube_opts_t *
             cube_add(f, dims, v, w, cube_m(cat, "revenue"), revenue);
             cube_add(f, dims, v, w, cube_m(cat, "gross_revenue"), gross);
             cube_add(f, dims, v, w, cube_m(cat, "discounts"), gross - revenue);
-            cube_add(f, dims, v, w, cube_m(cat, "units"), orders * 1.6 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "units"), P(orders * 1.6));
             cube_add(f, dims, v, w, cube_m(cat, "new_customers"),
-                     orders * 0.3 * N() * E("new_customers"));
-            cube_add(f, dims, v, w, cube_m(cat, "returns"), revenue * 0.05 * N() * E("returns"));
-            cube_add(f, dims, v, w, cube_m(cat, "product_views"), visits * 3 * N());
-            cube_add(f, dims, v, w, cube_m(cat, "add_to_carts"), visits * 0.1 * N());
+                     P(orders * 0.3 * E("new_customers")));
+            cube_add(f, dims, v, w, cube_m(cat, "returns"),
+                     revenue * 0.05 * exp(0.5 / sqrt(fmax(orders * 0.05, 1)) * cube_normal(&rng)) *
+                         E("returns"));
+            cube_add(f, dims, v, w, cube_m(cat, "product_views"), P(visits * 3));
+            cube_add(f, dims, v, w, cube_m(cat, "add_to_carts"), P(visits * 0.1));
             cube_add(f, dims, v, w, cube_m(cat, "spend"), spend);
             cube_add(f, dims, v, w, cube_m(cat, "clicks"), clicks);
-            cube_add(f, dims, v, w, cube_m(cat, "impressions"), clicks * 30 * N());
+            cube_add(f, dims, v, w, cube_m(cat, "impressions"), P(clicks * 30));
             cube_add(f, dims, v, w, cube_m(cat, "paid_revenue"), paid ? revenue : 0);
             cube_add(f, dims, v, w, cube_m(cat, "conversions"), paid ? orders : 0);
-#undef N
+#undef J
+#undef P
 #undef E
         }
         double bf = o->budget_factor > 0 ? o->budget_factor : 1.0;
