@@ -1,7 +1,7 @@
-/* catalog.c — the metric catalog is the vocabulary every report, finding and prompt is written in: a
- * wrong unit or direction would make the product say "good" about bad news. So the loader is strict,
- * checks the catalog as a whole (references between metrics) and names the metric and key of every
- * mistake before anything runs. */
+/* catalog.c — the metric catalog is the vocabulary every report, finding and prompt is written in:
+ * a wrong unit or direction would make the product say "good" about bad news. So the loader is
+ * strict, checks the catalog as a whole (references between metrics) and names the metric and key
+ * of every mistake before anything runs. */
 #include "core/catalog.h"
 
 #include <math.h>
@@ -171,8 +171,8 @@ static int check_format(ctx_t *c, cl_metric_t *m)
     const char *f = m->format;
     if (strncmp(f, unit, n) != 0 || !(f[n] >= '0' && f[n] <= '4') || f[n + 1] != '\0') {
         char what[160];
-        snprintf(what, sizeof what, "'%.40s' must be %s0 .. %s4 (the unit, then decimals)", f,
-                 unit, unit);
+        snprintf(what, sizeof what, "'%.40s' must be %s0 .. %s4 (the unit, then decimals)", f, unit,
+                 unit);
         return bad(c, "format", "%s", what);
     }
     m->decimals = f[n] - '0';
@@ -180,12 +180,12 @@ static int check_format(ctx_t *c, cl_metric_t *m)
 }
 
 static const char *const ADDITIVE_KEYS[] = {
-    "id",   "label",     "description", "kind",    "group", "unit",
-    "direction", "format", "missing",  "table", "measure", NULL,
+    "id",        "label",  "description", "kind",  "group",   "unit",
+    "direction", "format", "missing",     "table", "measure", NULL,
 };
 static const char *const RATIO_KEYS[] = {
-    "id",        "label",  "description", "kind",      "group",       "unit", "direction",
-    "format",    "missing", "numerator",  "denominator", "scale",     NULL,
+    "id",     "label",   "description", "kind",        "group", "unit", "direction",
+    "format", "missing", "numerator",   "denominator", "scale", NULL,
 };
 
 static int parse_scale(ctx_t *c, cl_metric_t *m, json_t *obj)
@@ -205,16 +205,36 @@ static int parse_scale(ctx_t *c, cl_metric_t *m, json_t *obj)
     return 0;
 }
 
-/* One metric's own keys; references to other metrics are resolved in resolve_ratios(). The ratio's
- * operand ids are kept in *num and *den (borrowed from OBJ). */
-static int parse_metric(ctx_t *c, cl_metric_t *m, json_t *obj, const char **num, const char **den)
+/* The keys a metric of M's kind may have; a key of the other kind gets a message saying so. */
+static int check_keys(ctx_t *c, const cl_metric_t *m, json_t *obj)
+{
+    int rc = only_keys(c, obj, m->kind == CL_METRIC_ADDITIVE ? ADDITIVE_KEYS : RATIO_KEYS, NULL);
+    if (rc == 0) {
+        return 0;
+    }
+    const char *k;
+    json_t *val;
+    json_object_foreach(obj, k, val)
+    {
+        int is_ratio_key =
+            !strcmp(k, "numerator") || !strcmp(k, "denominator") || !strcmp(k, "scale");
+        int is_add_key = !strcmp(k, "table") || !strcmp(k, "measure");
+        if (m->kind == CL_METRIC_ADDITIVE && is_ratio_key) {
+            return bad(c, k, "is only for ratio metrics (this one is additive)", NULL);
+        }
+        if (m->kind == CL_METRIC_RATIO && is_add_key) {
+            return bad(c, k, "is only for additive metrics (this one is a ratio)", NULL);
+        }
+    }
+    return rc;
+}
+
+/* id and kind first: every later message names the metric. */
+static int parse_identity(ctx_t *c, cl_metric_t *m, json_t *obj)
 {
     const char *s = NULL;
-    int rc = 0, kind = 0, v = 0;
-    if (!json_is_object(obj)) {
-        return bad(c, NULL, "must be a mapping of key: value", NULL);
-    }
-    rc = get_str(&s, c, obj, "id", 0);
+    int kind = 0;
+    int rc = get_str(&s, c, obj, "id", 0);
     if (rc == 0 && !is_id(s)) {
         return bad(c, "id", "'%.40s' must match [a-z0-9_]+ (at most 63 characters)", s);
     }
@@ -224,31 +244,19 @@ static int parse_metric(ctx_t *c, cl_metric_t *m, json_t *obj, const char **num,
         snprintf(idx, sizeof idx, "%s", c->where);
         snprintf(c->where, sizeof c->where, "%s (%s)", idx, m->id);
     }
-    rc = rc ? rc : get_choice(&kind, c, obj, "kind", (const char *const[]){"additive", "ratio"}, 2,
-                              "additive, ratio");
-    if (rc != 0) {
-        return rc;
-    }
+    rc = rc ? rc
+            : get_choice(&kind, c, obj, "kind", (const char *const[]){"additive", "ratio"}, 2,
+                         "additive, ratio");
     m->kind = kind == 0 ? CL_METRIC_ADDITIVE : CL_METRIC_RATIO;
-    rc = only_keys(c, obj, m->kind == CL_METRIC_ADDITIVE ? ADDITIVE_KEYS : RATIO_KEYS, NULL);
-    if (rc != 0) {
-        const char *k;
-        json_t *val;
-        json_object_foreach(obj, k, val)
-        {
-            int is_ratio_key = !strcmp(k, "numerator") || !strcmp(k, "denominator") ||
-                               !strcmp(k, "scale");
-            int is_add_key = !strcmp(k, "table") || !strcmp(k, "measure");
-            if (m->kind == CL_METRIC_ADDITIVE && is_ratio_key) {
-                return bad(c, k, "is only for ratio metrics (this one is additive)", NULL);
-            }
-            if (m->kind == CL_METRIC_RATIO && is_add_key) {
-                return bad(c, k, "is only for additive metrics (this one is a ratio)", NULL);
-            }
-        }
-        return rc;
-    }
-    rc = rc ? rc : get_str(&s, c, obj, "label", 0);
+    return rc ? rc : check_keys(c, m, obj);
+}
+
+/* label, description, group, unit, direction, missing rule and format: what every metric has. */
+static int parse_common(ctx_t *c, cl_metric_t *m, json_t *obj)
+{
+    const char *s = NULL;
+    int v = 0;
+    int rc = get_str(&s, c, obj, "label", 0);
     m->label = dup(c, s, &rc);
     rc = rc ? rc : get_str(&s, c, obj, "description", 0);
     m->description = dup(c, s, &rc);
@@ -257,34 +265,51 @@ static int parse_metric(ctx_t *c, cl_metric_t *m, json_t *obj, const char **num,
         return bad(c, "group", "'%.40s' must match [a-z0-9_]+", s);
     }
     m->group = dup(c, s, &rc);
-    rc = rc ? rc : get_choice(&v, c, obj, "unit", UNIT_NAMES, CL_ARRAY_LEN(UNIT_NAMES),
-                              "currency, percent, count, index, ratio");
+    rc = rc ? rc
+            : get_choice(&v, c, obj, "unit", UNIT_NAMES, CL_ARRAY_LEN(UNIT_NAMES),
+                         "currency, percent, count, index, ratio");
     m->unit = (cl_unit_t)v;
-    rc = rc ? rc : get_choice(&v, c, obj, "direction", DIR_NAMES, CL_ARRAY_LEN(DIR_NAMES),
-                              "higher_is_better, lower_is_better, neutral");
+    rc = rc ? rc
+            : get_choice(&v, c, obj, "direction", DIR_NAMES, CL_ARRAY_LEN(DIR_NAMES),
+                         "higher_is_better, lower_is_better, neutral");
     m->direction = (cl_direction_t)v;
-    rc = rc ? rc : get_choice(&v, c, obj, "missing", MISSING_NAMES, CL_ARRAY_LEN(MISSING_NAMES),
-                              "zero, previous, not_available");
+    rc = rc ? rc
+            : get_choice(&v, c, obj, "missing", MISSING_NAMES, CL_ARRAY_LEN(MISSING_NAMES),
+                         "zero, previous, not_available");
     m->missing = (cl_missing_t)v;
     rc = rc ? rc : get_str(&s, c, obj, "format", 0);
     m->format = dup(c, s, &rc);
-    rc = rc ? rc : check_format(c, m);
-    if (rc != 0) {
-        return rc;
+    return rc ? rc : check_format(c, m);
+}
+
+static int parse_additive(ctx_t *c, cl_metric_t *m, json_t *obj)
+{
+    const char *s = NULL;
+    m->scale = 1.0;
+    int rc = get_str(&s, c, obj, "table", 0);
+    if (rc == 0 && !is_column(s)) {
+        return bad(c, "table", "'%.40s' must be a table name ([a-z_][a-z0-9_]*)", s);
     }
-    if (m->kind == CL_METRIC_ADDITIVE) {
-        m->scale = 1.0;
-        rc = get_str(&s, c, obj, "table", 0);
-        if (rc == 0 && !is_column(s)) {
-            return bad(c, "table", "'%.40s' must be a table name ([a-z_][a-z0-9_]*)", s);
-        }
-        m->table = dup(c, s, &rc);
-        rc = rc ? rc : get_str(&s, c, obj, "measure", 0);
-        if (rc == 0 && !is_column(s)) {
-            return bad(c, "measure", "'%.40s' must be a column name ([a-z_][a-z0-9_]*)", s);
-        }
-        m->measure = dup(c, s, &rc);
-        return rc;
+    m->table = dup(c, s, &rc);
+    rc = rc ? rc : get_str(&s, c, obj, "measure", 0);
+    if (rc == 0 && !is_column(s)) {
+        return bad(c, "measure", "'%.40s' must be a column name ([a-z_][a-z0-9_]*)", s);
+    }
+    m->measure = dup(c, s, &rc);
+    return rc;
+}
+
+/* One metric's own keys; references to other metrics are resolved in parse_metrics(). The ratio's
+ * operand ids are kept in *num and *den (borrowed from OBJ). */
+static int parse_metric(ctx_t *c, cl_metric_t *m, json_t *obj, const char **num, const char **den)
+{
+    if (!json_is_object(obj)) {
+        return bad(c, NULL, "must be a mapping of key: value", NULL);
+    }
+    int rc = parse_identity(c, m, obj);
+    rc = rc ? rc : parse_common(c, m, obj);
+    if (rc != 0 || m->kind == CL_METRIC_ADDITIVE) {
+        return rc ? rc : parse_additive(c, m, obj);
     }
     rc = get_str(num, c, obj, "numerator", 0);
     rc = rc ? rc : get_str(den, c, obj, "denominator", 0);
@@ -316,8 +341,7 @@ static int resolve_operand(ctx_t *c, const cl_catalog_t *cat, const char *key, c
         return bad(c, key, "'%.40s' is not a metric of this catalog", ref);
     }
     if (cat->metrics[*out].kind != CL_METRIC_ADDITIVE) {
-        return bad(c, key, "'%.40s' is a ratio; a ratio's operands must be additive metrics",
-                   ref);
+        return bad(c, key, "'%.40s' is a ratio; a ratio's operands must be additive metrics", ref);
     }
     return 0;
 }

@@ -1,5 +1,5 @@
-/* Metric catalog: the shipped catalog loads with every metric the product needs, and every mistake in
- * a catalog is a CL_ECONFIG that names the file, the metric and the key. */
+/* Metric catalog: the shipped catalog loads with every metric the product needs, and every mistake
+ * in a catalog is a CL_ECONFIG that names the file, the metric and the key. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,15 +12,16 @@
 #include "core/catalog.h"
 
 #define REVENUE                                                                                    \
-    "  - id: revenue\n    label: Revenue\n    description: d\n    kind: additive\n"               \
+    "  - id: revenue\n    label: Revenue\n    description: d\n    kind: additive\n"                \
     "    table: sales_cube\n    measure: revenue\n    unit: currency\n"                            \
-    "    direction: higher_is_better\n    format: currency0\n    missing: zero\n    group: sales\n"
+    "    direction: higher_is_better\n    format: currency0\n    missing: zero\n    group: "       \
+    "sales\n"
 #define ORDERS                                                                                     \
     "  - id: orders\n    label: Orders\n    description: d\n    kind: additive\n"                  \
     "    table: sales_cube\n    measure: orders\n    unit: count\n"                                \
     "    direction: higher_is_better\n    format: count0\n    missing: zero\n    group: sales\n"
 #define AOV_HEAD                                                                                   \
-    "  - id: aov\n    label: AOV\n    description: d\n    kind: ratio\n    unit: currency\n"      \
+    "  - id: aov\n    label: AOV\n    description: d\n    kind: ratio\n    unit: currency\n"       \
     "    direction: higher_is_better\n    format: currency2\n    missing: not_available\n"         \
     "    group: sales\n"
 
@@ -53,11 +54,27 @@ static void test_catalog__shipped_catalog_has_every_metric(void **state)
         fail_msg("%s", err.msg);
     }
     static const char *const need[] = {
-        "revenue",      "orders",          "units",       "visits",     "conversions",
-        "new_customers", "spend",          "impressions", "clicks",     "budget",
-        "returns",      "discounts",       "conversion_rate", "aov",    "roas",
-        "cpc",          "ctr",             "budget_utilisation", "return_rate",
-        "discount_rate", "new_customer_share",
+        "revenue",
+        "orders",
+        "units",
+        "visits",
+        "conversions",
+        "new_customers",
+        "spend",
+        "impressions",
+        "clicks",
+        "budget",
+        "returns",
+        "discounts",
+        "conversion_rate",
+        "aov",
+        "roas",
+        "cpc",
+        "ctr",
+        "budget_utilisation",
+        "return_rate",
+        "discount_rate",
+        "new_customer_share",
     };
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
         if (!cl_catalog_find(cat, need[i], NULL)) {
@@ -95,8 +112,8 @@ static void test_catalog__ratio_may_reference_later_metrics(void **state)
     cl_catalog_t *cat = NULL;
     cl_err_t err;
     int rc = parse(&cat,
-                   "metrics:\n" AOV_HEAD "    numerator: revenue\n    denominator: orders\n" REVENUE
-                       ORDERS,
+                   "metrics:\n" AOV_HEAD
+                   "    numerator: revenue\n    denominator: orders\n" REVENUE ORDERS,
                    &err);
     if (rc != 0) {
         fail_msg("%s", err.msg);
@@ -112,7 +129,8 @@ static void test_catalog__ratio_may_reference_later_metrics(void **state)
 static void test_catalog__unknown_key(void **state)
 {
     (void)state;
-    expect_error("metrics:\n" REVENUE "    colour: blue\n", "metrics[0] (revenue).colour: unknown key");
+    expect_error("metrics:\n" REVENUE "    colour: blue\n",
+                 "metrics[0] (revenue).colour: unknown key");
     expect_error("metrics:\n" REVENUE "units: []\n", "units: unknown key");
     expect_error("metrics:\n" AOV_HEAD "    numerator: revenue\n    denominator: orders\n"
                  "    measure: x\n" REVENUE ORDERS,
@@ -209,7 +227,8 @@ static void test_catalog__required_and_typed_keys(void **state)
     (void)state;
     expect_error("metrics:\n  - id: Revenue\n", "metrics[0].id: 'Revenue' must match [a-z0-9_]+");
     expect_error("metrics:\n  - label: x\n", "metrics[0].id: is required");
-    expect_error("metrics:\n  - id: x\n    kind: sum\n", "metrics[0] (x).kind: 'sum' is not one of");
+    expect_error("metrics:\n  - id: x\n    kind: sum\n",
+                 "metrics[0] (x).kind: 'sum' is not one of");
     expect_error("metrics:\n  - id: x\n    kind: additive\n    label: [a]\n",
                  "metrics[0] (x).label: must be a string");
     expect_error("metrics:\n  - id: x\n    kind: additive\n    label: ''\n",

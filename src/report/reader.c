@@ -1,0 +1,700 @@
+/* reader.c — the warehouse side of a report: a handful of GROUPING SETS queries over one slice's
+ * Parquet partitions turn into an insight frame. Everything the engine computes later (windows,
+ * significance over 52 weeks, breakdowns, root causes) comes from these few aggregated result sets,
+ * so a report reads each table once. */
+#include "report/reader.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQL_MAX 16384
+#define MAX_TDIMS 8
+#define MAX_TMEASURES 40
+#define LEAF_PERIOD_PARAMS (CL_WINDOW_COUNT * 2 * 2)
+
+typedef struct {
+    const char *name;
+    const char *parent; /* parent dimension column, or NULL */
+} dim_def_t;
+
+static const dim_def_t SALES_DIMS[] = {
+    {"country", NULL},       {"category_l2", NULL},
+    {"traffic_l1", NULL},    {"traffic_l2", "traffic_l1"},
+    {"device_type", NULL},   {"channel", NULL},
+    {"customer_type", NULL},
+};
+/* (city last: the attributes grain leaves it out) */
+static const dim_def_t ATTRS_DIMS[] = {
+    {"payment_method", NULL}, {"fulfilment", NULL}, {"seller_tier", NULL}, {"promo_flag", NULL},
+    {"price_band", NULL},     {"device_os", NULL},  {"city", NULL},
+};
+static const dim_def_t MARKETING_DIMS[] = {
+    {"country", NULL},
+    {"traffic_l1", NULL},
+    {"traffic_l2", "traffic_l1"},
+    {"campaign", "traffic_l2"},
+};
+/* the sales measures order_attrs_cube also holds (reconciled with sales_cube by the ETL) */
+static const char *const ATTRS_COLUMNS[] = {"revenue", "gross_revenue", "discounts",      "orders",
+                                            "units",   "returns",       "returned_units", NULL};
+
+enum { T_SALES = 0, T_ATTRS, T_MARKETING, T_BUDGET, T_COUNT };
+static const char *const TABLES[T_COUNT] = {"sales_cube", "order_attrs_cube", "marketing_cube",
+                                            "budget"};
+
+typedef struct {
+    size_t n_dims;
+    dim_def_t dims[MAX_TDIMS]; /* region first in `all` mode */
+    size_t n_measures;
+    size_t measure[MAX_TMEASURES]; /* catalog index */
+    const char *column[MAX_TMEASURES];
+    int cents[MAX_TMEASURES];  /* money: summed as whole cents */
+    int totals;                /* 1: the (week) set gives the slice totals of these measures */
+    long set_g[MAX_TDIMS + 1]; /* GROUPING() value of each set: [0] totals, [1 + d] dimension d */
+    cl_db_stmt_t *stmt;
+} query_t;
+
+/* Leaf grains for root-cause localisation: the sales grain (all its dimensions), where the funnel
+ * lives, and the order-attributes grain for the return rate (payment, fulfilment, seller tier,
+ * promo flag, price band, device OS; not city, whose values multiply the leaves without telling a
+ * manager more than the region does). Orders are counted on their anchor line, so they are not a
+ * measure of the attributes grain: funnel ratios have no meaning over line attributes. */
+#define GRAINS 2
+static const char *const SALES_LEAF_IDS[] = {"revenue", "orders", "visits", NULL};
+static const char *const ATTRS_LEAF_IDS[] = {"revenue", "returns", NULL};
+static const struct {
+    int table;
+    const char *const *ids;
+    size_t drop_last; /* trailing query dimensions left out of the grain */
+} GRAIN_DEFS[GRAINS] = {{T_SALES, SALES_LEAF_IDS, 0}, {T_ATTRS, ATTRS_LEAF_IDS, 1}};
+
+struct cl_reader {
+    cl_db_t *db;
+    const cl_catalog_t *cat;
+    query_t q[2][T_COUNT]; /* [0] one region, [1] all regions */
+    cl_db_stmt_t *leaves[GRAINS][2];
+    size_t leaf_measure[GRAINS][CL_FRAME_MAX_LEAF_MEASURES];
+    size_t n_leaf_measures[GRAINS];
+    cl_db_stmt_t *pulse;
+};
+
+/* A bounded string builder: every append checks the room left; overflow is a programming error
+ * reported as CL_EINTERNAL by the caller. */
+typedef struct {
+    char s[SQL_MAX];
+    size_t n;
+    int overflow;
+} sql_t;
+
+static void put(sql_t *b, const char *s)
+{
+    size_t len = strlen(s);
+    if (b->n + len >= sizeof b->s) {
+        b->overflow = 1;
+        return;
+    }
+    memcpy(b->s + b->n, s, len + 1);
+    b->n += len;
+}
+
+static void put_ident(sql_t *b, const char *s)
+{
+    put(b, "\"");
+    put(b, s);
+    put(b, "\"");
+}
+
+static int is_attrs_column(const char *c)
+{
+    for (size_t i = 0; ATTRS_COLUMNS[i]; i++) {
+        if (strcmp(ATTRS_COLUMNS[i], c) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The SQL expression of a measure column of TABLE (derived columns for marketing_cube). */
+static void put_measure(sql_t *b, int table, const char *column)
+{
+    if (table == T_MARKETING && strcmp(column, "paid_revenue") == 0) {
+        put(b,
+            "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_revenue ELSE 0 END");
+    } else if (table == T_MARKETING && strcmp(column, "paid_orders") == 0) {
+        put(b,
+            "CASE WHEN spend IS NULL THEN NULL WHEN spend > 0 THEN attributed_orders ELSE 0 END");
+    } else {
+        put_ident(b, column);
+    }
+}
+
+/* The rows of TABLE for the slice: week, dimensions as text, measures. */
+static void put_inner(sql_t *b, int table, const query_t *q, int all)
+{
+    put(b, "SELECT week");
+    for (size_t d = 0; d < q->n_dims; d++) {
+        put(b, ", CAST(");
+        put_ident(b, q->dims[d].name);
+        put(b, " AS VARCHAR) AS ");
+        put_ident(b, q->dims[d].name);
+    }
+    for (size_t m = 0; m < q->n_measures; m++) {
+        char alias[16];
+        snprintf(alias, sizeof alias, "m%zu", m);
+        /* Money is summed as whole cents in doubles, counts as doubles: integers below 2^53 add
+         * exactly in any order, so parallel aggregation gives the same bits every run, and double
+         * adds are much cheaper than the DECIMAL(38,2) (int128) sums of the stored columns. */
+        put(b, q->cents[m] ? ", round(CAST((" : ", CAST((");
+        put_measure(b, table, q->column[m]);
+        put(b, q->cents[m] ? ") AS DOUBLE) * 100) AS " : ") AS DOUBLE) AS ");
+        put(b, alias);
+    }
+    put(b, " FROM read_parquet($glob, hive_partitioning = true) WHERE category_l1 = $category");
+    put(b, all ? "" : " AND region = $region");
+    put(b, " AND week BETWEEN $first AND $last");
+}
+
+static size_t dim_index(const query_t *q, const char *name)
+{
+    for (size_t d = 0; d < q->n_dims; d++) {
+        if (strcmp(q->dims[d].name, name) == 0) {
+            return d;
+        }
+    }
+    return CL_FRAME_NONE;
+}
+
+/* Columns of the grouping set of dimension D: its ancestors, then itself. Returns a bit per dim. */
+static unsigned set_bits(const query_t *q, size_t d)
+{
+    unsigned bits = 0;
+    for (size_t k = d; k != CL_FRAME_NONE;
+         k = q->dims[k].parent ? dim_index(q, q->dims[k].parent) : CL_FRAME_NONE) {
+        bits |= 1u << k;
+    }
+    return bits;
+}
+
+static long grouping_value(const query_t *q, unsigned grouped)
+{
+    long g = 0;
+    for (size_t d = 0; d < q->n_dims; d++) {
+        if (!(grouped & (1u << d))) {
+            g |= 1L << (q->n_dims - 1 - d); /* GROUPING(): leftmost argument is the high bit */
+        }
+    }
+    return g;
+}
+
+static void put_group_set(sql_t *b, const query_t *q, unsigned bits)
+{
+    put(b, "(week");
+    for (size_t d = 0; d < q->n_dims; d++) {
+        if (bits & (1u << d)) {
+            put(b, ", ");
+            put_ident(b, q->dims[d].name);
+        }
+    }
+    put(b, ")");
+}
+
+static void put_dims_list(sql_t *b, const query_t *q)
+{
+    for (size_t d = 0; d < q->n_dims; d++) {
+        put(b, d ? ", " : "");
+        put_ident(b, q->dims[d].name);
+    }
+}
+
+static int build_query(sql_t *b, int table, query_t *q, int all)
+{
+    put(b, "SELECT ");
+    if (q->n_dims) {
+        put(b, "GROUPING(");
+        put_dims_list(b, q);
+        put(b, ") AS g, ");
+    } else {
+        put(b, "0 AS g, ");
+    }
+    put(b, "week");
+    for (size_t d = 0; d < q->n_dims; d++) {
+        put(b, ", ");
+        put_ident(b, q->dims[d].name);
+    }
+    for (size_t m = 0; m < q->n_measures; m++) {
+        char expr[48];
+        snprintf(expr, sizeof expr, ", sum(m%zu)", m);
+        put(b, expr);
+    }
+    put(b, " FROM (");
+    put_inner(b, table, q, all);
+    put(b, ") GROUP BY GROUPING SETS (");
+    int first = 1;
+    q->set_g[0] = -1;
+    if (q->totals) {
+        put(b, "(week)");
+        q->set_g[0] = grouping_value(q, 0);
+        first = 0;
+    }
+    for (size_t d = 0; d < q->n_dims; d++) {
+        unsigned bits = set_bits(q, d);
+        put(b, first ? "" : ", ");
+        put_group_set(b, q, bits);
+        q->set_g[1 + d] = grouping_value(q, bits);
+        first = 0;
+    }
+    put(b, ") ORDER BY g");
+    for (size_t d = 0; d < q->n_dims; d++) {
+        put(b, ", ");
+        put_ident(b, q->dims[d].name);
+    }
+    put(b, ", week");
+    return b->overflow ? -1 : 0;
+}
+
+/* Which measures TABLE gives, from the catalog. */
+static int plan_table(query_t *q, int table, const cl_catalog_t *cat, int all, cl_err_t *err)
+{
+    const dim_def_t *defs = table == T_SALES       ? SALES_DIMS
+                            : table == T_ATTRS     ? ATTRS_DIMS
+                            : table == T_MARKETING ? MARKETING_DIMS
+                                                   : NULL;
+    size_t n = table == T_SALES       ? CL_ARRAY_LEN(SALES_DIMS)
+               : table == T_ATTRS     ? CL_ARRAY_LEN(ATTRS_DIMS)
+               : table == T_MARKETING ? CL_ARRAY_LEN(MARKETING_DIMS)
+                                      : 0;
+    memset(q, 0, sizeof *q);
+    if (all && table != T_ATTRS) {
+        q->dims[q->n_dims++] = (dim_def_t){"region", NULL};
+    }
+    for (size_t i = 0; i < n; i++) {
+        dim_def_t d = defs[i];
+        if (all && strcmp(d.name, "country") == 0) {
+            d.parent = "region";
+        }
+        q->dims[q->n_dims++] = d;
+    }
+    q->totals = table != T_ATTRS;
+    for (size_t i = 0; i < cl_catalog_count(cat); i++) {
+        const cl_metric_t *m = cl_catalog_at(cat, i);
+        if (m->kind != CL_METRIC_ADDITIVE) {
+            continue;
+        }
+        int mine = strcmp(m->table, TABLES[table]) == 0 ||
+                   (table == T_ATTRS && strcmp(m->table, "sales_cube") == 0 &&
+                    is_attrs_column(m->measure));
+        if (!mine) {
+            continue;
+        }
+        if (q->n_measures == MAX_TMEASURES) {
+            return cl_err_set(err, CL_ECONFIG, "metric catalog: more than %d measures in %s",
+                              MAX_TMEASURES, TABLES[table]);
+        }
+        q->measure[q->n_measures] = i;
+        q->cents[q->n_measures] = m->unit == CL_UNIT_CURRENCY;
+        q->column[q->n_measures++] = m->measure;
+    }
+    return 0;
+}
+
+static int check_catalog(const cl_catalog_t *cat, cl_err_t *err)
+{
+    for (size_t i = 0; i < cl_catalog_count(cat); i++) {
+        const cl_metric_t *m = cl_catalog_at(cat, i);
+        int known = m->kind != CL_METRIC_ADDITIVE;
+        for (int t = 0; t < T_COUNT && !known; t++) {
+            known = strcmp(m->table, TABLES[t]) == 0 && t != T_ATTRS;
+        }
+        if (!known) {
+            return cl_err_set(err, CL_ECONFIG,
+                              "metric catalog: %s: table %s is not a snapshot table reports read "
+                              "(sales_cube, marketing_cube, budget)",
+                              m->id, m->table);
+        }
+    }
+    return 0;
+}
+
+static int prepare_leaves(cl_reader_t *r, size_t grain, int all, cl_err_t *err)
+{
+    const query_t *q = &r->q[all][GRAIN_DEFS[grain].table];
+    query_t lq = *q;
+    lq.n_dims -= GRAIN_DEFS[grain].drop_last;
+    sql_t *bp = calloc(1, sizeof *bp);
+    if (!bp) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    put(bp, "SELECT ");
+    put_dims_list(bp, &lq);
+    for (size_t k = 0; k < r->n_leaf_measures[grain]; k++) {
+        size_t qm = 0;
+        while (qm < q->n_measures && q->measure[qm] != r->leaf_measure[grain][k]) {
+            qm++;
+        }
+        for (int p = 0; p < CL_WINDOW_COUNT * 2; p++) {
+            char expr[96];
+            snprintf(expr, sizeof expr, ", sum(m%zu) FILTER (WHERE week BETWEEN $p%d AND $p%d)", qm,
+                     2 * p, 2 * p + 1);
+            put(bp, expr);
+        }
+    }
+    put(bp, " FROM (");
+    put_inner(bp, GRAIN_DEFS[grain].table, q, all);
+    put(bp, ") GROUP BY ");
+    put_dims_list(bp, &lq);
+    put(bp, " ORDER BY ");
+    put_dims_list(bp, &lq);
+    int rc = bp->overflow ? cl_err_set(err, CL_EINTERNAL, "reader: leaf query too long")
+                          : cl_db_prepare(&r->leaves[grain][all], r->db, bp->s, err);
+    free(bp);
+    return rc;
+}
+
+/* The grain's measures: those of its ids the catalog has and the grain's table carries. */
+static void plan_grain(cl_reader_t *r, size_t grain)
+{
+    const query_t *q = &r->q[0][GRAIN_DEFS[grain].table];
+    for (size_t i = 0; GRAIN_DEFS[grain].ids[i]; i++) {
+        size_t idx;
+        if (!cl_catalog_find(r->cat, GRAIN_DEFS[grain].ids[i], &idx)) {
+            continue;
+        }
+        for (size_t qm = 0; qm < q->n_measures; qm++) {
+            if (q->measure[qm] == idx && r->n_leaf_measures[grain] < CL_FRAME_MAX_LEAF_MEASURES) {
+                r->leaf_measure[grain][r->n_leaf_measures[grain]++] = idx;
+            }
+        }
+    }
+}
+
+int cl_reader_open(cl_reader_t **out, cl_db_t *db, const cl_catalog_t *cat, cl_err_t *err)
+{
+    *out = NULL;
+    int rc = check_catalog(cat, err);
+    if (rc != 0) {
+        return rc;
+    }
+    cl_reader_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    r->db = db;
+    r->cat = cat;
+    sql_t *b = malloc(sizeof *b); /* large: not on a worker thread's stack */
+    if (!b) {
+        rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    for (int all = 0; rc == 0 && all < 2; all++) {
+        for (int t = 0; rc == 0 && t < T_COUNT; t++) {
+            query_t *q = &r->q[all][t];
+            rc = plan_table(q, t, cat, all, err);
+            if (rc == 0 && q->n_measures == 0) {
+                continue;
+            }
+            memset(b, 0, sizeof *b);
+            if (rc == 0 && build_query(b, t, q, all) != 0) {
+                rc = cl_err_set(err, CL_EINTERNAL, "reader: query for %s too long", TABLES[t]);
+            }
+            rc = rc ? rc : cl_db_prepare(&q->stmt, db, b->s, err);
+        }
+    }
+    free(b);
+    for (size_t g = 0; rc == 0 && g < GRAINS; g++) {
+        plan_grain(r, g);
+        for (int all = 0; rc == 0 && all < 2 && r->n_leaf_measures[g]; all++) {
+            rc = r->q[all][GRAIN_DEFS[g].table].stmt ? prepare_leaves(r, g, all, err) : 0;
+        }
+    }
+    rc = rc ? rc
+            : cl_db_prepare(&r->pulse, db,
+                            "SELECT week, avg(pulse_index)::DOUBLE FROM read_parquet($glob, "
+                            "hive_partitioning = true) WHERE category_l1 = $category AND week "
+                            "BETWEEN $first AND $last GROUP BY week ORDER BY week",
+                            err);
+    if (rc != 0) {
+        cl_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void cl_reader_close(cl_reader_t *r)
+{
+    if (!r) {
+        return;
+    }
+    for (int all = 0; all < 2; all++) {
+        for (int t = 0; t < T_COUNT; t++) {
+            cl_db_stmt_free(r->q[all][t].stmt);
+        }
+        for (size_t g = 0; g < GRAINS; g++) {
+            cl_db_stmt_free(r->leaves[g][all]);
+        }
+    }
+    cl_db_stmt_free(r->pulse);
+    free(r);
+}
+
+/* Bind $NAME when the statement has it. */
+static int bind(cl_db_stmt_t *st, const char *name, const char *value, cl_err_t *err)
+{
+    size_t i = 0;
+    cl_err_t ignore;
+    if (cl_db_param_index(&i, st, name, &ignore) != 0) {
+        return 0;
+    }
+    return cl_db_bind_text(st, i, value, err);
+}
+
+static int bind_slice(cl_db_stmt_t *st, const cl_manifest_t *m, const char *table,
+                      const char *category, const char *region, cl_err_t *err)
+{
+    char glob[4200], first[CL_WEEK_KEY_LEN], last[CL_WEEK_KEY_LEN];
+    long ri = region ? cl_manifest_region(m, region) : -1;
+    if (cl_manifest_glob(glob, sizeof glob, m, table, ri, cl_manifest_category(m, category)) != 0) {
+        return cl_err_set(err, CL_EINVAL, "snapshot path is too long");
+    }
+    cl_week_format(first, m->first_week);
+    cl_week_format(last, m->week);
+    int rc = bind(st, "glob", glob, err);
+    rc = rc ? rc : bind(st, "category", category, err);
+    rc = rc ? rc : (region ? bind(st, "region", region, err) : 0);
+    rc = rc ? rc : bind(st, "first", first, err);
+    return rc ? rc : bind(st, "last", last, err);
+}
+
+/* NULL reads as NaN (missing), never as 0 */
+static double value(const cl_db_result_t *res, size_t row, size_t col)
+{
+    return cl_db_result_is_null(res, row, col) ? NAN : cl_db_result_double(res, row, col);
+}
+
+static long week_of(const cl_frame_t *f, const cl_db_result_t *res, size_t row, size_t col)
+{
+    char *text = cl_db_result_text(res, row, col);
+    cl_week_t w;
+    cl_err_t ignore;
+    long idx = text && cl_week_parse(&w, text, &ignore) == 0 ? cl_frame_week_index(f, w) : -1;
+    free(text);
+    return idx;
+}
+
+/* The frame value of row ROW's dimension D in query Q, resolving its ancestors first (their columns
+ * are in the row too). FDIMS maps query dimensions to frame dimensions. */
+static int row_value(size_t *out, cl_frame_t *f, const query_t *q, const size_t *fdims,
+                     const cl_db_result_t *res, size_t row, size_t col0, size_t d, cl_err_t *err)
+{
+    size_t parent_value = CL_FRAME_NONE;
+    if (q->dims[d].parent) {
+        int rc = row_value(&parent_value, f, q, fdims, res, row, col0,
+                           dim_index(q, q->dims[d].parent), err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    char *text = cl_db_result_text(res, row, col0 + d);
+    int rc = cl_frame_value(out, f, fdims[d], text ? text : "(null)", parent_value, err);
+    free(text);
+    return rc;
+}
+
+/* The frame dimensions of Q (created in Q's order: parents first), each carrying Q's measures. */
+static int frame_dims(size_t *fdims, cl_frame_t *f, const query_t *q, const unsigned char *usable,
+                      cl_err_t *err)
+{
+    for (size_t d = 0; d < q->n_dims; d++) {
+        size_t parent = q->dims[d].parent ? fdims[dim_index(q, q->dims[d].parent)] : CL_FRAME_NONE;
+        int rc = cl_frame_add_dim(&fdims[d], f, q->dims[d].name, parent, err);
+        if (rc != 0) {
+            return rc;
+        }
+        for (size_t m = 0; m < q->n_measures; m++) {
+            if (usable[m]) {
+                cl_frame_set_has(f, fdims[d], q->measure[m]);
+            }
+        }
+    }
+    return 0;
+}
+
+/* Which of Q's measures the snapshot can provide; the others are marked not available (in their
+ * own table) or simply not carried (a stand-in table). */
+static void availability(unsigned char *usable, cl_frame_t *f, const cl_reader_t *r,
+                         const cl_manifest_t *m, int table, const query_t *q)
+{
+    for (size_t i = 0; i < q->n_measures; i++) {
+        const char *col = q->column[i];
+        int na;
+        if (table == T_MARKETING && (!strcmp(col, "paid_revenue") || !strcmp(col, "paid_orders"))) {
+            na = cl_manifest_not_available(m, TABLES[table], "spend") ||
+                 cl_manifest_not_available(
+                     m, TABLES[table], col[5] == 'r' ? "attributed_revenue" : "attributed_orders");
+        } else {
+            na = cl_manifest_not_available(m, TABLES[table], col) ||
+                 !cl_manifest_has_measure(m, TABLES[table], col);
+        }
+        usable[i] = !na;
+        if (na && strcmp(cl_catalog_at(r->cat, q->measure[i])->table, TABLES[table]) == 0) {
+            cl_frame_set_na(f, q->measure[i]);
+        }
+    }
+}
+
+static int load_rows(cl_frame_t *f, const query_t *q, const size_t *fdims,
+                     const unsigned char *usable, const cl_db_result_t *res, cl_err_t *err)
+{
+    size_t col0 = 2, mcol0 = 2 + q->n_dims;
+    for (size_t row = 0; row < cl_db_result_rows(res); row++) {
+        long g = (long)cl_db_result_int64(res, row, 0);
+        long w = week_of(f, res, row, 1);
+        size_t s = 0;
+        while (s <= q->n_dims && q->set_g[s] != g) {
+            s++;
+        }
+        if (w < 0 || s > q->n_dims) {
+            continue; /* outside the frame's weeks (cannot happen with the bound range) */
+        }
+        size_t v = 0;
+        if (s > 0) {
+            int rc = row_value(&v, f, q, fdims, res, row, col0, s - 1, err);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        for (size_t m = 0; m < q->n_measures; m++) {
+            if (!usable[m]) {
+                continue;
+            }
+            double x = value(res, row, mcol0 + m) / (q->cents[m] ? 100.0 : 1.0);
+            if (s == 0) {
+                *cl_frame_total(f, (size_t)w, q->measure[m]) = x;
+            } else {
+                *cl_frame_cell(f, fdims[s - 1], v, (size_t)w, q->measure[m]) = x;
+            }
+        }
+    }
+    return 0;
+}
+
+static int load_table(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, int table, int all,
+                      const char *category, const char *region, size_t *fdims, cl_err_t *err)
+{
+    query_t *q = &r->q[all][table];
+    unsigned char usable[MAX_TMEASURES] = {0};
+    if (!q->stmt || !cl_manifest_has_table(m, TABLES[table])) {
+        return 0;
+    }
+    availability(usable, f, r, m, table, q);
+    int rc = frame_dims(fdims, f, q, usable, err);
+    rc = rc ? rc : bind_slice(q->stmt, m, TABLES[table], category, region, err);
+    cl_db_result_t *res = NULL;
+    rc = rc ? rc : cl_db_stmt_run(&res, q->stmt, err);
+    rc = rc ? rc : load_rows(f, q, fdims, usable, res, err);
+    cl_db_result_free(res);
+    return rc;
+}
+
+static int bind_periods(cl_db_stmt_t *st, const cl_manifest_t *m, cl_err_t *err)
+{
+    int rc = 0;
+    for (int win = 0; rc == 0 && win < CL_WINDOW_COUNT; win++) {
+        cl_window_range_t wr = cl_window_range((cl_window_t)win, m->week);
+        cl_week_t bounds[4] = {wr.cur_first, wr.cur_last, wr.prev_first, wr.prev_last};
+        for (int k = 0; rc == 0 && k < 4; k++) {
+            char name[8], key[CL_WEEK_KEY_LEN];
+            snprintf(name, sizeof name, "p%d", win * 4 + k);
+            cl_week_format(key, bounds[k]);
+            rc = bind(st, name, key, err);
+        }
+    }
+    return rc;
+}
+
+static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, size_t g, int all,
+                       const char *category, const char *region, const size_t *fdims, cl_err_t *err)
+{
+    int table = GRAIN_DEFS[g].table;
+    const query_t *q = &r->q[all][table];
+    cl_db_stmt_t *st = r->leaves[g][all];
+    if (!st || !cl_manifest_has_table(m, TABLES[table])) {
+        return 0;
+    }
+    size_t n_dims = q->n_dims - GRAIN_DEFS[g].drop_last, grain = 0;
+    size_t nk = r->n_leaf_measures[g], per = CL_WINDOW_COUNT * 2;
+    double leaf_scale[CL_FRAME_MAX_LEAF_MEASURES];
+    for (size_t k = 0; k < nk; k++) {
+        leaf_scale[k] =
+            cl_catalog_at(r->cat, r->leaf_measure[g][k])->unit == CL_UNIT_CURRENCY ? 100.0 : 1.0;
+    }
+    int rc = cl_frame_leaf_dims(&grain, f, fdims, n_dims, r->leaf_measure[g], nk, err);
+    rc = rc ? rc : bind_slice(st, m, TABLES[table], category, region, err);
+    rc = rc ? rc : bind_periods(st, m, err);
+    cl_db_result_t *res = NULL;
+    rc = rc ? rc : cl_db_stmt_run(&res, st, err);
+    for (size_t row = 0; rc == 0 && row < cl_db_result_rows(res); row++) {
+        uint32_t codes[CL_FRAME_MAX_LEAF_DIMS];
+        double sums[CL_WINDOW_COUNT * 2 * CL_FRAME_MAX_LEAF_MEASURES];
+        for (size_t d = 0; rc == 0 && d < n_dims; d++) {
+            size_t v = 0;
+            rc = row_value(&v, f, q, fdims, res, row, 0, d, err);
+            codes[d] = (uint32_t)v;
+        }
+        for (size_t k = 0; k < nk; k++) {
+            for (size_t p = 0; p < per; p++) {
+                sums[p * nk + k] = value(res, row, n_dims + k * per + p) / leaf_scale[k];
+            }
+        }
+        rc = rc ? rc : cl_frame_add_leaf(f, grain, codes, sums, err);
+    }
+    cl_db_result_free(res);
+    return rc;
+}
+
+static int load_pulse(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, const char *category,
+                      cl_err_t *err)
+{
+    if (!cl_manifest_has_table(m, "market_pulse")) {
+        return 0;
+    }
+    cl_db_result_t *res = NULL;
+    int rc = bind_slice(r->pulse, m, "market_pulse", category, NULL, err);
+    rc = rc ? rc : cl_db_stmt_run(&res, r->pulse, err);
+    for (size_t row = 0; rc == 0 && row < cl_db_result_rows(res); row++) {
+        long w = week_of(f, res, row, 0);
+        if (w >= 0) {
+            f->pulse[w] = value(res, row, 1);
+        }
+    }
+    cl_db_result_free(res);
+    return rc;
+}
+
+int cl_reader_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m, const char *category,
+                    const char *region, cl_err_t *err)
+{
+    *out = NULL;
+    cl_frame_t *f = NULL;
+    int all = region == NULL;
+    int rc = cl_frame_new(&f, m->first_week, m->n_weeks, cl_catalog_count(r->cat), err);
+    size_t fdims[T_COUNT][MAX_TDIMS];
+    for (int t = 0; rc == 0 && t < T_COUNT; t++) {
+        rc = load_table(f, r, m, t, all, category, region, fdims[t], err);
+    }
+    for (size_t g = 0; rc == 0 && g < GRAINS; g++) {
+        rc = load_leaves(f, r, m, g, all, category, region, fdims[GRAIN_DEFS[g].table], err);
+    }
+    rc = rc ? rc : load_pulse(f, r, m, category, err);
+    if (rc != 0) {
+        cl_frame_free(f);
+        if (rc == CL_EINVAL) { /* a row the frame cannot hold is bad data, not a bad request */
+            cl_err_wrap(err, "snapshot %s", m->snapshot_id);
+            rc = err ? (err->code = CL_EDATA) : CL_EDATA;
+        }
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
