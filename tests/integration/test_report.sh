@@ -110,9 +110,7 @@ report_scenarios() { # report_scenarios OUTPUT
 }
 
 # Ten weeks at 400,000 order lines a week: history for WoW and MoM significance, slices big enough for the
-# planted changes. The snapshot keeps ten weeks (CATLENS_ETL_HISTORY_WEEKS). A high memory limit keeps DuckDB
-# from spilling on this size.
-export CATLENS_ETL_MEMORY_LIMIT=16GB
+# planted changes. The snapshot keeps ten weeks (CATLENS_ETL_HISTORY_WEEKS).
 run demo-data --out "$WORK/demo" --weeks 10 --orders 4000000 --end-week $WEEK --seed 42
 expect_rc 0 "demo-data: 10 weeks, 4 M order lines"
 CATLENS_ETL_HISTORY_WEEKS=10 run etl --week $WEEK --source "$WORK/demo" --warehouse "$WORK/dwh"
