@@ -24,7 +24,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks, import: importPlugin },
     settings: {
-      "import/resolver": { typescript: { project: ["./tsconfig.json", "./tsconfig.node.json"], noWarnOnMultipleProjects: true } },
+      "import/resolver": { typescript: { project: ["./tsconfig.test.json", "./tsconfig.node.json"], noWarnOnMultipleProjects: true } },
     },
     rules: {
       ...reactHooks.configs.recommended.rules,
@@ -49,6 +49,11 @@ export default tseslint.config(
       "import/no-cycle": "error",
       "@typescript-eslint/consistent-type-imports": "error",
     },
+  },
+  {
+    // in a test, `x!` states what the test just checked
+    files: ["**/*.test.{ts,tsx}", "e2e/**/*.ts"],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
   {
     files: ["e2e/**/*.ts", "*.config.ts", "*.config.js"],

@@ -1,12 +1,18 @@
 // The build-time environment, validated once at start-up: a wrong value fails loudly instead of half-working.
-import { z } from "zod";
+// zod/mini: the same schemas with a tree-shakable API, a fraction of the bundle.
+import * as z from "zod/mini";
 
 const schema = z.object({
   // Where the API lives. Empty: same origin as the page (catlens app serves both), the production setting.
-  VITE_API_BASE_URL: z
-    .string()
-    .default("")
-    .refine((v) => v === "" || /^https?:\/\/[^\s]+[^/]$/.test(v), "an http(s) URL without a trailing slash, or empty"),
+  VITE_API_BASE_URL: z._default(
+    z.string().check(
+      z.refine(
+        (v) => v === "" || /^https?:\/\/[^\s]+[^/]$/.test(v),
+        "an http(s) URL without a trailing slash, or empty",
+      ),
+    ),
+    "",
+  ),
   MODE: z.string(),
   DEV: z.boolean(),
 });

@@ -1,0 +1,139 @@
+// What the report knows about each metric (label, unit, format), gathered from its tiles, and how every named
+// number behind a finding is shown: a level in the metric's unit, a change in its change unit, a share or a
+// relative change in percent (docs/contracts.md §2 lists the names).
+import type { ChangeUnit, KpiTile, Unit, WbrDocument } from "@/api/contract";
+import {
+  changeUnitOf,
+  formatChange,
+  formatPercentChange,
+  formatShare,
+  formatValue,
+  humanize,
+  type FormatOptions,
+} from "@/lib/format";
+
+export interface MetricInfo {
+  id: string;
+  label: string;
+  unit: Unit;
+  format: string;
+  changeUnit: ChangeUnit;
+  direction: KpiTile["direction"];
+}
+
+export type MetricIndex = Map<string, MetricInfo>;
+
+export function metricIndex(doc: Pick<WbrDocument, "kpis" | "derived">): MetricIndex {
+  const index: MetricIndex = new Map();
+  for (const t of [...doc.kpis, ...doc.derived]) {
+    index.set(t.metric, {
+      id: t.metric,
+      label: t.label,
+      unit: t.unit,
+      format: t.format,
+      changeUnit: t.change_unit ?? changeUnitOf(t.unit),
+      direction: t.direction,
+    });
+  }
+  return index;
+}
+
+export function metricInfo(index: MetricIndex, id: string): MetricInfo {
+  return (
+    index.get(id) ?? {
+      id,
+      label: humanize(id),
+      unit: "count",
+      format: "count2",
+      changeUnit: "count",
+      direction: "neutral",
+    }
+  );
+}
+
+const LEVELS = new Set(["current", "previous", "expected", "baseline", "value", "forecast"]);
+const CHANGES = new Set([
+  "change",
+  "impact",
+  "contribution",
+  "mix_effect",
+  "rate_effect",
+  "traffic_effect",
+  "conversion_effect",
+  "basket_effect",
+  "residual",
+  "delta",
+]);
+const MONEY = new Set(["budget", "spend", "revenue", "remaining", "forecast_spend", "cost"]);
+const RELATIVE = /(_pct|_growth_pct)$/;
+const SHARES = /^(share_current|share_previous|share_of_change|contribution_pct|utilisation_pct|expected_pct)$/;
+
+const NUMBER_LABELS: Record<string, string> = {
+  current: "Current",
+  previous: "Previous",
+  change: "Change",
+  change_pct: "Change, %",
+  share_of_change: "Share of the total change",
+  contribution: "Contribution",
+  contribution_pct: "Contribution, % of change",
+  share_current: "Share now",
+  share_previous: "Share before",
+  share_shift_pp: "Share shift",
+  mix_effect: "Mix effect",
+  rate_effect: "Rate effect",
+  traffic_effect: "Traffic effect",
+  conversion_effect: "Conversion effect",
+  basket_effect: "Basket effect",
+  expected: "Expected",
+  zscore: "z-score",
+  market_growth_pct: "Market growth",
+  internal_growth_pct: "Our growth",
+  gap_pp: "Gap to market",
+  budget: "Budget",
+  spend: "Spend",
+  utilisation_pct: "Budget used",
+  impact: "Impact",
+};
+
+export function numberLabel(name: string): string {
+  return NUMBER_LABELS[name] ?? humanize(name);
+}
+
+/** One named number of a finding, formatted for reading. */
+export function formatNamedNumber(
+  name: string,
+  value: number | null | undefined,
+  metric: MetricInfo,
+  opts: FormatOptions = {},
+): string {
+  if (name.endsWith("_pp")) {
+    return formatChange(value, "pp", "percent1", opts);
+  }
+  if (SHARES.test(name)) {
+    return formatShare(value, opts);
+  }
+  if (RELATIVE.test(name)) {
+    return formatPercentChange(value, opts);
+  }
+  if (MONEY.has(name)) {
+    return formatValue(value, "currency", "currency0", opts);
+  }
+  if (LEVELS.has(name)) {
+    return formatValue(value, metric.unit, metric.format, opts);
+  }
+  if (CHANGES.has(name)) {
+    return formatChange(value, metric.changeUnit, metric.format, opts);
+  }
+  if (name === "zscore" || name === "score") {
+    return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "n/a";
+  }
+  return formatValue(value, "count", "count2", opts);
+}
+
+/** The exact value, as the server sent it: what a reader checks a rounded figure against. */
+export function exactNumber(value: number | null | undefined): string {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    return "not available";
+  }
+  return String(value);
+}
