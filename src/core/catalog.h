@@ -2,16 +2,24 @@
  * how it is formatted and what a missing value means.
  *
  * Two kinds of metric:
- *   additive — a measure that sums across dimension values and weeks (revenue, orders, visits …); `measure` names
- *              its column in the snapshot.
+ *   additive — a measure that sums across dimension values and weeks (revenue, orders, visits …); `table` and
+ *              `measure` name its snapshot table and column (the report layer checks both exist when it
+ *              opens; see src/report/reader.c for the columns it derives, e.g. marketing_cube.paid_revenue).
  *   ratio    — numerator / denominator of two additive metrics, times `scale` (conversion rate = orders / visits
  *              × 100, in percent; AOV = revenue / orders, in currency). Changes of a percent metric are reported in
  *              percentage points.
  * Growth rates are not catalog entries: every metric's relative change is computed by the engine.
  *
- * Validation on load: ids unique and [a-z0-9_]+; a ratio's numerator and denominator exist and are additive; unit,
- * direction and missing rule from the fixed sets; format is a printf-free pattern ("currency0", "currency2",
- * "percent1", "count0", "index1", "ratio2"). Errors are CL_ECONFIG naming the metric and the key.
+ * File format (config/metrics.yaml): a top-level `metrics:` list (and an optional `version:`) of mappings with the
+ * keys id, label, description, kind (additive | ratio), group, unit, direction, format, missing, and for additive
+ * metrics table + measure, for ratio metrics numerator + denominator (+ scale, default 1).
+ *
+ * Validation on load: unknown keys are refused; ids unique and [a-z0-9_]+; a ratio's numerator and denominator
+ * exist and are additive (no ratio of a ratio; forward references are fine) and differ; unit, direction and
+ * missing rule from the fixed sets; format is a printf-free pattern "<unit><decimals 0-4>" whose unit word is the
+ * metric's unit ("currency0", "currency2", "percent1", "count0", "index1", "ratio2"); scale is finite and > 0;
+ * a ratio's missing rule is not_available (a ratio over a zero or missing denominator is never invented).
+ * Errors are CL_ECONFIG naming the file, the metric and the key: `metrics.yaml: metrics[4] (roas).numerator: ...`.
  * Thread safety: a loaded catalog is immutable and may be shared by all threads. */
 #ifndef CL_CORE_CATALOG_H
 #define CL_CORE_CATALOG_H
@@ -44,6 +52,7 @@ typedef struct {
     const char *label;       /* "Conversion rate" */
     const char *description; /* one sentence, used in prompts and tooltips */
     cl_metric_kind_t kind;
+    const char *table;       /* additive: snapshot table ("sales_cube"); ratio: NULL */
     const char *measure;     /* additive: snapshot column; ratio: NULL */
     size_t numerator;        /* ratio: index of the additive numerator metric */
     size_t denominator;      /* ratio: index of the additive denominator metric */
@@ -51,6 +60,7 @@ typedef struct {
     cl_unit_t unit;
     cl_direction_t direction;
     const char *format;      /* "currency0" … see above */
+    int decimals;            /* the digit of format: decimals to show */
     cl_missing_t missing;
     const char *group;       /* "sales", "marketing", "engagement", "finance" */
 } cl_metric_t;
@@ -78,6 +88,10 @@ const cl_metric_t *cl_catalog_find(const cl_catalog_t *cat, const char *id, size
 const char *cl_unit_name(cl_unit_t unit);
 const char *cl_direction_name(cl_direction_t dir);
 const char *cl_missing_name(cl_missing_t missing);
+
+/* The unit of METRIC's value as a short suffix for text: "" for currency/count/index, "%" for percent, "x" for
+ * ratio. */
+const char *cl_catalog_unit_suffix(const cl_metric_t *metric);
 
 /* The unit of a change of METRIC: percentage points ("pp") for percent metrics, else the metric's own unit name. */
 const char *cl_catalog_change_unit(const cl_metric_t *metric);

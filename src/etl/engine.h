@@ -1,8 +1,8 @@
 /* engine.h — the one interface between the ETL runner and an SQL engine.
  *
- * Owns: the engine vtable (run a statement with bound parameters, run a data check, count a
- * table's rows, export a table as hive-partitioned Parquet, close) and the parameter and check
- * result values that cross it. The runner (etl/runner.h) talks only to this interface, so the
+ * Owns: the engine vtable (run a statement with bound parameters, run a data check, fetch the few
+ * rows of a small query, count a table's rows and its columns' values, export a table as
+ * hive-partitioned Parquet, close) and the parameter and check result values that cross it. The runner (etl/runner.h) talks only to this interface, so the
  * same pipelines can run on another engine: DuckDB (engine_duckdb.c, over warehouse/db.h) is the
  * embedded default; a Spark SQL engine (Spark Connect or a Thrift/JDBC gateway) is the planned
  * second one. An implementation must write the snapshot layout of docs/etl.md: one folder per
@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "core/defs.h"
 #include "core/err.h"
@@ -65,6 +66,14 @@ typedef struct {
                  const cl_etl_param_t *params, size_t n, cl_err_t *err);
     /* count(*) of TABLE (an identifier). */
     int (*count_rows)(int64_t *out, cl_etl_engine_t *e, const char *table, cl_err_t *err);
+    /* Run a small query (e.g. a watermark) and return its first MAX_ROWS rows as a JSON array of
+     * objects {column: value as text, or null}. *out is new (json_decref). */
+    int (*query)(json_t **out, cl_etl_engine_t *e, const char *sql, const cl_etl_param_t *params,
+                 size_t n, size_t max_rows, cl_err_t *err);
+    /* The number of non-NULL values of each of the N columns COLS (identifiers) of TABLE, into
+     * OUT[0..N-1]. */
+    int (*count_values)(int64_t *out, cl_etl_engine_t *e, const char *table,
+                        const char *const *cols, size_t n, cl_err_t *err);
     int (*export_parquet)(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t *err);
     /* The engine and its version for the manifest, e.g. "duckdb v1.4.4". Borrowed. */
     const char *(*describe)(cl_etl_engine_t *e);

@@ -138,6 +138,36 @@ static int duck_count(int64_t *out, cl_etl_engine_t *e, const char *table, cl_er
     return rc;
 }
 
+static int duck_query(json_t **out, cl_etl_engine_t *e, const char *sql,
+                      const cl_etl_param_t *params, size_t n, size_t max_rows, cl_err_t *err)
+{
+    *out = NULL;
+    cl_db_result_t *r = NULL;
+    int rc = run_query(&r, e->impl, sql, params, n, err);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *rows = json_array();
+    for (size_t row = 0; rows && row < cl_db_result_rows(r) && row < max_rows; row++) {
+        json_t *obj = json_object();
+        for (size_t c = 0; obj && c < cl_db_result_cols(r); c++) {
+            char *v = cl_db_result_text(r, row, c);
+            json_object_set_new(obj, cl_db_result_col_name(r, c), v ? json_string(v) : json_null());
+            free(v);
+        }
+        if (!obj || json_array_append_new(rows, obj) != 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+    }
+    cl_db_result_free(r);
+    if (!rows) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    *out = rows;
+    return 0;
+}
+
 static int append(char *buf, size_t cap, cl_err_t *err, const char *fmt, ...) CL_PRINTF(4, 5);
 static int append(char *buf, size_t cap, cl_err_t *err, const char *fmt, ...)
 {
@@ -167,6 +197,33 @@ static int append_idents(char *buf, size_t cap, const char *const *names, size_t
         len += (size_t)w;
     }
     return 0;
+}
+
+/* SELECT count("a"), count("b"), ... FROM "table": the non-NULL values of each column. */
+static int duck_count_values(int64_t *out, cl_etl_engine_t *e, const char *table,
+                             const char *const *cols, size_t n, cl_err_t *err)
+{
+    duck_t *d = e->impl;
+    char sql[SQL_MAX] = "";
+    const char *tables[] = {table};
+    int rc = append(sql, sizeof sql, err, "SELECT ");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = append(sql, sizeof sql, err, "%scount(", i ? ", " : "");
+        rc = rc ? rc : append_idents(sql, sizeof sql, cols + i, 1, err);
+        rc = rc ? rc : append(sql, sizeof sql, err, ")");
+    }
+    rc = rc ? rc : append(sql, sizeof sql, err, " FROM ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
+    if (rc != 0 || n == 0) {
+        return rc;
+    }
+    cl_db_result_t *r = NULL;
+    rc = cl_db_query(&r, d->db, sql, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        out[i] = cl_db_result_int64(r, 0, i);
+    }
+    cl_db_result_free(r);
+    return rc;
 }
 
 static int set_threads(duck_t *d, int threads, cl_err_t *err)
@@ -252,7 +309,15 @@ static void duck_close(cl_etl_engine_t *e)
 }
 
 static const cl_etl_engine_ops_t DUCKDB_OPS = {
-    "duckdb", duck_exec, duck_check, duck_count, duck_export, duck_describe, duck_close,
+    .name = "duckdb",
+    .exec = duck_exec,
+    .check = duck_check,
+    .count_rows = duck_count,
+    .query = duck_query,
+    .count_values = duck_count_values,
+    .export_parquet = duck_export,
+    .describe = duck_describe,
+    .close = duck_close,
 };
 
 int cl_etl_engine_duckdb_open(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt,

@@ -13,7 +13,8 @@
 #define PIPELINE_MAX_BYTES ((size_t)1024 * 1024)
 
 const char *const cl_pipeline_builtin_params[] = {
-    "week", "first_week", "week_start", "week_end", "source", "history_weeks", NULL,
+    "week",   "first_week",    "first_week_start", "week_start", "week_end",
+    "source", "history_weeks", NULL,
 };
 
 /* What a validation error needs: the file name and the path of the key being read. */
@@ -106,7 +107,7 @@ static int get_ident(char **out, ctx_t *c, const char *where, json_t *obj, const
     int rc = get_str(out, c, where, obj, name, optional);
     if (rc == 0 && *out && !cl_pipeline_is_ident(*out)) {
         char key[160];
-        snprintf(key, sizeof key, "%s.%s", where, name);
+        snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
         return bad(c, key, "must be an identifier ([a-z_][a-z0-9_]*)");
     }
     return rc;
@@ -117,7 +118,7 @@ static int get_list(char ***out, size_t *n, ctx_t *c, const char *where, json_t 
                     const char *name, int ident)
 {
     char key[160];
-    snprintf(key, sizeof key, "%s.%s", where, name);
+    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
     json_t *v = json_object_get(obj, name);
     *out = NULL;
     *n = 0;
@@ -317,7 +318,8 @@ static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, 
     return 0;
 }
 
-static const char *const OUTPUT_KEYS[] = {"table", "description", "partition_by", "key", NULL};
+static const char *const OUTPUT_KEYS[] = {"table", "description", "partition_by", "key",
+                                          "measures", "not_available", NULL};
 
 static int parse_output(ctx_t *c, cl_pipeline_output_t *o, size_t idx, json_t *obj)
 {
@@ -331,6 +333,9 @@ static int parse_output(ctx_t *c, cl_pipeline_output_t *o, size_t idx, json_t *o
     rc = rc ? rc : get_str(&o->description, c, where, obj, "description", 0);
     rc = rc ? rc : get_list(&o->partition_by, &o->n_partition_by, c, where, obj, "partition_by", 1);
     rc = rc ? rc : get_list(&o->key, &o->n_key, c, where, obj, "key", 1);
+    rc = rc ? rc : get_list(&o->measures, &o->n_measures, c, where, obj, "measures", 1);
+    rc = rc ? rc
+            : get_list(&o->not_available, &o->n_not_available, c, where, obj, "not_available", 1);
     if (rc == 0 && o->n_key == 0) {
         char key[96];
         snprintf(key, sizeof key, "%s.key", where);
@@ -351,8 +356,24 @@ static int parse_list(ctx_t *c, json_t *doc, const char *name, size_t *n_out, vo
     return *out ? 0 : cl_err_set(c->err, CL_ENOMEM, "out of memory");
 }
 
-static const char *const TOP_KEYS[] = {"name",  "version", "description", "params",
-                                       "steps", "outputs", NULL};
+static const char *const WATERMARK_KEYS[] = {"description", "sql", NULL};
+
+static int parse_watermark(ctx_t *c, cl_pipeline_t *p, json_t *obj)
+{
+    if (!obj || json_is_null(obj)) {
+        return 0;
+    }
+    if (!json_is_object(obj)) {
+        return bad(c, "watermark", "must be a mapping with description and sql");
+    }
+    int rc = only_keys(c, "watermark", obj, WATERMARK_KEYS);
+    rc = rc ? rc : get_str(&p->watermark.description, c, "watermark", obj, "description", 0);
+    rc = rc ? rc : get_str(&p->watermark.sql, c, "watermark", obj, "sql", 0);
+    return rc ? rc : check_sql_params(c, "watermark.sql", p, p->watermark.sql);
+}
+
+static const char *const TOP_KEYS[] = {"name",  "version",   "description", "params", "requires",
+                                       "steps", "watermark", "outputs",     NULL};
 
 static int parse_doc(cl_pipeline_t *p, ctx_t *c, json_t *doc)
 {
@@ -364,6 +385,8 @@ static int parse_doc(cl_pipeline_t *p, ctx_t *c, json_t *doc)
     rc = rc ? rc : get_str(&p->version, c, "", doc, "version", 0);
     rc = rc ? rc : get_str(&p->description, c, "", doc, "description", 1);
     rc = rc ? rc : parse_params(c, p, json_object_get(doc, "params"));
+    rc = rc ? rc : get_list(&p->requires, &p->n_requires, c, "", doc, "requires", 0);
+    rc = rc ? rc : parse_watermark(c, p, json_object_get(doc, "watermark"));
     rc = rc ? rc : parse_list(c, doc, "steps", &p->n_steps, (void **)&p->steps, sizeof *p->steps);
     for (size_t i = 0; rc == 0 && i < json_array_size(json_object_get(doc, "steps")); i++) {
         p->n_steps = i + 1;
@@ -477,7 +500,12 @@ void cl_pipeline_free(cl_pipeline_t *p)
         free(o->description);
         free_strs(o->partition_by, o->n_partition_by);
         free_strs(o->key, o->n_key);
+        free_strs(o->measures, o->n_measures);
+        free_strs(o->not_available, o->n_not_available);
     }
+    free_strs(p->requires, p->n_requires);
+    free(p->watermark.description);
+    free(p->watermark.sql);
     free(p->params);
     free(p->steps);
     free(p->outputs);

@@ -55,7 +55,10 @@ typedef struct {
 } cl_pipeline_param_t;
 
 /* A table published in the snapshot, written as Parquet hive-partitioned by PARTITION_BY and
- * sorted by KEY (the table's grain, which makes the files byte-for-byte reproducible). */
+ * sorted by KEY (the table's grain, which makes the files byte-for-byte reproducible).
+ * MEASURES (optional) names its measure columns: one without a single non-NULL value is listed as
+ * not available in the manifest. NOT_AVAILABLE (optional) names columns the source cannot provide:
+ * the runner proves they are NULL in every row (a value there would be invented) and lists them. */
 typedef struct {
     char *table;
     char *description;
@@ -63,7 +66,19 @@ typedef struct {
     size_t n_partition_by;
     char **key;
     size_t n_key;
+    char **measures;
+    size_t n_measures;
+    char **not_available;
+    size_t n_not_available;
 } cl_pipeline_output_t;
+
+/* How a pipeline proves its source complete when the source carries no _watermark.json: a query
+ * returning one row per source table with columns `source_table` and `loaded_through` (an instant
+ * "YYYY-MM-DDTHH:MM:SSZ", text). NULL sql: the source's _watermark.json decides. */
+typedef struct {
+    char *description;
+    char *sql;
+} cl_pipeline_watermark_t;
 
 typedef struct {
     char *path; /* the file it came from */
@@ -72,14 +87,17 @@ typedef struct {
     char *description;
     cl_pipeline_param_t *params;
     size_t n_params;
+    char **requires; /* source-relative paths that must exist before anything runs */
+    size_t n_requires;
+    cl_pipeline_watermark_t watermark;
     cl_pipeline_step_t *steps;
     size_t n_steps;
     cl_pipeline_output_t *outputs;
     size_t n_outputs;
 } cl_pipeline_t;
 
-/* The parameters every run provides (see docs/etl.md): week, first_week, week_start, week_end,
- * source, history_weeks. NULL-terminated; static. */
+/* The parameters every run provides (see docs/etl.md): week, first_week, first_week_start,
+ * week_start, week_end, source, history_weeks. NULL-terminated; static. */
 extern const char *const cl_pipeline_builtin_params[];
 
 /* Load and validate the pipeline at PATH. Returns 0, CL_ENOTFOUND, CL_EIO or CL_EINVAL (the

@@ -14,8 +14,9 @@
 #include "core/log.h"
 
 #define MODULE "etl"
-#define WATERMARK_MAX ((size_t)1024 * 1024)
 #define MAX_PARAMS 64
+#define WATERMARK_ROWS_MAX 64
+#define AVAIL_COLS_MAX 64
 
 typedef struct {
     const cl_etl_options_t *opt;
@@ -40,157 +41,6 @@ static void date_text(char out[16], int64_t days)
     int y, m, d;
     cl_civil_from_days(days, &y, &m, &d);
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-}
-
-/* N decimal digits at S as a number, or -1. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* "2026-11-22T23:59:59Z" (fraction and +00:00 accepted) to seconds since the epoch. */
-static int parse_instant(int64_t *out, const char *s)
-{
-    if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':') {
-        return -1;
-    }
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
-    const char *rest = s + 19;
-    if (*rest == '.') {
-        rest += 1 + strspn(rest + 1, "0123456789");
-    }
-    if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0) {
-        return -1;
-    }
-    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-        se < 0 || se > 60) {
-        return -1;
-    }
-    *out = cl_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se;
-    return 0;
-}
-
-/* Append to MISSING the days of the week (from MONDAY) that end after WM. */
-static json_t *lagging_days(int64_t monday, int64_t wm)
-{
-    json_t *days = json_array();
-    for (int64_t day = monday; day < monday + 7; day++) {
-        if ((day + 1) * 86400 - 1 > wm) {
-            char d[16];
-            date_text(d, day);
-            json_array_append_new(days, json_string(d));
-        }
-    }
-    return days;
-}
-
-static int watermark_entry(json_t *missing, const char *table, json_t *value, json_t *fallback,
-                           int64_t monday, cl_err_t *err)
-{
-    if (json_is_object(value)) {
-        value = json_object_get(value, "loaded_through");
-    }
-    if (!value) {
-        value = fallback;
-    }
-    int64_t wm = 0;
-    if (parse_instant(&wm, json_string_value(value)) != 0) {
-        return cl_err_set(err, CL_EPARTIAL,
-                          "_watermark.json: table %s has no valid loaded_through instant", table);
-    }
-    if (wm < (monday + 7) * 86400 - 1) {
-        json_array_append_new(missing, json_pack("{s:s, s:s, s:o}", "table", table,
-                                                 "loaded_through", json_string_value(value),
-                                                 "missing_days", lagging_days(monday, wm)));
-    }
-    return 0;
-}
-
-static int missing_message(json_t *missing, const char *week, cl_err_t *err)
-{
-    json_t *first = json_array_get(missing, 0);
-    json_t *days = json_object_get(first, "missing_days");
-    char list[128] = "";
-    size_t i;
-    json_t *d;
-    json_array_foreach(days, i, d)
-    {
-        size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", json_string_value(d));
-    }
-    char others[96] = "";
-    json_array_foreach(missing, i, d)
-    {
-        size_t len = strlen(others);
-        if (i > 0) {
-            snprintf(others + len, sizeof others - len, "%s%s", i > 1 ? ", " : "; also lagging: ",
-                     json_string_value(json_object_get(d, "table")));
-        }
-    }
-    return cl_err_set(err, CL_EPARTIAL,
-                      "source is partial for %s: table %s is loaded only through %s; missing "
-                      "days %s%s",
-                      week, json_string_value(json_object_get(first, "table")),
-                      json_string_value(json_object_get(first, "loaded_through")), list, others);
-}
-
-int cl_etl_check_watermark(json_t **out_missing, json_t **out_watermark, const char *source_dir,
-                           const char *week, cl_err_t *err)
-{
-    cl_week_t w;
-    char path[4096], *text = NULL;
-    size_t len = 0;
-    int rc = cl_week_parse(&w, week, err);
-    snprintf(path, sizeof path, "%s/_watermark.json", source_dir);
-    rc = rc ? rc : cl_file_read_all(&text, &len, path, WATERMARK_MAX, err);
-    if (rc != 0) {
-        return rc == CL_EINVAL ? rc
-                               : cl_err_set(err, CL_EPARTIAL,
-                                            "source has no readable _watermark.json, so "
-                                            "completeness of %s cannot be proven",
-                                            week);
-    }
-    json_t *doc = json_loadb(text, len, 0, NULL);
-    free(text);
-    json_t *missing = json_array();
-    int64_t monday = cl_week_monday(w);
-    json_t *all = json_object_get(doc, "loaded_through");
-    json_t *tables = json_object_get(doc, "tables");
-    if (!json_is_object(doc) || (!all && !json_is_object(tables))) {
-        rc = cl_err_set(err, CL_EPARTIAL, "_watermark.json has neither loaded_through nor tables");
-    } else if (json_is_object(tables) && json_object_size(tables) > 0) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(tables, k, v)
-        {
-            rc = rc ? rc : watermark_entry(missing, k, v, all, monday, err);
-        }
-    } else {
-        rc = watermark_entry(missing, "(all tables)", all, NULL, monday, err);
-    }
-    if (rc == 0 && json_array_size(missing) > 0) {
-        rc = missing_message(missing, week, err);
-    }
-    if (out_missing) {
-        *out_missing = missing;
-    } else {
-        json_decref(missing);
-    }
-    if (out_watermark) {
-        *out_watermark = doc;
-    } else {
-        json_decref(doc);
-    }
-    return rc;
 }
 
 /* Built-in parameters, then the pipeline's templates expanded with them. */
@@ -241,13 +91,16 @@ static int expand(char *out, size_t cap, const run_t *r, const char *tmpl, cl_er
 static int build_params(run_t *r, cl_week_t w, cl_err_t *err)
 {
     const cl_etl_options_t *opt = r->opt;
-    char first[CL_WEEK_KEY_LEN], start[16], end[16], hist[16];
-    cl_week_format(first, cl_week_add(w, -(opt->history_weeks - 1)));
+    char first[CL_WEEK_KEY_LEN], first_start[16], start[16], end[16], hist[16];
+    cl_week_t fw = cl_week_add(w, -(opt->history_weeks - 1));
+    cl_week_format(first, fw);
+    date_text(first_start, cl_week_monday(fw));
     date_text(start, cl_week_monday(w));
     date_text(end, cl_week_monday(w) + 6);
     snprintf(hist, sizeof hist, "%d", opt->history_weeks);
     int rc = add_param(r, "week", opt->week, 0, 0, err);
     rc = rc ? rc : add_param(r, "first_week", first, 0, 0, err);
+    rc = rc ? rc : add_param(r, "first_week_start", first_start, 0, 0, err);
     rc = rc ? rc : add_param(r, "week_start", start, 0, 0, err);
     rc = rc ? rc : add_param(r, "week_end", end, 0, 0, err);
     rc = rc ? rc : add_param(r, "source", opt->source_dir, 0, 0, err);
@@ -366,6 +219,59 @@ static json_t *str_list(char **v, size_t n)
     return a;
 }
 
+/* Append NAME to the JSON array LIST unless it is there already. */
+static void add_unique(json_t *list, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), name) == 0) {
+            return;
+        }
+    }
+    json_array_append_new(list, json_string(name));
+}
+
+/* The output's not-available columns: those it declares (proven NULL in every row: a value there
+ * would have been invented) and the measures that hold no value at all (e.g. an absent feed).
+ * *out is new. */
+static int not_available(json_t **out, run_t *r, const cl_pipeline_output_t *o, cl_err_t *err)
+{
+    const char *cols[AVAIL_COLS_MAX];
+    int64_t counts[AVAIL_COLS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_not_available && n < AVAIL_COLS_MAX; i++) {
+        cols[n++] = o->not_available[i];
+    }
+    for (size_t i = 0; i < o->n_measures && n < AVAIL_COLS_MAX; i++) {
+        cols[n++] = o->measures[i];
+    }
+    if (n < o->n_not_available + o->n_measures) {
+        return cl_err_set(err, CL_EINVAL, "more than %d measures", AVAIL_COLS_MAX);
+    }
+    *out = json_array();
+    if (n == 0) {
+        return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (!r->engine->ops->count_values) {
+        return cl_err_set(err, CL_EINVAL, "engine %s cannot count column values",
+                          r->engine->ops->name);
+    }
+    int rc = r->engine->ops->count_values(counts, r->engine, o->table, cols, n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i < o->n_not_available && counts[i] > 0) {
+            rc = cl_err_set(err, CL_EDATA,
+                            "column %s is declared not available but %lld row(s) hold a value "
+                            "(a measure the source lacks must stay NULL, never be invented)",
+                            cols[i], (long long)counts[i]);
+        } else if (counts[i] == 0) {
+            add_unique(*out, cols[i]);
+        }
+    }
+    return rc;
+}
+
 static int export_outputs(run_t *r, const char *staging, cl_err_t *err)
 {
     const cl_pipeline_t *p = r->opt->pipeline;
@@ -381,17 +287,21 @@ static int export_outputs(run_t *r, const char *staging, cl_err_t *err)
                                 o->n_partition_by,
                                 (const char *const *)o->key,
                                 o->n_key};
+        json_t *na = NULL;
         int rc = r->engine->ops->count_rows(&rows, r->engine, o->table, err);
+        rc = rc ? rc : not_available(&na, r, o, err);
         rc = rc ? rc : r->engine->ops->export_parquet(r->engine, &spec, err);
         if (rc != 0) {
-            return cl_err_wrap(err, "export of output '%s'", o->table);
+            json_decref(na);
+            return cl_err_wrap(err, "output '%s'", o->table);
         }
         r->out->rows += rows;
         json_object_set_new(r->tables, o->table,
-                            json_pack("{s:I, s:s, s:o, s:o}", "rows", (json_int_t)rows,
+                            json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "rows", (json_int_t)rows,
                                       "description", o->description, "partition_by",
                                       str_list(o->partition_by, o->n_partition_by), "key",
-                                      str_list(o->key, o->n_key)));
+                                      str_list(o->key, o->n_key), "measures",
+                                      str_list(o->measures, o->n_measures), "not_available", na));
         if (r->opt->progress) {
             fprintf(r->opt->progress, "[export] %-22s %12lld rows %7.2fs\n", o->table,
                     (long long)rows, now_seconds() - t0);
@@ -440,11 +350,19 @@ static void record(run_t *r, int rc, const cl_err_t *err, json_t *missing, const
     json_decref(rec);
 }
 
-static int check_source(const char *source, cl_err_t *err)
+static int check_source(const char *source, const cl_pipeline_t *p, cl_err_t *err)
 {
     struct stat st;
     if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode)) {
         return cl_err_set(err, CL_ENOTFOUND, "source folder '%s' does not exist", source);
+    }
+    for (size_t i = 0; i < p->n_requires; i++) {
+        if (!source_has(source, p->requires[i])) {
+            return cl_err_set(err, CL_ENOTFOUND,
+                              "source folder '%s' has no %s (pipeline %s requires it; see its "
+                              "documentation for the layout)",
+                              source, p->requires[i], p->name);
+        }
     }
     return 0;
 }
@@ -461,16 +379,47 @@ static int open_engine(run_t *r, char *spill, size_t cap, cl_err_t *err)
     return fn(&r->engine, &eo, err);
 }
 
-/* Everything after the lock: steps, checks, export, publish. */
-static int run_locked(run_t *r, json_t *watermark, cl_err_t *err)
+/* The pipeline's watermark query, run on the engine and judged like a _watermark.json. */
+static int query_watermark(run_t *r, json_t **missing, json_t **watermark, cl_err_t *err)
+{
+    const cl_pipeline_watermark_t *wm = &r->opt->pipeline->watermark;
+    json_t *rows = NULL;
+    if (!r->engine->ops->query) {
+        return cl_err_set(err, CL_EINVAL, "engine %s cannot run a watermark query",
+                          r->engine->ops->name);
+    }
+    int rc = r->engine->ops->query(&rows, r->engine, wm->sql, r->params, r->n_params,
+                                   WATERMARK_ROWS_MAX, err);
+    if (rc != 0) {
+        return cl_err_wrap(err, "watermark query");
+    }
+    rc = cl_etl_watermark_from_rows(watermark, rows, wm->description, err);
+    json_decref(rows);
+    if (rc == 0 && r->opt->progress) {
+        fprintf(r->opt->progress, "[watermark] loaded through %s (%s)\n",
+                json_string_value(json_object_get(*watermark, "loaded_through")), wm->description);
+    }
+    return rc ? rc
+              : cl_etl_watermark_eval(missing, *watermark, "watermark query", r->opt->week, err);
+}
+
+/* Everything after the lock: watermark, steps, checks, export, publish. */
+static int run_locked(run_t *r, json_t **missing, json_t **watermark, cl_err_t *err)
 {
     char spill[CL_SNAPSHOT_PATH_MAX], staging[CL_SNAPSHOT_PATH_MAX];
-    int rc = open_engine(r, spill, sizeof spill, err);
+    int by_query = r->opt->pipeline->watermark.sql != NULL;
+    int rc = by_query ? 0
+                      : cl_etl_check_watermark(missing, watermark, r->opt->source_dir,
+                                               r->opt->week, err);
+    rc = rc ? rc : open_engine(r, spill, sizeof spill, err);
+    if (rc == 0 && by_query) {
+        rc = query_watermark(r, missing, watermark, err);
+    }
     rc = rc ? rc : run_steps(r, err);
     rc = rc ? rc
             : cl_snapshot_stage(staging, sizeof staging, r->opt->warehouse_dir, r->opt->week, err);
     rc = rc ? rc : export_outputs(r, staging, err);
-    json_t *manifest = rc ? NULL : base_manifest(r, watermark);
+    json_t *manifest = rc ? NULL : base_manifest(r, *watermark);
     if (rc == 0 && !manifest) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
     }
@@ -496,7 +445,7 @@ int cl_etl_run(cl_etl_result_t *out, const cl_etl_options_t *opt, cl_err_t *err)
     if (rc == 0 && (opt->history_weeks < 1 || opt->history_weeks > 520)) {
         rc = cl_err_set(err, CL_EINVAL, "history_weeks must be 1..520");
     }
-    rc = rc ? rc : check_source(opt->source_dir, err);
+    rc = rc ? rc : check_source(opt->source_dir, opt->pipeline, err);
     rc = rc ? rc : build_params(&r, w, err);
     if (rc != 0) {
         goto cleanup; /* nothing worth recording: the request itself was wrong */
@@ -505,8 +454,7 @@ int cl_etl_run(cl_etl_result_t *out, const cl_etl_options_t *opt, cl_err_t *err)
     if (rc != 0) {
         goto cleanup;
     }
-    rc = cl_etl_check_watermark(&missing, &watermark, opt->source_dir, opt->week, err);
-    rc = rc ? rc : run_locked(&r, watermark, err);
+    rc = run_locked(&r, &missing, &watermark, err);
     {
         /* staging and spill files are never kept: a failed run leaves no half snapshot behind */
         char staging[CL_SNAPSHOT_PATH_MAX];

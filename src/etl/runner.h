@@ -1,16 +1,20 @@
 /* runner.h — run one pipeline for one week and publish its snapshot.
  *
- * Owns the order of a run: validate the week, check the source exists and that its watermark
- * covers the week, take the warehouse lock, run each step and its data checks through an engine
- * (etl/engine.h: the runner never names DuckDB, so a Spark SQL engine can be dropped in writing
- * the same layout), export the output tables into a staging folder, publish them atomically
+ * Owns the order of a run: validate the week, check the source exists (and the paths the pipeline
+ * `requires`), take the warehouse lock, check that the source's watermark covers the week
+ * (etl/watermark.h: the source's _watermark.json, or the pipeline's watermark query), run each
+ * step and its data checks through an engine (etl/engine.h: the runner never names DuckDB, so a
+ * Spark SQL engine can be dropped in writing the same layout), prove that every column an output
+ * declares not available is NULL and list those (and measures without a single value) in the
+ * manifest, export the output tables into a staging folder, publish them atomically
  * (etl/snapshot.h), and record the attempt under WAREHOUSE/runs/<week>/ whatever its outcome.
  *
- * Errors: CL_EINVAL (bad week, bad parameter template), CL_ENOTFOUND (no source folder),
- * CL_EPARTIAL (the watermark ends before the week does, or a `partial` check failed: nothing is
- * published), CL_EDATA (an `error` check failed: nothing is published), CL_EQUERY (the engine
- * refused a step), CL_ECONFLICT (another run holds the warehouse), CL_EIO. The message names the
- * step and check, or the table and the missing days.
+ * Errors: CL_EINVAL (bad week, bad parameter template), CL_ENOTFOUND (no source folder, or a path
+ * the pipeline requires is missing), CL_EPARTIAL (the watermark ends before the week does, or a
+ * `partial` check failed: nothing is published), CL_EDATA (an `error` check failed, or a column
+ * declared not available holds values: nothing is published), CL_EQUERY (the engine refused a
+ * step), CL_ECONFLICT (another run holds the warehouse), CL_EIO. The message names the step and
+ * check, or the table and the missing days.
  * Thread safety: one run per thread; runs on one warehouse are serialised by its lock. */
 #ifndef CL_ETL_RUNNER_H
 #define CL_ETL_RUNNER_H
@@ -24,6 +28,7 @@
 #include "etl/engine.h"
 #include "etl/pipeline.h"
 #include "etl/snapshot.h"
+#include "etl/watermark.h"
 
 typedef int (*cl_etl_engine_open_fn)(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt,
                                      cl_err_t *err);
@@ -49,13 +54,5 @@ typedef struct {
 /* Run OPT->pipeline for OPT->week and publish the snapshot. OUT is filled on success and, as far
  * as it got, on failure (run_record names the attempt's record). Returns 0 or an error above. */
 CL_NODISCARD int cl_etl_run(cl_etl_result_t *out, const cl_etl_options_t *opt, cl_err_t *err);
-
-/* Check SOURCE_DIR/_watermark.json against WEEK: 0 when every table is loaded through the week's
- * Sunday 23:59:59 UTC, else CL_EPARTIAL naming the first lagging table and its missing days
- * (CL_EPARTIAL also when the file is missing or unreadable). *out_missing (may be NULL) is new
- * (json_decref): [{table, loaded_through, missing_days: [...]}]; *out_watermark (may be NULL) is
- * the file's content, new. */
-CL_NODISCARD int cl_etl_check_watermark(json_t **out_missing, json_t **out_watermark,
-                                        const char *source_dir, const char *week, cl_err_t *err);
 
 #endif

@@ -154,6 +154,16 @@ run etl --week "$WEEK" --source "$SRC" --warehouse "$WH" --pipeline nothere
 expect_rc 2 "an unknown pipeline is refused"
 expect_contains "$ERR" "nothere.yaml does not exist" "the message names the pipeline file"
 
+# --- a malformed market pulse feed fails a check that names the row ---------------------------
+cp -r "$FIXTURE" "$WORK/badpulse"
+echo 'books,2026-W4x,101.0,fixture' >>"$WORK/badpulse/market_pulse/market_pulse.csv"
+run etl --week "$FWEEK" --source "$WORK/badpulse" --warehouse "$WORK/wh-badpulse"
+expect_rc 4 "a pulse feed row with a bad week key exits 4"
+expect_contains "$ERR" "check 'week_key_valid' failed: 1 failing row(s): feed=market_pulse.csv, category_l1=books, week=2026-W4x" \
+    "the message names the feed row"
+[ -z "$(ls -A "$WORK/wh-badpulse/snapshots" 2>/dev/null)" ] && pass "nothing is published with a malformed feed" \
+    || fail "nothing is published with a malformed feed"
+
 # --- market pulse as JSON --------------------------------------------------------------------
 "$CATLENS_MAKE_SOURCE" "$WORK/json" "$FWEEK" 2 --pulse-json >/dev/null
 run etl --week "$FWEEK" --source "$WORK/json" --warehouse "$WORK/wh-json"

@@ -78,6 +78,98 @@ static void test_pipeline__minimal_pipeline_parses(void **state)
     cl_pipeline_free(p);
 }
 
+static void test_pipeline__ga4_pipeline_loads(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = cl_pipeline_load(&p, "config/pipeline/ga4.yaml", &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_string_equal(p->name, "ga4");
+    assert_int_equal(p->n_requires, 1);
+    assert_string_equal(p->requires[0], "events");
+    assert_non_null(p->watermark.sql);
+    assert_int_equal(p->n_outputs, 5);
+    /* the same tables as the demo pipeline, in the same order */
+    static const char *const tables[] = {"sales_cube", "order_attrs_cube", "marketing_cube",
+                                         "budget", "market_pulse"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(p->outputs[i].table, tables[i]);
+    }
+    assert_int_equal(p->outputs[2].n_not_available, 3);
+    assert_string_equal(p->outputs[2].not_available[2], "spend");
+    assert_int_equal(p->outputs[4].n_measures, 1);
+    cl_pipeline_free(p);
+}
+
+static void test_pipeline__watermark_requires_and_availability_parse(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = parse(&p,
+                   "name: x\nversion: 1\nrequires: [events, more/data.csv]\n"
+                   "watermark:\n  description: latest day\n"
+                   "  sql: SELECT 'e' AS source_table, $week_end AS loaded_through\n" STEP_OK
+                   OUTPUTS_OK "    measures: [a, b]\n    not_available: [b]\n",
+                   &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(p->n_requires, 2);
+    assert_string_equal(p->requires[1], "more/data.csv");
+    assert_string_equal(p->watermark.description, "latest day");
+    assert_non_null(strstr(p->watermark.sql, "$week_end"));
+    assert_int_equal(p->outputs[0].n_measures, 2);
+    assert_int_equal(p->outputs[0].n_not_available, 1);
+    assert_string_equal(p->outputs[0].not_available[0], "b");
+    cl_pipeline_free(p);
+
+    assert_int_equal(parse(&p, "name: x\nversion: 1\n" STEP_OK OUTPUTS_OK, &err), 0);
+    assert_null(p->watermark.sql);
+    assert_int_equal(p->n_requires, 0);
+    assert_int_equal(p->outputs[0].n_not_available, 0);
+    cl_pipeline_free(p);
+
+    char **names = NULL;
+    assert_int_equal(cl_pipeline_sql_params(&names, "SELECT $first_week_start", &err), 0);
+    assert_string_equal(names[0], "first_week_start");
+    cl_pipeline_names_free(names);
+    assert_int_equal(parse(&p,
+                           "name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                           "    sql: SELECT $first_week_start::DATE\n" OUTPUTS_OK,
+                           &err),
+                     0);
+    cl_pipeline_free(p);
+}
+
+static void test_pipeline__bad_watermark_requires_and_availability(void **state)
+{
+    (void)state;
+    expect_error("name: x\nversion: 1\nwatermark: SELECT 1\n" STEP_OK OUTPUTS_OK,
+                 "watermark: must be a mapping");
+    expect_error("name: x\nversion: 1\nwatermark:\n  description: d\n" STEP_OK OUTPUTS_OK,
+                 "watermark.sql: is required");
+    expect_error("name: x\nversion: 1\nwatermark:\n  sql: SELECT 1\n" STEP_OK OUTPUTS_OK,
+                 "watermark.description: is required");
+    expect_error("name: x\nversion: 1\nwatermark:\n  description: d\n  sql: SELECT 1\n"
+                 "  when: now\n" STEP_OK OUTPUTS_OK,
+                 "watermark.when: unknown key");
+    expect_error("name: x\nversion: 1\nwatermark:\n  description: d\n  sql: SELECT $wk\n" STEP_OK
+                     OUTPUTS_OK,
+                 "watermark.sql: unknown parameter $wk");
+    expect_error("name: x\nversion: 1\nrequires: [/etc]\n" STEP_OK OUTPUTS_OK,
+                 "requires: paths must be relative to the source");
+    expect_error("name: x\nversion: 1\nrequires: events\n" STEP_OK OUTPUTS_OK,
+                 "requires: must be a list");
+    expect_error("name: x\nversion: 1\n" STEP_OK OUTPUTS_OK "    not_available: [\"a b\"]\n",
+                 "outputs[0].not_available: items must be identifiers");
+    expect_error("name: x\nversion: 1\n" STEP_OK OUTPUTS_OK "    measures: [1]\n",
+                 "outputs[0].measures: items must be identifiers");
+}
+
 static void test_pipeline__bad_yaml_is_refused(void **state)
 {
     (void)state;
@@ -170,13 +262,12 @@ static void test_pipeline__sql_params_skip_literals_and_comments(void **state)
 
 /* A poor man's fuzz replay until the fuzz harness lands: every prefix (in steps) and a few hundred
  * byte mutations of the demo pipeline must parse or fail cleanly, never crash or leak (ASan). */
-static void test_pipeline__survives_truncation_and_mutation(void **state)
+static void survives_truncation_and_mutation(const char *path)
 {
-    (void)state;
     char *text = NULL;
     size_t len = 0;
     cl_err_t err;
-    assert_int_equal(cl_file_read_all(&text, &len, "config/pipeline/demo.yaml", 1 << 20, &err), 0);
+    assert_int_equal(cl_file_read_all(&text, &len, path, 1 << 20, &err), 0);
     for (size_t n = 0; n <= len; n += 29) {
         cl_pipeline_t *p = NULL;
         int rc = cl_pipeline_parse(&p, text, n, "cut.yaml", &err);
@@ -204,6 +295,13 @@ static void test_pipeline__survives_truncation_and_mutation(void **state)
     free(text);
 }
 
+static void test_pipeline__survives_truncation_and_mutation(void **state)
+{
+    (void)state;
+    survives_truncation_and_mutation("config/pipeline/demo.yaml");
+    survives_truncation_and_mutation("config/pipeline/ga4.yaml");
+}
+
 static void test_pipeline__missing_file(void **state)
 {
     (void)state;
@@ -217,7 +315,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipeline__demo_pipeline_loads),
+        cmocka_unit_test(test_pipeline__ga4_pipeline_loads),
         cmocka_unit_test(test_pipeline__minimal_pipeline_parses),
+        cmocka_unit_test(test_pipeline__watermark_requires_and_availability_parse),
+        cmocka_unit_test(test_pipeline__bad_watermark_requires_and_availability),
         cmocka_unit_test(test_pipeline__bad_yaml_is_refused),
         cmocka_unit_test(test_pipeline__unknown_keys_are_named),
         cmocka_unit_test(test_pipeline__missing_sql_is_named),

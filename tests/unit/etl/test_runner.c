@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "etl/runner.h"
@@ -42,8 +43,8 @@ static int teardown(void **state)
     return 0;
 }
 
-#define PIPE_HEAD                                                                                  \
-    "name: t\nversion: 7\n"                                                                        \
+#define PIPE_HEAD "name: t\nversion: 7\n" PIPE_HEAD_STEPS
+#define PIPE_HEAD_STEPS                                                                            \
     "params:\n  orders_glob: \"{source}/orders/*/*.parquet\"\n"                                    \
     "steps:\n"                                                                                     \
     "  - id: orders_week\n"                                                                        \
@@ -231,6 +232,200 @@ static void test_runner__watermark_rules(void **state)
     assert_int_equal(cl_etl_check_watermark(NULL, NULL, path, "2026-W47", &err), 0);
 }
 
+#define PIPE_WATERMARK(instant_sql)                                                                \
+    "watermark:\n  description: from the data\n"                                                  \
+    "  sql: SELECT 'orders' AS source_table, " instant_sql " AS loaded_through\n"
+
+static json_t *manifest_of(const cl_etl_result_t *res)
+{
+    char path[5000];
+    snprintf(path, sizeof path, "%s/manifest.json", res->snapshot.dir);
+    return load_json(path);
+}
+
+static void test_runner__watermark_query_decides_without_a_file(void **state)
+{
+    fx_t *f = *state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/_watermark.json", f->source);
+    assert_int_equal(unlink(path), 0);
+    cl_etl_result_t res;
+    cl_err_t err;
+
+    /* no file and no query: completeness cannot be proven */
+    cl_pipeline_t *p = pipeline(PIPE_HEAD PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "no readable _watermark.json"));
+    cl_pipeline_free(p);
+
+    /* a query that covers the week publishes, and the manifest says how it was decided */
+    p = pipeline("name: t\nversion: 7\n" PIPE_WATERMARK("$week_end || 'T23:59:59Z'")
+                     PIPE_HEAD_STEPS PIPE_OUT);
+    int rc = run(&res, f, p, &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    json_t *m = manifest_of(&res);
+    json_t *wm = json_object_get(json_object_get(m, "source"), "watermark");
+    assert_string_equal(json_string_value(json_object_get(wm, "method")), "query");
+    assert_string_equal(json_string_value(json_object_get(wm, "description")), "from the data");
+    assert_string_equal(json_string_value(json_object_get(wm, "loaded_through")),
+                        "2026-11-22T23:59:59Z");
+    json_decref(m);
+    cl_pipeline_free(p);
+
+    /* a query a day short refuses the week, names the day, publishes nothing new */
+    p = pipeline("name: t\nversion: 8\n" PIPE_WATERMARK("'2026-11-21T23:59:59Z'")
+                     PIPE_HEAD_STEPS PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "table orders is loaded only through 2026-11-21T23:59:59Z"));
+    assert_non_null(strstr(err.msg, "missing days 2026-11-22"));
+    json_t *rec = load_json(res.run_record);
+    assert_string_equal(json_string_value(json_object_get(rec, "status")), "partial");
+    assert_int_equal(json_array_size(json_object_get(rec, "missing")), 1);
+    json_decref(rec);
+    snprintf(path, sizeof path, "%s/snapshots/2026-W47", f->warehouse);
+    assert_int_equal(count_entries(path), 1);
+    cl_pipeline_free(p);
+
+    /* no instant (an empty source) and a query the engine refuses */
+    p = pipeline("name: t\nversion: 9\n" PIPE_WATERMARK("NULL") PIPE_HEAD_STEPS PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "watermark query: table orders has no valid loaded_through"));
+    cl_pipeline_free(p);
+    p = pipeline("name: t\nversion: 9\n" PIPE_WATERMARK("nonsense(") PIPE_HEAD_STEPS PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), CL_EQUERY);
+    assert_non_null(strstr(err.msg, "watermark query: "));
+    cl_pipeline_free(p);
+}
+
+static void test_runner__watermark_rows(void **state)
+{
+    (void)state;
+    json_t *doc = NULL, *missing = NULL;
+    cl_err_t err;
+    json_t *rows = json_array();
+    assert_int_equal(cl_etl_watermark_from_rows(&doc, rows, "d", &err), CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "returned no rows"));
+    json_array_append_new(rows, json_pack("{s:s, s:s}", "source_table", "a", "loaded_through",
+                                          "2026-11-22T23:59:59Z"));
+    json_array_append_new(rows, json_pack("{s:s, s:s}", "source_table", "b", "loaded_through",
+                                          "2026-11-20T23:59:59Z"));
+    assert_int_equal(cl_etl_watermark_from_rows(&doc, rows, "d", &err), 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "loaded_through")),
+                        "2026-11-20T23:59:59Z");
+    assert_int_equal(cl_etl_watermark_eval(&missing, doc, "watermark query", "2026-W47", &err),
+                     CL_EPARTIAL);
+    assert_non_null(strstr(err.msg, "table b is loaded only through 2026-11-20T23:59:59Z; "
+                                    "missing days 2026-11-21, 2026-11-22"));
+    json_decref(missing);
+    assert_int_equal(cl_etl_watermark_eval(NULL, doc, "watermark query", "2026-W46", &err), 0);
+    assert_int_equal(cl_etl_watermark_eval(NULL, doc, "q", "2026-W99", &err), CL_EINVAL);
+    json_decref(doc);
+    json_array_append_new(rows, json_pack("{s:n}", "loaded_through"));
+    assert_int_equal(cl_etl_watermark_from_rows(&doc, rows, "d", &err), CL_EINVAL);
+    assert_non_null(strstr(err.msg, "row 3 has no source_table"));
+    json_decref(rows);
+}
+
+#define PIPE_NULL_SPEND                                                                            \
+    "name: t\nversion: 7\n"                                                                        \
+    "params:\n  orders_glob: \"{source}/orders/*/*.parquet\"\n"                                    \
+    "steps:\n"                                                                                     \
+    "  - id: orders_week\n"                                                                        \
+    "    description: orders of the window\n"                                                      \
+    "    table: orders_week\n"                                                                     \
+    "    sql: CREATE TABLE orders_week AS SELECT order_id, week, region, NULL::DECIMAL(18,2) AS "   \
+    "spend, NULL::BIGINT AS clicks FROM read_parquet($orders_glob, hive_partitioning = true) "     \
+    "WHERE week BETWEEN $first_week AND $week\n" PIPE_OUT
+
+static void test_runner__not_available_is_proven_and_listed(void **state)
+{
+    fx_t *f = *state;
+    cl_etl_result_t res;
+    cl_err_t err;
+    cl_pipeline_t *p = pipeline(PIPE_NULL_SPEND "    measures: [order_id, spend, clicks]\n"
+                                                "    not_available: [spend]\n");
+    int rc = run(&res, f, p, &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    json_t *m = manifest_of(&res);
+    json_t *t = json_object_get(json_object_get(m, "tables"), "orders_week");
+    json_t *na = json_object_get(t, "not_available");
+    /* declared, then the measures without a single value */
+    assert_int_equal(json_array_size(na), 2);
+    assert_string_equal(json_string_value(json_array_get(na, 0)), "spend");
+    assert_string_equal(json_string_value(json_array_get(na, 1)), "clicks");
+    assert_int_equal(json_array_size(json_object_get(t, "measures")), 3);
+    json_decref(m);
+    cl_pipeline_free(p);
+
+    /* a value in a column declared not available would be invented: refused, nothing published */
+    p = pipeline(PIPE_NULL_SPEND "    not_available: [spend, order_id]\n");
+    assert_int_equal(run(&res, f, p, &err), CL_EDATA);
+    assert_non_null(strstr(err.msg, "output 'orders_week': column order_id is declared not "
+                                    "available but "));
+    char path[700];
+    snprintf(path, sizeof path, "%s/snapshots/2026-W47", f->warehouse);
+    assert_int_equal(count_entries(path), 1);
+    cl_pipeline_free(p);
+
+    /* a pipeline that declares nothing lists nothing */
+    p = pipeline(PIPE_HEAD PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), 0);
+    m = manifest_of(&res);
+    t = json_object_get(json_object_get(m, "tables"), "orders_week");
+    assert_int_equal(json_array_size(json_object_get(t, "not_available")), 0);
+    json_decref(m);
+    cl_pipeline_free(p);
+}
+
+static void test_runner__required_path_missing_is_refused(void **state)
+{
+    fx_t *f = *state;
+    cl_etl_result_t res;
+    cl_err_t err;
+    cl_pipeline_t *p = pipeline("name: t\nversion: 7\nrequires: [orders, events]\n"
+                                PIPE_HEAD_STEPS PIPE_OUT);
+    assert_int_equal(run(&res, f, p, &err), CL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "has no events (pipeline t requires it"));
+    assert_false(cl_file_exists(f->warehouse)); /* refused before the warehouse is touched */
+    cl_pipeline_free(p);
+}
+
+static void test_runner__engine_query_and_count_values(void **state)
+{
+    (void)state;
+    cl_etl_engine_t *e = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_etl_engine_duckdb_open(&e, NULL, &err), 0);
+    cl_etl_param_t params[] = {{"week", CL_ETL_PARAM_TEXT, "2026-W47'--", 0}};
+    json_t *rows = NULL;
+    assert_int_equal(e->ops->query(&rows, e, "SELECT $week AS w, NULL AS n, range AS i FROM range(5)",
+                                   params, 1, 2, &err),
+                     0);
+    assert_int_equal(json_array_size(rows), 2);
+    json_t *r0 = json_array_get(rows, 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "w")), "2026-W47'--");
+    assert_true(json_is_null(json_object_get(r0, "n")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "i")), "1");
+    json_decref(rows);
+    assert_int_equal(e->ops->exec(e, "CREATE TABLE t AS SELECT range AS a, NULL::INT AS b, "
+                                     "CASE WHEN range > 2 THEN 1 END AS c FROM range(5)",
+                                  NULL, 0, &err),
+                     0);
+    const char *cols[] = {"a", "b", "c"};
+    int64_t counts[3] = {-1, -1, -1};
+    assert_int_equal(e->ops->count_values(counts, e, "t", cols, 3, &err), 0);
+    assert_int_equal(counts[0], 5);
+    assert_int_equal(counts[1], 0);
+    assert_int_equal(counts[2], 2);
+    const char *bad[] = {"a\" FROM x; --"};
+    assert_int_equal(e->ops->count_values(counts, e, "t", bad, 1, &err), CL_EINVAL);
+    cl_etl_engine_close(e);
+}
+
 static void test_runner__second_writer_is_refused(void **state)
 {
     fx_t *f = *state;
@@ -264,7 +459,7 @@ static void fake_close(cl_etl_engine_t *e)
     free(e);
 }
 
-static const cl_etl_engine_ops_t FAKE = {"fake", fake_exec, NULL, NULL, NULL, NULL, fake_close};
+static const cl_etl_engine_ops_t FAKE = {.name = "fake", .exec = fake_exec, .close = fake_close};
 
 static int fake_open(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt, cl_err_t *err)
 {
@@ -305,6 +500,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runner__manifest_is_true_and_rerun_is_idempotent,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__watermark_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__watermark_query_decides_without_a_file, setup,
+                                        teardown),
+        cmocka_unit_test(test_runner__watermark_rows),
+        cmocka_unit_test_setup_teardown(test_runner__not_available_is_proven_and_listed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_runner__required_path_missing_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test(test_runner__engine_query_and_count_values),
         cmocka_unit_test_setup_teardown(test_runner__second_writer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__engine_is_an_interface, setup, teardown),
     };

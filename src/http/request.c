@@ -1,0 +1,406 @@
+/* request.c — the request context a handler sees and the replies it makes. Handlers never touch libmicrohttpd:
+ * they read decoded values and set one reply, and cl_http__queue turns that into a response with the headers every
+ * response must carry (security headers, request id, cache policy, content encoding). */
+#include "http/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "http/body.h"
+#include "http/gzip.h"
+
+#define GZIP_MIN_BYTES 1024
+#define GUNZIP_MAX (64u << 20)
+#define ARENA_CHUNK 4096
+
+static const char DEFAULT_CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                  "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+                                  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const char *cl_http__default_csp(void);
+const char *cl_http__default_csp(void)
+{
+    return DEFAULT_CSP;
+}
+
+const char *cl_http_req_method(const cl_http_req_t *req)
+{
+    return req->method ? req->method : "";
+}
+
+const char *cl_http_req_path(const cl_http_req_t *req)
+{
+    return req->target_ok ? req->target.path : "";
+}
+
+const char *cl_http_req_route(const cl_http_req_t *req)
+{
+    return req->route_name ? req->route_name : "unmatched";
+}
+
+const char *cl_http_req_id(const cl_http_req_t *req)
+{
+    return req->id;
+}
+
+const char *cl_http_req_client(const cl_http_req_t *req)
+{
+    return req->client;
+}
+
+const char *cl_http_req_query(const cl_http_req_t *req, const char *name)
+{
+    return req->target_ok ? cl_query_get(&req->target, name) : NULL;
+}
+
+const char *cl_http_req_header(const cl_http_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->con, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result on_cookie_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    cl_http_req_t *req = cls;
+    if (strcasecmp(key, "Cookie") == 0 && cl_cookie_parse(&req->cookies, value, NULL) != 0) {
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+const char *cl_http_req_cookie(cl_http_req_t *req, const char *name)
+{
+    if (!req->cookies_parsed) {
+        req->cookies_parsed = 1;
+        MHD_get_connection_values(req->con, MHD_HEADER_KIND, on_cookie_header, req);
+    }
+    return cl_cookie_get(&req->cookies, name);
+}
+
+const char *cl_http_req_body(const cl_http_req_t *req, size_t *len)
+{
+    if (len) {
+        *len = req->body_len;
+    }
+    return req->body ? req->body : "";
+}
+
+int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err)
+{
+    *out = NULL;
+    const char *ct = cl_http_req_header(req, "Content-Type");
+    size_t n = strlen("application/json");
+    if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+        return cl_err_set(err, CL_EINVAL, "Content-Type must be application/json");
+    }
+    return cl_body_parse(out, req->body, req->body_len, err);
+}
+
+int cl_http_req_accepts_gzip(const cl_http_req_t *req)
+{
+    return cl_gzip_accepted(cl_http_req_header(req, "Accept-Encoding"));
+}
+
+void *cl_http_req_alloc(cl_http_req_t *req, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    arena_chunk_t *c = req->arena;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        c = malloc(sizeof *c + cap);
+        if (!c) {
+            return NULL;
+        }
+        c->cap = cap;
+        c->used = 0;
+        c->next = req->arena;
+        req->arena = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+char *cl_http_req_strdup(cl_http_req_t *req, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = cl_http_req_alloc(req, n);
+    if (p) {
+        memcpy(p, s, n);
+    }
+    return p;
+}
+
+void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value)
+{
+    if (!req->log_fields) {
+        req->log_fields = json_object();
+    }
+    if (req->log_fields) {
+        json_object_set_new(req->log_fields, key, value);
+    } else {
+        json_decref(value);
+    }
+}
+
+void cl_http_req_set_data(cl_http_req_t *req, void *data)
+{
+    req->data = data;
+}
+
+void *cl_http_req_data(const cl_http_req_t *req)
+{
+    return req->data;
+}
+
+/* ---- replies ------------------------------------------------------------------------------------------ */
+
+static int header_safe(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\r' || *s == '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int cl_http_add_header(cl_http_req_t *req, const char *name, const char *value, cl_err_t *err)
+{
+    if (!header_safe(name) || !header_safe(value) || !*name) {
+        return cl_err_set(err, CL_EINVAL, "response header with a line break");
+    }
+    http_header_t *h = cl_http_req_alloc(req, sizeof *h);
+    char *n = h ? cl_http_req_strdup(req, name) : NULL;
+    char *v = n ? cl_http_req_strdup(req, value) : NULL;
+    if (!v) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    *h = (http_header_t){NULL, n, v};
+    if (req->headers_tail) {
+        req->headers_tail->next = h;
+    } else {
+        req->headers = h;
+    }
+    req->headers_tail = h;
+    if (strcasecmp(name, "Cache-Control") == 0) {
+        req->has_cache_control = 1;
+    }
+    return 0;
+}
+
+int cl_http_reply_owned(cl_http_req_t *req, int status, const char *content_type, char *body, size_t len,
+                        cl_err_t *err)
+{
+    if (req->replied) {
+        free(body);
+        return cl_err_set(err, CL_EINTERNAL, "a reply was already made");
+    }
+    req->content_type = cl_http_req_strdup(req, content_type ? content_type : "application/octet-stream");
+    if (!req->content_type) {
+        free(body);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    req->replied = 1;
+    req->status = status;
+    req->resp_body = body;
+    req->resp_len = len;
+    return 0;
+}
+
+int cl_http_reply(cl_http_req_t *req, int status, const char *content_type, const void *body, size_t len,
+                  cl_err_t *err)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (len) {
+        memcpy(copy, body, len);
+    }
+    copy[len] = '\0';
+    return cl_http_reply_owned(req, status, content_type, copy, len, err);
+}
+
+int cl_http_reply_json(cl_http_req_t *req, int status, json_t *doc, cl_err_t *err)
+{
+    if (!doc) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory building the response");
+    }
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory serialising the response");
+    }
+    return cl_http_reply_owned(req, status, "application/json", text, strlen(text), err);
+}
+
+int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type, char *gz, size_t gz_len,
+                          cl_err_t *err)
+{
+    int rc = cl_http_reply_owned(req, status, content_type, gz, gz_len, err);
+    if (rc == 0) {
+        req->resp_gzipped = 1;
+    }
+    return rc;
+}
+
+void cl_http__reply_status(cl_http_req_t *req, int status, const char *code, const char *msg)
+{
+    if (req->replied) {
+        return;
+    }
+    json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    if (cl_http_reply_json(req, status, doc, NULL) != 0) {
+        static const char fallback[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
+        req->replied = 1;
+        req->status = 500;
+        req->content_type = "application/json";
+        req->resp_body = strdup(fallback);
+        req->resp_len = req->resp_body ? strlen(fallback) : 0;
+    }
+}
+
+void cl_http_reply_error(cl_http_req_t *req, const cl_err_t *e)
+{
+    if (req->replied) {
+        return;
+    }
+    int code = e && e->code < 0 ? e->code : CL_EINTERNAL;
+    int status = cl_err_http_status(code);
+    char msg[CL_ERR_MSG_MAX + 64];
+    if (status == 500) {
+        snprintf(msg, sizeof msg, "internal error (request %s)", req->id);
+        req->hide_error = 1;
+    } else {
+        snprintf(msg, sizeof msg, "%s", e && e->msg[0] ? e->msg : cl_err_name(code));
+    }
+    if (e && e != &req->err) {
+        req->err = *e;
+    }
+    cl_http__reply_status(req, status, cl_err_name(code), msg);
+}
+
+int cl_http_reply_redirect(cl_http_req_t *req, const char *location, cl_err_t *err)
+{
+    int rc = cl_http_add_header(req, "Location", location, err);
+    return rc ? rc : cl_http_reply(req, 302, "text/plain; charset=utf-8", "", 0, err);
+}
+
+int cl_http_defer(cl_http_req_t *req, cl_http_handler_fn work, void *payload)
+{
+    if (req->deferred || req->replied) {
+        return CL_EINTERNAL;
+    }
+    req->deferred = work;
+    req->deferred_payload = payload;
+    return CL_HTTP_DEFERRED;
+}
+
+/* ---- to libmicrohttpd ------------------------------------------------------------------------------------ */
+
+static int compressible(const char *ctype)
+{
+    return strncmp(ctype, "text/", 5) == 0 || strncmp(ctype, "application/json", 16) == 0 ||
+           strncmp(ctype, "application/manifest+json", 25) == 0 || strncmp(ctype, "image/svg+xml", 13) == 0;
+}
+
+/* Decide the encoding: gzip what pays for clients that take it, gunzip stored gzip for clients that do not. */
+static int choose_encoding(cl_http_req_t *req, int *gzip_out)
+{
+    int accepts = cl_http_req_accepts_gzip(req);
+    *gzip_out = 0;
+    if (req->resp_gzipped) {
+        if (accepts) {
+            *gzip_out = 1;
+            return 0;
+        }
+        char *plain = NULL;
+        size_t n = 0;
+        int rc = cl_gzip_decompress(&plain, &n, req->resp_body, req->resp_len, GUNZIP_MAX, &req->err);
+        if (rc != 0) {
+            return rc;
+        }
+        free(req->resp_body);
+        req->resp_body = plain;
+        req->resp_len = n;
+        req->resp_gzipped = 0;
+        return 0;
+    }
+    if (accepts && req->resp_len >= GZIP_MIN_BYTES && compressible(req->content_type)) {
+        char *gz = NULL;
+        size_t n = 0;
+        if (cl_gzip_compress(&gz, &n, req->resp_body, req->resp_len, 5, NULL) == 0 && n < req->resp_len) {
+            free(req->resp_body);
+            req->resp_body = gz;
+            req->resp_len = n;
+            *gzip_out = 1;
+        } else {
+            free(gz);
+        }
+    }
+    return 0;
+}
+
+static void add_standard_headers(cl_http_req_t *req, struct MHD_Response *r, int gzip)
+{
+    cl_http_server_t *srv = req->srv;
+    MHD_add_response_header(r, "Content-Type", req->content_type);
+    MHD_add_response_header(r, "X-Request-Id", req->id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy", srv->csp);
+    if (srv->opt.hsts) {
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    if (!req->has_cache_control) {
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+    }
+    if (gzip) {
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    }
+    if (gzip || compressible(req->content_type)) {
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    }
+    if (__atomic_load_n(&srv->shutting_down, __ATOMIC_ACQUIRE)) {
+        MHD_add_response_header(r, "Connection", "close");
+    }
+    for (http_header_t *h = req->headers; h; h = h->next) {
+        MHD_add_response_header(r, h->name, h->value);
+    }
+}
+
+enum MHD_Result cl_http__queue(cl_http_req_t *req)
+{
+    if (!req->replied) {
+        cl_err_t e;
+        cl_err_set(&e, CL_EINTERNAL, "handler returned without a reply");
+        cl_http_reply_error(req, &e);
+    }
+    int gzip = 0;
+    if (choose_encoding(req, &gzip) != 0) {
+        cl_err_t e = req->err;
+        free(req->resp_body);
+        req->resp_body = NULL;
+        req->replied = 0;
+        req->resp_gzipped = 0;
+        cl_http_reply_error(req, &e);
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free);
+    if (!r) {
+        return MHD_NO;
+    }
+    req->resp_body = NULL; /* MHD frees it with the response */
+    req->bytes_sent = req->resp_len;
+    add_standard_headers(req, r, gzip);
+    enum MHD_Result rc = MHD_queue_response(req->con, (unsigned)req->status, r);
+    MHD_destroy_response(r);
+    req->phase = PHASE_DONE;
+    return rc;
+}

@@ -1,0 +1,554 @@
+/* rca.c — root-cause localisation: turns a cube into per-leaf signals, runs the search on each and
+ * states what the found elements explain.
+ *
+ * Why signals: an additive KPI has one (each leaf's value against its baseline). A ratio KPI moves
+ * for two different reasons, and a category manager acts differently on each: a segment's own
+ * ratio moved (rate: paid search converts worse), or the segment's share of the denominator moved
+ * while its ratio differs from the rest (mix: traffic shifted to a weaker source). So a ratio gets
+ * a rate signal (each leaf's numerator against its baseline ratio times its current denominator)
+ * and a mix signal (each leaf's denominator against its baseline), searched separately; a mix
+ * element is kept only when its effect on the ratio is significant and larger than its rate
+ * effect. What an element explains is an exact counterfactual, so the parts add up.
+ *
+ * Each signal's noise is calibrated on the data itself: var(x) = a/m + b per leaf of size m
+ * (Poisson-like plus multiplicative noise), fitted robustly (medians in size bins), with a Poisson
+ * floor for count data. docs/rca.md has the derivations. */
+#include "insights/rca.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "insights/rca_search.h"
+
+#define VAR_FLOOR 1e-6
+#define BIN_LEAVES 30
+#define MAX_BINS 8
+
+typedef struct {
+    size_t n;
+    size_t *leaf;
+    double *x, *w, *m;
+} signal_t;
+
+static void signal_free(signal_t *s)
+{
+    free(s->leaf);
+    free(s->x);
+    free(s->w);
+    free(s->m);
+    memset(s, 0, sizeof(*s));
+}
+
+static int signal_alloc(signal_t *s, size_t n, cl_err_t *err)
+{
+    memset(s, 0, sizeof(*s));
+    size_t k = n ? n : 1;
+    s->leaf = calloc(k, sizeof(size_t));
+    s->x = calloc(k, sizeof(double));
+    s->w = calloc(k, sizeof(double));
+    s->m = calloc(k, sizeof(double));
+    if (!s->leaf || !s->x || !s->w || !s->m) {
+        signal_free(s);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    return 0;
+}
+
+/* Leaf deviation of observed OBS against expected EXP, relative, with its size m for the noise
+ * model. Amounts: symmetric, (obs - exp) / mean, bounded in [-2, 2] and defined for zeros and
+ * negative amounts. Counts: on the square-root (Anscombe) scale, 2(sqrt(obs+c) - sqrt(exp+c)) /
+ * sqrt(exp+c), whose Poisson variance is 1/(exp+c) whatever the size, so a zero count is weak
+ * evidence when little was expected and strong when much was, and a large multiple is not
+ * flattened. */
+#define ANSCOMBE 0.375
+static void signal_push(signal_t *s, size_t leaf, double obs, double exp, int counts)
+{
+    double m = 0.5 * (fabs(obs) + fabs(exp)); /* amounts may be negative (returns, net revenue) */
+    if (!(m > 0)) {
+        return; /* nothing observed, nothing expected: no information */
+    }
+    s->leaf[s->n] = leaf;
+    if (counts && obs >= 0 && exp >= 0) {
+        double r = sqrt(exp + ANSCOMBE);
+        s->x[s->n] = 2 * (sqrt(obs + ANSCOMBE) - r) / r;
+        s->m[s->n] = exp + ANSCOMBE;
+    } else {
+        s->x[s->n] = (obs - exp) / m;
+        s->m[s->n] = m;
+    }
+    s->n++;
+}
+
+/* ---- noise model ------------------------------------------------------------------------ */
+
+typedef struct {
+    double key;
+    size_t idx;
+} keyed_t;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    if (x->key != y->key) {
+        return x->key < y->key ? -1 : 1;
+    }
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's weight. */
+static int calibrate(signal_t *s, int counts, cl_err_t *err)
+{
+    if (s->n == 0) {
+        return 0;
+    }
+    keyed_t *order = calloc(s->n, sizeof(*order));
+    double *tmp = calloc(s->n, sizeof(double));
+    if (!order || !tmp) {
+        free(order);
+        free(tmp);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        order[i].key = s->m[i];
+        order[i].idx = i;
+    }
+    qsort(order, s->n, sizeof(*order), cmp_keyed);
+    size_t bins = s->n / BIN_LEAVES;
+    bins = bins < 1 ? 1 : bins > MAX_BINS ? MAX_BINS : bins;
+    double su = 0, suu = 0, sv = 0, suv = 0, sn = 0, mid_m = 0, v_all = 0;
+    for (size_t b = 0; b < bins; b++) {
+        size_t lo = b * s->n / bins, hi = (b + 1) * s->n / bins, k = hi - lo;
+        for (size_t j = 0; j < k; j++) {
+            tmp[j] = s->m[order[lo + j].idx];
+        }
+        double mb = median(tmp, k);
+        for (size_t j = 0; j < k; j++) {
+            tmp[j] = s->x[order[lo + j].idx];
+        }
+        double centre = median(tmp, k);
+        for (size_t j = 0; j < k; j++) {
+            tmp[j] = fabs(s->x[order[lo + j].idx] - centre);
+        }
+        double mad = 1.4826 * median(tmp, k), vb = mad * mad, u = 1.0 / mb;
+        su += k * u;
+        suu += k * u * u;
+        sv += k * vb;
+        suv += k * u * vb;
+        sn += k;
+        mid_m = mb;
+        v_all = vb;
+    }
+    double a, b;
+    double det = sn * suu - su * su;
+    if (bins < 2 || !(fabs(det) > 1e-12 * sn * suu)) {
+        /* one bin: the size dependence cannot be seen; counts are Poisson-like, amounts relative */
+        a = counts ? v_all * mid_m : 0;
+        b = counts ? 0 : v_all;
+    } else {
+        a = (sn * suv - su * sv) / det;
+        b = (sv - a * su) / sn;
+        if (a < 0) {
+            a = 0;
+            b = sv / sn;
+        } else if (b < 0) {
+            b = 0;
+            a = suv / suu;
+        }
+    }
+    if (counts && a < 1) {
+        a = 1; /* a count is at least Poisson-noisy */
+    }
+    if (b < VAR_FLOOR) {
+        b = VAR_FLOOR;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        s->w[i] = 1.0 / (a / s->m[i] + b);
+    }
+    free(order);
+    free(tmp);
+    return 0;
+}
+
+/* ---- validation and totals -------------------------------------------------------------- */
+
+static int ok_den(double v)
+{
+    return isfinite(v) && v >= 0;
+}
+
+static int validate(const cl_rca_cube_t *c, cl_err_t *err)
+{
+    if (!c || c->n_attrs == 0 || !c->attrs) {
+        return cl_err_set(err, CL_EINVAL, "rca: the cube has no attributes");
+    }
+    if (c->n_attrs > CL_RCA_MAX_ATTRS) {
+        return cl_err_set(err, CL_EINVAL, "rca: %zu attributes; at most %d", c->n_attrs,
+                          CL_RCA_MAX_ATTRS);
+    }
+    if ((c->cur_den == NULL) != (c->base_den == NULL)) {
+        return cl_err_set(err, CL_EINVAL, "rca: a ratio KPI needs both denominators");
+    }
+    if (c->n_leaves > 0 && (!c->codes || !c->cur_num || !c->base_num)) {
+        return cl_err_set(err, CL_EINVAL, "rca: the cube has leaves but no codes or values");
+    }
+    for (size_t a = 0; a < c->n_attrs; a++) {
+        int p = c->attrs[a].parent;
+        if (p >= (int)c->n_attrs || p == (int)a) {
+            return cl_err_set(err, CL_EINVAL, "rca: attribute %zu has a bad parent", a);
+        }
+        int guard = 0;
+        for (; p >= 0 && guard <= CL_RCA_MAX_ATTRS; p = c->attrs[p].parent) {
+            guard++;
+        }
+        if (guard > CL_RCA_MAX_ATTRS) {
+            return cl_err_set(err, CL_EINVAL, "rca: the attribute hierarchy has a cycle");
+        }
+    }
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        for (size_t a = 0; a < c->n_attrs; a++) {
+            if (c->codes[i * c->n_attrs + a] >= c->attrs[a].n_values) {
+                return cl_err_set(err, CL_EINVAL, "rca: leaf %zu has a value code out of range", i);
+            }
+        }
+        if (!isfinite(c->cur_num[i]) || !isfinite(c->base_num[i]) ||
+            (c->cur_den && (!ok_den(c->cur_den[i]) || !ok_den(c->base_den[i])))) {
+            return cl_err_set(err, CL_EINVAL,
+                              "rca: leaf %zu has a non-finite value or a negative denominator", i);
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    double v, d, f, g; /* current num, current den, baseline num, baseline den */
+} sums_t;
+
+static void leaf_sums(const cl_rca_cube_t *c, size_t i, sums_t *s)
+{
+    s->v += c->cur_num[i];
+    s->f += c->base_num[i];
+    if (c->cur_den) {
+        s->d += c->cur_den[i];
+        s->g += c->base_den[i];
+    }
+}
+
+static double ratio(double num, double den)
+{
+    return den > 0 ? num / den : 0;
+}
+
+/* ---- signals ---------------------------------------------------------------------------- */
+
+static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, int counts,
+                        const sums_t *tot, cl_err_t *err)
+{
+    int rc = signal_alloc(main, c->n_leaves, err);
+    if (rc == 0 && c->cur_den) {
+        rc = signal_alloc(mix, c->n_leaves, err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (!c->cur_den) {
+        for (size_t i = 0; i < c->n_leaves; i++) {
+            signal_push(main, i, c->cur_num[i], c->base_num[i], counts);
+        }
+        return calibrate(main, counts, err);
+    }
+    /* A leaf's expected numerator is its own baseline ratio times its current denominator; a leaf
+     * new since the baseline gets the cube's ratio. No shrinking towards the cube's ratio: segments
+     * differ systematically (a weak source stays weak), and shrinking would bias exactly those;
+     * small baselines are handled by the noise model instead. */
+    double r0 = tot->g > 0 ? tot->f / tot->g : ratio(tot->v, tot->d);
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        double g = c->base_den[i];
+        double q = g > 0 ? c->base_num[i] / g : r0;
+        signal_push(main, i, c->cur_num[i], c->cur_den[i] * q, counts);
+        signal_push(mix, i, c->cur_den[i], g, counts);
+    }
+    rc = calibrate(main, counts, err);
+    return rc != 0 ? rc : calibrate(mix, counts, err);
+}
+
+static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
+                         int depth, int max_el, cl_err_t *err)
+{
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w};
+    return rca_search(out, c, &sig, depth, max_el, err);
+}
+
+/* ---- elements and effects --------------------------------------------------------------- */
+
+static void fill_numbers(cl_rca_element_t *el, const cl_rca_cube_t *c)
+{
+    sums_t s = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        if (rca_leaf_matches(c, i, el->pairs, el->depth)) {
+            leaf_sums(c, i, &s);
+            n++;
+        }
+    }
+    el->n_leaves = n;
+    el->cur_num = s.v;
+    el->base_num = s.f;
+    el->cur_den = s.d;
+    el->base_den = s.g;
+    el->cur_ratio = ratio(s.v, s.d);
+    el->base_ratio = ratio(s.f, s.g);
+}
+
+/* Each leaf counts for the first element (in EL order) holding it. OWNED gets n_el + 1 sums: the
+ * elements', then the rest's. */
+static void owned_sums(sums_t *owned, const cl_rca_element_t *el, size_t n_el,
+                       const cl_rca_cube_t *c)
+{
+    memset(owned, 0, (n_el + 1) * sizeof(*owned));
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        size_t k = 0;
+        while (k < n_el && !rca_leaf_matches(c, i, el[k].pairs, el[k].depth)) {
+            k++;
+        }
+        leaf_sums(c, i, &owned[k]);
+    }
+}
+
+/* Mix and rate effect of segment E against the rest R (current ratio), exact:
+ * explained = (w'_e - w_e)(r_e - r'_R) + w'_e (r'_e - r_e). */
+static void ratio_effects(double *mix, double *rate, const sums_t *e, const sums_t *rest,
+                          const sums_t *tot)
+{
+    double w1 = tot->d > 0 ? e->d / tot->d : 0, w0 = tot->g > 0 ? e->g / tot->g : 0;
+    double r1 = e->d > 0 ? e->v / e->d : ratio(e->f, e->g);
+    double r0 = e->g > 0 ? e->f / e->g : r1;
+    double rr = rest->d > 0 ? rest->v / rest->d : ratio(tot->f, tot->g);
+    *mix = (w1 - w0) * (r0 - rr);
+    *rate = w1 * (r1 - r0);
+}
+
+static void explain(cl_rca_element_t *el, size_t n_el, sums_t *owned, const cl_rca_cube_t *c,
+                    const sums_t *tot, double change)
+{
+    owned_sums(owned, el, n_el, c);
+    for (size_t k = 0; k < n_el; k++) {
+        if (c->cur_den) {
+            ratio_effects(&el[k].mix_effect, &el[k].rate_effect, &owned[k], &owned[n_el], tot);
+            el[k].explained = el[k].mix_effect + el[k].rate_effect;
+        } else {
+            el[k].explained = owned[k].v - owned[k].f;
+        }
+        el[k].share = change != 0 ? el[k].explained / change : 0;
+    }
+}
+
+static int overlaps(const cl_rca_cube_t *c, const cl_rca_element_t *a, const cl_rca_element_t *b)
+{
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        if (rca_leaf_matches(c, i, a->pairs, a->depth) && rca_leaf_matches(c, i, b->pairs, b->depth)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void from_found(cl_rca_element_t *el, const rca_found_t *f, cl_rca_kind_t kind,
+                       const cl_rca_cube_t *c)
+{
+    memset(el, 0, sizeof(*el));
+    el->depth = f->depth;
+    memcpy(el->pairs, f->pairs, sizeof(el->pairs));
+    el->kind = kind;
+    el->score = f->score;
+    el->shift = f->shift;
+    el->confidence = 1.0 / (1.0 + exp(-f->score));
+    fill_numbers(el, c);
+}
+
+/* Keep a mix element when its effect on the ratio is significant against the denominator's noise
+ * (its segment's share could not have moved that much by chance, Bonferroni over the candidates)
+ * and larger than its rate effect, and when it does not overlap a rate element. */
+static int mix_worth_it(const cl_rca_element_t *cand, const cl_rca_element_t *el, size_t n_el,
+                        const cl_rca_cube_t *c, const signal_t *mix, const sums_t *tot,
+                        double log_candidates)
+{
+    for (size_t k = 0; k < n_el; k++) {
+        if (overlaps(c, cand, &el[k])) {
+            return 0;
+        }
+    }
+    sums_t e = {0}, rest = {0};
+    double var_d = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        int in = rca_leaf_matches(c, i, cand->pairs, cand->depth);
+        int taken = 0;
+        for (size_t k = 0; !in && k < n_el && !taken; k++) {
+            taken = rca_leaf_matches(c, i, el[k].pairs, el[k].depth);
+        }
+        if (in) {
+            leaf_sums(c, i, &e);
+        } else if (!taken) {
+            leaf_sums(c, i, &rest);
+        }
+        while (j < mix->n && mix->leaf[j] < i) {
+            j++;
+        }
+        if (in && j < mix->n && mix->leaf[j] == i) {
+            var_d += mix->m[j] * mix->m[j] / mix->w[j];
+        }
+    }
+    double mx, rt;
+    ratio_effects(&mx, &rt, &e, &rest, tot);
+    double rr = rest.d > 0 ? rest.v / rest.d : ratio(tot->f, tot->g);
+    double se = fabs(ratio(e.f, e.g) - rr) * sqrt(var_d) * (tot->d - e.d) / (tot->d * tot->d);
+    if (!(se > 0) || fabs(mx) <= fabs(rt)) {
+        return 0;
+    }
+    double z = mx / se;
+    return 0.5 * z * z > log_candidates;
+}
+
+static int cmp_element(const void *a, const void *b)
+{
+    const cl_rca_element_t *x = a, *y = b;
+    if (fabs(x->explained) != fabs(y->explained)) {
+        return fabs(x->explained) > fabs(y->explained) ? -1 : 1;
+    }
+    if (x->score != y->score) {
+        return x->score > y->score ? -1 : 1;
+    }
+    if (x->depth != y->depth) {
+        return x->depth < y->depth ? -1 : 1;
+    }
+    return memcmp(x->pairs, y->pairs, sizeof(x->pairs));
+}
+
+static void summarise(cl_rca_result_t *r)
+{
+    double certainty = 1, expl = 0;
+    for (size_t k = 0; k < r->n_elements; k++) {
+        certainty = fmin(certainty, r->elements[k].confidence);
+        expl += r->elements[k].explained;
+    }
+    r->explained = expl;
+    r->explained_share = r->total_change != 0 ? expl / r->total_change : 0;
+    double denom = fabs(expl) + fabs(r->total_change - expl);
+    r->confidence = r->n_elements && denom > 0 ? certainty * fabs(expl) / denom : 0;
+}
+
+static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_search_result_t *main,
+                        const rca_search_result_t *mixr, const signal_t *mix, const sums_t *tot,
+                        int max_el, cl_err_t *err)
+{
+    size_t cap = main->n_found + (mixr ? mixr->n_found : 0);
+    r->elements = calloc(cap ? cap : 1, sizeof(*r->elements));
+    sums_t *owned = calloc(cap + 1, sizeof(*owned));
+    if (!r->elements || !owned) {
+        free(owned);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    cl_rca_kind_t kind = c->cur_den ? CL_RCA_KIND_RATE : CL_RCA_KIND_CHANGE;
+    for (size_t k = 0; k < main->n_found; k++) {
+        from_found(&r->elements[r->n_elements++], &main->found[k], kind, c);
+    }
+    size_t n_rate = r->n_elements;
+    double log_cand = log(fmax((double)(mixr ? mixr->n_candidates : 1), 1));
+    for (size_t k = 0; mixr && k < mixr->n_found && r->n_elements < (size_t)max_el; k++) {
+        cl_rca_element_t cand;
+        from_found(&cand, &mixr->found[k], CL_RCA_KIND_MIX, c);
+        if (mix_worth_it(&cand, r->elements, n_rate, c, mix, tot, log_cand)) {
+            r->elements[r->n_elements++] = cand;
+        }
+    }
+    explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
+    qsort(r->elements, r->n_elements, sizeof(*r->elements), cmp_element);
+    explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
+    free(owned);
+    r->drift = main->drift;
+    r->n_candidates = main->n_candidates;
+    summarise(r);
+    return 0;
+}
+
+int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
+               cl_err_t *err)
+{
+    *out = NULL;
+    cl_rca_options_t o = CL_RCA_OPTIONS_INIT;
+    if (opt) {
+        o = *opt;
+    }
+    if (o.max_depth < 0 || o.max_depth > CL_RCA_MAX_DEPTH || o.max_elements < 0 ||
+        o.max_elements > RCA_SEARCH_MAX_FOUND) {
+        return cl_err_set(err, CL_EINVAL, "rca: max_depth must be 0..%d and max_elements 0..%d",
+                          CL_RCA_MAX_DEPTH, RCA_SEARCH_MAX_FOUND);
+    }
+    int rc = validate(cube, err);
+    if (rc != 0) {
+        return rc;
+    }
+    int depth = o.max_depth ? o.max_depth : 3;
+    if (depth > (int)cube->n_attrs) {
+        depth = (int)cube->n_attrs;
+    }
+    int max_el = o.max_elements ? o.max_elements : 10;
+
+    cl_rca_result_t *r = calloc(1, sizeof(*r));
+    rca_search_result_t *res = calloc(2, sizeof(*res));
+    signal_t main = {0}, mix = {0};
+    if (!r || !res) {
+        rc = cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+        goto cleanup;
+    }
+    sums_t tot = {0};
+    for (size_t i = 0; i < cube->n_leaves; i++) {
+        leaf_sums(cube, i, &tot);
+    }
+    r->cur_kpi = cube->cur_den ? ratio(tot.v, tot.d) : tot.v;
+    r->base_kpi = cube->cur_den ? ratio(tot.f, tot.g) : tot.f;
+    r->total_change = r->cur_kpi - r->base_kpi;
+
+    rc = make_signals(&main, &mix, cube, o.counts, &tot, err);
+    if (rc == 0) {
+        rc = search_signal(&res[0], cube, &main, depth, max_el, err);
+    }
+    int with_mix = cube->cur_den && !o.no_mix;
+    if (rc == 0 && with_mix) {
+        rc = search_signal(&res[1], cube, &mix, depth, max_el, err);
+    }
+    if (rc == 0) {
+        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, err);
+    }
+    if (rc == 0) {
+        *out = r;
+        r = NULL;
+    }
+cleanup:
+    cl_rca_result_free(r);
+    free(res);
+    signal_free(&main);
+    signal_free(&mix);
+    return rc;
+}
+
+void cl_rca_result_free(cl_rca_result_t *result)
+{
+    if (result) {
+        free(result->elements);
+        free(result);
+    }
+}

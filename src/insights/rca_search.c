@@ -1,0 +1,722 @@
+/* rca_search.c — the search behind cl_rca_run: which elements (combinations of attribute values)
+ * best explain one signal of per-leaf deviations.
+ *
+ * Why a description-length search and not a threshold on a score: a root-cause set is a model of
+ * the data ("these segments moved, the rest is noise around a common drift"), and the best model is
+ * the one that describes the deviations in the fewest nats once naming each segment is paid for.
+ * That one rule weighs explanatory power against parsimony, prefers a child over its parent when
+ * the rest of the parent is normal, prefers the parent when its children would cover it anyway,
+ * and needs no threshold tuned to a data set. The null is a Student-t whose degrees of freedom are
+ * fitted to the data, so heavy-tailed noise in normal leaves does not pass for a root cause.
+ *
+ * Steps: fit the null (drift, scale, tails) on the leaves outside the current elements; greedily
+ * add the element that saves the most; refine every element by trying to replace it with finer
+ * elements inside it; drop elements that no longer pay for themselves; refit the null on the
+ * leaves left outside and search once more. Every step visits leaves in input order and breaks ties
+ * by depth, then cuboid, then key: the result is deterministic. */
+#include "insights/rca_search.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PHI_FLOOR 0.1 /* the calibrated noise model may be off by a factor, not by orders */
+#define MAX_CUBOIDS 65536
+#define NULL_ITERS 40
+#define ROUNDS 2
+
+typedef struct {
+    double n, w, s1, s2, c0;
+} stats_t;
+
+typedef struct {
+    int depth;
+    uint32_t mask;
+    int attrs[CL_RCA_MAX_DEPTH];
+    uint64_t stride[CL_RCA_MAX_DEPTH];
+    uint64_t size;
+} cuboid_t;
+
+typedef struct {
+    int cuboid;
+    uint64_t key;
+    int alive;
+    double score;
+} pick_t;
+
+typedef struct {
+    const cl_rca_cube_t *cube;
+    const rca_signal_t *sig;
+    int max_depth;
+    size_t n_cuboids;
+    cuboid_t *cuboids;
+    double log_k[CL_RCA_MAX_DEPTH + 1];
+    size_t n_candidates;
+    /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
+    double mu, phi, nu;
+    double *c0;
+    /* the state */
+    int *owner;
+    unsigned char *active;
+    pick_t picks[RCA_SEARCH_MAX_FOUND];
+    size_t n_picks;
+    /* aggregation scratch: a dense table for small cuboids, open addressing for the rest */
+    stats_t *dense;
+    size_t dense_cap;
+    stats_t *hstats;
+    uint64_t *hkeys; /* key + 1; 0 = empty */
+    size_t hcap;     /* power of two */
+    size_t *touched;
+    size_t n_touched;
+    int hashed;
+} search_t;
+
+int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs,
+                     int depth)
+{
+    const uint32_t *row = cube->codes + leaf * cube->n_attrs;
+    for (int j = 0; j < depth; j++) {
+        if (row[pairs[j].attr] != pairs[j].value) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- cuboids ---------------------------------------------------------------------------- */
+
+static int is_ancestor(const cl_rca_cube_t *cube, int anc, int a)
+{
+    for (int p = cube->attrs[a].parent, guard = 0; p >= 0 && guard < CL_RCA_MAX_ATTRS;
+         p = cube->attrs[p].parent, guard++) {
+        if (p == anc) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int add_cuboid(search_t *s, const int *attrs, int depth, cl_err_t *err)
+{
+    const cl_rca_cube_t *cube = s->cube;
+    for (int i = 0; i < depth; i++) {
+        for (int j = 0; j < depth; j++) {
+            if (i != j && is_ancestor(cube, attrs[i], attrs[j])) {
+                return 0; /* a parent and its own child: never in one element */
+            }
+        }
+    }
+    if (s->n_cuboids >= MAX_CUBOIDS) {
+        return cl_err_set(err, CL_ETOOBIG, "rca: more than %d attribute combinations; lower the depth",
+                          MAX_CUBOIDS);
+    }
+    cuboid_t *c = &s->cuboids[s->n_cuboids];
+    memset(c, 0, sizeof(*c));
+    c->depth = depth;
+    c->size = 1;
+    for (int j = 0; j < depth; j++) {
+        uint64_t nv = cube->attrs[attrs[j]].n_values ? cube->attrs[attrs[j]].n_values : 1;
+        c->attrs[j] = attrs[j];
+        c->mask |= 1u << attrs[j];
+        c->stride[j] = c->size;
+        if (c->size > UINT64_MAX / nv) {
+            return cl_err_set(err, CL_ETOOBIG, "rca: too many values in one attribute combination");
+        }
+        c->size *= nv;
+    }
+    s->n_cuboids++;
+    return 0;
+}
+
+/* Every subset of up to max_depth attributes, by depth, then in lexicographic order. */
+static int make_cuboids(search_t *s, cl_err_t *err)
+{
+    int n = (int)s->cube->n_attrs;
+    s->cuboids = calloc(MAX_CUBOIDS, sizeof(*s->cuboids));
+    if (!s->cuboids) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    for (int d = 1; d <= s->max_depth; d++) {
+        int idx[CL_RCA_MAX_DEPTH];
+        for (int j = 0; j < d; j++) {
+            idx[j] = j;
+        }
+        for (;;) {
+            int rc = add_cuboid(s, idx, d, err);
+            if (rc != 0) {
+                return rc;
+            }
+            int j = d - 1;
+            while (j >= 0 && idx[j] == n - d + j) {
+                j--;
+            }
+            if (j < 0) {
+                break;
+            }
+            idx[j]++;
+            for (int k = j + 1; k < d; k++) {
+                idx[k] = idx[k - 1] + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static uint64_t leaf_key(const search_t *s, const cuboid_t *c, size_t i)
+{
+    const uint32_t *row = s->cube->codes + s->sig->leaf[i] * s->cube->n_attrs;
+    uint64_t key = 0;
+    for (int j = 0; j < c->depth; j++) {
+        key += (uint64_t)row[c->attrs[j]] * c->stride[j];
+    }
+    return key;
+}
+
+/* ---- aggregation ------------------------------------------------------------------------ */
+
+static stats_t *slot_for(search_t *s, uint64_t key)
+{
+    if (!s->hashed) {
+        stats_t *st = &s->dense[key];
+        if (st->n == 0) {
+            s->touched[s->n_touched++] = (size_t)key;
+        }
+        return st;
+    }
+    size_t mask = s->hcap - 1;
+    size_t h = (size_t)((key + 1) * 0x9E3779B97F4A7C15ull >> 17) & mask;
+    while (s->hkeys[h] != 0 && s->hkeys[h] != key + 1) {
+        h = (h + 1) & mask;
+    }
+    if (s->hkeys[h] == 0) {
+        s->hkeys[h] = key + 1;
+        s->touched[s->n_touched++] = h;
+    }
+    return &s->hstats[h];
+}
+
+static uint64_t touched_key(const search_t *s, size_t t)
+{
+    size_t slot = s->touched[t];
+    return s->hashed ? s->hkeys[slot] - 1 : (uint64_t)slot;
+}
+
+static stats_t *touched_stats(search_t *s, size_t t)
+{
+    size_t slot = s->touched[t];
+    return s->hashed ? &s->hstats[slot] : &s->dense[slot];
+}
+
+static void clear_table(search_t *s)
+{
+    for (size_t t = 0; t < s->n_touched; t++) {
+        size_t slot = s->touched[t];
+        if (s->hashed) {
+            s->hkeys[slot] = 0;
+            memset(&s->hstats[slot], 0, sizeof(stats_t));
+        } else {
+            memset(&s->dense[slot], 0, sizeof(stats_t));
+        }
+    }
+    s->n_touched = 0;
+}
+
+static int in_pool(const search_t *s, size_t i)
+{
+    return s->owner[i] < 0 && s->active[i];
+}
+
+/* Aggregate the pool's leaves (outside every element, active) into the elements of cuboid C. */
+static void aggregate(search_t *s, const cuboid_t *c)
+{
+    s->hashed = c->size > s->dense_cap;
+    const rca_signal_t *g = s->sig;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!in_pool(s, i)) {
+            continue;
+        }
+        stats_t *st = slot_for(s, leaf_key(s, c, i));
+        double w = g->w[i], x = g->x[i];
+        st->n += 1;
+        st->w += w;
+        st->s1 += w * x;
+        st->s2 += w * x * x;
+        st->c0 += s->c0[i];
+    }
+}
+
+/* ---- the model -------------------------------------------------------------------------- */
+
+static double null_cost(double nu, double mu, double phi, double x, double w)
+{
+    double z2 = w * (x - mu) * (x - mu) / phi;
+    if (nu <= 0) {
+        return 0.5 * log(2 * M_PI * phi) + 0.5 * z2;
+    }
+    return lgamma(nu / 2) - lgamma((nu + 1) / 2) + 0.5 * log(nu * M_PI * phi) +
+           0.5 * (nu + 1) * log1p(z2 / nu);
+}
+
+/* Maximum likelihood of the t null with NU degrees of freedom over the leaves outside every
+ * element, by EM from mu0 and phi 1; FIX_MU keeps the centre at mu0. Returns the total cost. */
+static double fit_t(search_t *s, double nu, double mu0, int fix_mu, double *mu_out,
+                    double *phi_out)
+{
+    const rca_signal_t *g = s->sig;
+    double mu = mu0, phi = 1.0;
+    for (int it = 0; it < NULL_ITERS; it++) {
+        double sw = 0, swx = 0, n = 0;
+        for (size_t i = 0; i < g->n; i++) {
+            if (s->owner[i] >= 0) {
+                continue;
+            }
+            double d = g->x[i] - mu;
+            double u = nu <= 0 ? 1.0 : (nu + 1) / (nu + g->w[i] * d * d / phi);
+            sw += u * g->w[i];
+            swx += u * g->w[i] * g->x[i];
+            n += 1;
+        }
+        if (n == 0 || sw <= 0) {
+            break;
+        }
+        double mu_new = fix_mu ? mu : swx / sw, q = 0;
+        for (size_t i = 0; i < g->n; i++) {
+            if (s->owner[i] >= 0) {
+                continue;
+            }
+            double d = g->x[i] - mu_new, dm = g->x[i] - mu;
+            double u = nu <= 0 ? 1.0 : (nu + 1) / (nu + g->w[i] * dm * dm / phi);
+            q += u * g->w[i] * d * d;
+        }
+        double phi_new = fmax(q / n, PHI_FLOOR);
+        int done = fabs(mu_new - mu) < 1e-12 && fabs(phi_new - phi) < 1e-12 * phi;
+        mu = mu_new;
+        phi = phi_new;
+        if (done) {
+            break;
+        }
+    }
+    double cost = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (s->owner[i] < 0) {
+            cost += null_cost(nu, mu, phi, g->x[i], g->w[i]);
+        }
+    }
+    *mu_out = mu;
+    *phi_out = phi;
+    return cost;
+}
+
+/* Fit the null on the leaves outside every element, then price each leaf. The centre (drift) is
+ * the Cauchy fit from MU0 (the baseline at first): it settles on the local mode nearest the
+ * baseline, so a tight anomalous majority cannot pose as the norm. Scale and tail weight are then
+ * fitted by maximum likelihood over a grid of degrees of freedom. */
+static void fit_null(search_t *s, double mu0)
+{
+    static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
+    double centre, phi1;
+    (void)fit_t(s, 1, mu0, 0, &centre, &phi1);
+    double best = INFINITY;
+    for (size_t k = 0; k < sizeof(grid) / sizeof(grid[0]); k++) {
+        double mu, phi;
+        double cost = fit_t(s, grid[k], centre, 1, &mu, &phi);
+        if (cost < best) {
+            best = cost;
+            s->nu = grid[k];
+            s->mu = mu;
+            s->phi = phi;
+        }
+    }
+    if (!isfinite(best)) {
+        s->nu = 0;
+        s->mu = mu0;
+        s->phi = 1;
+    }
+    for (size_t i = 0; i < s->sig->n; i++) {
+        s->c0[i] = null_cost(s->nu, s->mu, s->phi, s->sig->x[i], s->sig->w[i]);
+    }
+}
+
+/* The cost of describing an element's leaves (Gaussian around its own shift, at least as wide as
+ * the null), plus its parsimony cost; *shift_ok says whether its mean shift alone pays for it. */
+static double element_cost(const search_t *s, const stats_t *st, int depth, int *shift_ok)
+{
+    double delta = st->s1 / st->w;
+    double q = fmax(st->s2 - st->s1 * delta, 0);
+    double phi_e = q / st->n;
+    int inflated = phi_e > s->phi;
+    double phi = inflated ? phi_e : s->phi;
+    double pen = s->log_k[depth] + log((double)s->max_depth) +
+                 0.5 * log1p(st->n) * (inflated ? 2 : 1);
+    double t2 = (delta - s->mu) * (delta - s->mu) * st->w / phi;
+    *shift_ok = 0.5 * t2 > pen;
+    return 0.5 * st->n * log(2 * M_PI * phi) + q / (2 * phi) + pen;
+}
+
+/* ---- search ----------------------------------------------------------------------------- */
+
+/* The best element to add from the pool, among cuboids strictly finer than MUST (0: all).
+ * Returns its gain (<= 0: none worth adding). */
+static double best_candidate(search_t *s, uint32_t must, pick_t *best)
+{
+    double pool = 0;
+    for (size_t i = 0; i < s->sig->n; i++) {
+        pool += in_pool(s, i);
+    }
+    double best_gain = 0;
+    best->cuboid = -1;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        const cuboid_t *c = &s->cuboids[ci];
+        if ((c->mask & must) != must || c->mask == must) {
+            continue;
+        }
+        aggregate(s, c);
+        for (size_t t = 0; t < s->n_touched; t++) {
+            stats_t *st = touched_stats(s, t);
+            if (st->n >= pool || st->w <= 0) {
+                continue; /* the whole pool is the drift, not an element */
+            }
+            int ok;
+            double gain = st->c0 - element_cost(s, st, c->depth, &ok);
+            if (ok && gain > best_gain) {
+                best_gain = gain;
+                best->cuboid = (int)ci;
+                best->key = touched_key(s, t);
+            }
+        }
+        clear_table(s);
+    }
+    return best_gain;
+}
+
+static void assign(search_t *s, size_t pick)
+{
+    const cuboid_t *c = &s->cuboids[s->picks[pick].cuboid];
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (in_pool(s, i) && leaf_key(s, c, i) == s->picks[pick].key) {
+            s->owner[i] = (int)pick;
+        }
+    }
+}
+
+static void greedy(search_t *s, uint32_t must, size_t limit)
+{
+    while (s->n_picks < limit) {
+        pick_t p;
+        if (best_candidate(s, must, &p) <= 0 || p.cuboid < 0) {
+            return;
+        }
+        p.alive = 1;
+        p.score = 0;
+        s->picks[s->n_picks] = p;
+        assign(s, s->n_picks);
+        s->n_picks++;
+    }
+}
+
+static void owned_stats(const search_t *s, size_t pick, stats_t *st)
+{
+    memset(st, 0, sizeof(*st));
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (s->owner[i] == (int)pick) {
+            double w = s->sig->w[i], x = s->sig->x[i];
+            st->n += 1;
+            st->w += w;
+            st->s1 += w * x;
+            st->s2 += w * x * x;
+            st->c0 += s->c0[i];
+        }
+    }
+}
+
+static double total_cost(const search_t *s)
+{
+    double cost = 0;
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (s->owner[i] < 0) {
+            cost += s->c0[i];
+        }
+    }
+    for (size_t k = 0; k < s->n_picks; k++) {
+        if (!s->picks[k].alive) {
+            continue;
+        }
+        stats_t st;
+        owned_stats(s, k, &st);
+        if (st.n > 0) {
+            int ok;
+            cost += element_cost(s, &st, s->cuboids[s->picks[k].cuboid].depth, &ok);
+        }
+    }
+    return cost;
+}
+
+static void release(search_t *s, size_t pick)
+{
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (s->owner[i] == (int)pick) {
+            s->owner[i] = -1;
+        }
+    }
+    s->picks[pick].alive = 0;
+}
+
+/* Try to replace element K by finer elements inside it; keep the change if it describes the data
+ * in fewer nats. The finer elements are refined in turn when the caller reaches them. */
+static void refine(search_t *s, size_t k)
+{
+    size_t limit = RCA_SEARCH_MAX_FOUND;
+    if (s->n_picks >= limit) {
+        return;
+    }
+    double before = total_cost(s);
+    for (size_t i = 0; i < s->sig->n; i++) {
+        s->active[i] = s->owner[i] == (int)k;
+    }
+    release(s, k);
+    size_t first = s->n_picks;
+    greedy(s, s->cuboids[s->picks[k].cuboid].mask, limit);
+    double after = total_cost(s);
+    if (!(after < before - 1e-9) || s->n_picks == first) {
+        for (size_t j = first; j < s->n_picks; j++) {
+            release(s, j);
+        }
+        s->n_picks = first;
+        s->picks[k].alive = 1;
+        for (size_t i = 0; i < s->sig->n; i++) {
+            if (s->active[i] && s->owner[i] < 0) {
+                s->owner[i] = (int)k;
+            }
+        }
+    }
+    memset(s->active, 1, s->sig->n);
+}
+
+/* Drop elements that no longer pay for themselves; score the rest by what dropping would cost. */
+static void prune(search_t *s)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        size_t worst = 0;
+        double worst_score = INFINITY;
+        for (size_t k = 0; k < s->n_picks; k++) {
+            if (!s->picks[k].alive) {
+                continue;
+            }
+            stats_t st;
+            owned_stats(s, k, &st);
+            int ok = 0;
+            double score = st.n > 0 ? st.c0 - element_cost(s, &st, s->cuboids[s->picks[k].cuboid].depth, &ok)
+                                    : -1;
+            s->picks[k].score = ok ? score : -1;
+            if (s->picks[k].score < worst_score) {
+                worst_score = s->picks[k].score;
+                worst = k;
+            }
+        }
+        if (worst_score <= 0) {
+            release(s, worst);
+            changed = 1;
+        }
+    }
+}
+
+/* 1 if element A's pairs are a strict subset of B's (A is an ancestor segment of B). */
+static int contains(const search_t *s, const pick_t *a, const pick_t *b)
+{
+    const cuboid_t *ca = &s->cuboids[a->cuboid], *cb = &s->cuboids[b->cuboid];
+    if ((ca->mask & cb->mask) != ca->mask || ca->mask == cb->mask) {
+        return 0;
+    }
+    for (int j = 0; j < ca->depth; j++) {
+        int found = 0;
+        for (int k = 0; k < cb->depth && !found; k++) {
+            if (cb->attrs[k] == ca->attrs[j]) {
+                uint32_t va = (uint32_t)(a->key / ca->stride[j] %
+                                         s->cube->attrs[ca->attrs[j]].n_values);
+                uint32_t vb = (uint32_t)(b->key / cb->stride[k] %
+                                         s->cube->attrs[cb->attrs[k]].n_values);
+                if (va != vb) {
+                    return 0;
+                }
+                found = 1;
+            }
+        }
+    }
+    return 1;
+}
+
+/* A segment inside another found segment that moved the same way is part of that root cause, not
+ * a second one: give its leaves to the enclosing element. */
+static void roll_up(search_t *s)
+{
+    for (size_t a = 0; a < s->n_picks; a++) {
+        for (size_t b = 0; b < s->n_picks && s->picks[a].alive; b++) {
+            if (a == b || !s->picks[b].alive || !contains(s, &s->picks[a], &s->picks[b])) {
+                continue;
+            }
+            stats_t sa, sb;
+            owned_stats(s, a, &sa);
+            owned_stats(s, b, &sb);
+            if (sa.w > 0 && sb.w > 0 && (sa.s1 / sa.w - s->mu) * (sb.s1 / sb.w - s->mu) > 0) {
+                for (size_t i = 0; i < s->sig->n; i++) {
+                    if (s->owner[i] == (int)b) {
+                        s->owner[i] = (int)a;
+                    }
+                }
+                s->picks[b].alive = 0;
+            }
+        }
+    }
+}
+
+static void run_round(search_t *s, size_t limit)
+{
+    s->n_picks = 0;
+    for (size_t i = 0; i < s->sig->n; i++) {
+        s->owner[i] = -1;
+    }
+    memset(s->active, 1, s->sig->n);
+    greedy(s, 0, limit);
+    for (size_t k = 0; k < s->n_picks; k++) {
+        if (s->picks[k].alive) {
+            refine(s, k);
+        }
+    }
+    prune(s);
+    roll_up(s);
+    prune(s);
+}
+
+/* Count the distinct elements at each depth: the size of the code that names one. */
+static void count_candidates(search_t *s)
+{
+    double per_depth[CL_RCA_MAX_DEPTH + 1] = {0};
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        aggregate(s, &s->cuboids[ci]);
+        per_depth[s->cuboids[ci].depth] += (double)s->n_touched;
+        s->n_candidates += s->n_touched;
+        clear_table(s);
+    }
+    for (int d = 0; d <= CL_RCA_MAX_DEPTH; d++) {
+        s->log_k[d] = log(fmax(per_depth[d], 1));
+    }
+}
+
+static int alloc_search(search_t *s, cl_err_t *err)
+{
+    size_t n = s->sig->n;
+    s->dense_cap = n * 2 > 65536 ? n * 2 : 65536;
+    if (s->dense_cap > ((size_t)1 << 22)) {
+        s->dense_cap = (size_t)1 << 22;
+    }
+    s->hcap = 16;
+    while (s->hcap < n * 2) {
+        s->hcap <<= 1;
+    }
+    s->c0 = calloc(n ? n : 1, sizeof(double));
+    s->owner = calloc(n ? n : 1, sizeof(int));
+    s->active = calloc(n ? n : 1, 1);
+    s->dense = calloc(s->dense_cap, sizeof(stats_t));
+    s->hstats = calloc(s->hcap, sizeof(stats_t));
+    s->hkeys = calloc(s->hcap, sizeof(uint64_t));
+    s->touched = calloc(s->dense_cap > s->hcap ? s->dense_cap : s->hcap, sizeof(size_t));
+    if (!s->c0 || !s->owner || !s->active || !s->dense || !s->hstats || !s->hkeys || !s->touched) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    return 0;
+}
+
+static void free_search(search_t *s)
+{
+    free(s->cuboids);
+    free(s->c0);
+    free(s->owner);
+    free(s->active);
+    free(s->dense);
+    free(s->hstats);
+    free(s->hkeys);
+    free(s->touched);
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+    const rca_found_t *x = a, *y = b;
+    if (x->score != y->score) {
+        return x->score > y->score ? -1 : 1;
+    }
+    if (x->depth != y->depth) {
+        return x->depth < y->depth ? -1 : 1;
+    }
+    return memcmp(x->pairs, y->pairs, sizeof(x->pairs));
+}
+
+static void collect(search_t *s, rca_search_result_t *out, int max_elements)
+{
+    for (size_t k = 0; k < s->n_picks && out->n_found < RCA_SEARCH_MAX_FOUND; k++) {
+        if (!s->picks[k].alive) {
+            continue;
+        }
+        const cuboid_t *c = &s->cuboids[s->picks[k].cuboid];
+        rca_found_t *f = &out->found[out->n_found++];
+        memset(f, 0, sizeof(*f));
+        f->depth = c->depth;
+        for (int j = 0; j < c->depth; j++) {
+            uint32_t nv = s->cube->attrs[c->attrs[j]].n_values;
+            f->pairs[j].attr = c->attrs[j];
+            f->pairs[j].value = (uint32_t)((s->picks[k].key / c->stride[j]) % (nv ? nv : 1));
+        }
+        stats_t st;
+        owned_stats(s, k, &st);
+        f->score = s->picks[k].score;
+        f->shift = st.w > 0 ? st.s1 / st.w : 0;
+        f->n_leaves = (size_t)st.n;
+    }
+    qsort(out->found, out->n_found, sizeof(out->found[0]), cmp_found);
+    if (out->n_found > (size_t)max_elements) {
+        out->n_found = (size_t)max_elements;
+    }
+}
+
+int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
+               int max_depth, int max_elements, cl_err_t *err)
+{
+    memset(out, 0, sizeof(*out));
+    search_t s;
+    memset(&s, 0, sizeof(s));
+    s.cube = cube;
+    s.sig = sig;
+    s.max_depth = max_depth;
+    int rc = make_cuboids(&s, err);
+    if (rc == 0) {
+        rc = alloc_search(&s, err);
+    }
+    if (rc != 0 || sig->n == 0) {
+        free_search(&s);
+        return rc;
+    }
+    for (size_t i = 0; i < sig->n; i++) {
+        s.owner[i] = -1;
+    }
+    memset(s.active, 1, sig->n);
+    count_candidates(&s);
+    size_t limit = (size_t)max_elements * 3 < RCA_SEARCH_MAX_FOUND ? (size_t)max_elements * 3
+                                                                     : RCA_SEARCH_MAX_FOUND;
+    fit_null(&s, 0.0);
+    for (int round = 0; round < ROUNDS; round++) {
+        run_round(&s, limit);
+        if (round + 1 < ROUNDS) {
+            fit_null(&s, s.mu); /* refit on the leaves left outside, then search again */
+            for (size_t i = 0; i < sig->n; i++) {
+                s.owner[i] = -1;
+            }
+        }
+    }
+    collect(&s, out, max_elements);
+    out->drift = s.mu;
+    out->phi = s.phi;
+    out->nu = s.nu;
+    out->n_candidates = s.n_candidates;
+    free_search(&s);
+    return 0;
+}

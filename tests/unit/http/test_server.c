@@ -1,0 +1,550 @@
+/* The HTTP server on a loopback port chosen at run time, driven by libcurl: routing, the error format, security
+ * headers, limits, gzip, static files, deferred work that does not hold a worker, metrics and graceful shutdown. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/gzip.h"
+#include "http/http.h"
+#include "../support/http_client.h"
+#include "../support/tmpdir.h"
+
+typedef struct {
+    cl_http_server_t *srv;
+    cl_metrics_t *metrics;
+    char base[64];
+    char dir[256];
+    /* the gate that deferred work waits on */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int open, waiting, finished;
+} fixture_t;
+
+static int on_hello(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    const char *name = cl_http_req_query(req, "name");
+    const char *cookie = cl_http_req_cookie(req, "c");
+    json_t *doc = json_pack("{s:s,s:s?,s:s}", "hello", name ? name : "world", "cookie", cookie, "id",
+                            cl_http_req_id(req));
+    return cl_http_reply_json(req, 200, doc, err);
+}
+
+static int on_echo(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    json_t *doc = NULL;
+    int rc = cl_http_req_json(&doc, req, err);
+    if (rc != 0) {
+        return rc;
+    }
+    return cl_http_reply_json(req, 200, json_pack("{s:o}", "got", doc), err);
+}
+
+static int on_big(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    char *body = malloc(20001);
+    for (int i = 0; i < 20000; i++) {
+        body[i] = (char)('a' + i % 3);
+    }
+    body[20000] = '\0';
+    if (cl_http_req_query(req, "stored")) {
+        char *gz = NULL;
+        size_t n = 0;
+        int rc = cl_gzip_compress(&gz, &n, body, 20000, 9, err);
+        free(body);
+        return rc ? rc : cl_http_reply_gzipped(req, 200, "text/plain", gz, n, err);
+    }
+    return cl_http_reply_owned(req, 200, "text/plain", body, 20000, err);
+}
+
+static int on_fail(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    if (cl_http_req_query(req, "internal")) {
+        return cl_err_set(err, CL_EIO, "disk /secret/path failed");
+    }
+    return cl_err_set(err, CL_EFORBIDDEN, "you may not see category 'x'");
+}
+
+static int slow_work(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    fixture_t *f = payload;
+    pthread_mutex_lock(&f->lock);
+    f->waiting++;
+    pthread_cond_broadcast(&f->cond);
+    while (!f->open) {
+        pthread_cond_wait(&f->cond, &f->lock);
+    }
+    pthread_mutex_unlock(&f->lock);
+    char big[50000];
+    memset(big, 'z', sizeof big);
+    int rc = cl_http_reply(req, 200, "text/plain", big, sizeof big, err);
+    pthread_mutex_lock(&f->lock);
+    f->finished++;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
+static int on_slow(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)err;
+    return cl_http_defer(req, slow_work, payload);
+}
+
+static void start(fixture_t *f, int threads, int slow_queue)
+{
+    cl_err_t err;
+    assert_int_equal(cl_metrics_new(&f->metrics, &err), 0);
+    tmpdir_make(f->dir);
+    tmpdir_write(f->dir, "web/index.html", "<html>catlens</html>");
+    tmpdir_write(f->dir, "web/assets/app-1.js", "console.log(1)");
+    tmpdir_write(f->dir, "secret.txt", "top secret");
+    char web[300], link[320], target[300];
+    snprintf(web, sizeof web, "%s/web", f->dir);
+    snprintf(link, sizeof link, "%s/web/leak.txt", f->dir);
+    snprintf(target, sizeof target, "%s/secret.txt", f->dir);
+    assert_int_equal(symlink(target, link), 0);
+    cl_http_options_t opt = {
+        .service = "test",
+        .host = "127.0.0.1",
+        .threads = threads,
+        .slow_threads = 4,
+        .slow_queue = slow_queue,
+        .max_body = 1024,
+        .max_header = 4096,
+        .static_dir = web,
+        .metrics = f->metrics,
+    };
+    assert_int_equal(cl_http_server_new(&f->srv, &opt, &err), 0);
+    cl_http_route_t routes[] = {
+        {"GET", "/hello", on_hello, NULL, 0},     {"POST", "/echo", on_echo, NULL, 0},
+        {"POST", "/echo-big", on_echo, NULL, 1 << 20}, {"GET", "/big", on_big, NULL, 0},
+        {"GET", "/fail", on_fail, NULL, 0},       {"GET", "/slow", on_slow, f, 0},
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
+    }
+    assert_int_equal(cl_http_route(f->srv, &routes[0], &err), CL_ECONFIG);
+    assert_int_equal(cl_http_server_start(f->srv, &err), 0);
+    assert_true(cl_http_server_port(f->srv) > 0);
+    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", cl_http_server_port(f->srv));
+}
+
+static void stop(fixture_t *f)
+{
+    cl_http_server_free(f->srv);
+    cl_metrics_free(f->metrics);
+    tmpdir_remove(f->dir);
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f);
+    return 0;
+}
+
+static http_resp_t get(fixture_t *f, const char *path, const char *const *headers)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", f->base, path);
+    return http_get(url, headers);
+}
+
+static void test_server__routes_json_and_security_headers(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    const char *hdrs[] = {"Cookie: a=1; c=yum", "X-Request-Id: trace-0123456789", NULL};
+    http_resp_t r = get(f, "/hello?name=ana%20b", hdrs);
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "hello")), "ana b");
+    assert_string_equal(json_string_value(json_object_get(doc, "cookie")), "yum");
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), "trace-0123456789");
+    json_decref(doc);
+    char v[512];
+    assert_string_equal(http_header(&r, "Content-Type", v, sizeof v), "application/json");
+    assert_string_equal(http_header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+    assert_string_equal(http_header(&r, "Referrer-Policy", v, sizeof v), "no-referrer");
+    assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v), "no-store");
+    assert_string_equal(http_header(&r, "X-Request-Id", v, sizeof v), "trace-0123456789");
+    assert_non_null(strstr(http_header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
+    http_resp_free(&r);
+
+    const char *evil[] = {"X-Request-Id: bad id\x01", NULL};
+    r = get(f, "/hello", evil);
+    assert_int_equal(strlen(http_header(&r, "X-Request-Id", v, sizeof v)), 32); /* replaced by a random one */
+    http_resp_free(&r);
+
+    r = http_do("HEAD", "http://127.0.0.1:1/", NULL, NULL, 0, 0);
+    http_resp_free(&r);
+    char url[128];
+    snprintf(url, sizeof url, "%s/hello", f->base);
+    r = http_do("HEAD", url, NULL, NULL, 0, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 0);
+    http_resp_free(&r);
+    stop(f);
+}
+
+static void expect_error(http_resp_t *r, long status, const char *code, const char *msg_part)
+{
+    assert_int_equal(r->status, status);
+    json_error_t jerr;
+    json_t *doc = json_loads(r->body, 0, &jerr);
+    if (!doc) {
+        fail_msg("not JSON: %s", r->body);
+    }
+    json_t *e = json_object_get(doc, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+    const char *m = json_string_value(json_object_get(e, "message"));
+    if (!m || !strstr(m, msg_part)) {
+        fail_msg("message '%s' lacks '%s'", m ? m : "(none)", msg_part);
+    }
+    json_decref(doc);
+    http_resp_free(r);
+}
+
+static void test_server__errors_have_one_format_and_the_right_status(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    http_resp_t r = get(f, "/nope", NULL);
+    expect_error(&r, 404, "not_found", "no such page");
+    char url[128], v[128];
+    snprintf(url, sizeof url, "%s/hello", f->base);
+    r = http_do("DELETE", url, NULL, NULL, 0, 1);
+    assert_string_equal(http_header(&r, "Allow", v, sizeof v), "GET");
+    expect_error(&r, 405, "method_not_allowed", "not allowed");
+    snprintf(url, sizeof url, "%s/nope", f->base);
+    r = http_do("POST", url, NULL, "{}", 2, 1);
+    expect_error(&r, 404, "not_found", "no such endpoint");
+    r = get(f, "/fail", NULL);
+    expect_error(&r, 403, "forbidden", "you may not see category 'x'");
+    r = get(f, "/fail?internal=1", NULL);
+    assert_null(strstr(r.body, "/secret/path"));
+    expect_error(&r, 500, "io_error", "internal error (request ");
+    r = get(f, "/hello?a=%zz", NULL);
+    expect_error(&r, 400, "invalid_argument", "percent-escape");
+    r = get(f, "/hello?a=1&a=2", NULL);
+    expect_error(&r, 400, "invalid_argument", "more than once");
+    r = get(f, "/hel%00lo", NULL);
+    expect_error(&r, 400, "invalid_argument", "control character");
+    stop(f);
+}
+
+static void test_server__json_bodies_and_size_limits(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    char url[128];
+    snprintf(url, sizeof url, "%s/echo", f->base);
+    const char *json[] = {"Content-Type: application/json", NULL};
+    const char *chunked[] = {"Content-Type: application/json", "Transfer-Encoding: chunked", NULL};
+    const char *text[] = {"Content-Type: text/plain", NULL};
+    http_resp_t r = http_do("POST", url, json, "{\"a\":[1,2]}", 11, 1);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"got\":{\"a\":[1,2]}}");
+    http_resp_free(&r);
+    r = http_do("POST", url, text, "{}", 2, 1);
+    expect_error(&r, 400, "invalid_argument", "Content-Type must be application/json");
+    r = http_do("POST", url, json, "{\"a\":", 5, 1);
+    expect_error(&r, 400, "invalid_argument", "not valid JSON");
+    char *big = malloc(5000);
+    memset(big, ' ', 5000);
+    big[0] = '{';
+    big[4999] = '}';
+    r = http_do("POST", url, json, big, 5000, 1);
+    expect_error(&r, 413, "payload_too_large", "larger than 1024 bytes");
+    r = http_do("POST", url, chunked, big, 5000, 1);
+    expect_error(&r, 413, "payload_too_large", "larger than 1024 bytes");
+    snprintf(url, sizeof url, "%s/echo-big", f->base); /* a route may raise its own limit */
+    r = http_do("POST", url, chunked, big, 5000, 1);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    free(big);
+
+    char huge[6000];
+    memset(huge, 'h', sizeof huge);
+    memcpy(huge, "X-Huge: ", 8);
+    huge[sizeof huge - 1] = '\0';
+    const char *hdrs[] = {huge, NULL};
+    r = get(f, "/hello", hdrs);
+    expect_error(&r, 431, "headers_too_large", "larger than 4096 bytes");
+    huge[5000] = '\0'; /* beyond the connection's memory: libmicrohttpd refuses it itself */
+    const char *hdrs2[] = {huge, "X-Huge-2: more", huge, NULL};
+    r = get(f, "/hello", hdrs2);
+    assert_true(r.status >= 400 || r.status == 0);
+    http_resp_free(&r);
+    r = get(f, "/hello", NULL); /* and the server is fine */
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    stop(f);
+}
+
+static void test_server__gzip_for_clients_that_accept_it(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    char url[128], v[64];
+    snprintf(url, sizeof url, "%s/big", f->base);
+    const char *gz[] = {"Accept-Encoding: gzip", NULL};
+    http_resp_t r = http_do("GET", url, gz, NULL, 0, 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(http_header(&r, "Content-Encoding", v, sizeof v), "gzip");
+    assert_string_equal(http_header(&r, "Vary", v, sizeof v), "Accept-Encoding");
+    assert_true(r.len < 2000);
+    char *plain = NULL;
+    size_t n = 0;
+    assert_int_equal(cl_gzip_decompress(&plain, &n, r.body, r.len, 1 << 20, NULL), 0);
+    assert_int_equal(n, 20000);
+    free(plain);
+    http_resp_free(&r);
+    r = http_do("GET", url, NULL, NULL, 0, 0);
+    assert_string_equal(http_header(&r, "Content-Encoding", v, sizeof v), "");
+    assert_int_equal(r.len, 20000);
+    http_resp_free(&r);
+
+    snprintf(url, sizeof url, "%s/big?stored=1", f->base); /* stored gzip: as is, or unpacked */
+    r = http_do("GET", url, gz, NULL, 0, 0);
+    assert_string_equal(http_header(&r, "Content-Encoding", v, sizeof v), "gzip");
+    assert_true(r.len < 2000);
+    http_resp_free(&r);
+    const char *no[] = {"Accept-Encoding: gzip;q=0, identity", NULL};
+    r = http_do("GET", url, no, NULL, 0, 0);
+    assert_string_equal(http_header(&r, "Content-Encoding", v, sizeof v), "");
+    assert_int_equal(r.len, 20000);
+    assert_int_equal(r.body[19999], 'a' + 19999 % 3);
+    http_resp_free(&r);
+    stop(f);
+}
+
+static void test_server__static_files_stay_inside_the_root(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    char v[128];
+    http_resp_t r = get(f, "/", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "<html>catlens</html>");
+    assert_string_equal(http_header(&r, "Content-Type", v, sizeof v), "text/html; charset=utf-8");
+    assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v), "no-cache");
+    http_resp_free(&r);
+    r = get(f, "/assets/app-1.js", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v), "public, max-age=31536000, immutable");
+    http_resp_free(&r);
+    const char *html[] = {"Accept: text/html,application/xhtml+xml", NULL};
+    r = get(f, "/wbr/electronics", html); /* a client-side route */
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "<html>catlens</html>");
+    http_resp_free(&r);
+    const char *attacks[] = {"/../secret.txt",       "/%2e%2e/secret.txt", "/assets/../../secret.txt",
+                             "/leak.txt",            "/%2e%2e%2fsecret.txt", "//secret.txt",
+                             "/assets/..%5c..%5csecret.txt", "/.%2e/secret.txt"};
+    for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++) {
+        r = get(f, attacks[i], html);
+        if (r.status != 404 || strstr(r.body, "top secret")) {
+            fail_msg("%s gave %ld: %s", attacks[i], r.status, r.body);
+        }
+        http_resp_free(&r);
+    }
+    stop(f);
+}
+
+struct client_arg {
+    fixture_t *f;
+    http_resp_t resp;
+};
+
+static void *slow_client(void *arg)
+{
+    struct client_arg *a = arg;
+    a->resp = get(a->f, "/slow", NULL);
+    return NULL;
+}
+
+static void wait_for_waiting(fixture_t *f, int n)
+{
+    pthread_mutex_lock(&f->lock);
+    while (f->waiting < n) {
+        pthread_cond_wait(&f->cond, &f->lock);
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void open_gate(fixture_t *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->open = 1;
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* With one worker thread, requests are still answered while three deferred ones wait: they do not hold it. */
+static void test_server__deferred_work_does_not_hold_a_worker(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 1, 0);
+    struct client_arg a[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, slow_client, &a[i]), 0);
+    }
+    wait_for_waiting(f, 3);
+    for (int i = 0; i < 5; i++) {
+        http_resp_t r = get(f, "/hello", NULL);
+        assert_int_equal(r.status, 200);
+        http_resp_free(&r);
+    }
+    assert_int_equal(f->finished, 0);
+    for (int i = 0; i < 5000 && cl_http_server_in_flight(f->srv) > 3; i++) {
+        usleep(1000); /* the last completion callback may run just after curl has the response */
+    }
+    assert_int_equal(cl_http_server_in_flight(f->srv), 3);
+    open_gate(f);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        assert_int_equal(a[i].resp.len, 50000);
+        http_resp_free(&a[i].resp);
+    }
+    stop(f);
+}
+
+static void test_server__a_full_slow_queue_answers_503(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 1);
+    /* 4 slow threads take 4 jobs, the queue holds 1 more; the 6th is refused */
+    struct client_arg a[5];
+    pthread_t t[5];
+    for (int i = 0; i < 5; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, slow_client, &a[i]), 0);
+        if (i < 4) {
+            wait_for_waiting(f, i + 1);
+        }
+    }
+    while (cl_http_server_in_flight(f->srv) < 5) {
+        usleep(1000);
+    }
+    http_resp_t r = get(f, "/slow", NULL);
+    char v[16];
+    assert_string_equal(http_header(&r, "Retry-After", v, sizeof v), "2");
+    expect_error(&r, 503, "unavailable", "busy");
+    open_gate(f);
+    for (int i = 0; i < 5; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        http_resp_free(&a[i].resp);
+    }
+    stop(f);
+}
+
+struct shutdown_arg {
+    fixture_t *f;
+};
+
+static void *do_shutdown(void *arg)
+{
+    fixture_t *f = arg;
+    cl_http_server_shutdown(f->srv, 10000);
+    return NULL;
+}
+
+/* Shutdown with requests in flight: they all finish with whole bodies, and no new connection is taken. */
+static void test_server__shutdown_lets_requests_in_flight_finish(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    struct client_arg a[3];
+    pthread_t t[3], s;
+    for (int i = 0; i < 3; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, slow_client, &a[i]), 0);
+    }
+    wait_for_waiting(f, 3);
+    assert_int_equal(pthread_create(&s, NULL, do_shutdown, f), 0);
+    usleep(100 * 1000); /* let shutdown stop accepting (ordering only; nothing timed is asserted) */
+    http_resp_t late = get(f, "/hello", NULL);
+    assert_true(late.status == 0); /* refused or reset: never served after shutdown began */
+    http_resp_free(&late);
+    open_gate(f);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        assert_int_equal(a[i].resp.len, 50000);
+        http_resp_free(&a[i].resp);
+    }
+    pthread_join(s, NULL);
+    assert_int_equal(f->finished, 3);
+    stop(f);
+}
+
+static void test_server__metrics_count_requests_by_route_and_status(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    for (int i = 0; i < 3; i++) {
+        http_resp_t r = get(f, "/hello", NULL);
+        http_resp_free(&r);
+    }
+    http_resp_t r = get(f, "/missing-page-with-a-unique-name", NULL);
+    http_resp_free(&r);
+    char *text = NULL;
+    size_t n = 0;
+    cl_err_t err;
+    /* the completion callback runs after the response is sent: wait for it */
+    while (cl_http_server_in_flight(f->srv) > 0) {
+        usleep(1000);
+    }
+    assert_int_equal(cl_metrics_render(&text, &n, f->metrics, &err), 0);
+    assert_non_null(strstr(text, "http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 3\n"));
+    assert_non_null(strstr(text, "http_requests_total{route=\"static\",method=\"GET\",status=\"404\"} 1\n"));
+    assert_non_null(strstr(text, "http_request_duration_seconds_count{route=\"/hello\"} 3\n"));
+    assert_null(strstr(text, "unique-name")); /* raw paths never become labels */
+    free(text);
+    stop(f);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_server__routes_json_and_security_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__errors_have_one_format_and_the_right_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__json_bodies_and_size_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__gzip_for_clients_that_accept_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__static_files_stay_inside_the_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__deferred_work_does_not_hold_a_worker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__a_full_slow_queue_answers_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__shutdown_lets_requests_in_flight_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__metrics_count_requests_by_route_and_status, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,437 @@
+/* Root-cause localisation on hand-made cubes: additive causes at depth 1, 2 and 3, two at once, a
+ * ratio drop in a small segment, a ratio moved by mix, hierarchies, pure noise, determinism, the
+ * builder, the text form and bad input. Noise comes from a fixed xorshift stream. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "insights/rca.h"
+
+typedef struct {
+    uint64_t s;
+} rng_t;
+
+static double uniform(rng_t *r) /* [0, 1) */
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return (double)(r->s >> 11) / 9007199254740992.0;
+}
+
+/* A full cube over attributes with the given cardinalities; value names "<attr><k>". */
+typedef struct {
+    cl_rca_builder_t *b;
+    size_t n_attrs;
+    int card[6];
+    char names[6][8];
+} cube_t;
+
+static void cube_init(cube_t *c, int ratio, size_t n_attrs, const int *card)
+{
+    const char *names[6];
+    c->n_attrs = n_attrs;
+    for (size_t a = 0; a < n_attrs; a++) {
+        snprintf(c->names[a], sizeof(c->names[a]), "%c", (char)('a' + a));
+        names[a] = c->names[a];
+        c->card[a] = card[a];
+    }
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_new(&c->b, n_attrs, names, ratio, &err), 0);
+}
+
+/* Visit every leaf: CODES holds its value indexes. */
+typedef void (*leaf_fn)(cube_t *c, const int *codes, rng_t *r, void *payload);
+
+static void cube_fill(cube_t *c, leaf_fn fn, void *payload, uint64_t seed)
+{
+    rng_t r = {seed};
+    int codes[6] = {0};
+    for (;;) {
+        fn(c, codes, &r, payload);
+        size_t a = c->n_attrs;
+        while (a > 0 && ++codes[a - 1] == c->card[a - 1]) {
+            codes[--a] = 0;
+        }
+        if (a == 0) {
+            return;
+        }
+    }
+}
+
+static void add_leaf(cube_t *c, const int *codes, double cur, double base, double cur_den,
+                     double base_den)
+{
+    char buf[6][16];
+    const char *values[6];
+    for (size_t a = 0; a < c->n_attrs; a++) {
+        snprintf(buf[a], sizeof(buf[a]), "%c%d", (char)('a' + a), codes[a] + 1);
+        values[a] = buf[a];
+    }
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_add(c->b, values, cur, base, cur_den, base_den, &err), 0);
+}
+
+/* An anomaly: value index per attribute (-1 = any) and a factor. */
+typedef struct {
+    int at[2][6];
+    double factor[2];
+    int n;
+} plan_t;
+
+static int in_element(const int *at, const int *codes, size_t n)
+{
+    for (size_t a = 0; a < n; a++) {
+        if (at[a] >= 0 && at[a] != codes[a]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void additive_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    const plan_t *p = payload;
+    double base = 50 + 100 * uniform(r);
+    double cur = base * (1 + 0.04 * (uniform(r) - 0.5));
+    for (int k = 0; k < p->n; k++) {
+        if (in_element(p->at[k], codes, c->n_attrs)) {
+            cur = base * p->factor[k];
+        }
+    }
+    add_leaf(c, codes, cur, base, 0, 0);
+}
+
+static cl_rca_result_t *run(cube_t *c, int depth)
+{
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.max_depth = depth;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    cl_err_clear(&err);
+    int rc = cl_rca_run(&res, cl_rca_builder_cube(c->b), &opt, &err);
+    if (rc != 0) {
+        fail_msg("cl_rca_run: %s", err.msg);
+    }
+    return res;
+}
+
+static void assert_elements(cube_t *c, const cl_rca_result_t *res, const char *want)
+{
+    char got[512] = "";
+    size_t len = 0;
+    for (size_t k = 0; k < res->n_elements && len < sizeof(got); k++) {
+        char one[128];
+        cl_rca_element_format(one, sizeof(one), cl_rca_builder_cube(c->b), &res->elements[k]);
+        len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s", k ? ";" : "", one);
+    }
+    assert_string_equal(got, want);
+}
+
+static void check_additive(const plan_t *plan, size_t n_attrs, const int *card, const char *want)
+{
+    cube_t c;
+    cube_init(&c, 0, n_attrs, card);
+    cube_fill(&c, additive_leaf, (void *)plan, 42);
+    cl_rca_result_t *res = run(&c, 3);
+    assert_elements(&c, res, want);
+    assert_true(res->confidence > 0.5);
+    for (size_t k = 0; k < res->n_elements; k++) {
+        assert_true(res->elements[k].score > 0);
+        assert_true(res->elements[k].confidence > 0.5);
+    }
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+static void test_rca__additive_depth_1(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    plan_t p = {{{1, -1, -1, -1, -1, -1}}, {0.5}, 1};
+    check_additive(&p, 3, card, "a=a2");
+}
+
+static void test_rca__additive_depth_2(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    plan_t p = {{{0, 2, -1, -1, -1, -1}}, {1.8}, 1};
+    check_additive(&p, 3, card, "a=a1&b=b3");
+}
+
+static void test_rca__additive_depth_3(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3, 3};
+    plan_t p = {{{2, 1, 0, -1, -1, -1}}, {0.3}, 1};
+    check_additive(&p, 4, card, "a=a3&b=b2&c=c1");
+}
+
+static void test_rca__two_elements_at_once(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    plan_t p = {{{0, -1, -1, -1, -1, -1}, {-1, 3, 1, -1, -1, -1}}, {0.6, 0.4}, 2};
+    cube_t c;
+    cube_init(&c, 0, 3, card);
+    cube_fill(&c, additive_leaf, &p, 7);
+    cl_rca_result_t *res = run(&c, 3);
+    assert_elements(&c, res, "a=a1;b=b4&c=c2"); /* ranked by |explained|: a1 is the larger */
+    /* contributions of an additive KPI are exact: each is the segment's own change */
+    const cl_rca_element_t *e = &res->elements[0];
+    assert_true(fabs(e->explained - (e->cur_num - e->base_num)) < 1e-6);
+    assert_true(res->explained_share > 0.8 && res->explained_share < 1.2);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+/* Conversion: sessions per leaf ~1000, rate 5%; segment a=a3&b=b2 (two small leaves: ~0.6% of
+ * sessions) converts at 1% instead. */
+static void small_ratio_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)payload;
+    int small = codes[0] == 2 && codes[1] == 1;
+    double den0 = small ? 120 : 900 + 200 * uniform(r);
+    double den1 = den0 * (1 + 0.04 * (uniform(r) - 0.5));
+    double rate = 0.05, rate1 = small ? 0.004 : 0.05;
+    double num0 = floor(den0 * rate + uniform(r)), num1 = floor(den1 * rate1 + uniform(r));
+    add_leaf(c, codes, num1, num0, den1, den0);
+}
+
+static void test_rca__ratio_drop_in_small_segment(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 2};
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, small_ratio_leaf, NULL, 3);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+    assert_elements(&c, res, "a=a3&b=b2");
+    assert_int_equal(res->elements[0].kind, CL_RCA_KIND_RATE);
+    assert_true(res->elements[0].cur_ratio < 0.01 && res->elements[0].base_ratio > 0.04);
+    assert_true(res->elements[0].explained < 0);
+    assert_true(fabs(res->elements[0].explained - res->elements[0].rate_effect -
+                     res->elements[0].mix_effect) < 1e-12);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+/* Conversion by traffic source a: rates 5%, 1%, 8%, 3%. Source a2 (weak) triples its sessions;
+ * every rate stays: the total rate falls by mix alone. */
+static void mix_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)payload;
+    static const double rates[] = {0.05, 0.01, 0.08, 0.03};
+    double den0 = 2000 + 400 * uniform(r);
+    double den1 = den0 * (codes[0] == 1 ? 3.0 : 1.0) * (1 + 0.02 * (uniform(r) - 0.5));
+    double num0 = floor(den0 * rates[codes[0]] + uniform(r));
+    double num1 = floor(den1 * rates[codes[0]] + uniform(r));
+    add_leaf(c, codes, num1, num0, den1, den0);
+}
+
+static void test_rca__ratio_moved_by_mix(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 3, 3};
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, mix_leaf, NULL, 11);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+    assert_elements(&c, res, "a=a2");
+    const cl_rca_element_t *e = &res->elements[0];
+    assert_int_equal(e->kind, CL_RCA_KIND_MIX);
+    assert_true(res->total_change < 0 && e->explained < 0);
+    assert_true(fabs(e->mix_effect) > 5 * fabs(e->rate_effect));
+    assert_true(e->share > 0.7);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+/* a (l1, 3 values) with b (l2) under it: b's value k belongs to a = k / 3. */
+static void hier_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    const plan_t *p = payload;
+    if (codes[1] / 3 != codes[0]) {
+        return; /* b's value k exists only under a = k / 3 */
+    }
+    double base = 50 + 100 * uniform(r);
+    double cur = base * (1 + 0.04 * (uniform(r) - 0.5));
+    if (in_element(p->at[0], codes, c->n_attrs)) {
+        cur = base * p->factor[0];
+    }
+    add_leaf(c, codes, cur, base, 0, 0);
+}
+
+static void check_hierarchy(const plan_t *p, const char *want)
+{
+    static const int card[] = {3, 9, 4};
+    cube_t c;
+    cube_init(&c, 0, 3, card);
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_set_parent(c.b, 1, 0, &err), 0);
+    cube_fill(&c, hier_leaf, (void *)p, 5);
+    cl_rca_result_t *res = run(&c, 3);
+    assert_elements(&c, res, want);
+    for (size_t k = 0; k < res->n_elements; k++) {
+        int has_a = 0, has_b = 0;
+        for (int j = 0; j < res->elements[k].depth; j++) {
+            has_a |= res->elements[k].pairs[j].attr == 0;
+            has_b |= res->elements[k].pairs[j].attr == 1;
+        }
+        assert_false(has_a && has_b); /* never a parent and its own child */
+    }
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+static void test_rca__hierarchy_parent_level(void **state)
+{
+    (void)state;
+    plan_t p = {{{1, -1, -1, -1, -1, -1}}, {0.5}, 1};
+    check_hierarchy(&p, "a=a2");
+}
+
+static void test_rca__hierarchy_child_level(void **state)
+{
+    (void)state;
+    plan_t p = {{{-1, 4, -1, -1, -1, -1}}, {1.7}, 1}; /* b5 sits under a2 */
+    check_hierarchy(&p, "b=b5");
+}
+
+static void test_rca__pure_noise_is_quiet(void **state)
+{
+    (void)state;
+    static const int card[] = {5, 6, 4};
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        plan_t p = {{{-1}}, {1}, 0};
+        cube_t c;
+        cube_init(&c, 0, 3, card);
+        cube_fill(&c, additive_leaf, &p, seed * 7919);
+        cl_rca_result_t *res = run(&c, 3);
+        assert_true(res->n_elements == 0 || res->confidence < 0.3);
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+}
+
+static void test_rca__deterministic(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    plan_t p = {{{0, -1, -1, -1, -1, -1}, {-1, 3, 1, -1, -1, -1}}, {0.6, 0.4}, 2};
+    cl_rca_result_t *res[2];
+    for (int k = 0; k < 2; k++) {
+        cube_t c;
+        cube_init(&c, 0, 3, card);
+        cube_fill(&c, additive_leaf, &p, 99);
+        res[k] = run(&c, 3);
+        cl_rca_builder_free(c.b);
+    }
+    assert_int_equal(res[0]->n_elements, res[1]->n_elements);
+    assert_memory_equal(res[0]->elements, res[1]->elements,
+                        res[0]->n_elements * sizeof(cl_rca_element_t));
+    assert_memory_equal(&res[0]->confidence, &res[1]->confidence, sizeof(double));
+    cl_rca_result_free(res[0]);
+    cl_rca_result_free(res[1]);
+}
+
+static void test_rca__builder_sums_and_formats(void **state)
+{
+    (void)state;
+    const char *names[] = {"zone", "isp"};
+    cl_rca_builder_t *b = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_new(&b, 2, names, 1, &err), 0);
+    const char *row[] = {"北", "移动"};
+    assert_int_equal(cl_rca_builder_add(b, row, 1, 2, 10, 20, &err), 0);
+    assert_int_equal(cl_rca_builder_add(b, row, 3, 4, 30, 40, &err), 0);
+    const cl_rca_cube_t *cube = cl_rca_builder_cube(b);
+    assert_int_equal(cube->n_leaves, 1);
+    assert_true(cube->cur_num[0] == 4 && cube->base_den[0] == 60);
+    assert_int_equal(cl_rca_builder_code(b, 1, "移动"), 0);
+    assert_int_equal(cl_rca_builder_code(b, 1, "电信"), -1);
+    cl_rca_element_t el = {0};
+    el.depth = 2;
+    el.pairs[0].attr = 0;
+    el.pairs[1].attr = 1;
+    char buf[64];
+    size_t n = cl_rca_element_format(buf, sizeof(buf), cube, &el);
+    assert_string_equal(buf, "isp=移动&zone=北"); /* attributes sorted by name */
+    assert_int_equal(n, strlen(buf));
+    assert_int_equal(cl_rca_element_format(buf, 5, cube, &el), n); /* truncated, length told */
+    assert_int_equal(strlen(buf), 4);
+    const char *bad[] = {"x", NULL};
+    assert_int_equal(cl_rca_builder_add(b, bad, 1, 1, 1, 1, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_add(b, row, 1, 1, -1, 1, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_set_parent(b, 0, 0, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_set_parent(b, 1, 0, &err), 0);
+    assert_int_equal(cl_rca_builder_set_parent(b, 0, 1, &err), CL_EINVAL); /* a cycle */
+    cl_rca_builder_free(b);
+    const char *dup[] = {"a", "a"};
+    assert_int_equal(cl_rca_builder_new(&b, 2, dup, 0, &err), CL_EINVAL);
+    assert_null(b);
+}
+
+static void test_rca__bad_input(void **state)
+{
+    (void)state;
+    cl_rca_attr_t attrs[1] = {{"a", -1, 2, NULL}};
+    uint32_t codes[2] = {0, 5};
+    double v[2] = {1, 2}, den[2] = {1, -1};
+    cl_rca_cube_t cube = {1, attrs, 2, codes, v, v, NULL, NULL};
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, &cube, NULL, &err), CL_EINVAL); /* code out of range */
+    assert_non_null(strstr(err.msg, "out of range"));
+    codes[1] = 1;
+    cube.cur_den = den;
+    assert_int_equal(cl_rca_run(&res, &cube, NULL, &err), CL_EINVAL); /* one den only */
+    cube.base_den = den;
+    assert_int_equal(cl_rca_run(&res, &cube, NULL, &err), CL_EINVAL); /* negative den */
+    cube.cur_den = cube.base_den = NULL;
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.max_depth = 99;
+    assert_int_equal(cl_rca_run(&res, &cube, &opt, &err), CL_EINVAL);
+    cube.n_attrs = 0;
+    assert_int_equal(cl_rca_run(&res, &cube, NULL, &err), CL_EINVAL);
+    assert_null(res);
+    cube.n_attrs = 1;
+    cube.n_leaves = 0; /* an empty cube is fine: nothing to explain */
+    assert_int_equal(cl_rca_run(&res, &cube, NULL, &err), 0);
+    assert_int_equal(res->n_elements, 0);
+    assert_true(res->confidence == 0);
+    cl_rca_result_free(res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rca__additive_depth_1),
+        cmocka_unit_test(test_rca__additive_depth_2),
+        cmocka_unit_test(test_rca__additive_depth_3),
+        cmocka_unit_test(test_rca__two_elements_at_once),
+        cmocka_unit_test(test_rca__ratio_drop_in_small_segment),
+        cmocka_unit_test(test_rca__ratio_moved_by_mix),
+        cmocka_unit_test(test_rca__hierarchy_parent_level),
+        cmocka_unit_test(test_rca__hierarchy_child_level),
+        cmocka_unit_test(test_rca__pure_noise_is_quiet),
+        cmocka_unit_test(test_rca__deterministic),
+        cmocka_unit_test(test_rca__builder_sums_and_formats),
+        cmocka_unit_test(test_rca__bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
