@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latestWeek, parseSelection, weeksNewestFirst, writeSelection } from "./report-selection";
+import { completeSelection, latestWeek, parseSelection, weeksNewestFirst, writeSelection } from "./report-selection";
 
 const options = {
   categories: ["electronics", "toys"],
@@ -51,5 +51,17 @@ describe("weeks", () => {
     expect(latestWeek(options.weeks)).toBe("2026-W47");
     expect(latestWeek([])).toBeNull();
     expect(weeksNewestFirst(options.weeks)).toEqual(["2026-W47", "2026-W46", "2026-W45"]);
+  });
+});
+
+describe("completeSelection", () => {
+  it("needs all four parameters", () => {
+    expect(completeSelection(new URLSearchParams("category=toys&region=europe&window=WoW&week=2026-W47"))).toEqual({
+      category: "toys",
+      region: "europe",
+      window: "WoW",
+      week: "2026-W47",
+    });
+    expect(completeSelection(new URLSearchParams("category=toys&region=europe&window=WoW"))).toBeNull();
   });
 });

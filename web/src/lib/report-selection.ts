@@ -78,3 +78,13 @@ export function writeSelection(params: URLSearchParams, selection: ReportSelecti
 export function weeksNewestFirst(weeks: readonly string[]): string[] {
   return [...weeks].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
 }
+
+/** The selection a URL names in full (all four parameters), or null: enough to start loading the report before
+ * the filter lists arrive. */
+export function completeSelection(params: URLSearchParams): ReportSelection | null {
+  const [category, region, window, week] = SELECTION_KEYS.map((k) => params.get(k) ?? "");
+  if (!category || !region || !window || !week) {
+    return null;
+  }
+  return { category, region, window: window as ReportWindow, week };
+}

@@ -1,14 +1,30 @@
 // The weekly review page: filters (from /category-list, kept in the URL) above the report they select.
-import { Link } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { Link, useSearchParams } from "react-router";
 import { FilterBar, regionLabel, useCategoryList, useReportSelection, windowLabel } from "@/features/filters";
-import { WbrReport } from "@/features/wbr";
+import { WbrReport, wbrQueryOptions } from "@/features/wbr";
+import { completeSelection } from "@/lib/report-selection";
 import { titleCase } from "@/lib/format";
 import { EmptyState } from "@/lib/ui/empty-state";
 import { ErrorPanel } from "@/lib/ui/error-panel";
 import { Skeleton } from "@/lib/ui/skeleton";
 import { useDocumentTitle } from "../use-document-title";
 
+/** A link that names the whole selection starts loading its report at once, beside the filter lists. */
+function usePrefetchLinkedReport() {
+  const [params] = useSearchParams();
+  const client = useQueryClient();
+  const [linked] = useState(() => completeSelection(params));
+  useEffect(() => {
+    if (linked) {
+      void client.prefetchQuery(wbrQueryOptions(linked));
+    }
+  }, [client, linked]);
+}
+
 export function ReviewRoute() {
+  usePrefetchLinkedReport();
   const list = useCategoryList();
   const { selection, outside, setSelection } = useReportSelection(list.data);
   useDocumentTitle(selection ? `${titleCase(selection.category)} · ${regionLabel(selection.region)} · ${selection.week}` : "Weekly review");

@@ -1,2 +1,2 @@
 export { WbrReport } from "./components/wbr-report";
-export { wbrKeys } from "./api/post-wbr";
+export { wbrKeys, wbrQueryOptions } from "./api/post-wbr";

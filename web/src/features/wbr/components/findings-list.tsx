@@ -73,7 +73,8 @@ function FindingCard({
       data-testid="finding"
       data-finding-id={finding.id}
     >
-      <div className="finding__rank" aria-label={`Rank ${finding.rank}`}>
+      <div className="finding__rank">
+        <span className="visually-hidden">Rank </span>
         {finding.rank}
       </div>
       <div className="finding__body">
