@@ -56,7 +56,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
   {
-    files: ["e2e/**/*.ts", "*.config.ts", "*.config.js"],
+    files: ["e2e/**/*.ts", "scripts/**/*.mjs", "*.config.ts", "*.config.js"],
     languageOptions: { globals: { ...globals.node } },
   },
 );

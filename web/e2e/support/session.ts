@@ -39,7 +39,11 @@ export async function signIn(page: Page, user: string, next = "/review"): Promis
 export async function me(page: Page): Promise<Me> {
   const r = await page.request.get(`${baseURL()}/auth-me`);
   expect(r.status()).toBe(200);
-  return (await r.json()) as Me;
+  const raw = (await r.json()) as Me & { categories?: string[]; regions?: string[] };
+  return {
+    ...raw,
+    scopes: raw.scopes ?? { categories: raw.categories ?? [], regions: raw.regions ?? [] },
+  };
 }
 
 export async function categoryList(page: Page): Promise<CategoryList> {

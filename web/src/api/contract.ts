@@ -47,6 +47,10 @@ export interface Finding {
   significance: Significance;
   numbers: Record<string, number | null>;
   title: string;
+  /** Engine additions (docs/insights.md): currency value at stake; the finding this one explains. */
+  value_at_stake?: number | null;
+  explains?: string | null;
+  dimension?: string;
 }
 
 export interface SparkPoint {

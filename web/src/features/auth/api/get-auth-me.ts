@@ -16,9 +16,34 @@ export interface AuthUser {
 
 export const authMeKey = ["auth-me"] as const;
 
+interface RawUser extends Partial<Omit<AuthUser, "scopes">> {
+  scopes?: { categories?: string[]; regions?: string[] };
+  categories?: string[];
+  regions?: string[];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** The backend's user document ({id, name, email, role, team, categories, regions}, src/auth/user.h) in one shape;
+ * empty scope lists mean "any" for the dimension the role is not scoped to. */
+export function readUser(raw: RawUser): AuthUser {
+  return {
+    id: raw.id ?? "",
+    name: raw.name ?? raw.id ?? "",
+    email: raw.email ?? "",
+    role: raw.role ?? "",
+    team: raw.team ?? "",
+    scopes: {
+      categories: strings(raw.scopes?.categories ?? raw.categories),
+      regions: strings(raw.scopes?.regions ?? raw.regions),
+    },
+    csrf_token: raw.csrf_token,
+  };
+}
+
 export async function getAuthMe(signal?: AbortSignal): Promise<AuthUser | null> {
   try {
-    const user = await apiGet<AuthUser>("/auth-me", { signal, probe: true });
+    const user = readUser(await apiGet<RawUser>("/auth-me", { signal, probe: true }));
     setCsrfToken(user.csrf_token ?? null);
     return user;
   } catch (e) {

@@ -4,7 +4,7 @@
 import { useEffect, useRef } from "react";
 import type { Finding, ReportSelection } from "@/api/contract";
 import { csvFileName, toCsv } from "@/lib/csv";
-import { formatChange, pathLabel } from "@/lib/format";
+import { formatChange, formatValue, pathLabel } from "@/lib/format";
 import { CsvButton } from "@/lib/ui/csv-button";
 import { EmptyState } from "@/lib/ui/empty-state";
 import { metricInfo, type MetricIndex } from "../utils/metrics";
@@ -28,6 +28,8 @@ export function findingsCsv(findings: readonly Finding[]): string {
       { header: "impact_unit", value: (f: Finding) => f.impact_unit },
       { header: "significance_level", value: (f: Finding) => f.significance.level },
       { header: "significance_score", value: (f: Finding) => f.significance.score },
+      { header: "value_at_stake", value: (f: Finding) => f.value_at_stake },
+      { header: "explains", value: (f: Finding) => f.explains },
       { header: "title", value: (f: Finding) => f.title },
       ...names.map((n) => ({ header: n, value: (f: Finding) => f.numbers[n] })),
     ],
@@ -42,6 +44,8 @@ function FindingCard({
   snapshot,
   focused,
   currency,
+  explains,
+  onOpenFinding,
 }: {
   finding: Finding;
   index: MetricIndex;
@@ -49,6 +53,9 @@ function FindingCard({
   snapshot: string;
   focused: boolean;
   currency?: string;
+  /** The finding this one explains (the headline of its story), when it is in the list. */
+  explains: Finding | undefined;
+  onOpenFinding: (id: string) => void;
 }) {
   const ref = useRef<HTMLElement>(null);
   const details = useRef<HTMLDetailsElement>(null);
@@ -95,6 +102,21 @@ function FindingCard({
             {formatChange(finding.impact, finding.impact_unit, info.format, { currency })}
           </strong>
           <span className="visually-hidden">, {verdict}</span>
+          {typeof finding.value_at_stake === "number" ? (
+            <span className="muted">
+              {" "}
+              · value at stake {formatValue(finding.value_at_stake, "currency", "currency0", { currency })}
+            </span>
+          ) : null}
+          {explains ? (
+            <>
+              {" "}
+              ·{" "}
+              <button type="button" className="ref-chip" onClick={() => onOpenFinding(explains.id)}>
+                explains #{explains.rank}
+              </button>
+            </>
+          ) : null}
         </p>
         <details ref={details} className="details">
           <summary>The numbers behind it</summary>
@@ -119,6 +141,7 @@ export function FindingsList({
   focusedId,
   fileParts,
   currency,
+  onOpenFinding,
 }: {
   findings: Finding[];
   index: MetricIndex;
@@ -127,6 +150,7 @@ export function FindingsList({
   focusedId: string | null;
   fileParts: string[];
   currency?: string;
+  onOpenFinding: (id: string) => void;
 }) {
   if (findings.length === 0) {
     return (
@@ -136,6 +160,7 @@ export function FindingsList({
     );
   }
   const sorted = [...findings].sort((a, b) => a.rank - b.rank);
+  const byId = new Map(findings.map((f) => [f.id, f]));
   return (
     <>
       <div className="table-head">
@@ -154,6 +179,8 @@ export function FindingsList({
             snapshot={snapshot}
             focused={focusedId === f.id}
             currency={currency}
+            explains={f.explains ? byId.get(f.explains) : undefined}
+            onOpenFinding={onOpenFinding}
           />
         ))}
       </div>

@@ -66,10 +66,10 @@ describe("findingsCsv", () => {
     const lines = findingsCsv(wbr.findings).trim().split("\r\n");
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
-      "rank,id,type,metric,window,path,direction,favourable,impact,impact_unit,significance_level,significance_score,title,current,previous,change,change_pct,share_of_change",
+      "rank,id,type,metric,window,path,direction,favourable,impact,impact_unit,significance_level,significance_score,value_at_stake,explains,title,current,previous,change,change_pct,share_of_change",
     );
     expect(lines[1]).toBe(
-      "1,f-9c1e0b2d4f3a,root_cause,conversion_rate,WoW,device_type=mobile;traffic_l1=paid_search,down,false,-0.84,pp,high,4.1,Conversion rate fell 1.3 pp in paid_search on mobile,2.1,3.4,-1.3,-38.2,64.6",
+      "1,f-9c1e0b2d4f3a,root_cause,conversion_rate,WoW,device_type=mobile;traffic_l1=paid_search,down,false,-0.84,pp,high,4.1,,,Conversion rate fell 1.3 pp in paid_search on mobile,2.1,3.4,-1.3,-38.2,64.6",
     );
   });
 });

@@ -162,6 +162,7 @@ export function ReportView({ doc, selection, regionLabel, windowLabel, updating 
           focusedId={focusedFinding}
           fileParts={fileParts}
           currency={currency}
+          onOpenFinding={onOpenFinding}
         />
       </section>
     </article>

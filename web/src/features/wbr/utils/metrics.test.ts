@@ -28,6 +28,16 @@ describe("named numbers of a finding", () => {
     expect(formatNamedNumber("zscore", -4.123, conv)).toBe("-4.12");
   });
 
+  it("knows the engine's pacing, anomaly and market names", () => {
+    expect(formatNamedNumber("projected_over_under", -1200, conv)).toBe("\u2212$1,200");
+    expect(formatNamedNumber("projection_z", 2.5, conv)).toBe("2.50");
+    expect(formatNamedNumber("weeks_elapsed", 7, conv)).toBe("7");
+    expect(formatNamedNumber("pulse_current", 104.25, conv)).toBe("104.3");
+    expect(formatNamedNumber("projected_utilisation_pct", 112.4, conv)).toBe("112.4%");
+    expect(formatNamedNumber("anomaly_deviation_pct", -12.5, conv)).toBe("\u221212.5%");
+    expect(formatNamedNumber("deviation", -0.5, conv)).toBe("\u22120.50 pp");
+  });
+
   it("keeps the exact value as the server sent it", () => {
     expect(exactNumber(182340.123456)).toBe("182340.123456");
     expect(exactNumber(null)).toBe("not available");

@@ -51,22 +51,44 @@ export function metricInfo(index: MetricIndex, id: string): MetricInfo {
   );
 }
 
+// the names of docs/insights.md ("numbers by type"): levels, changes, money, percentages, scores, counts
 const LEVELS = new Set(["current", "previous", "expected", "baseline", "value", "forecast"]);
 const CHANGES = new Set([
   "change",
   "impact",
   "contribution",
+  "total_change",
   "mix_effect",
   "rate_effect",
   "traffic_effect",
   "conversion_effect",
   "basket_effect",
+  "deviation",
   "residual",
   "delta",
 ]);
-const MONEY = new Set(["budget", "spend", "revenue", "remaining", "forecast_spend", "cost"]);
-const RELATIVE = /(_pct|_growth_pct)$/;
-const SHARES = /^(share_current|share_previous|share_of_change|contribution_pct|utilisation_pct|expected_pct)$/;
+const MONEY = new Set([
+  "budget",
+  "spend",
+  "spend_previous",
+  "spend_to_date",
+  "budget_to_date",
+  "projected_spend",
+  "run_rate",
+  "period_spend",
+  "period_budget",
+  "revenue",
+  "remaining",
+  "cost",
+  "value_at_stake",
+]);
+const SIGNED_MONEY = new Set(["projected_over_under"]);
+const INDEX = new Set(["pulse_current", "pulse_previous"]);
+const COUNTS = new Set(["weeks_elapsed", "weeks_total"]);
+const SCORES = new Set(["zscore", "score", "anomaly_zscore", "projection_z"]);
+const SHARES =
+  /^(share_current|share_previous|share_of_change|contribution_pct|spend_share_pct|(projected_|period_)?utilisation_pct|expected_pct)$/;
+const RELATIVE = /_pct$/;
 
 const NUMBER_LABELS: Record<string, string> = {
   current: "Current",
@@ -93,6 +115,28 @@ const NUMBER_LABELS: Record<string, string> = {
   spend: "Spend",
   utilisation_pct: "Budget used",
   impact: "Impact",
+  total_change: "Total change",
+  deviation: "Deviation from expected",
+  deviation_pct: "Deviation, %",
+  anomaly_zscore: "Anomaly z-score",
+  anomaly_deviation_pct: "Deviation from expected, %",
+  pulse_current: "Market pulse now",
+  pulse_previous: "Market pulse before",
+  spend_previous: "Spend before",
+  spend_share_pct: "Share of spend",
+  spend_to_date: "Spend to date",
+  budget_to_date: "Budget to date",
+  projected_spend: "Projected spend",
+  projected_utilisation_pct: "Projected budget use",
+  projected_over_under: "Projected over / under budget",
+  projection_z: "Projection z-score",
+  run_rate: "Weekly run rate",
+  weeks_elapsed: "Weeks elapsed",
+  weeks_total: "Weeks in the quarter",
+  period_spend: "Spend this period",
+  period_budget: "Budget this period",
+  period_utilisation_pct: "Budget use this period",
+  value_at_stake: "Value at stake",
 };
 
 export function numberLabel(name: string): string {
@@ -118,13 +162,22 @@ export function formatNamedNumber(
   if (MONEY.has(name)) {
     return formatValue(value, "currency", "currency0", opts);
   }
+  if (SIGNED_MONEY.has(name)) {
+    return formatChange(value, "currency", "currency0", opts);
+  }
+  if (INDEX.has(name)) {
+    return formatValue(value, "index", "index1", opts);
+  }
+  if (COUNTS.has(name)) {
+    return formatValue(value, "count", "count0", opts);
+  }
   if (LEVELS.has(name)) {
     return formatValue(value, metric.unit, metric.format, opts);
   }
   if (CHANGES.has(name)) {
     return formatChange(value, metric.changeUnit, metric.format, opts);
   }
-  if (name === "zscore" || name === "score") {
+  if (SCORES.has(name)) {
     return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "n/a";
   }
   return formatValue(value, "count", "count2", opts);
