@@ -97,6 +97,7 @@ export function MarketingSection({
             columns={channelColumns(channels, currency)}
             csvFileName={csvFileName([...fileParts, "marketing_channels"])}
             testId="marketing-channels"
+            captionHidden
           />
         ) : (
           <EmptyState title="No paid channels in this period" />
