@@ -24,18 +24,25 @@ wh=$(mktemp -d "${TMPDIR:-/tmp}/catlens-bench-etl-XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$wh"' EXIT
 timing="$wh/time.txt"
 
+query=$here/build/tests/integration/make_source
+lines=$("$query" query "SELECT count(*) FROM read_parquet('$src/order_lines/*/*.parquet')" 2>/dev/null || echo 0)
 echo "bench_etl: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
-     "source $src ($(du -sh "$src" | cut -f1)), week $week"
+     "source $src ($(du -sh "$src" | cut -f1), $lines order lines), week $week"
 for run in 1 2; do
     cd "$here"
     status=0
-    CATLENS_LOG_LEVEL=${CATLENS_LOG_LEVEL:-warn} nice /usr/bin/time -v -o "$timing" \
-        "$bin" etl --week "$week" --source "$src" --warehouse "$wh/warehouse" "$@" >"$wh/out.txt" || status=$?
+    CATLENS_LOG_LEVEL=${CATLENS_LOG_LEVEL:-warn} CATLENS_PROGRESS=1 nice /usr/bin/time -v -o "$timing" \
+        "$bin" etl --week "$week" --source "$src" --warehouse "$wh/warehouse" "$@" >"$wh/out.txt" \
+        2>"$wh/progress.txt" || status=$?
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$timing")
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$timing")
     cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$timing")
-    echo "run $run: exit $status, wall $wall, cpu $cpu, peak RSS $((rss / 1024)) MiB"
+    secs=$(awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }' <<<"$wall")
+    echo "run $run: exit $status, wall $wall, cpu $cpu, peak RSS $((rss / 1024)) MiB," \
+         "$(awk -v n="$lines" -v s="$secs" 'BEGIN { printf "%.2f M", n / s / 1e6 }') order lines/s"
+    [ "$run" = 2 ] || sed 's/^/  /' "$wh/progress.txt"
     sed 's/^/  /' "$wh/out.txt"
+    [ "$run" = 2 ] || echo "| etl | $lines order lines | $wall | $(awk -v n="$lines" -v s="$secs" 'BEGIN { printf "%.2f M", n / s / 1e6 }') lines/s | $((rss / 1024)) MiB | |"
     [ "$status" -eq 0 ] || exit "$status"
 done
 echo "snapshot size: $(du -sh "$wh/warehouse/snapshots" | cut -f1)"

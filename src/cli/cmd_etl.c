@@ -26,10 +26,13 @@
     "  --week W          the ISO week to publish (default: the last week that has ended)\n"        \
     "  --pipeline NAME   pipeline name in paths.pipelines, or a .yaml file (default "              \
     "etl.pipeline)\n"                                                                              \
-    "  --source DIR      source data in the layout of docs/data-model.md (default paths.source)\n" \
+    "  --source DIR      source data in the layout of docs/data-model.md (default "                \
+    "paths.source);\n"                                                                             \
+    "                    for --pipeline ga4, a GA4 export in DIR/events/ (docs/ga4.md)\n"          \
     "  --warehouse DIR   where snapshots are published (default paths.warehouse)\n"                \
     "  --config PATH     configuration file (default CATLENS_CONFIG or config/catlens.yaml)\n"     \
     "\n"                                                                                           \
+    "Progress lines go to stderr on a terminal (or with CATLENS_PROGRESS=1).\n"                    \
     "Exit codes: 0 published (or unchanged), 2 bad option, 3 configuration, 4 a data check\n"      \
     "failed, 5 the source is partial for the week (late or missing days); nothing is published\n"  \
     "unless every check passed. Every attempt is recorded in WAREHOUSE/runs/<week>/.\n"
@@ -152,7 +155,7 @@ static int run(int argc, char **argv)
         .warehouse_dir = a.warehouse ? a.warehouse : cfg->warehouse_dir,
         .history_weeks = cfg->etl_history_weeks,
         .engine = {.threads = cfg->etl_threads, .memory_limit = cfg->etl_memory_limit},
-        .progress = isatty(STDERR_FILENO) ? stderr : NULL,
+        .progress = isatty(STDERR_FILENO) || getenv("CATLENS_PROGRESS") ? stderr : NULL,
     };
     if (opt.progress && !getenv("CATLENS_LOG_LEVEL")) {
         cl_log_set_level(CL_LOG_WARN); /* on a terminal the progress lines say what info would */

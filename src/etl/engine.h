@@ -2,12 +2,13 @@
  *
  * Owns: the engine vtable (run a statement with bound parameters, run a data check, fetch the few
  * rows of a small query, count a table's rows and its columns' values, export a table as
- * hive-partitioned Parquet, close) and the parameter and check result values that cross it. The runner (etl/runner.h) talks only to this interface, so the
- * same pipelines can run on another engine: DuckDB (engine_duckdb.c, over warehouse/db.h) is the
- * embedded default; a Spark SQL engine (Spark Connect or a Thrift/JDBC gateway) is the planned
- * second one. An implementation must write the snapshot layout of docs/etl.md: one folder per
- * output table, `<col>=<value>` folders per partition column, Parquet files sorted by the table's
- * key so the same input gives byte-identical files.
+ * hive-partitioned Parquet, close) and the parameter and check result values that cross it. The
+ * runner (etl/runner.h) talks only to this interface, so the same pipelines can run on another
+ * engine: DuckDB (engine_duckdb.c, over warehouse/db.h) is the embedded default; a Spark SQL
+ * engine (Spark Connect or a Thrift/JDBC gateway) is the planned second one. An implementation
+ * must write the snapshot layout of docs/etl.md: one folder per output table, `<col>=<value>`
+ * folders per partition column, Parquet files sorted by the table's key so the same input gives
+ * byte-identical files.
  *
  * Errors: implementations return 0 or CL_EQUERY (the engine refused a statement), CL_EIO (files),
  * CL_ENOMEM, CL_EINVAL (a bad parameter); messages carry the engine's first line, never SQL text.

@@ -395,9 +395,10 @@ static int query_watermark(run_t *r, json_t **missing, json_t **watermark, cl_er
     }
     rc = cl_etl_watermark_from_rows(watermark, rows, wm->description, err);
     json_decref(rows);
+    const char *at = json_string_value(json_object_get(*watermark, "loaded_through"));
     if (rc == 0 && r->opt->progress) {
-        fprintf(r->opt->progress, "[watermark] loaded through %s (%s)\n",
-                json_string_value(json_object_get(*watermark, "loaded_through")), wm->description);
+        fprintf(r->opt->progress, "[watermark] loaded through %s (%s)\n", at ? at : "(unknown)",
+                wm->description);
     }
     return rc ? rc
               : cl_etl_watermark_eval(missing, *watermark, "watermark query", r->opt->week, err);

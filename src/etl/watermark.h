@@ -36,9 +36,10 @@ CL_NODISCARD int cl_etl_check_watermark(json_t **out_missing, json_t **out_water
 
 /* The watermark document of a pipeline's watermark query: ROWS (borrowed) are the query's rows,
  * [{"source_table": name, "loaded_through": instant or null}, …]; DESCRIPTION is the pipeline's
- * description of the rule. *out is new: {"method": "query", "description": …, "loaded_through":
- * the earliest instant, "tables": {name: {"loaded_through": …}}}. Returns 0, CL_EPARTIAL (no rows:
- * nothing proves the week complete) or CL_EINVAL (a row without source_table). */
+ * description of the rule. *out is new: {"method": "query", "description": …,
+ * "loaded_through": the earliest instant, "tables": {name: {"loaded_through": …}}}. Returns 0,
+ * CL_EPARTIAL (no rows: nothing proves the week complete) or CL_EINVAL (a row without
+ * source_table). */
 CL_NODISCARD int cl_etl_watermark_from_rows(json_t **out, const json_t *rows,
                                             const char *description, cl_err_t *err);
 

@@ -3,6 +3,7 @@
 #include "warehouse/db.h"
 
 #include <duckdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,311 @@ void cl_db_result_free(cl_db_result_t *r)
     }
     duckdb_destroy_result(&r->res);
     free(r);
+}
+
+/* The appender fills one DuckDB data chunk directly (a value is a store into a vector, no per-value cast) and
+ * hands it to duckdb_append_data_chunk when it is full: about ten times faster than duckdb_append_<type>. So the
+ * value types must match the column types exactly; a mismatch is a programming error reported as CL_EQUERY. */
+struct cl_db_appender {
+    duckdb_appender app;
+    duckdb_data_chunk chunk;
+    idx_t ncols, cap, row, col;
+    duckdb_type *types; /* per column; DECIMAL columns stored as int64 are DUCKDB_TYPE_DECIMAL */
+    duckdb_type *storage; /* ENUM columns: UTINYINT, USMALLINT or UINTEGER */
+    uint32_t *enum_size;  /* ENUM columns: dictionary size */
+    duckdb_vector *vecs;
+    void **data;
+    int failed;
+    char msg[CL_ERR_MSG_MAX];
+};
+
+/* The appender's error, first line only. */
+static void appender_message(char *out, size_t cap, duckdb_appender app)
+{
+    duckdb_error_data e = app ? duckdb_appender_error_data(app) : NULL;
+    const char *msg = e ? duckdb_error_data_message(e) : NULL;
+    snprintf(out, cap, "%s", msg && *msg ? msg : "unknown DuckDB error");
+    out[strcspn(out, "\n")] = '\0';
+    if (e) {
+        duckdb_destroy_error_data(&e);
+    }
+}
+
+static void appender_fetch_vectors(cl_db_appender_t *a)
+{
+    for (idx_t c = 0; c < a->ncols; c++) {
+        a->vecs[c] = duckdb_data_chunk_get_vector(a->chunk, c);
+        a->data[c] = duckdb_vector_get_data(a->vecs[c]);
+    }
+}
+
+/* Column types of the table; a DECIMAL is accepted only with int64 storage (width <= 18). */
+static int appender_types(cl_db_appender_t *a, duckdb_logical_type *lt, cl_err_t *err)
+{
+    for (idx_t c = 0; c < a->ncols; c++) {
+        lt[c] = duckdb_appender_column_type(a->app, c);
+        a->types[c] = duckdb_get_type_id(lt[c]);
+        if (a->types[c] == DUCKDB_TYPE_ENUM) {
+            a->storage[c] = duckdb_enum_internal_type(lt[c]);
+            a->enum_size[c] = duckdb_enum_dictionary_size(lt[c]);
+        }
+        if (a->types[c] == DUCKDB_TYPE_DECIMAL &&
+            duckdb_decimal_internal_type(lt[c]) != DUCKDB_TYPE_BIGINT) {
+            return cl_err_set(err, CL_EINVAL, "appender: column %llu is a DECIMAL wider than 18 digits",
+                              (unsigned long long)c);
+        }
+    }
+    return 0;
+}
+
+/* Free without flushing (NULL is fine). */
+static void appender_free(cl_db_appender_t *a)
+{
+    if (!a) {
+        return;
+    }
+    if (a->chunk) {
+        duckdb_destroy_data_chunk(&a->chunk);
+    }
+    duckdb_appender_destroy(&a->app);
+    free(a->types);
+    free(a->vecs);
+    free(a->data);
+    free(a->storage);
+    free(a->enum_size);
+    free(a);
+}
+
+int cl_db_appender_open(cl_db_appender_t **out, cl_db_t *db, const char *table, cl_err_t *err)
+{
+    *out = NULL;
+    duckdb_logical_type *lt = NULL;
+    idx_t ncols = 0;
+    int rc = 0;
+    cl_db_appender_t *a = calloc(1, sizeof *a);
+    if (!a) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (duckdb_appender_create(db->conn, NULL, table, &a->app) != DuckDBSuccess) {
+        char line[CL_ERR_MSG_MAX];
+        appender_message(line, sizeof line, a->app);
+        rc = cl_err_set(err, CL_ENOTFOUND, "cannot append to table %.64s: %s", table, line);
+        goto cleanup;
+    }
+    a->ncols = ncols = duckdb_appender_column_count(a->app);
+    a->cap = duckdb_vector_size();
+    a->types = calloc(a->ncols + 1, sizeof *a->types);
+    a->vecs = calloc(a->ncols + 1, sizeof *a->vecs);
+    a->data = calloc(a->ncols + 1, sizeof *a->data);
+    a->storage = calloc(a->ncols + 1, sizeof *a->storage);
+    a->enum_size = calloc(a->ncols + 1, sizeof *a->enum_size);
+    lt = calloc(a->ncols + 1, sizeof *lt);
+    if (!a->types || !a->vecs || !a->data || !a->storage || !a->enum_size || !lt) {
+        rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    rc = appender_types(a, lt, err);
+    if (rc == 0) {
+        a->chunk = duckdb_create_data_chunk(lt, a->ncols);
+        if (!a->chunk) {
+            rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        appender_fetch_vectors(a);
+        *out = a;
+        a = NULL;
+    }
+cleanup:
+    for (idx_t c = 0; lt && c < ncols; c++) {
+        duckdb_destroy_logical_type(&lt[c]);
+    }
+    free(lt);
+    appender_free(a);
+    return rc;
+}
+
+static void *slot(cl_db_appender_t *a, duckdb_type want, const char *what)
+{
+    if (a->failed) {
+        return NULL;
+    }
+    if (a->col >= a->ncols || a->types[a->col] != want) {
+        a->failed = 1;
+        snprintf(a->msg, sizeof a->msg, "append failed: column %llu %s", (unsigned long long)a->col + 1,
+                 a->col >= a->ncols ? "does not exist (too many values in a row)" : "has another type");
+        snprintf(a->msg + strlen(a->msg), sizeof a->msg - strlen(a->msg), " than the %s appended", what);
+        return NULL;
+    }
+    return a->data[a->col];
+}
+
+void cl_db_append_int64(cl_db_appender_t *a, int64_t value)
+{
+    int64_t *d = slot(a, DUCKDB_TYPE_BIGINT, "BIGINT");
+    if (d) {
+        d[a->row] = value;
+        a->col++;
+    }
+}
+
+void cl_db_append_decimal(cl_db_appender_t *a, int64_t scaled)
+{
+    int64_t *d = slot(a, DUCKDB_TYPE_DECIMAL, "DECIMAL(<=18)");
+    if (d) {
+        d[a->row] = scaled;
+        a->col++;
+    }
+}
+
+void cl_db_append_int32(cl_db_appender_t *a, int32_t value)
+{
+    int32_t *d = slot(a, DUCKDB_TYPE_INTEGER, "INTEGER");
+    if (d) {
+        d[a->row] = value;
+        a->col++;
+    }
+}
+
+void cl_db_append_double(cl_db_appender_t *a, double value)
+{
+    double *d = slot(a, DUCKDB_TYPE_DOUBLE, "DOUBLE");
+    if (d) {
+        d[a->row] = value;
+        a->col++;
+    }
+}
+
+void cl_db_append_bool(cl_db_appender_t *a, int value)
+{
+    bool *d = slot(a, DUCKDB_TYPE_BOOLEAN, "BOOLEAN");
+    if (d) {
+        d[a->row] = value != 0;
+        a->col++;
+    }
+}
+
+void cl_db_append_date(cl_db_appender_t *a, int32_t days)
+{
+    duckdb_date *d = slot(a, DUCKDB_TYPE_DATE, "DATE");
+    if (d) {
+        d[a->row].days = days;
+        a->col++;
+    }
+}
+
+void cl_db_append_timestamp(cl_db_appender_t *a, int64_t micros)
+{
+    duckdb_timestamp *d = slot(a, DUCKDB_TYPE_TIMESTAMP, "TIMESTAMP");
+    if (d) {
+        d[a->row].micros = micros;
+        a->col++;
+    }
+}
+
+void cl_db_append_text(cl_db_appender_t *a, const char *value, size_t len)
+{
+    if (slot(a, DUCKDB_TYPE_VARCHAR, "VARCHAR")) {
+        duckdb_vector_assign_string_element_len(a->vecs[a->col], a->row, value, (idx_t)len);
+        a->col++;
+    }
+}
+
+void cl_db_append_enum(cl_db_appender_t *a, uint32_t index)
+{
+    void *d = slot(a, DUCKDB_TYPE_ENUM, "ENUM");
+    if (!d) {
+        return;
+    }
+    if (index >= a->enum_size[a->col]) {
+        a->failed = 1;
+        snprintf(a->msg, sizeof a->msg, "append failed: value %llu of a row is past its ENUM (%u >= %u)",
+                 (unsigned long long)a->col + 1, index, a->enum_size[a->col]);
+        return;
+    }
+    switch (a->storage[a->col]) {
+    case DUCKDB_TYPE_UTINYINT:
+        ((uint8_t *)d)[a->row] = (uint8_t)index;
+        break;
+    case DUCKDB_TYPE_USMALLINT:
+        ((uint16_t *)d)[a->row] = (uint16_t)index;
+        break;
+    default:
+        ((uint32_t *)d)[a->row] = index;
+        break;
+    }
+    a->col++;
+}
+
+void cl_db_append_null(cl_db_appender_t *a)
+{
+    if (a->failed) {
+        return;
+    }
+    if (a->col >= a->ncols) {
+        a->failed = 1;
+        snprintf(a->msg, sizeof a->msg, "append failed: a row has more than %llu values",
+                 (unsigned long long)a->ncols);
+        return;
+    }
+    duckdb_vector_ensure_validity_writable(a->vecs[a->col]);
+    duckdb_validity_set_row_invalid(duckdb_vector_get_validity(a->vecs[a->col]), a->row);
+    a->col++;
+}
+
+static int appender_fail(cl_db_appender_t *a, cl_err_t *err)
+{
+    if (!a->msg[0]) {
+        char line[CL_ERR_MSG_MAX];
+        appender_message(line, sizeof line, a->app);
+        snprintf(a->msg, sizeof a->msg, "append failed: %s", line);
+    }
+    return cl_err_set(err, CL_EQUERY, "%s", a->msg);
+}
+
+static int appender_flush_chunk(cl_db_appender_t *a, cl_err_t *err)
+{
+    if (a->row == 0) {
+        return 0;
+    }
+    duckdb_data_chunk_set_size(a->chunk, a->row);
+    if (duckdb_append_data_chunk(a->app, a->chunk) != DuckDBSuccess) {
+        a->failed = 1;
+        return appender_fail(a, err);
+    }
+    duckdb_data_chunk_reset(a->chunk);
+    appender_fetch_vectors(a); /* reset may reallocate the vectors */
+    a->row = 0;
+    return 0;
+}
+
+int cl_db_appender_end_row(cl_db_appender_t *a, cl_err_t *err)
+{
+    if (!a->failed && a->col != a->ncols) {
+        a->failed = 1;
+        snprintf(a->msg, sizeof a->msg, "append failed: a row has %llu values, the table %llu columns",
+                 (unsigned long long)a->col, (unsigned long long)a->ncols);
+    }
+    if (a->failed) {
+        return appender_fail(a, err);
+    }
+    a->col = 0;
+    a->row++;
+    return a->row == a->cap ? appender_flush_chunk(a, err) : 0;
+}
+
+int cl_db_appender_close(cl_db_appender_t *a, cl_err_t *err)
+{
+    if (!a) {
+        return 0;
+    }
+    int rc = a->failed ? appender_fail(a, err) : appender_flush_chunk(a, err);
+    if (a->app && duckdb_appender_close(a->app) != DuckDBSuccess && rc == 0) {
+        a->msg[0] = '\0';
+        rc = appender_fail(a, err);
+    }
+    appender_free(a);
+    return rc;
 }
 
 int cl_db_quote_literal(char *out, size_t len, const char *value, cl_err_t *err)

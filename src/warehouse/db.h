@@ -80,6 +80,43 @@ char *cl_db_result_text(const cl_db_result_t *r, size_t row, size_t col);
 long cl_db_result_col_index(const cl_db_result_t *r, const char *name);
 void cl_db_result_free(cl_db_result_t *r);
 
+/* Appender: bulk insert of rows the program generates (demo data), much faster than INSERT statements.
+ * Open it on an existing table (a trusted name the program created), then per row call one cl_db_append_* per
+ * column in column order and cl_db_appender_end_row. The append calls never fail on their own: the first
+ * failure (a type the column cannot take, a missing value) is kept and returned by the next end_row or close,
+ * after which the appender refuses further rows. Values are stored as they are, without casts, so each call must
+ * match its column's type exactly (int64 BIGINT, int32 INTEGER, double DOUBLE, bool BOOLEAN, text VARCHAR, date
+ * DATE, timestamp TIMESTAMP, decimal DECIMAL(w<=18, s) as the integer value * 10^s, enum ENUM by the 0-based
+ * position of the value in the type's dictionary): a mismatch fails the row. ENUM columns are the fast way to
+ * store repeated strings (a Parquet export writes them as plain strings).
+ * Rows reach the table in chunks of a few thousand and at close. Not thread-safe: one thread per appender; the
+ * parent cl_db_t must not run queries on that table while rows are pending (close the appender first). */
+typedef struct cl_db_appender cl_db_appender_t;
+
+/* Returns 0, CL_ENOTFOUND (no such table), CL_EINVAL (a DECIMAL wider than 18 digits) or CL_ENOMEM.
+ * *out is new: cl_db_appender_close(). */
+CL_NODISCARD int cl_db_appender_open(cl_db_appender_t **out, cl_db_t *db, const char *table, cl_err_t *err);
+void cl_db_append_int64(cl_db_appender_t *a, int64_t value);
+void cl_db_append_int32(cl_db_appender_t *a, int32_t value);
+/* A DECIMAL(w <= 18, s) given as its scaled integer: 1234 is 12.34 in a DECIMAL(18,2) column. */
+void cl_db_append_decimal(cl_db_appender_t *a, int64_t scaled);
+void cl_db_append_double(cl_db_appender_t *a, double value);
+void cl_db_append_bool(cl_db_appender_t *a, int value);
+void cl_db_append_null(cl_db_appender_t *a);
+/* The INDEX-th value (0-based) of the column's ENUM type. */
+void cl_db_append_enum(cl_db_appender_t *a, uint32_t index);
+/* LEN bytes of UTF-8 text (copied; need not be NUL-terminated). */
+void cl_db_append_text(cl_db_appender_t *a, const char *value, size_t len);
+/* A DATE: days since 1970-01-01. */
+void cl_db_append_date(cl_db_appender_t *a, int32_t days);
+/* A TIMESTAMP: microseconds since 1970-01-01 00:00:00. */
+void cl_db_append_timestamp(cl_db_appender_t *a, int64_t micros);
+/* End the row. Returns 0 or CL_EQUERY (this row or an earlier value failed; message from DuckDB). */
+CL_NODISCARD int cl_db_appender_end_row(cl_db_appender_t *a, cl_err_t *err);
+/* Flush pending rows into the table and free A (always, also on failure; NULL is fine). Returns 0 or CL_EQUERY
+ * (the flush or an earlier row failed). */
+CL_NODISCARD int cl_db_appender_close(cl_db_appender_t *a, cl_err_t *err);
+
 /* Write VALUE as a single-quoted SQL string literal into OUT (quotes doubled). Only for places DuckDB cannot bind
  * (COPY ... TO 'path', SET memory_limit); refuses NUL-free values longer than LEN-3 and any control character.
  * Returns 0 or CL_EINVAL. */

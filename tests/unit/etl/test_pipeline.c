@@ -40,15 +40,20 @@ static void expect_error(const char *text, const char *needle)
     assert_non_null(strstr(err.msg, "p.yaml"));
 }
 
+static cl_pipeline_t *load_ok(const char *path)
+{
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    if (cl_pipeline_load(&p, path, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    return p;
+}
+
 static void test_pipeline__demo_pipeline_loads(void **state)
 {
     (void)state;
-    cl_pipeline_t *p = NULL;
-    cl_err_t err;
-    int rc = cl_pipeline_load(&p, "config/pipeline/demo.yaml", &err);
-    if (rc != 0) {
-        fail_msg("%s", err.msg);
-    }
+    cl_pipeline_t *p = load_ok("config/pipeline/demo.yaml");
     assert_string_equal(p->name, "demo");
     assert_true(p->n_steps >= 10);
     assert_int_equal(p->n_outputs, 5);
@@ -81,12 +86,7 @@ static void test_pipeline__minimal_pipeline_parses(void **state)
 static void test_pipeline__ga4_pipeline_loads(void **state)
 {
     (void)state;
-    cl_pipeline_t *p = NULL;
-    cl_err_t err;
-    int rc = cl_pipeline_load(&p, "config/pipeline/ga4.yaml", &err);
-    if (rc != 0) {
-        fail_msg("%s", err.msg);
-    }
+    cl_pipeline_t *p = load_ok("config/pipeline/ga4.yaml");
     assert_string_equal(p->name, "ga4");
     assert_int_equal(p->n_requires, 1);
     assert_string_equal(p->requires[0], "events");

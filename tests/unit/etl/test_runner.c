@@ -335,7 +335,7 @@ static void test_runner__watermark_rows(void **state)
     "  - id: orders_week\n"                                                                        \
     "    description: orders of the window\n"                                                      \
     "    table: orders_week\n"                                                                     \
-    "    sql: CREATE TABLE orders_week AS SELECT order_id, week, region, NULL::DECIMAL(18,2) AS "   \
+    "    sql: CREATE TABLE orders_week AS SELECT order_id, week, region, NULL::DECIMAL(18,2) AS "  \
     "spend, NULL::BIGINT AS clicks FROM read_parquet($orders_glob, hive_partitioning = true) "     \
     "WHERE week BETWEEN $first_week AND $week\n" PIPE_OUT
 
@@ -402,8 +402,9 @@ static void test_runner__engine_query_and_count_values(void **state)
     assert_int_equal(cl_etl_engine_duckdb_open(&e, NULL, &err), 0);
     cl_etl_param_t params[] = {{"week", CL_ETL_PARAM_TEXT, "2026-W47'--", 0}};
     json_t *rows = NULL;
-    assert_int_equal(e->ops->query(&rows, e, "SELECT $week AS w, NULL AS n, range AS i FROM range(5)",
-                                   params, 1, 2, &err),
+    assert_int_equal(e->ops->query(&rows, e,
+                                   "SELECT $week AS w, NULL AS n, range AS i FROM range(5)", params,
+                                   1, 2, &err),
                      0);
     assert_int_equal(json_array_size(rows), 2);
     json_t *r0 = json_array_get(rows, 0);

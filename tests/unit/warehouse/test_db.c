@@ -116,6 +116,104 @@ static void test_db__quote_literal(void **state)
     assert_int_equal(cl_db_quote_literal(buf, 8, "abcdefgh", &err), CL_EINVAL);
 }
 
+static void test_db__appender_stores_every_type_exactly(void **state)
+{
+    (void)state;
+    cl_db_t *db = open_memory();
+    cl_err_t err;
+    assert_int_equal(cl_db_exec(db, "CREATE TYPE colour AS ENUM ('red', 'green'); "
+                                    "CREATE TABLE t(i BIGINT, j INTEGER, d DOUBLE, b BOOLEAN, "
+                                    "s VARCHAR, day DATE, ts TIMESTAMP, m DECIMAL(18,2), c colour)",
+                                &err),
+                     0);
+    cl_db_appender_t *a = NULL;
+    assert_int_equal(cl_db_appender_open(&a, db, "t", &err), 0);
+    /* more rows than one chunk, so chunk hand-over is exercised */
+    for (int n = 0; n < 5000; n++) {
+        cl_db_append_int64(a, n);
+        cl_db_append_int32(a, -n);
+        cl_db_append_double(a, n / 4.0);
+        cl_db_append_bool(a, n % 2);
+        if (n % 3 == 0) {
+            cl_db_append_null(a);
+        } else {
+            cl_db_append_text(a, "a longer text than twelve bytes", n % 31);
+        }
+        cl_db_append_date(a, 20000 + n % 7);
+        cl_db_append_timestamp(a, (int64_t)n * 1000000);
+        cl_db_append_decimal(a, 1234 + n);
+        cl_db_append_enum(a, (uint32_t)(n % 2));
+        assert_int_equal(cl_db_appender_end_row(a, &err), 0);
+    }
+    assert_int_equal(cl_db_appender_close(a, &err), 0);
+    cl_db_result_t *r = NULL;
+    assert_int_equal(
+        cl_db_query(&r, db,
+                    "SELECT count(*), sum(i), sum(j), sum(d), count(*) FILTER (b), count(s), "
+                    "max(length(s)), min(day)::VARCHAR, max(ts)::VARCHAR, sum(m)::VARCHAR, "
+                    "count(*) FILTER (c = 'green') FROM t",
+                    &err),
+        0);
+    assert_int_equal(cl_db_result_int64(r, 0, 0), 5000);
+    assert_int_equal(cl_db_result_int64(r, 0, 1), 12497500);
+    assert_int_equal(cl_db_result_int64(r, 0, 2), -12497500);
+    assert_true(cl_db_result_double(r, 0, 3) == 12497500 / 4.0);
+    assert_int_equal(cl_db_result_int64(r, 0, 4), 2500);
+    assert_int_equal(cl_db_result_int64(r, 0, 5), 3333);
+    assert_int_equal(cl_db_result_int64(r, 0, 6), 30);
+    char *v = cl_db_result_text(r, 0, 7);
+    assert_string_equal(v, "2024-10-04");
+    free(v);
+    v = cl_db_result_text(r, 0, 8);
+    assert_string_equal(v, "1970-01-01 01:23:19");
+    free(v);
+    v = cl_db_result_text(r, 0, 9);
+    assert_string_equal(v, "186675.00"); /* (5000 * 1234 + 12497500) cents */
+    free(v);
+    assert_int_equal(cl_db_result_int64(r, 0, 10), 2500);
+    cl_db_result_free(r);
+    cl_db_close(db);
+}
+
+static void test_db__appender_refuses_mismatched_rows(void **state)
+{
+    (void)state;
+    cl_db_t *db = open_memory();
+    cl_err_t err;
+    assert_int_equal(cl_db_exec(db, "CREATE TYPE colour AS ENUM ('red', 'green'); "
+                                    "CREATE TABLE t(i BIGINT, c colour)", &err),
+                     0);
+    cl_db_appender_t *a = NULL;
+    assert_int_equal(cl_db_appender_open(&a, db, "nope", &err), CL_ENOTFOUND);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "nope"));
+    /* a value of the wrong type */
+    assert_int_equal(cl_db_appender_open(&a, db, "t", &err), 0);
+    cl_db_append_int32(a, 1);
+    cl_db_append_enum(a, 0);
+    assert_int_equal(cl_db_appender_end_row(a, &err), CL_EQUERY);
+    assert_non_null(strstr(err.msg, "column 1 has another type than the INTEGER"));
+    assert_int_equal(cl_db_appender_close(a, &err), CL_EQUERY);
+    /* too few values, and an ENUM index past the dictionary */
+    assert_int_equal(cl_db_appender_open(&a, db, "t", &err), 0);
+    cl_db_append_int64(a, 1);
+    assert_int_equal(cl_db_appender_end_row(a, &err), CL_EQUERY);
+    assert_non_null(strstr(err.msg, "1 values"));
+    assert_int_equal(cl_db_appender_close(a, &err), CL_EQUERY);
+    assert_int_equal(cl_db_appender_open(&a, db, "t", &err), 0);
+    cl_db_append_int64(a, 1);
+    cl_db_append_enum(a, 2);
+    assert_int_equal(cl_db_appender_end_row(a, &err), CL_EQUERY);
+    assert_int_equal(cl_db_appender_close(a, &err), CL_EQUERY);
+    assert_int_equal(cl_db_appender_close(NULL, &err), 0);
+    /* nothing of the failed rows reached the table */
+    cl_db_result_t *r = NULL;
+    assert_int_equal(cl_db_query(&r, db, "SELECT count(*) FROM t", &err), 0);
+    assert_int_equal(cl_db_result_int64(r, 0, 0), 0);
+    cl_db_result_free(r);
+    cl_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +221,8 @@ int main(void)
         cmocka_unit_test(test_db__named_parameters_and_types),
         cmocka_unit_test(test_db__errors_are_clear),
         cmocka_unit_test(test_db__quote_literal),
+        cmocka_unit_test(test_db__appender_stores_every_type_exactly),
+        cmocka_unit_test(test_db__appender_refuses_mismatched_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,326 @@
+/* Who sees what (the role × scope rule), sessions (rotation, expiry, single-use sign-in states), the auth.*
+ * configuration (dev users, OIDC role rules, refusals) and the CSRF rule. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "store/sqlite.h"
+#include "../support/tmpdir.h"
+
+static cl_user_t *user(const char *json)
+{
+    json_t *doc = json_loads(json, 0, NULL);
+    cl_user_t *u = NULL;
+    cl_err_t err;
+    if (cl_user_from_json(&u, doc, &err) != 0) {
+        fail_msg("user: %s", err.msg);
+    }
+    json_decref(doc);
+    return u;
+}
+
+static void test_user__roles_and_scopes(void **state)
+{
+    (void)state;
+    cl_user_t *lead = user("{\"id\":\"l\",\"role\":\"leadership\"}");
+    cl_user_t *cm = user("{\"id\":\"c\",\"role\":\"category_manager\",\"categories\":[\"electronics\"]}");
+    cl_user_t *cm_eu = user("{\"id\":\"c2\",\"role\":\"category_manager\",\"categories\":[\"toys\"],"
+                            "\"regions\":[\"europe\"]}");
+    cl_user_t *rm = user("{\"id\":\"r\",\"role\":\"regional_manager\",\"regions\":[\"europe\"]}");
+    cl_user_t *admin = user("{\"id\":\"a\",\"role\":\"admin\"}");
+    struct {
+        cl_user_t *u;
+        const char *cat, *reg;
+        int ok;
+    } m[] = {
+        {lead, "electronics", "europe", 1}, {lead, "toys", "all", 1},
+        {cm, "electronics", "europe", 1},   {cm, "electronics", "asia", 1},  {cm, "toys", "europe", 0},
+        {cm, "electronics", "all", 0},      {cm_eu, "toys", "europe", 1},    {cm_eu, "toys", "asia", 0},
+        {rm, "toys", "europe", 1},          {rm, "electronics", "europe", 1}, {rm, "toys", "asia", 0},
+        {rm, "toys", "all", 0},             {admin, "toys", "europe", 0},    {cm, "", "europe", 0},
+        {cm, "electronics", "", 0},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
+        cl_err_t err;
+        int rc = cl_user_may_view(m[i].u, m[i].cat, m[i].reg, &err);
+        if ((rc == 0) != m[i].ok) {
+            fail_msg("%s on %s × %s: %d", m[i].u->id, m[i].cat, m[i].reg, rc);
+        }
+        if (rc) {
+            assert_int_equal(rc, CL_EFORBIDDEN);
+        }
+    }
+    cl_err_t err;
+    assert_int_equal(cl_user_may_view(cm, "toys", "europe", &err), CL_EFORBIDDEN);
+    assert_string_equal(err.msg, "you may not see category 'toys'");
+    assert_true(cl_user_sees_all_teams(lead) && cl_user_sees_all_teams(admin) && !cl_user_sees_all_teams(cm));
+    json_t *back = cl_user_to_json(cm_eu);
+    assert_string_equal(json_string_value(json_object_get(back, "role")), "category_manager");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(back, "regions"), 0)), "europe");
+    json_decref(back);
+    cl_user_t *bad = NULL;
+    json_t *doc = json_loads("{\"id\":\"x\",\"role\":\"king\"}", 0, NULL);
+    assert_int_equal(cl_user_from_json(&bad, doc, &err), CL_EINVAL);
+    json_decref(doc);
+    doc = json_loads("{\"id\":\"\",\"role\":\"admin\"}", 0, NULL);
+    assert_int_equal(cl_user_from_json(&bad, doc, &err), CL_EINVAL);
+    json_decref(doc);
+    cl_user_free(lead);
+    cl_user_free(cm);
+    cl_user_free(cm_eu);
+    cl_user_free(rm);
+    cl_user_free(admin);
+}
+
+static void age_rows(const char *path, const char *sql)
+{
+    cl_sqlite_t *db = NULL;
+    assert_int_equal(cl_sqlite_open(&db, path, NULL, NULL), 0);
+    assert_int_equal(cl_sqlite_exec(db, sql, NULL), 0);
+    cl_sqlite_close(db);
+}
+
+static void test_session__rotation_expiry_and_single_use_states(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    tmpdir_make(dir);
+    snprintf(path, sizeof path, "%s/sessions.db", dir);
+    cl_sessions_t *s = NULL;
+    cl_err_t err;
+    cl_session_limits_t lim = {.idle_s = 1800, .absolute_s = 3600};
+    assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
+    json_t *u = json_pack("{s:s,s:s}", "id", "catmgr", "role", "category_manager");
+    cl_session_ticket_t t1, t2;
+    assert_int_equal(cl_sessions_create(&t1, s, u, NULL, &err), 0);
+    assert_int_equal(strlen(t1.id), CL_SESSION_TOKEN_LEN - 1);
+    assert_string_not_equal(t1.id, t1.csrf);
+    json_t *got = NULL;
+    char csrf[CL_SESSION_TOKEN_LEN];
+    assert_int_equal(cl_sessions_lookup(&got, csrf, s, t1.id, &err), 0);
+    assert_string_equal(csrf, t1.csrf);
+    assert_true(json_equal(got, u));
+    json_decref(got);
+    /* signing in again from the same browser replaces the old id */
+    assert_int_equal(cl_sessions_create(&t2, s, u, t1.id, &err), 0);
+    assert_string_not_equal(t1.id, t2.id);
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t1.id, &err), CL_EUNAUTH);
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t2.id, &err), 0);
+    json_decref(got);
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, "short", &err), CL_EUNAUTH);
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, NULL, &err), CL_EUNAUTH);
+    int64_t n = 0;
+    assert_int_equal(cl_sessions_count(&n, s, &err), 0);
+    assert_int_equal(n, 1);
+    /* nothing in the database opens a session: ids are stored hashed */
+    cl_sqlite_t *db = NULL;
+    assert_int_equal(cl_sqlite_open(&db, path, NULL, &err), 0);
+    cl_sqlite_stmt_t *st = NULL;
+    assert_int_equal(cl_sqlite_prepare(&st, db, "SELECT count(*) FROM sessions WHERE id_hash = ?1", &err), 0);
+    assert_int_equal(cl_sqlite_bind_text(st, 1, t2.id, &err), 0);
+    assert_int_equal(cl_sqlite_step(st, &err), CL_SQLITE_ROW);
+    assert_int_equal(cl_sqlite_column_int64(st, 0), 0);
+    cl_sqlite_reset(st);
+    cl_sqlite_stmt_free(st);
+    cl_sqlite_close(db);
+    /* idle expiry, then absolute expiry */
+    age_rows(path, "UPDATE sessions SET last_seen = last_seen - 1801");
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t2.id, &err), CL_EUNAUTH);
+    assert_non_null(strstr(err.msg, "expired"));
+    assert_int_equal(cl_sessions_create(&t1, s, u, NULL, &err), 0);
+    age_rows(path, "UPDATE sessions SET expires_at = expires_at - 3601");
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t1.id, &err), CL_EUNAUTH);
+    assert_int_equal(cl_sessions_create(&t1, s, u, NULL, &err), 0);
+    assert_int_equal(cl_sessions_delete(s, t1.id, &err), 0);
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t1.id, &err), CL_EUNAUTH);
+
+    cl_login_state_t in = {.nonce = "n", .verifier = "v", .return_to = "/wbr"}, out;
+    assert_int_equal(cl_sessions_put_login(s, "state-1", "browser-1", &in, &err), 0);
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-1", "browser-2", &err), CL_EUNAUTH);
+    assert_non_null(strstr(err.msg, "another browser"));
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-1", "browser-1", &err), CL_EUNAUTH); /* used */
+    assert_int_equal(cl_sessions_put_login(s, "state-2", "browser-1", &in, &err), 0);
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-2", "browser-1", &err), 0);
+    assert_string_equal(out.nonce, "n");
+    assert_string_equal(out.verifier, "v");
+    assert_string_equal(out.return_to, "/wbr");
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-2", "browser-1", &err), CL_EUNAUTH); /* replayed */
+    assert_int_equal(cl_sessions_put_login(s, "state-3", "b", &in, &err), 0);
+    age_rows(path, "UPDATE login_states SET created_at = created_at - 601");
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-3", "b", &err), CL_EUNAUTH);
+    assert_int_equal(cl_sessions_purge(s, &err), 0);
+    json_decref(u);
+    cl_sessions_close(s);
+    tmpdir_remove(dir);
+}
+
+static cl_config_t *config(const char *dir, const char *auth_yaml, const char *env, int *rc_out)
+{
+    char text[4096], path[300];
+    snprintf(text, sizeof text,
+             "env: %s\npaths: {source: s, warehouse: w, state: %s/state, metrics: m, pipelines: p, prompts: q, "
+             "models: x, web: y}\napp: {host: 127.0.0.1, port: 1, threads: 1}\n"
+             "ai: {host: 127.0.0.1, port: 2, url: 'http://127.0.0.1:2', timeout_ms: 1000}\n%s\n"
+             "cache: {redis_url: ''}\nlog: {level: info}\n"
+             "etl: {pipeline: demo, threads: 1, memory_limit: 1GB, history_weeks: 60}\n",
+             env, dir, auth_yaml);
+    tmpdir_write(dir, "catlens.yaml", text);
+    snprintf(path, sizeof path, "%s/catlens.yaml", dir);
+    cl_config_t *cfg = NULL;
+    cl_err_t err;
+    *rc_out = cl_config_load(&cfg, path, env, &err);
+    return cfg;
+}
+
+static int open_auth(cl_auth_t **a, const char *dir, const char *auth_yaml, const char *env, cl_err_t *err)
+{
+    int rc = 0;
+    cl_config_t *cfg = config(dir, auth_yaml, env, &rc);
+    if (rc == 0) {
+        rc = cl_auth_open(a, cfg, err);
+    }
+    cl_config_free(cfg);
+    return rc;
+}
+
+static void test_auth__dev_users_and_refusals(void **state)
+{
+    (void)state;
+    char dir[256];
+    tmpdir_make(dir);
+    cl_auth_t *a = NULL;
+    cl_err_t err;
+    assert_int_equal(open_auth(&a, dir,
+                               "auth: {mode: dev, users: [{id: leader, name: Lea, role: leadership},"
+                               " {id: catmgr, role: category_manager, categories: [electronics]}]}",
+                               "dev", &err),
+                     0);
+    assert_int_equal(cl_auth_mode(a), CL_AUTH_DEV);
+    assert_true(cl_auth_cookie_secure(a));
+    json_t *u = NULL;
+    assert_int_equal(cl_auth_dev_user(&u, a, "catmgr", &err), 0);
+    assert_string_equal(json_string_value(json_object_get(u, "role")), "category_manager");
+    json_decref(u);
+    assert_int_equal(cl_auth_dev_user(&u, a, "nobody", &err), CL_ENOTFOUND);
+    assert_null(cl_auth_oidc(a));
+    cl_auth_close(a);
+
+    const char *bad[] = {
+        "auth: {mode: dev, users: [{id: x, role: emperor}]}",
+        "auth: {mode: dev, users: [{id: x, role: admin, colour: red}]}",
+        "auth: {mode: dev, users: [], session: {idle_minutes: 0}}",
+        "auth: {mode: dev, users: [], session: {sliding: 1}}",
+        "auth: {mode: oidc, users: []}",
+        "auth: {mode: oidc, oidc: {issuer: 'http://idp.example.com', client_id: c, redirect_uri: "
+        "'https://app/cb', roles: []}}",
+        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: 'https://app/cb', "
+        "roles: [{group: g, group_prefix: p, role: admin}]}}",
+        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: 'https://app/cb', "
+        "roles: [{group: g, role: boss}]}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        a = NULL;
+        int rc = open_auth(&a, dir, bad[i], "dev", &err);
+        if (rc != CL_ECONFIG) {
+            fail_msg("accepted (%d): %s", rc, bad[i]);
+        }
+        cl_auth_close(a);
+    }
+    int rc = 0;
+    cl_config_t *cfg = config(dir, "auth: {mode: dev, users: []}", "prod", &rc);
+    assert_int_equal(rc, CL_ECONFIG); /* dev sign-in is refused in prod */
+    cl_config_free(cfg);
+    a = NULL;
+    assert_int_equal(open_auth(&a, dir, "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, "
+                                        "redirect_uri: 'https://app/cb', roles: []}, session: {cookie_secure: false}}",
+                               "staging", &err),
+                     CL_ECONFIG);
+    cl_auth_close(a);
+    tmpdir_remove(dir);
+}
+
+static void test_auth__oidc_groups_map_to_roles_and_scopes(void **state)
+{
+    (void)state;
+    char dir[256];
+    tmpdir_make(dir);
+    cl_auth_t *a = NULL;
+    cl_err_t err;
+    assert_int_equal(open_auth(&a, dir,
+                               "auth:\n  mode: oidc\n  oidc:\n    issuer: 'http://127.0.0.1:9/'\n"
+                               "    client_id: catlens\n    redirect_uri: 'http://127.0.0.1:8/auth/callback'\n"
+                               "    team_claim: department\n    roles:\n"
+                               "      - {group: vp, role: leadership}\n"
+                               "      - {group_prefix: 'cm-', role: category_manager, scope_from_group: categories}\n"
+                               "      - {group: cm-extra, role: category_manager, regions: [europe], team: buyers}\n"
+                               "      - {group: rm-eu, role: regional_manager, regions: [europe]}\n",
+                               "dev", &err),
+                     0);
+    assert_non_null(cl_auth_oidc(a));
+    json_t *claims = json_loads("{\"sub\":\"u-7\",\"name\":\"Ann\",\"email\":\"ann@x\",\"groups\":[\"staff\",\"cm-toys\","
+                                "\"cm-books\",\"rm-eu\"]}",
+                                0, NULL);
+    json_t *u = NULL;
+    assert_int_equal(cl_auth_map_claims(&u, a, claims, &err), 0);
+    cl_user_t *usr = NULL;
+    assert_int_equal(cl_user_from_json(&usr, u, &err), 0);
+    assert_int_equal(usr->role, CL_ROLE_CATEGORY_MANAGER); /* first matching rule decides */
+    assert_string_equal(usr->id, "u-7");
+    assert_string_equal(usr->email, "ann@x");
+    assert_int_equal(usr->n_categories, 2);
+    assert_true(cl_user_sees_category(usr, "toys") && cl_user_sees_category(usr, "books"));
+    assert_int_equal(usr->n_regions, 0); /* the regional rule is another role: not merged */
+    cl_user_free(usr);
+    json_decref(u);
+    json_decref(claims);
+    claims = json_loads("{\"sub\":\"u-8\",\"department\":\"finance\",\"groups\":\"vp\"}", 0, NULL);
+    assert_int_equal(cl_auth_map_claims(&u, a, claims, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(u, "role")), "leadership");
+    assert_string_equal(json_string_value(json_object_get(u, "team")), "finance");
+    json_decref(u);
+    json_decref(claims);
+    claims = json_loads("{\"sub\":\"u-9\",\"groups\":[\"staff\",\"cm-\"]}", 0, NULL);
+    assert_int_equal(cl_auth_map_claims(&u, a, claims, &err), CL_EFORBIDDEN);
+    assert_null(u);
+    json_decref(claims);
+    cl_auth_close(a);
+    tmpdir_remove(dir);
+}
+
+static void test_auth__csrf_rule(void **state)
+{
+    (void)state;
+    cl_err_t err;
+    const char *tok = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, NULL, "127.0.0.1:8080", &err), 0);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, "http://127.0.0.1:8080", "same-origin", "127.0.0.1:8080", &err),
+                     0);
+    assert_int_equal(cl_auth_check_csrf(NULL, tok, NULL, NULL, "h", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf("", tok, NULL, NULL, "h", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", tok, NULL, NULL, "h", &err),
+                     CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, NULL, NULL, NULL, "h", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, "https://evil.example", NULL, "127.0.0.1:8080", &err),
+                     CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, "null", NULL, "127.0.0.1:8080", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "cross-site", "127.0.0.1:8080", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "same-site", "127.0.0.1:8080", &err), CL_EFORBIDDEN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_user__roles_and_scopes),
+        cmocka_unit_test(test_session__rotation_expiry_and_single_use_states),
+        cmocka_unit_test(test_auth__dev_users_and_refusals),
+        cmocka_unit_test(test_auth__oidc_groups_map_to_roles_and_scopes),
+        cmocka_unit_test(test_auth__csrf_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
