@@ -72,15 +72,35 @@ export interface KpiTile {
   change_pct: number | null;
   change_unit: ChangeUnit;
   favourable: boolean | null;
-  significance?: Significance | null;
+  significance: Significance | null;
+  /** The report week's expected value from trend and seasonality, and how far off it is. */
+  expected?: number | null;
+  anomaly_zscore?: number | null;
   sparkline: SparkPoint[];
   description?: string;
-  /** sales | engagement | marketing | finance (config/metrics.yaml), when the report carries it. */
   group?: string;
+}
+
+/** A metric of the catalog as the report carries it (config/metrics.yaml). */
+export interface MetricDef {
+  id: string;
+  label: string;
+  description: string;
+  kind: "additive" | "ratio";
+  unit: Unit;
+  change_unit: ChangeUnit;
+  format: string;
+  direction: MetricDirection;
+  missing: "zero" | "previous" | "not_available";
+  group: string;
+  numerator?: string;
+  denominator?: string;
 }
 
 export interface BreakdownRow {
   value: string;
+  /** For a hierarchy level (traffic_l2): the value of the parent level this row belongs to. */
+  parent_value?: string;
   current: number | null;
   previous: number | null;
   change: number | null;
@@ -90,34 +110,58 @@ export interface BreakdownRow {
   share_current: number | null;
   share_previous: number | null;
   share_shift_pp: number | null;
+  mix_effect?: number | null;
+  rate_effect?: number | null;
 }
 
-/** A breakdown's parent: null for the whole category × region, else the segment it refines. */
-export type BreakdownParent = null | PathStep | PathStep[];
+export interface BreakdownOther {
+  values: number;
+  current: number | null;
+  previous: number | null;
+  contribution: number | null;
+  share_current: number | null;
+  share_previous: number | null;
+}
 
 export interface Breakdown {
   dimension: string;
-  parent: BreakdownParent;
+  /** The parent dimension of a hierarchy level (traffic_l1 for traffic_l2), or null. */
+  parent: string | null;
   metric: string;
+  total: { current: number | null; previous: number | null; change: number | null };
+  /** At most 20, by |contribution|, largest first; rows and other sum to total.change. */
   rows: BreakdownRow[];
+  other: BreakdownOther | null;
+}
+
+export interface Pair {
+  current: number | null;
+  previous: number | null;
 }
 
 export interface RevenueSplit {
-  current?: number | null;
-  previous?: number | null;
-  change?: number | null;
-  traffic_effect?: number | null;
-  conversion_effect?: number | null;
-  basket_effect?: number | null;
-  [name: string]: unknown;
+  available: boolean;
+  metric: "revenue";
+  method: string;
+  current: number | null;
+  previous: number | null;
+  change: number | null;
+  traffic_effect: number | null;
+  conversion_effect: number | null;
+  basket_effect: number | null;
+  visits: Pair | null;
+  conversion_rate: Pair | null;
+  aov: Pair | null;
 }
 
 export interface MixRate {
   metric: string;
   dimension: string;
-  mix_effect?: number | null;
-  rate_effect?: number | null;
-  [name: string]: unknown;
+  current: number | null;
+  previous: number | null;
+  change: number | null;
+  mix_effect: number | null;
+  rate_effect: number | null;
 }
 
 export interface MarketPulsePoint {
@@ -127,31 +171,41 @@ export interface MarketPulsePoint {
 }
 
 export interface MarketPulse {
+  available: boolean;
   series: MarketPulsePoint[];
-  market_growth_pct?: number | null;
-  internal_growth_pct?: number | null;
-  gap_pp?: number | null;
-  [name: string]: unknown;
+  market_growth_pct: number | null;
+  internal_growth_pct: number | null;
+  gap_pp: number | null;
+  expected_revenue: number | null;
+  impact: number | null;
+  significance: Significance | null;
 }
 
+/** One paid channel: each measure now and in the previous period (`<name>_previous`). */
 export interface MarketingChannel {
   traffic_l1: string;
-  spend?: number | null;
-  revenue?: number | null;
-  roas?: number | null;
-  cpc?: number | null;
-  ctr?: number | null;
-  clicks?: number | null;
-  impressions?: number | null;
-  [name: string]: unknown;
+  spend_share_pct?: number | null;
+  [measure: string]: string | number | null | undefined;
 }
 
 export interface BudgetPacing {
-  budget?: number | null;
-  spend?: number | null;
-  utilisation_pct?: number | null;
-  expected_pct?: number | null;
-  [name: string]: unknown;
+  available: boolean;
+  quarter: number;
+  first_week: string | null;
+  last_week: string | null;
+  weeks_elapsed: number;
+  weeks_total: number;
+  spend_to_date?: number | null;
+  budget_to_date?: number | null;
+  utilisation_to_date_pct?: number | null;
+  run_rate?: number | null;
+  projected_spend?: number | null;
+  budget_total?: number | null;
+  projected_utilisation_pct?: number | null;
+  projected_over_under?: number | null;
+  period_spend?: number | null;
+  period_budget?: number | null;
+  period_utilisation_pct?: number | null;
 }
 
 export interface Marketing {
@@ -204,11 +258,13 @@ export interface Summary {
 export interface ReportMeta {
   snapshot: string;
   generated_at: string;
-  cache: "hit" | "miss" | string;
-  stale: boolean;
-  degraded: boolean;
-  reasons: (string | { code?: string; message: string })[];
   engine_version?: string;
+  /** Catalog ids whose value is not available for this slice. */
+  not_available?: string[];
+  cache?: "hit" | "miss" | string;
+  stale?: boolean;
+  degraded?: boolean;
+  reasons?: (string | { code?: string; message: string })[];
   summary_reason?: string | null;
   currency?: string;
 }
@@ -223,6 +279,7 @@ export interface WbrDocument {
   derived: KpiTile[];
   breakdowns: Breakdown[];
   decompositions?: { revenue_split?: RevenueSplit | null; mix_rate?: MixRate[] } | null;
+  metrics?: MetricDef[];
   market_pulse?: MarketPulse | null;
   marketing?: Marketing | null;
   findings: Finding[];

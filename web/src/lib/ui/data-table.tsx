@@ -13,6 +13,8 @@ export interface Column<Row> {
   numeric?: boolean;
   sortValue?: (row: Row) => SortValue;
   render: (row: Row) => ReactNode;
+  /** Only in the CSV (e.g. the previous period's value, which the screen shows inside another cell). */
+  csvOnly?: boolean;
   /** Raw value for the CSV; default: the sort value. A column without either is left out of the CSV. */
   csv?: (row: Row) => string | number | boolean | null | undefined;
 }
@@ -24,33 +26,54 @@ export interface DataTableProps<Row> {
   rowKey: (row: Row) => string;
   csvFileName: string;
   initialSort?: SortState | null;
+  /** Rows kept under the body whatever the sort (an "Other" or "Total" line); also in the CSV, last. */
+  footRows?: readonly Row[];
   /** Extra controls shown beside the caption (e.g. a metric picker). */
   tools?: ReactNode;
   captionHidden?: boolean;
   testId?: string;
 }
 
+function BodyRow<Row>({ row, columns }: { row: Row; columns: readonly Column<Row>[] }) {
+  return (
+    <tr>
+      {columns.map((c, i) =>
+        i === 0 ? (
+          <th key={c.key} scope="row" className={c.numeric ? "num" : undefined}>
+            {c.render(row)}
+          </th>
+        ) : (
+          <td key={c.key} className={c.numeric ? "num" : undefined}>
+            {c.render(row)}
+          </td>
+        ),
+      )}
+    </tr>
+  );
+}
+
 export function DataTable<Row>(props: DataTableProps<Row>) {
-  const { caption, rows, columns, rowKey, csvFileName, tools, captionHidden, testId } = props;
+  const { caption, rows, columns: allColumns, rowKey, csvFileName, tools, captionHidden, testId, footRows = [] } = props;
+  const columns = allColumns.filter((c) => !c.csvOnly);
   const [sort, setSort] = useState<SortState | null>(props.initialSort ?? null);
 
   const sorted = useMemo(() => {
-    const col = sort ? columns.find((c) => c.key === sort.key) : undefined;
+    const col = sort ? allColumns.find((c) => c.key === sort.key) : undefined;
     if (!sort || !col?.sortValue) {
       return [...rows];
     }
     return sortRows(rows, col.sortValue, sort.direction);
-  }, [rows, columns, sort]);
+  }, [rows, allColumns, sort]);
 
   const buildCsv = () => {
     const csvColumns: CsvColumn<Row>[] = [];
-    for (const c of columns) {
+    for (const c of allColumns) {
       const value = c.csv ?? c.sortValue;
       if (value) {
         csvColumns.push({ header: c.header, value });
       }
     }
-    return toCsv(csvColumns, sorted);
+    return toCsv(csvColumns, [...sorted, ...footRows]);
   };
 
   return (
@@ -101,21 +124,16 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
           </thead>
           <tbody>
             {sorted.map((row) => (
-              <tr key={rowKey(row)}>
-                {columns.map((c, i) =>
-                  i === 0 ? (
-                    <th key={c.key} scope="row" className={c.numeric ? "num" : undefined}>
-                      {c.render(row)}
-                    </th>
-                  ) : (
-                    <td key={c.key} className={c.numeric ? "num" : undefined}>
-                      {c.render(row)}
-                    </td>
-                  ),
-                )}
-              </tr>
+              <BodyRow key={rowKey(row)} row={row} columns={columns} />
             ))}
           </tbody>
+          {footRows.length > 0 ? (
+            <tfoot>
+              {footRows.map((row) => (
+                <BodyRow key={rowKey(row)} row={row} columns={columns} />
+              ))}
+            </tfoot>
+          ) : null}
         </table>
       </div>
     </div>

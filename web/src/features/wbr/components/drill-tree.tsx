@@ -64,18 +64,50 @@ function Node({ node, metric, scale, currency, depth }: { node: DrillNode; metri
   );
 }
 
-function Group({ group, metric, currency, depth }: { group: DrillGroup; metric: MetricInfo; currency?: string; depth: number }) {
+function Group({
+  group,
+  metric,
+  currency,
+  depth,
+  initiallyOpen = true,
+}: {
+  group: DrillGroup;
+  metric: MetricInfo;
+  currency?: string;
+  depth: number;
+  initiallyOpen?: boolean;
+}) {
+  const [open, setOpen] = useState(initiallyOpen);
   const scale = maxContribution([group]);
+  const listId = `drill-dim-${depth}-${group.dimension}-${group.rows[0]?.key ?? ""}`.replace(/[^A-Za-z0-9_-]/g, "_");
   return (
     <div className="drill__group">
       <p className="drill__dim" style={{ paddingLeft: `${depth * 1.25}rem` }}>
-        {dimensionLabel(group.dimension)}
+        {depth === 0 ? (
+          <button
+            type="button"
+            className="drill__dim-toggle"
+            aria-expanded={open}
+            aria-controls={listId}
+            onClick={() => setOpen((o) => !o)}
+          >
+            <span aria-hidden="true" className="drill__chev">
+              {open ? "▾" : "▸"}
+            </span>
+            {dimensionLabel(group.dimension)}
+            {group.other > 0 ? ` (top ${group.rows.length}, ${group.other} more in other)` : ""}
+          </button>
+        ) : (
+          dimensionLabel(group.dimension)
+        )}
       </p>
-      <ul className="drill__list">
-        {group.rows.map((n) => (
-          <Node key={n.key} node={n} metric={metric} scale={scale} currency={currency} depth={depth} />
-        ))}
-      </ul>
+      {open ? (
+        <ul className="drill__list" id={listId}>
+          {group.rows.map((n) => (
+            <Node key={n.key} node={n} metric={metric} scale={scale} currency={currency} depth={depth} />
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
@@ -90,8 +122,9 @@ export function DrillTree({ groups, metric, currency }: { groups: DrillGroup[]; 
         <span>Contribution</span>
         <span className="drill__num">% of change</span>
       </div>
-      {groups.map((g) => (
-        <Group key={g.dimension} group={g} metric={metric} currency={currency} depth={0} />
+      {groups.map((g, i) => (
+        // the dimensions whose values carry the change open first; the rest are one click away
+        <Group key={g.dimension} group={g} metric={metric} currency={currency} depth={0} initiallyOpen={i < 2} />
       ))}
     </div>
   );

@@ -1,51 +1,61 @@
-// Why the metric moved: a waterfall of the change by contributor (one dimension at a time), the revenue split
-// into traffic × conversion × basket effects, and the drill-down tree across dimensions and levels.
+// Why the metric moved: a waterfall of the change by contributor (one dimension at a time), the drill-down tree
+// across dimensions and levels, the revenue split into traffic × conversion × basket effects, and for a ratio its
+// split into mix and rate effects by dimension.
 import { useState } from "react";
-import type { Breakdown, RevenueSplit, WbrDocument } from "@/api/contract";
-import { dimensionLabel, formatChange, valueLabel } from "@/lib/format";
+import type { Breakdown, MixRate, RevenueSplit } from "@/api/contract";
+import { csvFileName } from "@/lib/csv";
+import { dimensionLabel, formatChange, formatValue, valueLabel } from "@/lib/format";
+import { DataTable } from "@/lib/ui/data-table";
 import { EmptyState } from "@/lib/ui/empty-state";
-import { breakdownMetrics, buildDrillTree, parentPath } from "../utils/drill-tree";
+import { breakdownMetrics, buildDrillTree, byConcentration } from "../utils/drill-tree";
 import { metricInfo, type MetricIndex } from "../utils/metrics";
 import { waterfallSteps } from "../utils/waterfall";
 import { DrillTree } from "./drill-tree";
 import { WaterfallChart } from "./waterfall-chart";
 
-function tileTotals(doc: WbrDocument, metric: string): { previous: number; current: number } | null {
-  const t = [...doc.kpis, ...doc.derived].find((k) => k.metric === metric);
-  if (t && typeof t.previous === "number" && typeof t.current === "number") {
-    return { previous: t.previous, current: t.current };
+export function contributorSteps(b: Breakdown) {
+  const { previous, current } = b.total;
+  if (typeof previous !== "number" || typeof current !== "number") {
+    return null;
   }
-  return null;
-}
-
-function sumOf(b: Breakdown, key: "previous" | "current"): number {
-  return b.rows.reduce((acc, r) => acc + (r[key] ?? 0), 0);
+  return waterfallSteps(
+    previous,
+    current,
+    b.rows
+      .filter((r) => typeof r.contribution === "number")
+      .map((r) => ({ label: valueLabel(r.value), value: r.contribution as number })),
+  );
 }
 
 function RevenueSplitView({ split, index, currency }: { split: RevenueSplit; index: MetricIndex; currency?: string }) {
   const revenue = metricInfo(index, "revenue");
   const effects = [
-    { key: "traffic_effect", label: "Traffic" },
-    { key: "conversion_effect", label: "Conversion" },
-    { key: "basket_effect", label: "Basket size" },
-  ].filter((e) => typeof split[e.key] === "number");
-  if (typeof split.previous !== "number" || typeof split.current !== "number" || effects.length === 0) {
+    { label: "Traffic", value: split.traffic_effect },
+    { label: "Conversion", value: split.conversion_effect },
+    { label: "Basket size", value: split.basket_effect },
+  ].filter((e): e is { label: string; value: number } => typeof e.value === "number");
+  if (!split.available || typeof split.previous !== "number" || typeof split.current !== "number" || effects.length === 0) {
     return null;
   }
-  const steps = waterfallSteps(
-    split.previous,
-    split.current,
-    effects.map((e) => ({ label: e.label, value: split[e.key] as number })),
-    3,
-    { start: "Previous", end: "Current", other: "Interaction" },
-  );
+  const steps = waterfallSteps(split.previous, split.current, effects, 3, {
+    start: "Previous",
+    end: "Current",
+    other: "Interaction",
+  });
+  const conv = metricInfo(index, "conversion_rate");
+  const aov = metricInfo(index, "aov");
+  const pair = (p: { current: number | null; previous: number | null } | null, f: (v: number | null) => string) =>
+    p ? `${f(p.previous)} → ${f(p.current)}` : "n/a";
   return (
     <div className="panel-part">
       <h3 className="subhead">Revenue split: traffic × conversion × basket</h3>
+      <p className="muted" data-testid="revenue-split">
+        Visits {pair(split.visits, (v) => formatValue(v, "count", "count0"))} · conversion{" "}
+        {pair(split.conversion_rate, (v) => formatValue(v, conv.unit, conv.format))} · order value{" "}
+        {pair(split.aov, (v) => formatValue(v, aov.unit, aov.format, { currency }))}
+      </p>
       <p className="muted">
-        {effects
-          .map((e) => `${e.label} ${formatChange(split[e.key] as number, "currency", revenue.format, { currency })}`)
-          .join(" · ")}
+        {effects.map((e) => `${e.label} ${formatChange(e.value, "currency", revenue.format, { currency })}`).join(" · ")}
       </p>
       <WaterfallChart
         steps={steps}
@@ -59,29 +69,69 @@ function RevenueSplitView({ split, index, currency }: { split: RevenueSplit; ind
   );
 }
 
-export function DriversSection({ doc, index, currency }: { doc: WbrDocument; index: MetricIndex; currency?: string }) {
+function MixRateTable({ rows, metric, index, fileParts }: { rows: MixRate[]; metric: string; index: MetricIndex; fileParts: string[] }) {
+  const info = metricInfo(index, metric);
+  const fmt = (v: number | null) => formatChange(v, info.changeUnit, info.format);
+  return (
+    <div className="panel-part">
+      <h3 className="subhead">{info.label}: mix and rate effects by dimension</h3>
+      <DataTable<MixRate>
+        caption={`${info.label}: change split into mix and rate effects`}
+        captionHidden
+        rows={rows}
+        rowKey={(r) => r.dimension}
+        csvFileName={csvFileName([...fileParts, metric, "mix_rate"])}
+        columns={[
+          { key: "dimension", header: "Dimension", sortValue: (r) => r.dimension, render: (r) => dimensionLabel(r.dimension) },
+          { key: "change", header: "Change", numeric: true, sortValue: (r) => r.change, render: (r) => fmt(r.change) },
+          {
+            key: "mix_effect",
+            header: "Mix effect",
+            help: "Part of the change from the mix moving between values of the dimension",
+            numeric: true,
+            sortValue: (r) => r.mix_effect,
+            render: (r) => fmt(r.mix_effect),
+          },
+          {
+            key: "rate_effect",
+            header: "Rate effect",
+            help: "Part of the change from the values' own rates moving",
+            numeric: true,
+            sortValue: (r) => r.rate_effect,
+            render: (r) => fmt(r.rate_effect),
+          },
+        ]}
+      />
+    </div>
+  );
+}
+
+export function DriversSection({
+  doc,
+  index,
+  fileParts,
+  currency,
+}: {
+  doc: { breakdowns: Breakdown[]; decompositions?: { revenue_split?: RevenueSplit | null; mix_rate?: MixRate[] } | null };
+  index: MetricIndex;
+  fileParts: string[];
+  currency?: string;
+}) {
   const metrics = breakdownMetrics(doc.breakdowns);
   const [metric, setMetric] = useState(metrics[0] ?? "");
   const current = metrics.includes(metric) ? metric : (metrics[0] ?? "");
-  const top = doc.breakdowns.filter((b) => b.metric === current && parentPath(b.parent).length === 0);
+  const top = byConcentration(
+    doc.breakdowns.filter((b) => b.metric === current && b.parent === null),
+    (b) => b.rows,
+  );
   const [dimension, setDimension] = useState(top[0]?.dimension ?? "");
   const chosen = top.find((b) => b.dimension === dimension) ?? top[0];
   const info = metricInfo(index, current);
   const tree = buildDrillTree(doc.breakdowns, current);
-
-  const totals = chosen
-    ? (tileTotals(doc, current) ?? { previous: sumOf(chosen, "previous"), current: sumOf(chosen, "current") })
-    : null;
-  const steps =
-    chosen && totals
-      ? waterfallSteps(
-          totals.previous,
-          totals.current,
-          chosen.rows.map((r) => ({ label: valueLabel(r.value), value: r.contribution ?? r.change ?? 0 })),
-        )
-      : null;
-
+  const steps = chosen ? contributorSteps(chosen) : null;
   const split = doc.decompositions?.revenue_split;
+  const mixRate = (doc.decompositions?.mix_rate ?? []).filter((m) => m.metric === current);
+
   if (metrics.length === 0) {
     return <EmptyState title="No driver breakdowns in this report">The engine found no breakdown to show.</EmptyState>;
   }
@@ -90,7 +140,7 @@ export function DriversSection({ doc, index, currency }: { doc: WbrDocument; ind
       <div className="toolbar no-print">
         <label className="filter">
           <span className="filter__label">Metric</span>
-          <select className="select" value={current} onChange={(e) => setMetric(e.target.value)}>
+          <select className="select" value={current} onChange={(e) => setMetric(e.target.value)} data-testid="drivers-metric">
             {metrics.map((m) => (
               <option key={m} value={m}>
                 {metricInfo(index, m).label}
@@ -135,6 +185,7 @@ export function DriversSection({ doc, index, currency }: { doc: WbrDocument; ind
           <DrillTree groups={tree} metric={info} currency={currency} />
         </div>
       </div>
+      {mixRate.length > 0 ? <MixRateTable rows={mixRate} metric={current} index={index} fileParts={fileParts} /> : null}
       {split && current === "revenue" ? <RevenueSplitView split={split} index={index} currency={currency} /> : null}
     </>
   );

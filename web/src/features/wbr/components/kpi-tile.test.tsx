@@ -2,7 +2,7 @@ import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { derived, kpis, tile } from "@/test/fixtures/wbr";
 import { renderWith } from "@/test/render";
-import { KpiTile, orderTiles } from "./kpi-tile";
+import { groupTiles, KpiTile } from "./kpi-tile";
 
 describe("KpiTile", () => {
   it("shows the value, the signed change in its unit and the relative change", () => {
@@ -53,11 +53,22 @@ describe("KpiTile", () => {
     expect(screen.getByTestId("kpi-spend").querySelector(".change--neutral")).toBeTruthy();
   });
 
-  it("orders tiles by catalog group, additive before derived", () => {
-    const order = orderTiles(
-      [tile({ metric: "spend", label: "S", group: "marketing" }), tile({ metric: "revenue", label: "R", group: "sales" })],
-      [tile({ metric: "aov", label: "A", group: "sales" }), tile({ metric: "x", label: "X" })],
+  it("groups tiles by catalog group, additive before derived", () => {
+    const groups: Record<string, string> = { spend: "marketing", revenue: "sales", aov: "sales" };
+    const out = groupTiles(
+      [tile({ metric: "spend", label: "S" }), tile({ metric: "revenue", label: "R" })],
+      [tile({ metric: "aov", label: "A" }), tile({ metric: "x", label: "X" })],
+      (m) => groups[m] ?? null,
     );
-    expect(order.map((t) => t.metric)).toEqual(["revenue", "aov", "spend", "x"]);
+    expect(out.map((g) => [g.label, g.tiles.map((t) => t.metric)])).toEqual([
+      ["Sales", ["revenue", "aov"]],
+      ["Marketing", ["spend"]],
+      [null, ["x"]],
+    ]);
+  });
+
+  it("says when the week is off its trend and seasonality", () => {
+    renderWith(<KpiTile tile={{ ...kpis[0]!, expected: 150000, anomaly_zscore: 4.2 }} previousLabel="prev" />);
+    expect(screen.getByTestId("kpi-revenue").textContent).toContain("Off trend: expected $150K");
   });
 });

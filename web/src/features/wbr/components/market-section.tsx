@@ -18,7 +18,11 @@ export function marketVerdict(p: MarketPulse): string | null {
   }
   const gap = typeof p.gap_pp === "number" ? p.gap_pp : i - m;
   const pace = Math.abs(gap) < 0.05 ? "in line with" : gap > 0 ? "faster than" : "slower than";
-  return `The market moved ${formatPercentChange(m)}, we moved ${formatPercentChange(i)}: ${pace} the market (${formatChange(gap, "pp", "percent1")}).`;
+  const impact =
+    typeof p.impact === "number"
+      ? ` Against growing with the market, that is ${formatChange(p.impact, "currency", "currency0")} of revenue.`
+      : "";
+  return `The market moved ${formatPercentChange(m)}, we moved ${formatPercentChange(i)}: ${pace} the market (${formatChange(gap, "pp", "percent1")}).${impact}`;
 }
 
 export function MarketSection({ pulse, fileParts }: { pulse: MarketPulse | null | undefined; fileParts: string[] }) {
@@ -53,7 +57,7 @@ export function MarketSection({ pulse, fileParts }: { pulse: MarketPulse | null 
     }),
     [series],
   );
-  if (!pulse || series.length === 0) {
+  if (!pulse || !pulse.available || series.length === 0) {
     return <EmptyState title="No market pulse for this category">The external market index has no data here.</EmptyState>;
   }
   const verdict = marketVerdict(pulse);

@@ -119,14 +119,21 @@ export function ReportView({ doc, selection, regionLabel, windowLabel, updating 
         <h2 id="h-kpis" className="panel__title">
           Key metrics
         </h2>
-        <KpiGrid kpis={doc.kpis} derived={doc.derived} currency={currency} previousLabel={previous} />
+        <KpiGrid
+          kpis={doc.kpis}
+          derived={doc.derived}
+          currency={currency}
+          previousLabel={previous}
+          groupOf={(m) => index.get(m)?.group ?? null}
+          describe={(m) => index.get(m)?.description ?? null}
+        />
       </section>
 
       <section id="drivers" className="panel" aria-labelledby="h-drivers">
         <h2 id="h-drivers" className="panel__title">
           Drivers of the change
         </h2>
-        <DriversSection doc={doc} index={index} currency={currency} />
+        <DriversSection doc={doc} index={index} fileParts={fileParts} currency={currency} />
       </section>
 
       <section id="breakdowns" className="panel" aria-labelledby="h-breakdowns">

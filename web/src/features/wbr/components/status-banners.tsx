@@ -1,7 +1,7 @@
 // Stale and degraded reports are served rather than a blank page (BRIEF §7), and say so plainly, with the reason.
 import type { ReportMeta } from "@/api/contract";
 
-export function reasonText(r: ReportMeta["reasons"][number]): string {
+export function reasonText(r: NonNullable<ReportMeta["reasons"]>[number]): string {
   return typeof r === "string" ? r : r.message || r.code || "";
 }
 

@@ -19,11 +19,14 @@ export interface MetricInfo {
   format: string;
   changeUnit: ChangeUnit;
   direction: KpiTile["direction"];
+  group: string | null;
+  description: string | null;
 }
 
 export type MetricIndex = Map<string, MetricInfo>;
 
-export function metricIndex(doc: Pick<WbrDocument, "kpis" | "derived">): MetricIndex {
+/** Every metric the report names: the catalog entries it carries (`metrics`), else its tiles. */
+export function metricIndex(doc: Pick<WbrDocument, "kpis" | "derived" | "metrics">): MetricIndex {
   const index: MetricIndex = new Map();
   for (const t of [...doc.kpis, ...doc.derived]) {
     index.set(t.metric, {
@@ -33,6 +36,20 @@ export function metricIndex(doc: Pick<WbrDocument, "kpis" | "derived">): MetricI
       format: t.format,
       changeUnit: t.change_unit ?? changeUnitOf(t.unit),
       direction: t.direction,
+      group: t.group ?? null,
+      description: t.description ?? null,
+    });
+  }
+  for (const m of doc.metrics ?? []) {
+    index.set(m.id, {
+      id: m.id,
+      label: m.label,
+      unit: m.unit,
+      format: m.format,
+      changeUnit: m.change_unit ?? changeUnitOf(m.unit),
+      direction: m.direction,
+      group: m.group ?? null,
+      description: m.description ?? null,
     });
   }
   return index;
@@ -47,6 +64,8 @@ export function metricInfo(index: MetricIndex, id: string): MetricInfo {
       format: "count2",
       changeUnit: "count",
       direction: "neutral",
+      group: null,
+      description: null,
     }
   );
 }
