@@ -2,7 +2,7 @@
 // table, feedback is stored.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { baseURL, categoryList, postJson, reviewPath, signIn, waitForReport } from "./support/session";
+import { baseURL, categoryList, postJson, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
 
 interface Row {
   value: string;
@@ -15,16 +15,21 @@ interface Report {
   region: string;
   window: string;
   week: string;
-  breakdowns: { dimension: string; parent: unknown; metric: string; rows: Row[] }[];
+  breakdowns: {
+    dimension: string;
+    parent: string | null;
+    metric: string;
+    rows: Row[];
+    other: unknown;
+    total: { current: number; previous: number; change: number };
+  }[];
   findings: { id: string }[];
   periods: { previous: { first: string } };
   meta: { snapshot: string };
 }
 
-const USER = process.env.E2E_LEADER ?? "vp";
-
 async function openFirstReport(page: Page) {
-  await signIn(page, USER);
+  await signIn(page, await userWithRole(page, "leadership"));
   const list = await categoryList(page);
   const selection = {
     category: list.categories[0]!,
@@ -78,9 +83,10 @@ test("the drill-down tree opens a segment into its next level", async ({ page })
 test("CSV export downloads the rows of the table", async ({ page }) => {
   const { selection } = await openFirstReport(page);
   const report = (await postJson(page, "/wbr", selection)).json as Report;
-  const breakdown = report.breakdowns.find((b) => b.parent === null)!;
-  const table = page.getByTestId(`breakdown-${breakdown.metric}-${breakdown.dimension}`);
+  const table = page.locator('[data-testid^="breakdown-"]').first();
   await table.scrollIntoViewIfNeeded();
+  const [, metric, dimension] = (await table.getAttribute("data-testid"))!.match(/^breakdown-([a-z0-9_]+)-([a-z0-9_]+)$/)!;
+  const breakdown = report.breakdowns.find((b) => b.metric === metric && b.dimension === dimension)!;
 
   const [download] = await Promise.all([
     page.waitForEvent("download"),
@@ -92,7 +98,14 @@ test("CSV export downloads the rows of the table", async ({ page }) => {
   const text = readFileSync((await download.path())!, "utf8").replace(/^\ufeff/, "");
   const lines = text.trimEnd().split("\r\n");
   expect(lines[0]!.split(",").slice(0, 4)).toEqual([expect.any(String), "Current", "Previous", "Change"]);
-  expect(lines).toHaveLength(breakdown.rows.length + 1);
+  // header, one line per row, "Other" when values were folded, "Total"
+  expect(lines).toHaveLength(1 + breakdown.rows.length + (breakdown.other ? 1 : 0) + 1);
+  expect(lines[lines.length - 1]!.split(",").slice(0, 4)).toEqual([
+    "Total",
+    String(breakdown.total.current),
+    String(breakdown.total.previous),
+    String(breakdown.total.change),
+  ]);
   const byValue = new Map(lines.slice(1).map((l) => [l.split(",")[0], l.split(",")]));
   for (const row of breakdown.rows) {
     const cells = byValue.get(row.value);

@@ -1,11 +1,11 @@
 // The server is the authority on access; the UI shows its refusal clearly and shows nothing of the report.
 import { expect, test } from "@playwright/test";
-import { baseURL, categoryList, me, postJson, reviewPath, signIn } from "./support/session";
+import { baseURL, categoryList, me, postJson, reviewPath, signIn, userWithRole } from "./support/session";
 
 const ALL_CATEGORIES = ["electronics", "fashion", "home", "beauty", "grocery", "toys", "sports", "books", "auto", "pets"];
 
 test("a category manager opening another category's link is refused, clearly", async ({ page }) => {
-  await signIn(page, process.env.E2E_CATEGORY_MANAGER ?? "cm");
+  await signIn(page, await userWithRole(page, "category_manager"));
   const who = await me(page);
   expect(who.role).toBe("category_manager");
   const list = await categoryList(page);

@@ -28,6 +28,29 @@ export interface CategoryList {
 const ids = (xs: unknown[]): string[] =>
   xs.map((x) => (typeof x === "string" ? x : String((x as { id?: string; value?: string }).id ?? (x as { value?: string }).value)));
 
+export interface DevUser {
+  name: string;
+  label?: string | null;
+  role?: string | null;
+  team?: string | null;
+}
+
+/** The backend's dev users (GET /login-url as JSON, dev mode). */
+export async function devUsers(page: Page): Promise<DevUser[]> {
+  const r = await page.request.get(`${baseURL()}/login-url`, { headers: { Accept: "application/json" }, maxRedirects: 0 });
+  expect(r.status()).toBe(200);
+  return ((await r.json()) as { users: DevUser[] }).users;
+}
+
+/** The first dev user with ROLE: the tests take their users from the backend's own configuration. */
+export async function userWithRole(page: Page, role: string): Promise<string> {
+  const user = (await devUsers(page)).find((u) => u.role === role);
+  if (!user) {
+    throw new Error(`the backend has no dev user with role ${role}`);
+  }
+  return user.name;
+}
+
 export async function signIn(page: Page, user: string, next = "/review"): Promise<void> {
   await page.goto(`${baseURL()}/login-url?user=${encodeURIComponent(user)}&next=${encodeURIComponent(next)}`);
   if (!new URL(page.url()).pathname.startsWith(next.split("?")[0]!)) {

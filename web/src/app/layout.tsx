@@ -3,7 +3,7 @@
 // user's scope and sign-out, then the page.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { navItems, roleLabel, scopeLabel, SignInPage, UserMenu, useAuthMe } from "@/features/auth";
+import { navItems, roleLabel, scopeLabel, SignInPage, UserMenu, useAuthMe, useDevUsers } from "@/features/auth";
 import { titleCase } from "@/lib/format";
 import { ErrorPanel } from "@/lib/ui/error-panel";
 import { SkeletonBlock } from "@/lib/ui/skeleton";
@@ -14,6 +14,7 @@ export function Layout() {
   const location = useLocation();
   const navigate = useNavigate();
   const client = useQueryClient();
+  const devUsers = useDevUsers(me.data === null);
   const notice = useQuery<string | null>({
     queryKey: sessionNoticeKey,
     queryFn: () => null,
@@ -39,7 +40,8 @@ export function Layout() {
     return (
       <SignInPage
         next={`${location.pathname}${location.search}`}
-        devUsers={[]}
+        devUsers={devUsers.data ?? []}
+        loadingUsers={devUsers.isPending}
         notice={notice.data}
         roleLabel={roleLabel}
       />

@@ -135,6 +135,8 @@ export interface RequestOptions {
   params?: QueryParams;
   /** The session probe: a 401 is its normal "signed out" answer, not an ended session. */
   probe?: boolean;
+  /** "manual": a redirect is not followed (the answer is then null), e.g. /login-url sending to the IdP. */
+  redirect?: RequestRedirect;
 }
 
 async function request<T>(method: string, path: string, body: unknown, opts: RequestOptions): Promise<T> {
@@ -156,12 +158,16 @@ async function request<T>(method: string, path: string, body: unknown, opts: Req
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       signal: opts.signal,
+      redirect: opts.redirect ?? "follow",
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") {
       throw e;
     }
     throw new ApiError(0, "network", "Cannot reach the catlens server: check your connection and try again.");
+  }
+  if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
+    return null as T;
   }
   if (!res.ok) {
     const err = await errorFrom(res);

@@ -3,3 +3,4 @@ export { authMeKey, authMeQueryOptions, useAuthMe, type AuthUser } from "./api/g
 export { SignInPage, loginHref, type DevUser } from "./components/sign-in-page";
 export { UserMenu } from "./components/user-menu";
 export { navItems, roleLabel, scopeLabel, seesAllTeams, seesEverything } from "./utils";
+export { useDevUsers } from "./api/get-dev-users";

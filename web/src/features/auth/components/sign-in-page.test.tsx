@@ -27,6 +27,8 @@ describe("SignInPage", () => {
     expect(cm.textContent).toContain("Casey (electronics)");
     expect(cm.textContent).toContain("CATEGORY_MANAGER · electronics");
     expect(screen.getByTestId("dev-user-vp").textContent).toContain("LEADERSHIP");
+    // a dev-mode backend has no identity provider to send anyone to
+    expect(screen.queryByRole("link", { name: "Sign in with single sign-on" })).toBeNull();
   });
 
   it("says why the user is here", () => {

@@ -1,7 +1,7 @@
 // The sign-in page. With single sign-on the button goes to the backend's /login-url, which redirects to the
 // company's identity provider and back. In development mode (`make run`) the backend also lists its configured
-// users, each signed in with one click through /login-url?user=NAME.
-import { useId, useState, type FormEvent } from "react";
+// users (GET /login-url as JSON), each signed in with one click through /login-url?user=NAME.
+import { useId } from "react";
 import { buildUrl } from "@/lib/api-client";
 import { env } from "@/config/env";
 
@@ -19,21 +19,16 @@ export interface SignInPageProps {
   /** Why the user is here: the session ended, or a sign-in failed. */
   notice?: string | null;
   roleLabel: (role: string) => string;
+  /** The dev user list is still loading: show neither it nor the fallback form yet. */
+  loadingUsers?: boolean;
 }
 
 export function loginHref(next: string, user?: string): string {
   return buildUrl(env.VITE_API_BASE_URL, "/login-url", { user, next });
 }
 
-export function SignInPage({ next, devUsers, notice, roleLabel }: SignInPageProps) {
-  const [name, setName] = useState("");
+export function SignInPage({ next, devUsers, notice, roleLabel, loadingUsers }: SignInPageProps) {
   const inputId = useId();
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    if (name.trim() !== "") {
-      window.location.assign(loginHref(next, name.trim()));
-    }
-  };
   return (
     <main id="main" className="sign-in">
       <div className="sign-in__card">
@@ -49,11 +44,13 @@ export function SignInPage({ next, devUsers, notice, roleLabel }: SignInPageProp
             {notice}
           </p>
         ) : null}
-        <a className="button button--primary button--block" href={loginHref(next)}>
-          Sign in with single sign-on
-        </a>
-        {devUsers.length > 0 ? (
-          <section className="sign-in__dev" aria-labelledby={`${inputId}-dev`}>
+        {loadingUsers ? null : devUsers.length === 0 ? (
+          // single sign-on; a dev-mode backend has no identity provider and lists its users instead
+          <a className="button button--primary button--block" href={loginHref(next)}>
+            Sign in with single sign-on
+          </a>
+        ) : (
+          <section className="sign-in__dev sign-in__dev--only" aria-labelledby={`${inputId}-dev`}>
             <h2 id={`${inputId}-dev`} className="sign-in__subtitle">
               Development users
             </h2>
@@ -70,25 +67,6 @@ export function SignInPage({ next, devUsers, notice, roleLabel }: SignInPageProp
               ))}
             </ul>
           </section>
-        ) : (
-          <form className="sign-in__dev" onSubmit={onSubmit}>
-            <label htmlFor={inputId} className="field-label">
-              Development sign-in (dev mode only)
-            </label>
-            <div className="inline-form">
-              <input
-                id={inputId}
-                className="input"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                placeholder="user name"
-                autoComplete="username"
-              />
-              <button type="submit" className="button">
-                Sign in
-              </button>
-            </div>
-          </form>
         )}
       </div>
     </main>
