@@ -9,6 +9,9 @@ import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
 
+/** The week the demo data ends at and the ETL publishes. */
+export const E2E_WEEK = "2026-W47";
+
 export interface Backend {
   baseURL: string;
   dir: string;
@@ -117,8 +120,13 @@ export async function startBackend(): Promise<Backend> {
     CATLENS_LOG_LEVEL: "warn",
   };
   try {
-    runCatlens(["demo-data", "--out", env.CATLENS_SOURCE!], env);
-    runCatlens(["etl"], env);
+    // small but complete: 60 weeks (YoY and QoQ need 53+), every planted scenario, a fixed week so that runs and
+    // screenshots are reproducible
+    runCatlens(
+      ["demo-data", "--out", env.CATLENS_SOURCE!, "--weeks", "60", "--end-week", E2E_WEEK, "--orders", "150k", "--seed", "42", "--threads", "2"],
+      env,
+    );
+    runCatlens(["etl", "--week", E2E_WEEK], env);
     const app = await startApp(env, join(dir, "app.log"));
     return {
       baseURL: app.baseURL,

@@ -57,3 +57,13 @@ describe("filters and the URL", () => {
     expect(weeks.map((o) => o.textContent)).toEqual(["2026-W47", "2026-W46"]);
   });
 });
+
+describe("labels", () => {
+  it("names regions as people write them", async () => {
+    const { regionLabel, windowLabel } = await import("./filter-bar");
+    expect(regionLabel("all")).toBe("All regions");
+    expect(regionLabel("uk_ireland")).toBe("UK & Ireland");
+    expect(regionLabel("asia_pacific")).toBe("Asia Pacific");
+    expect(windowLabel("QoQ")).toBe("13 weeks vs previous 13");
+  });
+});

@@ -16,8 +16,16 @@ export function windowLabel(w: string): string {
   return WINDOW_LABELS[w] ?? w;
 }
 
+// regions whose names are not their ids in title case; the rest read fine as "Asia Pacific", "North America"
+const REGION_LABELS: Record<string, string> = {
+  all: "All regions",
+  dach: "DACH",
+  uk_ireland: "UK & Ireland",
+  france_benelux: "France & Benelux",
+};
+
 export function regionLabel(id: string): string {
-  return id === "all" ? "All regions" : titleCase(id);
+  return REGION_LABELS[id] ?? titleCase(id);
 }
 
 interface SelectProps {
