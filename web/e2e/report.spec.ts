@@ -1,6 +1,8 @@
 // The weekly review on demo data: filters change the report, a drill-down opens, CSV exports hold the rows of the
 // table, feedback is stored.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { baseURL, categoryList, postJson, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
 
@@ -139,6 +141,22 @@ test("feedback on the report and on a finding is stored", async ({ page }) => {
   expect(body).toMatchObject({ target: "finding", rating: "not_useful" });
   expect(body.finding_id).toBe(await finding.getAttribute("data-finding-id"));
   await expect(finding.getByTestId("feedback-done")).toBeVisible();
+
+  // stored: read back from the backend's own database (state/app.db), when this run started the backend
+  const dir = process.env.E2E_BACKEND_DIR;
+  if (dir) {
+    const q = spawnSync(
+      "sqlite3",
+      ["-json", join(dir, "state", "app.db"), "SELECT target, finding_id, rating, comment FROM feedback ORDER BY id DESC LIMIT 2"],
+      { encoding: "utf8" },
+    );
+    expect(q.status, q.stderr).toBe(0);
+    const rows = JSON.parse(q.stdout) as { target: string; finding_id: string | null; rating: string; comment: string | null }[];
+    expect(rows).toEqual([
+      { target: "finding", finding_id: body.finding_id, rating: "not_useful", comment: null },
+      { target: "report", finding_id: null, rating: "useful", comment: "Clear drivers this week" },
+    ]);
+  }
 });
 
 test("a figure of the summary shows the finding's exact numbers", async ({ page }) => {

@@ -28,6 +28,14 @@ export function regionLabel(id: string): string {
   return REGION_LABELS[id] ?? titleCase(id);
 }
 
+/** Why a value from the URL is not among the options: the server will say more. */
+const OUTSIDE_NOTE: Record<SelectionKey, string> = {
+  category: "not in your scope",
+  region: "not in your scope",
+  window: "unknown",
+  week: "not published",
+};
+
 interface SelectProps {
   name: SelectionKey;
   label: string;
@@ -54,7 +62,7 @@ function FilterSelect({ name, label, value, options, outside, text, onChange, di
         disabled={disabled}
         onChange={(e) => onChange(e.target.value)}
       >
-        {outside !== undefined ? <option value={outside}>{`${text(outside)} (not in your scope)`}</option> : null}
+        {outside !== undefined ? <option value={outside}>{`${text(outside)} (${OUTSIDE_NOTE[name]})`}</option> : null}
         {options.map((o) => (
           <option key={o.id} value={o.id}>
             {o.label ?? text(o.id)}
