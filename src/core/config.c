@@ -68,6 +68,9 @@ static const struct key_spec KEYS[] = {
     INT("ai.port", ai_port, 1, 65535),
     STR("ai.url", ai_url),
     INT("ai.timeout_ms", ai_timeout_ms, 100, 600000),
+    SUBTREE("ai.service"),     /* validated by src/ai/service.c */
+    SUBTREE("ai.budgets"),     /* validated by src/ai/ledger.c */
+    SUBTREE("ai.rate_limits"), /* validated by src/ai/service.c */
     STR_CHOICE("auth.mode", auth_mode, AUTH_MODES),
     SUBTREE("auth.users"),
     SUBTREE("auth.oidc"),
