@@ -69,7 +69,7 @@ export function FigureLink({ text, span, ctx }: { text: string; span: FigureSpan
       <span id={popId} role="dialog" aria-label={`Numbers behind ${text}`} className="popover" hidden={!open}>
         {!open ? null : finding ? (
           <>
-            <FindingSummary finding={finding} index={ctx.metrics} currency={ctx.currency} />
+            <FindingSummary finding={finding} index={ctx.metrics} currency={ctx.currency} highlight={span.field} />
             <button
               type="button"
               className="button button--quiet"

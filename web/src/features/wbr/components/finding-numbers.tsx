@@ -59,7 +59,18 @@ export function findingTypeLabel(type: string): string {
   return labels[type] ?? humanize(type);
 }
 
-export function FindingSummary({ finding, index, currency }: { finding: Finding; index: MetricIndex; currency?: string }) {
+export function FindingSummary({
+  finding,
+  index,
+  currency,
+  highlight,
+}: {
+  finding: Finding;
+  index: MetricIndex;
+  currency?: string;
+  /** The number the reader came from (a summary figure's field), marked in the table. */
+  highlight?: string | null;
+}) {
   return (
     <div className="finding-summary">
       <p className="finding-summary__title">{finding.title}</p>
@@ -67,7 +78,13 @@ export function FindingSummary({ finding, index, currency }: { finding: Finding;
         #{finding.rank} · {findingTypeLabel(finding.type)} · {metricInfo(index, finding.metric).label} ·{" "}
         {pathLabel(finding.path, "Whole category")} · significance {finding.significance.level}
       </p>
-      <NumbersTable numbers={finding.numbers} metric={finding.metric} index={index} currency={currency} />
+      <NumbersTable
+        numbers={finding.numbers}
+        metric={finding.metric}
+        index={index}
+        currency={currency}
+        highlight={highlight}
+      />
     </div>
   );
 }

@@ -81,3 +81,12 @@ describe("the summary's figures", () => {
     expect(screen.getByTestId("summary").textContent).toContain("No written summary for this report: the AI service is unavailable");
   });
 });
+
+describe("the finding's numbers", () => {
+  it("mark the number the figure was rendered from", async () => {
+    renderWith(<SummaryPanel summary={wbr.summary} reason={null} ctx={context()} />);
+    await userEvent.hover(screen.getAllByRole("button", { name: /^64\.6%/ })[0]!);
+    const hit = screen.getByRole("dialog").querySelector(".numbers__hit");
+    expect(hit?.textContent).toContain("Share of the total change");
+  });
+});

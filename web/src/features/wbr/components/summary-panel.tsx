@@ -101,8 +101,8 @@ export function SummaryPanel({
         </>
       ) : null}
       <p className="summary__provenance">
-        Written by {summary.model}
-        {summary.provider === "offline" ? " (offline narrator)" : ""} · prompt {summary.prompt_version}
+        {summary.provider === "offline" ? "Written by the offline narrator" : `Written by ${summary.model}`} · prompt{" "}
+        {summary.prompt_version}
         {summary.cached ? " · cached" : ""}
         {failed.length === 0
           ? " · every figure checked against the data"
