@@ -60,20 +60,37 @@ static int64_t limit_of(const cl_ai_service_t *svc, const char *table, const cha
                                               : -1;
 }
 
-/* Count one request against KEY in this minute: 1 when over LIMIT (-1: unlimited). */
-static int over(cl_ai_service_t *svc, const char *key, int64_t limit)
+/* Count one request against the window of KEY_BASE ending now: 1 when over LIMIT (-1: unlimited).
+ * A sliding-window counter: this minute's count plus last minute's, weighted by the part of last minute still
+ * inside the window. Fixed minute windows would let a burst straddling a minute boundary through at twice the
+ * limit. */
+static int over(cl_ai_service_t *svc, const char *key_base, int64_t minute, double elapsed_frac,
+                int64_t limit)
 {
     if (limit < 0) {
         return 0;
     }
+    char key[256];
     int64_t n = 0;
     cl_err_t cerr;
     cl_err_clear(&cerr);
-    if (cl_cache_incr(&n, svc->cache, key, 60000, &cerr) != 0) {
+    snprintf(key, sizeof key, "%s:%lld", key_base, (long long)minute);
+    /* Two minutes of life: the next minute still reads this one as its previous. */
+    if (cl_cache_incr(&n, svc->cache, key, 120000, &cerr) != 0) {
         cl_log(CL_LOG_WARN, "ai", "rate_limit_unavailable", json_pack("{s:s}", "error", cerr.msg));
         return 0; /* the cache keeps counting in process when Redis is away; this is a bad key */
     }
-    return n > limit;
+    double previous = 0;
+    char *text = NULL;
+    size_t len = 0;
+    snprintf(key, sizeof key, "%s:%lld", key_base, (long long)(minute - 1));
+    if (cl_cache_get(&text, &len, svc->cache, key, &cerr) == 0) {
+        char *end = NULL;
+        long long v = strtoll(text, &end, 10);
+        previous = (end != text && v > 0) ? (double)v : 0;
+        free(text);
+    }
+    return (double)n + previous * (1.0 - elapsed_frac) > (double)limit;
 }
 
 int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, int64_t now_ms,
@@ -82,11 +99,12 @@ int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, i
     int64_t minute = now_ms / 60000;
     int64_t per_user = limit_of(svc, "per_minute", role);
     int64_t per_role = limit_of(svc, "per_role_per_minute", role);
-    char k[256];
-    snprintf(k, sizeof k, "rl:user:%s:%lld", user, (long long)minute);
-    int user_over = over(svc, k, per_user);
-    snprintf(k, sizeof k, "rl:role:%s:%lld", role, (long long)minute);
-    int role_over = !user_over && over(svc, k, per_role);
+    double elapsed = (double)(now_ms - minute * 60000) / 60000.0;
+    char k[224];
+    snprintf(k, sizeof k, "rl:user:%s", user);
+    int user_over = over(svc, k, minute, elapsed, per_user);
+    snprintf(k, sizeof k, "rl:role:%s", role);
+    int role_over = !user_over && over(svc, k, minute, elapsed, per_role);
     if (!user_over && !role_over) {
         return 0;
     }

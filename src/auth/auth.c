@@ -1,6 +1,7 @@
-/* auth.c — the auth.* configuration made into checked structures, and the two ways a person becomes a catlens user:
- * a dev user from the file, or verified OIDC claims mapped through the role rules. Everything is checked at start-up
- * so that a typo in a rule is a configuration error, not a silent lock-out (or worse, a silent grant). */
+/* auth.c — the auth.* configuration made into checked structures, and the two ways a person becomes
+ * a catlens user: a dev user from the file, or verified OIDC claims mapped through the role rules.
+ * Everything is checked at start-up so that a typo in a rule is a configuration error, not a silent
+ * lock-out (or worse, a silent grant). */
 #include "auth/auth.h"
 
 #include <openssl/crypto.h>
@@ -32,46 +33,6 @@ struct cl_auth {
     size_t n_rules;
 };
 
-static int only_keys(const json_t *obj, const char *const keys[], const char *where, cl_err_t *err)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v)
-    {
-        int ok = 0;
-        for (size_t i = 0; keys[i] && !ok; i++) {
-            ok = strcmp(keys[i], k) == 0;
-        }
-        if (!ok) {
-            return cl_err_set(err, CL_ECONFIG, "config: unknown key '%s.%s'", where, k);
-        }
-    }
-    return 0;
-}
-
-static int int_key(int *out, const json_t *obj, const char *key, int deflt, int lo, int hi, const char *where,
-                   cl_err_t *err)
-{
-    json_t *v = json_object_get(obj, key);
-    long long n = deflt;
-    if (v && json_is_integer(v)) {
-        n = json_integer_value(v);
-    } else if (v && json_is_string(v)) {
-        char *end = NULL;
-        n = strtoll(json_string_value(v), &end, 10);
-        if (!end || *end || end == json_string_value(v)) {
-            return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be an integer", where, key);
-        }
-    } else if (v && !json_is_null(v)) {
-        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be an integer", where, key);
-    }
-    if (n < lo || n > hi) {
-        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be between %d and %d", where, key, lo, hi);
-    }
-    *out = (int)n;
-    return 0;
-}
-
 static const char *str_key(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
@@ -89,13 +50,14 @@ static int load_users(cl_auth_t *a, const json_t *users, cl_err_t *err)
     if (!json_is_array(users)) {
         return cl_err_set(err, CL_ECONFIG, "config: 'auth.users' must be a list");
     }
-    static const char *const KEYS[] = {"id", "name", "email", "role", "team", "categories", "regions", NULL};
+    static const char *const KEYS[] = {"id",   "name",       "email",   "role",
+                                       "team", "categories", "regions", NULL};
     size_t i;
     json_t *u;
     json_array_foreach(users, i, u)
     {
         cl_user_t *user = NULL;
-        int rc = json_is_object(u) ? only_keys(u, KEYS, "auth.users[]", err) : 0;
+        int rc = json_is_object(u) ? cl_config_check_keys(u, "auth.users[]", KEYS, err) : 0;
         rc = rc ? rc : cl_user_from_json(&user, u, err);
         if (rc != 0) {
             err->code = CL_ECONFIG;
@@ -116,17 +78,21 @@ static int load_session(cl_auth_t *a, const json_t *s, const char *env, cl_err_t
         if (!json_is_object(s)) {
             return cl_err_set(err, CL_ECONFIG, "config: 'auth.session' must be a mapping");
         }
-        rc = only_keys(s, KEYS, "auth.session", err);
-        rc = rc ? rc : int_key(&idle, s, "idle_minutes", 30, 1, 24 * 60, "auth.session", err);
-        rc = rc ? rc : int_key(&absolute, s, "absolute_hours", 12, 1, 24 * 30, "auth.session", err);
+        rc = cl_config_check_keys(s, "auth.session", KEYS, err);
+        rc = rc ? rc : cl_config_int(&idle, s, "auth.session", "idle_minutes", 30, 1, 24 * 60, err);
+        rc =
+            rc ? rc
+               : cl_config_int(&absolute, s, "auth.session", "absolute_hours", 12, 1, 24 * 30, err);
         json_t *secure = json_object_get(s, "cookie_secure");
         if (rc == 0 && secure) {
             const char *t = json_string_value(secure);
-            a->cookie_secure = json_is_boolean(secure) ? json_is_true(secure) : !(t && strcasecmp(t, "false") == 0);
+            a->cookie_secure = json_is_boolean(secure) ? json_is_true(secure)
+                                                       : !(t && strcasecmp(t, "false") == 0);
         }
     }
     if (rc == 0 && !a->cookie_secure && strcmp(env, "dev") != 0) {
-        rc = cl_err_set(err, CL_ECONFIG, "auth.session.cookie_secure may be false only in the dev environment");
+        rc = cl_err_set(err, CL_ECONFIG,
+                        "auth.session.cookie_secure may be false only in the dev environment");
     }
     a->limits.idle_s = idle * 60;
     a->limits.absolute_s = absolute * 3600;
@@ -135,29 +101,35 @@ static int load_session(cl_auth_t *a, const json_t *s, const char *env, cl_err_t
 
 static int load_rule(role_rule_t *r, const json_t *j, size_t i, cl_err_t *err)
 {
-    static const char *const KEYS[] = {"group", "group_prefix", "role", "categories", "regions", "team",
-                                       "scope_from_group", NULL};
+    static const char *const KEYS[] = {"group", "group_prefix",     "role", "categories", "regions",
+                                       "team",  "scope_from_group", NULL};
     if (!json_is_object(j)) {
         return cl_err_set(err, CL_ECONFIG, "config: auth.oidc.roles[%zu] must be a mapping", i);
     }
-    int rc = only_keys(j, KEYS, "auth.oidc.roles[]", err);
+    int rc = cl_config_check_keys(j, "auth.oidc.roles[]", KEYS, err);
     const char *group = str_key(j, "group"), *prefix = str_key(j, "group_prefix");
     if (rc == 0 && (!group) == (!prefix)) {
-        rc = cl_err_set(err, CL_ECONFIG, "config: auth.oidc.roles[%zu] needs exactly one of group, group_prefix", i);
+        rc = cl_err_set(err, CL_ECONFIG,
+                        "config: auth.oidc.roles[%zu] needs exactly one of group, group_prefix", i);
     }
     rc = rc ? rc : cl_role_parse(&r->role, str_key(j, "role"), err);
     const char *sfg = str_key(j, "scope_from_group");
     if (rc == 0 && sfg) {
-        r->scope_from_group = strcmp(sfg, "categories") == 0 ? 1 : strcmp(sfg, "regions") == 0 ? 2 : -1;
+        r->scope_from_group = strcmp(sfg, "categories") == 0 ? 1
+                              : strcmp(sfg, "regions") == 0  ? 2
+                                                             : -1;
         if (r->scope_from_group < 0 || !prefix) {
             rc = cl_err_set(err, CL_ECONFIG,
-                            "config: auth.oidc.roles[%zu].scope_from_group is categories or regions, with a prefix", i);
+                            "config: auth.oidc.roles[%zu].scope_from_group is categories or "
+                            "regions, with a prefix",
+                            i);
         }
     }
     for (int k = 0; rc == 0 && k < 2; k++) {
         json_t *list = json_object_get(j, k ? "regions" : "categories");
         if (list && !json_is_array(list)) {
-            rc = cl_err_set(err, CL_ECONFIG, "config: auth.oidc.roles[%zu] scopes must be lists", i);
+            rc =
+                cl_err_set(err, CL_ECONFIG, "config: auth.oidc.roles[%zu] scopes must be lists", i);
         }
         json_t *copy = list ? json_deep_copy(list) : json_array();
         *(k ? &r->regions : &r->categories) = copy;
@@ -174,17 +146,30 @@ static int load_rule(role_rule_t *r, const json_t *j, size_t i, cl_err_t *err)
 
 static int load_oidc(cl_auth_t *a, const json_t *o, cl_err_t *err)
 {
-    static const char *const KEYS[] = {"issuer", "client_id", "redirect_uri", "scopes", "token_auth",
-                                       "skew_seconds", "jwks_min_refresh_seconds", "timeout_ms", "groups_claim",
-                                       "team_claim", "name_claim", "email_claim", "roles", NULL};
+    static const char *const KEYS[] = {"issuer",
+                                       "client_id",
+                                       "redirect_uri",
+                                       "scopes",
+                                       "token_auth",
+                                       "skew_seconds",
+                                       "jwks_min_refresh_seconds",
+                                       "timeout_ms",
+                                       "groups_claim",
+                                       "team_claim",
+                                       "name_claim",
+                                       "email_claim",
+                                       "roles",
+                                       NULL};
     if (!json_is_object(o)) {
         return cl_err_set(err, CL_ECONFIG, "auth.mode is oidc but 'auth.oidc' is not configured");
     }
     int skew = 60, refresh = 30, timeout = 5000;
-    int rc = only_keys(o, KEYS, "auth.oidc", err);
-    rc = rc ? rc : int_key(&skew, o, "skew_seconds", 60, 0, 600, "auth.oidc", err);
-    rc = rc ? rc : int_key(&refresh, o, "jwks_min_refresh_seconds", 30, 1, 86400, "auth.oidc", err);
-    rc = rc ? rc : int_key(&timeout, o, "timeout_ms", 5000, 100, 60000, "auth.oidc", err);
+    int rc = cl_config_check_keys(o, "auth.oidc", KEYS, err);
+    rc = rc ? rc : cl_config_int(&skew, o, "auth.oidc", "skew_seconds", 60, 0, 600, err);
+    rc =
+        rc ? rc
+           : cl_config_int(&refresh, o, "auth.oidc", "jwks_min_refresh_seconds", 30, 1, 86400, err);
+    rc = rc ? rc : cl_config_int(&timeout, o, "auth.oidc", "timeout_ms", 5000, 100, 60000, err);
     if (rc != 0) {
         return rc;
     }
@@ -206,7 +191,8 @@ static int load_oidc(cl_auth_t *a, const json_t *o, cl_err_t *err)
     a->email_claim = strdup(str_key(o, "email_claim") ? str_key(o, "email_claim") : "email");
     json_t *roles = json_object_get(o, "roles");
     if (rc == 0 && !json_is_array(roles)) {
-        rc = cl_err_set(err, CL_ECONFIG, "config: 'auth.oidc.roles' must list the group → role rules");
+        rc = cl_err_set(err, CL_ECONFIG,
+                        "config: 'auth.oidc.roles' must list the group → role rules");
     }
     a->rules = rc ? NULL : calloc(json_array_size(roles) + 1, sizeof *a->rules);
     size_t i;
@@ -372,7 +358,8 @@ int cl_auth_map_claims(json_t **out, const cl_auth_t *a, const json_t *claims, c
         json_array_foreach(groups, k, g)
         {
             const char *rest = NULL;
-            if (!rule_matches(r, json_string_value(g), &rest) || (first && r->role != first->role)) {
+            if (!rule_matches(r, json_string_value(g), &rest) ||
+                (first && r->role != first->role)) {
                 continue;
             }
             first = first ? first : r;
@@ -390,13 +377,18 @@ int cl_auth_map_claims(json_t **out, const cl_auth_t *a, const json_t *claims, c
     if (!first) {
         json_decref(cats);
         json_decref(regs);
-        return cl_err_set(err, CL_EFORBIDDEN, "your account has no catlens role; ask an administrator for access");
+        return cl_err_set(err, CL_EFORBIDDEN,
+                          "your account has no catlens role; ask an administrator for access");
     }
     const char *team_claim = claim_string(claims, a->team_claim);
-    *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", claim_string(claims, "sub"), "name",
-                     claim_string(claims, a->name_claim), "email", claim_string(claims, a->email_claim), "role",
-                     cl_role_name(first->role), "team", *team_claim ? team_claim : team ? team : "", "categories",
-                     cats, "regions", regs);
+    *out =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", claim_string(claims, "sub"), "name",
+                  claim_string(claims, a->name_claim), "email",
+                  claim_string(claims, a->email_claim), "role", cl_role_name(first->role), "team",
+                  *team_claim ? team_claim
+                  : team      ? team
+                              : "",
+                  "categories", cats, "regions", regs);
     return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
 }
 
@@ -407,8 +399,8 @@ static int same_origin(const char *origin, const char *host)
     return p && host && strcasecmp(p + 3, host) == 0;
 }
 
-int cl_auth_check_csrf(const char *token, const char *expected, const char *origin, const char *site,
-                       const char *host, cl_err_t *err)
+int cl_auth_check_csrf(const char *token, const char *expected, const char *origin,
+                       const char *site, const char *host, cl_err_t *err)
 {
     if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) {
         return cl_err_set(err, CL_EFORBIDDEN, "cross-site request refused");
@@ -420,7 +412,8 @@ int cl_auth_check_csrf(const char *token, const char *expected, const char *orig
         return cl_err_set(err, CL_EFORBIDDEN, "request from an opaque origin refused");
     }
     size_t n = expected ? strlen(expected) : 0;
-    if (!token || !expected || n == 0 || strlen(token) != n || CRYPTO_memcmp(token, expected, n) != 0) {
+    if (!token || !expected || n == 0 || strlen(token) != n ||
+        CRYPTO_memcmp(token, expected, n) != 0) {
         return cl_err_set(err, CL_EFORBIDDEN, "missing or wrong %s header", CL_AUTH_CSRF_HEADER);
     }
     return 0;

@@ -1,7 +1,8 @@
-/* jwt.c — ID-token verification with OpenSSL 3. Written against RFC 7515/7517/7518 rather than through a JWT
- * library so that the rules that matter are visible in one place: the algorithm comes from an allow-list (never
- * "none", never HMAC with a public key as secret), the key must be of the algorithm's type, and the signature is
- * checked over the exact bytes received before any claim is read. */
+/* jwt.c — ID-token verification with OpenSSL 3. Written against RFC 7515/7517/7518 rather than
+ * through a JWT library so that the rules that matter are visible in one place: the algorithm comes
+ * from an allow-list (never "none", never HMAC with a public key as secret), the key must be of the
+ * algorithm's type, and the signature is checked over the exact bytes received before any claim is
+ * read. */
 #include "auth/jwt.h"
 
 #include <openssl/bn.h>
@@ -29,7 +30,8 @@ struct cl_jwks {
     jwk_t keys[CL_JWKS_MAX_KEYS];
 };
 
-/* ---- base64url ------------------------------------------------------------------------------------------- */
+/* ---- base64url
+ * ------------------------------------------------------------------------------------------- */
 
 static int b64val(unsigned char c)
 {
@@ -45,7 +47,8 @@ static int b64val(unsigned char c)
     return c == '-' ? 62 : c == '_' ? 63 : -1;
 }
 
-int cl_base64url_decode(unsigned char *out, size_t cap, size_t *out_len, const char *in, size_t len, cl_err_t *err)
+int cl_base64url_decode(unsigned char *out, size_t cap, size_t *out_len, const char *in, size_t len,
+                        cl_err_t *err)
 {
     if (len % 4 == 1) {
         return cl_err_set(err, CL_EINVAL, "bad base64url length");
@@ -100,8 +103,10 @@ void cl_base64url_encode(char *out, const unsigned char *in, size_t len)
     out[j] = '\0';
 }
 
-/* Decode the base64url string member NAME of JWK into a new BIGNUM (or raw bytes when RAW is not NULL). */
-static int member_bytes(unsigned char *buf, size_t cap, size_t *len, const json_t *jwk, const char *name)
+/* Decode the base64url string member NAME of JWK into a new BIGNUM (or raw bytes when RAW is not
+ * NULL). */
+static int member_bytes(unsigned char *buf, size_t cap, size_t *len, const json_t *jwk,
+                        const char *name)
 {
     const char *s = json_string_value(json_object_get(jwk, name));
     return s ? cl_base64url_decode(buf, cap, len, s, strlen(s), NULL) : CL_EINVAL;
@@ -126,8 +131,8 @@ static EVP_PKEY *rsa_key(const json_t *jwk)
 {
     unsigned char n[1024], e[16];
     size_t nlen = 0, elen = 0;
-    if (member_bytes(n, sizeof n, &nlen, jwk, "n") != 0 || member_bytes(e, sizeof e, &elen, jwk, "e") != 0 ||
-        nlen < 256 || elen == 0) {
+    if (member_bytes(n, sizeof n, &nlen, jwk, "n") != 0 ||
+        member_bytes(e, sizeof e, &elen, jwk, "e") != 0 || nlen < 256 || elen == 0) {
         return NULL; /* missing, malformed, or a modulus under 2048 bits */
     }
     BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL), *be = BN_bin2bn(e, (int)elen, NULL);
@@ -240,13 +245,15 @@ int cl_jwks_parse(cl_jwks_t **out, const char *json, size_t len, cl_err_t *err)
     json_decref(doc);
     if (s->n == 0) {
         cl_jwks_free(s);
-        return cl_err_set(err, CL_EINVAL, "the identity provider's key set has no usable signing key");
+        return cl_err_set(err, CL_EINVAL,
+                          "the identity provider's key set has no usable signing key");
     }
     *out = s;
     return 0;
 }
 
-/* ---- verification ------------------------------------------------------------------------------------------- */
+/* ---- verification
+ * ------------------------------------------------------------------------------------------- */
 
 typedef struct {
     const char *name;
@@ -257,8 +264,9 @@ typedef struct {
 } alg_t;
 
 static const alg_t ALGS[] = {
-    {"RS256", KEY_RSA, 0, 0, EVP_sha256}, {"RS384", KEY_RSA, 0, 0, EVP_sha384}, {"RS512", KEY_RSA, 0, 0, EVP_sha512},
-    {"PS256", KEY_RSA, 1, 0, EVP_sha256}, {"ES256", KEY_EC, 0, 256, EVP_sha256}, {"ES384", KEY_EC, 0, 384, EVP_sha384},
+    {"RS256", KEY_RSA, 0, 0, EVP_sha256},  {"RS384", KEY_RSA, 0, 0, EVP_sha384},
+    {"RS512", KEY_RSA, 0, 0, EVP_sha512},  {"PS256", KEY_RSA, 1, 0, EVP_sha256},
+    {"ES256", KEY_EC, 0, 256, EVP_sha256}, {"ES384", KEY_EC, 0, 384, EVP_sha384},
 };
 
 static const alg_t *find_alg(const char *name, const char *const allowed[])
@@ -296,7 +304,8 @@ static const jwk_t *find_key(const cl_jwks_t *s, const char *kid, const alg_t *a
 }
 
 /* ECDSA signatures in JWS are r || s; OpenSSL wants DER. */
-static int ec_der(unsigned char *der, size_t cap, size_t *der_len, const unsigned char *raw, size_t len, int bits)
+static int ec_der(unsigned char *der, size_t cap, size_t *der_len, const unsigned char *raw,
+                  size_t len, int bits)
 {
     size_t half = (size_t)bits / 8;
     if (len != 2 * half) {
@@ -321,8 +330,8 @@ static int ec_der(unsigned char *der, size_t cap, size_t *der_len, const unsigne
     return rc;
 }
 
-static int check_signature(const jwk_t *key, const alg_t *alg, const char *signed_part, size_t signed_len,
-                           const unsigned char *sig, size_t sig_len)
+static int check_signature(const jwk_t *key, const alg_t *alg, const char *signed_part,
+                           size_t signed_len, const unsigned char *sig, size_t sig_len)
 {
     unsigned char der[160];
     if (alg->type == KEY_EC) {
@@ -340,7 +349,8 @@ static int check_signature(const jwk_t *key, const alg_t *alg, const char *signe
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
     }
-    ok = ok && EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)signed_part, signed_len) == 1;
+    ok = ok &&
+         EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)signed_part, signed_len) == 1;
     EVP_MD_CTX_free(md);
     return ok;
 }
@@ -361,13 +371,15 @@ static json_t *segment_json(const char *in, size_t len)
     return doc;
 }
 
-int cl_jwt_verify(json_t **out, const char *token, const cl_jwks_t *jwks, const char *const algs[], cl_err_t *err)
+int cl_jwt_verify(json_t **out, const char *token, const cl_jwks_t *jwks, const char *const algs[],
+                  cl_err_t *err)
 {
     *out = NULL;
     size_t len = token ? strlen(token) : 0;
     const char *d1 = token ? memchr(token, '.', len) : NULL;
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
-    if (len == 0 || len > CL_JWT_MAX_TOKEN || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) {
+    if (len == 0 || len > CL_JWT_MAX_TOKEN || !d2 ||
+        memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) {
         return cl_err_set(err, CL_EUNAUTH, "the ID token is not a compact JWS");
     }
     json_t *header = segment_json(token, (size_t)(d1 - token));
@@ -376,7 +388,8 @@ int cl_jwt_verify(json_t **out, const char *token, const cl_jwks_t *jwks, const 
     const alg_t *alg = alg_name ? find_alg(alg_name, algs) : NULL;
     int rc = 0;
     if (!header || !alg || json_object_get(header, "crit")) {
-        rc = cl_err_set(err, CL_EUNAUTH, "the ID token's header is malformed or uses an algorithm not allowed");
+        rc = cl_err_set(err, CL_EUNAUTH,
+                        "the ID token's header is malformed or uses an algorithm not allowed");
         goto cleanup;
     }
     const jwk_t *key = find_key(jwks, kid, alg);
@@ -386,7 +399,8 @@ int cl_jwt_verify(json_t **out, const char *token, const cl_jwks_t *jwks, const 
     }
     unsigned char sig[1024];
     size_t sig_len = 0;
-    if (cl_base64url_decode(sig, sizeof sig, &sig_len, d2 + 1, len - (size_t)(d2 + 1 - token), NULL) != 0 ||
+    if (cl_base64url_decode(sig, sizeof sig, &sig_len, d2 + 1, len - (size_t)(d2 + 1 - token),
+                            NULL) != 0 ||
         !check_signature(key, alg, token, (size_t)(d2 - token), sig, sig_len)) {
         rc = cl_err_set(err, CL_EUNAUTH, "the ID token's signature does not verify");
         goto cleanup;
@@ -402,7 +416,9 @@ cleanup:
     return rc;
 }
 
-/* ---- claims ------------------------------------------------------------------------------------------------------ */
+/* ---- claims
+ * ------------------------------------------------------------------------------------------------------
+ */
 
 static int number_claim(int64_t *out, const json_t *claims, const char *name)
 {
@@ -438,7 +454,8 @@ static int audience_ok(const json_t *claims, const char *aud)
         return 0;
     }
     const char *azp = json_string_value(json_object_get(claims, "azp"));
-    return json_array_size(v) == 1 ? (!azp || strcmp(azp, aud) == 0) : (azp && strcmp(azp, aud) == 0);
+    return json_array_size(v) == 1 ? (!azp || strcmp(azp, aud) == 0)
+                                   : (azp && strcmp(azp, aud) == 0);
 }
 
 int cl_jwt_check_claims(const json_t *claims, const cl_jwt_expect_t *x, cl_err_t *err)
@@ -455,7 +472,8 @@ int cl_jwt_check_claims(const json_t *claims, const cl_jwt_expect_t *x, cl_err_t
         return cl_err_set(err, CL_EUNAUTH, "the ID token has expired (exp)");
     }
     if (!number_claim(&iat, claims, "iat") || iat - x->skew_s > x->now) {
-        return cl_err_set(err, CL_EUNAUTH, "the ID token's issue time is missing or in the future (iat)");
+        return cl_err_set(err, CL_EUNAUTH,
+                          "the ID token's issue time is missing or in the future (iat)");
     }
     if (x->max_age_s > 0 && iat + x->max_age_s + x->skew_s < x->now) {
         return cl_err_set(err, CL_EUNAUTH, "the ID token is too old (iat)");
@@ -470,7 +488,8 @@ int cl_jwt_check_claims(const json_t *claims, const cl_jwt_expect_t *x, cl_err_t
     if (x->nonce) {
         const char *nonce = json_string_value(json_object_get(claims, "nonce"));
         if (!nonce || strcmp(nonce, x->nonce) != 0) {
-            return cl_err_set(err, CL_EUNAUTH, "the ID token's nonce does not match this sign-in (nonce)");
+            return cl_err_set(err, CL_EUNAUTH,
+                              "the ID token's nonce does not match this sign-in (nonce)");
         }
     }
     return 0;

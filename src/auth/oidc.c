@@ -1,6 +1,6 @@
-/* oidc.c — the relying party. Sign-ins are rare next to report views, so this favours plain, checkable code over
- * speed: one libcurl easy handle per call, a mutex around the provider metadata and keys, and every answer from the
- * provider parsed as hostile input. */
+/* oidc.c — the relying party. Sign-ins are rare next to report views, so this favours plain,
+ * checkable code over speed: one libcurl easy handle per call, a mutex around the provider metadata
+ * and keys, and every answer from the provider parsed as hostile input. */
 #include "auth/oidc.h"
 
 #include <curl/curl.h>
@@ -42,8 +42,9 @@ static int url_ok(const char *url)
     if (strncmp(url, "https://", 8) == 0) {
         return url[8] != '\0';
     }
-    static const char *const LOOPBACK[] = {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
-                                           "http://localhost/", "http://[::1]:"};
+    static const char *const LOOPBACK[] = {"http://127.0.0.1:", "http://127.0.0.1/",
+                                           "http://localhost:", "http://localhost/",
+                                           "http://[::1]:"};
     for (size_t i = 0; i < CL_ARRAY_LEN(LOOPBACK); i++) {
         if (strncmp(url, LOOPBACK[i], strlen(LOOPBACK[i])) == 0) {
             return 1;
@@ -61,14 +62,17 @@ int cl_oidc_new(cl_oidc_t **out, const cl_oidc_options_t *opt, cl_err_t *err)
 {
     *out = NULL;
     if (!url_ok(opt->issuer)) {
-        return cl_err_set(err, CL_ECONFIG, "auth.oidc.issuer must be an https:// URL (http:// only on loopback)");
+        return cl_err_set(err, CL_ECONFIG,
+                          "auth.oidc.issuer must be an https:// URL (http:// only on loopback)");
     }
     if (!opt->client_id || !*opt->client_id || !url_ok(opt->redirect_uri)) {
-        return cl_err_set(err, CL_ECONFIG, "auth.oidc needs client_id and an https:// redirect_uri");
+        return cl_err_set(err, CL_ECONFIG,
+                          "auth.oidc needs client_id and an https:// redirect_uri");
     }
     if (opt->token_auth && strcmp(opt->token_auth, "client_secret_basic") != 0 &&
         strcmp(opt->token_auth, "client_secret_post") != 0) {
-        return cl_err_set(err, CL_ECONFIG, "auth.oidc.token_auth must be client_secret_basic or client_secret_post");
+        return cl_err_set(err, CL_ECONFIG,
+                          "auth.oidc.token_auth must be client_secret_basic or client_secret_post");
     }
     cl_oidc_t *o = calloc(1, sizeof *o);
     if (!o) {
@@ -114,7 +118,9 @@ void cl_oidc_free(cl_oidc_t *o)
     free(o);
 }
 
-/* ---- HTTP ------------------------------------------------------------------------------------------------------ */
+/* ---- HTTP
+ * ------------------------------------------------------------------------------------------------------
+ */
 
 typedef struct {
     char *p;
@@ -142,8 +148,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *payload)
 }
 
 /* GET URL, or POST FORM to it. *status is the HTTP status; the body goes to *out (new). */
-static int fetch(char **out, long *status, cl_oidc_t *o, const char *url, const char *form, const char *what,
-                 cl_err_t *err)
+static int fetch(char **out, long *status, cl_oidc_t *o, const char *url, const char *form,
+                 const char *what, cl_err_t *err)
 {
     *out = NULL;
     body_t b = {0};
@@ -195,14 +201,16 @@ static int fetch_json(json_t **out, cl_oidc_t *o, const char *url, const char *w
     free(body);
     if (!json_is_object(doc)) {
         json_decref(doc);
-        return cl_err_set(err, CL_EUNAVAILABLE, "the identity provider's %s answered %ld without a JSON object",
-                          what, status);
+        return cl_err_set(err, CL_EUNAVAILABLE,
+                          "the identity provider's %s answered %ld without a JSON object", what,
+                          status);
     }
     *out = doc;
     return 0;
 }
 
-/* ---- discovery and keys ------------------------------------------------------------------------------------------ */
+/* ---- discovery and keys
+ * ------------------------------------------------------------------------------------------ */
 
 static int fetch_jwks_locked(cl_oidc_t *o, cl_err_t *err)
 {
@@ -214,7 +222,8 @@ static int fetch_jwks_locked(cl_oidc_t *o, cl_err_t *err)
     }
     cl_jwks_t *keys = NULL;
     if (status != 200) {
-        rc = cl_err_set(err, CL_EUNAVAILABLE, "the identity provider's key set answered %ld", status);
+        rc = cl_err_set(err, CL_EUNAVAILABLE, "the identity provider's key set answered %ld",
+                        status);
     } else {
         rc = cl_jwks_parse(&keys, body, strlen(body), err);
         if (rc == CL_EINVAL) {
@@ -237,7 +246,8 @@ static int take_endpoint(char **out, const json_t *doc, const char *name, cl_err
 {
     const char *v = json_string_value(json_object_get(doc, name));
     if (!url_ok(v)) {
-        return cl_err_set(err, CL_EUNAVAILABLE, "the identity provider's discovery document lacks a usable %s", name);
+        return cl_err_set(err, CL_EUNAVAILABLE,
+                          "the identity provider's discovery document lacks a usable %s", name);
     }
     *out = strdup(v);
     return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
@@ -250,8 +260,8 @@ static int discover_locked(cl_oidc_t *o, cl_err_t *err)
     }
     char url[2048];
     size_t n = strlen(o->issuer);
-    snprintf(url, sizeof url, "%.*s/.well-known/openid-configuration", (int)(n && o->issuer[n - 1] == '/' ? n - 1 : n),
-             o->issuer);
+    snprintf(url, sizeof url, "%.*s/.well-known/openid-configuration",
+             (int)(n && o->issuer[n - 1] == '/' ? n - 1 : n), o->issuer);
     json_t *doc = NULL;
     int rc = fetch_json(&doc, o, url, "discovery document", err);
     if (rc != 0) {
@@ -260,7 +270,8 @@ static int discover_locked(cl_oidc_t *o, cl_err_t *err)
     const char *iss = json_string_value(json_object_get(doc, "issuer"));
     if (!iss || strcmp(iss, o->issuer) != 0) {
         json_decref(doc);
-        return cl_err_set(err, CL_EUNAVAILABLE, "the identity provider names another issuer than auth.oidc.issuer");
+        return cl_err_set(err, CL_EUNAVAILABLE,
+                          "the identity provider names another issuer than auth.oidc.issuer");
     }
     free(o->authorization_endpoint);
     free(o->token_endpoint);
@@ -291,7 +302,9 @@ int cl_oidc_jwks_fetches(cl_oidc_t *o)
     return n;
 }
 
-/* ---- the flow ------------------------------------------------------------------------------------------------------ */
+/* ---- the flow
+ * ------------------------------------------------------------------------------------------------------
+ */
 
 static int random_token(char *out, size_t bytes, cl_err_t *err)
 {
@@ -309,7 +322,8 @@ int cl_oidc_begin(cl_oidc_request_t *out, cl_oidc_t *o, cl_err_t *err)
     int rc = cl_oidc_discover(o, err);
     rc = rc ? rc : random_token(out->state, 32, err);
     rc = rc ? rc : random_token(out->nonce, 32, err);
-    rc = rc ? rc : random_token(out->verifier, 48, err); /* 64 characters: within RFC 7636's 43..128 */
+    rc = rc ? rc
+            : random_token(out->verifier, 48, err); /* 64 characters: within RFC 7636's 43..128 */
     if (rc != 0) {
         return rc;
     }
@@ -340,7 +354,8 @@ int cl_oidc_begin(cl_oidc_request_t *out, cl_oidc_t *o, cl_err_t *err)
     return out->url ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
 }
 
-static int exchange(char **id_token, cl_oidc_t *o, const char *code, const char *verifier, cl_err_t *err)
+static int exchange(char **id_token, cl_oidc_t *o, const char *code, const char *verifier,
+                    cl_err_t *err)
 {
     char form[8192] = "";
     int rc = cl_query_append(form, sizeof form, "grant_type", "authorization_code", err);
@@ -369,9 +384,11 @@ static int exchange(char **id_token, cl_oidc_t *o, const char *code, const char 
     const char *tok = json_string_value(json_object_get(doc, "id_token"));
     if (status >= 400 && status < 500) {
         const char *e = json_string_value(json_object_get(doc, "error"));
-        rc = cl_err_set(err, CL_EUNAUTH, "the identity provider refused the sign-in (%.40s)", e ? e : "no reason");
+        rc = cl_err_set(err, CL_EUNAUTH, "the identity provider refused the sign-in (%.40s)",
+                        e ? e : "no reason");
     } else if (status != 200 || !tok) {
-        rc = cl_err_set(err, CL_EUNAVAILABLE, "the identity provider's token endpoint answered %ld without an ID token",
+        rc = cl_err_set(err, CL_EUNAVAILABLE,
+                        "the identity provider's token endpoint answered %ld without an ID token",
                         status);
     } else {
         *id_token = strdup(tok);
@@ -381,13 +398,15 @@ static int exchange(char **id_token, cl_oidc_t *o, const char *code, const char 
     return rc;
 }
 
-/* Verify TOKEN's signature; on an unknown key, fetch the key set again (rotation) and retry once. */
+/* Verify TOKEN's signature; on an unknown key, fetch the key set again (rotation) and retry once.
+ */
 static int verify(json_t **claims, cl_oidc_t *o, const char *token, cl_err_t *err)
 {
     pthread_mutex_lock(&o->lock);
     int rc = cl_jwt_verify(claims, token, o->jwks, ALGS, err);
     if (rc == CL_ENOTFOUND && time(NULL) - o->jwks_fetched_at >= o->jwks_min_refresh_s) {
-        cl_logf(CL_LOG_INFO, MODULE, "jwks_refresh", "an ID token names an unknown key: fetching the key set again");
+        cl_logf(CL_LOG_INFO, MODULE, "jwks_refresh",
+                "an ID token names an unknown key: fetching the key set again");
         rc = fetch_jwks_locked(o, err);
         rc = rc ? rc : cl_jwt_verify(claims, token, o->jwks, ALGS, err);
     }
@@ -398,8 +417,8 @@ static int verify(json_t **claims, cl_oidc_t *o, const char *token, cl_err_t *er
     return rc;
 }
 
-int cl_oidc_finish(json_t **claims, cl_oidc_t *o, const char *code, const char *verifier, const char *nonce,
-                   cl_err_t *err)
+int cl_oidc_finish(json_t **claims, cl_oidc_t *o, const char *code, const char *verifier,
+                   const char *nonce, cl_err_t *err)
 {
     *claims = NULL;
     if (!code || !*code || strlen(code) > 2048) {

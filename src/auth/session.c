@@ -1,5 +1,5 @@
-/* session.c — sessions in SQLite. Ids and sign-in states are looked up by their SHA-256, never stored raw; the CSRF
- * token is stored raw because the server must hand it back to the page. */
+/* session.c — sessions in SQLite. Ids and sign-in states are looked up by their SHA-256, never
+ * stored raw; the CSRF token is stored raw because the server must hand it back to the page. */
 #include "auth/session.h"
 
 #include <openssl/evp.h>
@@ -65,7 +65,8 @@ int cl_sessions_token(char out[CL_SESSION_TOKEN_LEN], cl_err_t *err)
     return 0;
 }
 
-int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_limits_t *limits, cl_err_t *err)
+int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_limits_t *limits,
+                     cl_err_t *err)
 {
     *out = NULL;
     cl_sessions_t *s = calloc(1, sizeof *s);
@@ -73,7 +74,8 @@ int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_lim
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     s->limits = *limits;
-    cl_sqlite_options_t opt = {.sync = CL_SQLITE_SYNC_NORMAL, .migrations = MIGRATIONS, .n_migrations = 1};
+    cl_sqlite_options_t opt = {
+        .sync = CL_SQLITE_SYNC_NORMAL, .migrations = MIGRATIONS, .n_migrations = 1};
     int rc = cl_sqlite_pool_new(&s->pool, path, &opt, err);
     if (rc != 0) {
         free(s);
@@ -108,8 +110,8 @@ static int delete_session(cl_sessions_t *s, const char *sid, cl_err_t *err)
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
-int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user, const char *replaces,
-                       cl_err_t *err)
+int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user,
+                       const char *replaces, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     char *text = json_dumps(user, JSON_COMPACT | JSON_SORT_KEYS);
@@ -135,7 +137,8 @@ int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t 
     cl_sqlite_stmt_t *st = NULL;
     rc = rc ? rc
             : stmt(&st, s,
-                   "INSERT INTO sessions(id_hash, user_json, csrf, created_at, last_seen, expires_at) "
+                   "INSERT INTO sessions(id_hash, user_json, csrf, created_at, last_seen, "
+                   "expires_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
                    err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
@@ -162,8 +165,8 @@ static int touch(cl_sessions_t *s, const char *h, int64_t now, cl_err_t *err)
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
-int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s, const char *sid,
-                       cl_err_t *err)
+int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+                       const char *sid, cl_err_t *err)
 {
     *user = NULL;
     if (!sid || strlen(sid) != CL_SESSION_TOKEN_LEN - 1) {
@@ -172,7 +175,9 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
     char h[65];
     digest(h, sid);
     cl_sqlite_stmt_t *st = NULL;
-    int rc = stmt(&st, s, "SELECT user_json, csrf, last_seen, expires_at FROM sessions WHERE id_hash = ?1", err);
+    int rc =
+        stmt(&st, s,
+             "SELECT user_json, csrf, last_seen, expires_at FROM sessions WHERE id_hash = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc < 0) {
@@ -181,7 +186,8 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
     if (rc == CL_SQLITE_DONE) {
         return cl_err_set(err, CL_EUNAUTH, "not signed in");
     }
-    int64_t now = now_s(), last = cl_sqlite_column_int64(st, 2), expires = cl_sqlite_column_int64(st, 3);
+    int64_t now = now_s(), last = cl_sqlite_column_int64(st, 2),
+            expires = cl_sqlite_column_int64(st, 3);
     if (now >= expires || now - last >= s->limits.idle_s) {
         cl_sqlite_reset(st);
         if (delete_session(s, sid, err) != 0) {
@@ -205,15 +211,16 @@ int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err)
     return sid && *sid ? delete_session(s, sid, err) : 0;
 }
 
-int cl_sessions_put_login(cl_sessions_t *s, const char *state, const char *browser, const cl_login_state_t *login,
-                          cl_err_t *err)
+int cl_sessions_put_login(cl_sessions_t *s, const char *state, const char *browser,
+                          const cl_login_state_t *login, cl_err_t *err)
 {
     char sh[65], bh[65];
     digest(sh, state);
     digest(bh, browser);
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, s,
-                  "INSERT INTO login_states(state_hash, browser_hash, nonce, verifier, return_to, created_at) "
+                  "INSERT INTO login_states(state_hash, browser_hash, nonce, verifier, return_to, "
+                  "created_at) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                   err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, sh, err);
@@ -225,8 +232,8 @@ int cl_sessions_put_login(cl_sessions_t *s, const char *state, const char *brows
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
-int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *state, const char *browser,
-                           cl_err_t *err)
+int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *state,
+                           const char *browser, cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (!state || !*state || strlen(state) > 128) {
@@ -236,7 +243,8 @@ int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *
     digest(sh, state);
     digest(bh, browser ? browser : "");
     cl_sqlite_stmt_t *st = NULL;
-    /* DELETE … RETURNING makes taking a state atomic: two callbacks racing with one state cannot both win */
+    /* DELETE … RETURNING makes taking a state atomic: two callbacks racing with one state cannot
+     * both win */
     int rc = stmt(&st, s,
                   "DELETE FROM login_states WHERE state_hash = ?1 "
                   "RETURNING browser_hash, nonce, verifier, return_to, created_at",
@@ -247,7 +255,8 @@ int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *
         return rc;
     }
     if (rc == CL_SQLITE_DONE) {
-        return cl_err_set(err, CL_EUNAUTH, "this sign-in is unknown or was already used; start again");
+        return cl_err_set(err, CL_EUNAUTH,
+                          "this sign-in is unknown or was already used; start again");
     }
     int same_browser = strcmp(cl_sqlite_column_text(st, 0), bh) == 0;
     int fresh = now_s() - cl_sqlite_column_int64(st, 4) < CL_LOGIN_MAX_AGE_S;
@@ -259,7 +268,8 @@ int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *
         return rc;
     }
     if (!same_browser) {
-        return cl_err_set(err, CL_EUNAUTH, "this sign-in was started in another browser; start again");
+        return cl_err_set(err, CL_EUNAUTH,
+                          "this sign-in was started in another browser; start again");
     }
     if (!fresh) {
         return cl_err_set(err, CL_EUNAUTH, "this sign-in took too long; start again");

@@ -1,17 +1,18 @@
 /* session.h — server-side sessions and pending sign-ins, kept in SQLite (WAL).
  *
- * Owns: sessions (a random 256-bit id the browser holds in an HttpOnly cookie, of which only the SHA-256 is stored,
- * so a copy of the database opens no session; the signed-in user; a CSRF token; idle and absolute expiry) and the
- * short-lived state of OpenID Connect sign-ins in progress (state, nonce, PKCE verifier, a hash binding it to the
- * browser that started it, where to go afterwards), each usable exactly once.
+ * Owns: sessions (a random 256-bit id the browser holds in an HttpOnly cookie, of which only the
+ * SHA-256 is stored, so a copy of the database opens no session; the signed-in user; a CSRF token;
+ * idle and absolute expiry) and the short-lived state of OpenID Connect sign-ins in progress
+ * (state, nonce, PKCE verifier, a hash binding it to the browser that started it, where to go
+ * afterwards), each usable exactly once.
  *
- * Session ids rotate at sign-in: cl_sessions_create() deletes the session the browser had before, so an id planted
- * before sign-in (session fixation) is worthless after it. Lookups slide the idle expiry forward (written at most
- * once a minute per session, not on every request).
+ * Session ids rotate at sign-in: cl_sessions_create() deletes the session the browser had before,
+ * so an id planted before sign-in (session fixation) is worthless after it. Lookups slide the idle
+ * expiry forward (written at most once a minute per session, not on every request).
  *
- * Errors: CL_EUNAUTH (no such session, expired, or a sign-in state that is unknown, used, expired or from another
- * browser), CL_EIO / CL_EUNAVAILABLE (the database), CL_ENOMEM. Thread safety: shared by all threads; each thread
- * uses its own SQLite connection. */
+ * Errors: CL_EUNAUTH (no such session, expired, or a sign-in state that is unknown, used, expired
+ * or from another browser), CL_EIO / CL_EUNAVAILABLE (the database), CL_ENOMEM. Thread safety:
+ * shared by all threads; each thread uses its own SQLite connection. */
 #ifndef CL_AUTH_SESSION_H
 #define CL_AUTH_SESSION_H
 
@@ -44,22 +45,23 @@ typedef struct {
 } cl_login_state_t;
 
 /* Open (creating, migrating) the session database at PATH. *out is new: cl_sessions_close(). */
-CL_NODISCARD int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_limits_t *limits,
-                                  cl_err_t *err);
+CL_NODISCARD int cl_sessions_open(cl_sessions_t **out, const char *path,
+                                  const cl_session_limits_t *limits, cl_err_t *err);
 void cl_sessions_close(cl_sessions_t *s);
 
 /* 32 random bytes as base64url into OUT. Returns 0 or CL_EIO (no randomness). */
 CL_NODISCARD int cl_sessions_token(char out[CL_SESSION_TOKEN_LEN], cl_err_t *err);
 
-/* Start a session for USER (borrowed JSON), ending REPLACES (the id the browser sent, or NULL) in the same
- * transaction. Returns 0 or a database error. */
+/* Start a session for USER (borrowed JSON), ending REPLACES (the id the browser sent, or NULL) in
+ * the same transaction. Returns 0 or a database error. */
 CL_NODISCARD int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user,
                                     const char *replaces, cl_err_t *err);
 
-/* The session with id SID: *user is new (json_decref), CSRF gets its token (may be NULL). Returns 0 or CL_EUNAUTH
+/* The session with id SID: *user is new (json_decref), CSRF gets its token (may be NULL). Returns 0
+ * or CL_EUNAUTH
  * ("not signed in" / "your session has expired"). */
-CL_NODISCARD int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
-                                    const char *sid, cl_err_t *err);
+CL_NODISCARD int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN],
+                                    cl_sessions_t *s, const char *sid, cl_err_t *err);
 
 /* End session SID (absent is fine). Returns 0 or a database error. */
 CL_NODISCARD int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err);
@@ -68,8 +70,8 @@ CL_NODISCARD int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t 
 CL_NODISCARD int cl_sessions_put_login(cl_sessions_t *s, const char *state, const char *browser,
                                        const cl_login_state_t *login, cl_err_t *err);
 
-/* Take (and delete) the sign-in STATE, checking it is younger than CL_LOGIN_MAX_AGE_S and was started by BROWSER.
- * A state can be taken once: a replayed callback gets CL_EUNAUTH. */
+/* Take (and delete) the sign-in STATE, checking it is younger than CL_LOGIN_MAX_AGE_S and was
+ * started by BROWSER. A state can be taken once: a replayed callback gets CL_EUNAUTH. */
 CL_NODISCARD int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s, const char *state,
                                         const char *browser, cl_err_t *err);
 

@@ -1,11 +1,13 @@
-/* user.c — the access rule. Every report the app serves, fresh or cached or archived, passes through
- * cl_user_may_view first, so there is exactly one place that decides who sees which category × region. */
+/* user.c — the access rule. Every report the app serves, fresh or cached or archived, passes
+ * through cl_user_may_view first, so there is exactly one place that decides who sees which
+ * category × region. */
 #include "auth/user.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ROLE_NAMES[CL_ROLE_COUNT] = {"category_manager", "regional_manager", "leadership", "admin"};
+static const char *const ROLE_NAMES[CL_ROLE_COUNT] = {"category_manager", "regional_manager",
+                                                      "leadership", "admin"};
 
 const char *cl_role_name(cl_role_t role)
 {
@@ -20,8 +22,10 @@ int cl_role_parse(cl_role_t *out, const char *name, cl_err_t *err)
             return 0;
         }
     }
-    return cl_err_set(err, CL_EINVAL, "unknown role '%.40s' (category_manager, regional_manager, leadership, admin)",
-                      name ? name : "");
+    return cl_err_set(
+        err, CL_EINVAL,
+        "unknown role '%.40s' (category_manager, regional_manager, leadership, admin)",
+        name ? name : "");
 }
 
 void cl_user_free(cl_user_t *u)
@@ -77,7 +81,8 @@ static int take_list(char ***out, size_t *n, const json_t *doc, const char *key,
     json_t *item;
     json_array_foreach(v, i, item)
     {
-        if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) > 128) {
+        if (!json_is_string(item) || json_string_length(item) == 0 ||
+            json_string_length(item) > 128) {
             return cl_err_set(err, CL_EINVAL, "user: '%s' must be a list of non-empty names", key);
         }
         (*out)[i] = strdup(json_string_value(item));
@@ -128,9 +133,10 @@ static json_t *list_json(char **items, size_t n)
 
 json_t *cl_user_to_json(const cl_user_t *u)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", u->id, "name", u->name, "email", u->email, "role",
-                     cl_role_name(u->role), "team", u->team, "categories", list_json(u->categories, u->n_categories),
-                     "regions", list_json(u->regions, u->n_regions));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", u->id, "name", u->name, "email",
+                     u->email, "role", cl_role_name(u->role), "team", u->team, "categories",
+                     list_json(u->categories, u->n_categories), "regions",
+                     list_json(u->regions, u->n_regions));
 }
 
 static int listed(char **items, size_t n, const char *value)
@@ -143,8 +149,9 @@ static int listed(char **items, size_t n, const char *value)
     return 0;
 }
 
-/* A scope list restricts its dimension. The role's own dimension must be listed (category managers: categories,
- * regional managers: regions); the other one is open when its list is empty. Admins see only what is listed. */
+/* A scope list restricts its dimension. The role's own dimension must be listed (category managers:
+ * categories, regional managers: regions); the other one is open when its list is empty. Admins see
+ * only what is listed. */
 int cl_user_sees_category(const cl_user_t *u, const char *category)
 {
     if (!category || !*category) {
@@ -181,10 +188,12 @@ int cl_user_sees_region(const cl_user_t *u, const char *region)
 int cl_user_may_view(const cl_user_t *u, const char *category, const char *region, cl_err_t *err)
 {
     if (!cl_user_sees_category(u, category)) {
-        return cl_err_set(err, CL_EFORBIDDEN, "you may not see category '%.64s'", category ? category : "");
+        return cl_err_set(err, CL_EFORBIDDEN, "you may not see category '%.64s'",
+                          category ? category : "");
     }
     if (!cl_user_sees_region(u, region)) {
-        return cl_err_set(err, CL_EFORBIDDEN, "you may not see region '%.64s'", region ? region : "");
+        return cl_err_set(err, CL_EFORBIDDEN, "you may not see region '%.64s'",
+                          region ? region : "");
     }
     return 0;
 }

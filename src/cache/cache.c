@@ -1,5 +1,5 @@
-/* cache.c — the cache interface: key checks and prefixes, statistics, and the degradation rules when Redis is away
- * (miss, drop, count locally). The backends know nothing of those rules. */
+/* cache.c — the cache interface: key checks and prefixes, statistics, and the degradation rules
+ * when Redis is away (miss, drop, count locally). The backends know nothing of those rules. */
 #include "cache/cache.h"
 
 #include <stdio.h>
@@ -16,8 +16,8 @@
 
 struct cl_cache {
     char prefix[64];
-    cl_cache_mem_t *mem;     /* the cache (memory backend) or the counter fallback (Redis backend) */
-    cl_cache_redis_t *redis; /* NULL: memory backend */
+    cl_cache_mem_t *mem; /* the cache (memory backend) or the counter fallback (Redis backend) */
+    cl_cache_redis_t *redis;                     /* NULL: memory backend */
     uint64_t hits, misses, sets, deletes, incrs; /* atomic */
 };
 
@@ -31,12 +31,15 @@ int cl_cache_open(cl_cache_t **out, const cl_cache_options_t *opt, cl_err_t *err
     const char *prefix = opt && opt->prefix ? opt->prefix : "catlens:";
     if (strlen(prefix) >= sizeof c->prefix) {
         free(c);
-        return cl_err_set(err, CL_ECONFIG, "cache key prefix is longer than %zu bytes", sizeof c->prefix - 1);
+        return cl_err_set(err, CL_ECONFIG, "cache key prefix is longer than %zu bytes",
+                          sizeof c->prefix - 1);
     }
     snprintf(c->prefix, sizeof c->prefix, "%s", prefix);
     int use_redis = opt && opt->redis_url && opt->redis_url[0];
-    size_t entries = use_redis ? FALLBACK_ENTRIES : (opt && opt->max_entries ? opt->max_entries : DEFAULT_ENTRIES);
-    size_t bytes = use_redis ? FALLBACK_BYTES : (opt && opt->max_bytes ? opt->max_bytes : DEFAULT_BYTES);
+    size_t entries = use_redis ? FALLBACK_ENTRIES
+                               : (opt && opt->max_entries ? opt->max_entries : DEFAULT_ENTRIES);
+    size_t bytes =
+        use_redis ? FALLBACK_BYTES : (opt && opt->max_bytes ? opt->max_bytes : DEFAULT_BYTES);
     int rc = cl_cache_mem_new(&c->mem, entries, bytes);
     if (rc != 0) {
         free(c);
@@ -71,7 +74,8 @@ const char *cl_cache_backend(const cl_cache_t *c)
 }
 
 /* PREFIX + KEY into OUT, after checking KEY. */
-static int full_key(char out[CL_CACHE_MAX_KEY + 64], const cl_cache_t *c, const char *key, cl_err_t *err)
+static int full_key(char out[CL_CACHE_MAX_KEY + 64], const cl_cache_t *c, const char *key,
+                    cl_err_t *err)
 {
     size_t n = key ? strlen(key) : 0;
     if (n == 0 || n > CL_CACHE_MAX_KEY) {
@@ -80,7 +84,8 @@ static int full_key(char out[CL_CACHE_MAX_KEY + 64], const cl_cache_t *c, const 
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)key[i];
         if (ch < 0x21 || ch == 0x7f) {
-            return cl_err_set(err, CL_EINVAL, "cache keys may not hold spaces or control characters");
+            return cl_err_set(err, CL_EINVAL,
+                              "cache keys may not hold spaces or control characters");
         }
     }
     snprintf(out, CL_CACHE_MAX_KEY + 64, "%s%s", c->prefix, key);
@@ -89,7 +94,9 @@ static int full_key(char out[CL_CACHE_MAX_KEY + 64], const cl_cache_t *c, const 
 
 static int check_ttl(int ttl_ms, cl_err_t *err)
 {
-    return ttl_ms > 0 ? 0 : cl_err_set(err, CL_EINVAL, "cache TTL must be positive (got %d ms)", ttl_ms);
+    return ttl_ms > 0
+               ? 0
+               : cl_err_set(err, CL_EINVAL, "cache TTL must be positive (got %d ms)", ttl_ms);
 }
 
 static void count(uint64_t *counter)
@@ -106,7 +113,8 @@ int cl_cache_get(char **out, size_t *out_len, cl_cache_t *c, const char *key, cl
     if (rc != 0) {
         return rc;
     }
-    rc = c->redis ? cl_cache_redis_get(c->redis, k, out, out_len) : cl_cache_mem_get(c->mem, k, out, out_len);
+    rc = c->redis ? cl_cache_redis_get(c->redis, k, out, out_len)
+                  : cl_cache_mem_get(c->mem, k, out, out_len);
     if (rc == CL_ENOMEM) {
         return cl_err_set(err, CL_ENOMEM, "out of memory reading the cache");
     }
@@ -118,7 +126,8 @@ int cl_cache_get(char **out, size_t *out_len, cl_cache_t *c, const char *key, cl
     return CL_ENOTFOUND; /* a miss, or Redis unreachable: the caller computes the value */
 }
 
-int cl_cache_set(cl_cache_t *c, const char *key, const void *value, size_t len, int ttl_ms, cl_err_t *err)
+int cl_cache_set(cl_cache_t *c, const char *key, const void *value, size_t len, int ttl_ms,
+                 cl_err_t *err)
 {
     char k[CL_CACHE_MAX_KEY + 64];
     int rc = full_key(k, c, key, err);
@@ -128,7 +137,8 @@ int cl_cache_set(cl_cache_t *c, const char *key, const void *value, size_t len, 
     }
     count(&c->sets);
     if (c->redis) {
-        (void)cl_cache_redis_set(c->redis, k, value, len, ttl_ms); /* unreachable: dropped, already counted */
+        (void)cl_cache_redis_set(c->redis, k, value, len,
+                                 ttl_ms); /* unreachable: dropped, already counted */
         return 0;
     }
     rc = cl_cache_mem_set(c->mem, k, value, len, ttl_ms);

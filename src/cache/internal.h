@@ -1,5 +1,5 @@
-/* internal.h — the two cache backends behind cache.h. Not for use outside src/cache/. Keys passed here are already
- * validated and prefixed. */
+/* internal.h — the two cache backends behind cache.h. Not for use outside src/cache/. Keys passed
+ * here are already validated and prefixed. */
 #ifndef CL_CACHE_INTERNAL_H
 #define CL_CACHE_INTERNAL_H
 
@@ -26,12 +26,14 @@ uint64_t cl_cache_mem_evictions(cl_cache_mem_t *m);
 typedef struct cl_cache_redis cl_cache_redis_t;
 
 /* Parse URL; no connection is made. Returns 0, CL_ECONFIG or CL_ENOMEM. */
-int cl_cache_redis_new(cl_cache_redis_t **out, const char *url, int timeout_ms, int retry_ms, cl_err_t *err);
+int cl_cache_redis_new(cl_cache_redis_t **out, const char *url, int timeout_ms, int retry_ms,
+                       cl_err_t *err);
 void cl_cache_redis_free(cl_cache_redis_t *r);
-/* Each returns 0 / CL_ENOTFOUND (get) / CL_EINVAL (incr on a non-counter), or CL_EUNAVAILABLE when Redis could not
- * be used (the caller degrades). */
+/* Each returns 0 / CL_ENOTFOUND (get) / CL_EINVAL (incr on a non-counter), or CL_EUNAVAILABLE when
+ * Redis could not be used (the caller degrades). */
 int cl_cache_redis_get(cl_cache_redis_t *r, const char *key, char **out, size_t *out_len);
-int cl_cache_redis_set(cl_cache_redis_t *r, const char *key, const void *value, size_t len, int ttl_ms);
+int cl_cache_redis_set(cl_cache_redis_t *r, const char *key, const void *value, size_t len,
+                       int ttl_ms);
 int cl_cache_redis_delete(cl_cache_redis_t *r, const char *key);
 int cl_cache_redis_incr(cl_cache_redis_t *r, const char *key, int ttl_ms, int64_t *out);
 void cl_cache_redis_counts(cl_cache_redis_t *r, uint64_t *errors, uint64_t *reconnects, int *up);

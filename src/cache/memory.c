@@ -1,6 +1,7 @@
-/* memory.c — the in-process cache: 16 shards, each a hash table with an LRU list and its own mutex, so that worker
- * threads reading cached reports rarely wait on each other. Bounds are per shard (a sixteenth of the totals); the
- * least recently used entries go first, expired ones are dropped when met. */
+/* memory.c — the in-process cache: 16 shards, each a hash table with an LRU list and its own mutex,
+ * so that worker threads reading cached reports rarely wait on each other. Bounds are per shard (a
+ * sixteenth of the totals); the least recently used entries go first, expired ones are dropped when
+ * met. */
 #include "cache/internal.h"
 
 #include <errno.h>
@@ -13,12 +14,12 @@
 #define SHARDS 16
 
 typedef struct entry {
-    struct entry *chain;            /* next in the hash bucket */
-    struct entry *newer, *older;    /* LRU list */
+    struct entry *chain;         /* next in the hash bucket */
+    struct entry *newer, *older; /* LRU list */
     uint64_t hash;
     int64_t expires_ms;
     size_t klen, vlen;
-    char data[];                    /* key, NUL, value, NUL */
+    char data[]; /* key, NUL, value, NUL */
 } entry_t;
 
 typedef struct {
@@ -147,7 +148,8 @@ static void drop(shard_t *s, entry_t **p, entry_t *e)
     free(e);
 }
 
-/* Find KEY, dropping it when expired. Returns the bucket pointer slot; *slot is NULL when absent. */
+/* Find KEY, dropping it when expired. Returns the bucket pointer slot; *slot is NULL when absent.
+ */
 static entry_t **find_live(shard_t *s, uint64_t h, const char *key, int64_t now)
 {
     entry_t **p = slot(s, h, key);
@@ -212,8 +214,8 @@ int cl_cache_mem_get(cl_cache_mem_t *m, const char *key, char **out, size_t *out
 }
 
 /* Insert a new entry (KEY absent). Called with the shard locked. */
-static int insert(cl_cache_mem_t *m, shard_t *s, uint64_t h, const char *key, const void *value, size_t len,
-                  int64_t expires)
+static int insert(cl_cache_mem_t *m, shard_t *s, uint64_t h, const char *key, const void *value,
+                  size_t len, int64_t expires)
 {
     size_t klen = strlen(key);
     entry_t *e = malloc(sizeof *e + klen + len + 2);

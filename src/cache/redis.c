@@ -1,6 +1,7 @@
-/* redis.c — the Redis backend. Each thread keeps its own hiredis connection (hiredis contexts are not thread-safe).
- * A failure anywhere bumps a shared generation and closes the door for retry_ms: every thread then skips Redis
- * without waiting for its own timeout, and each reconnects (dropping its stale connection) once the door reopens. */
+/* redis.c — the Redis backend. Each thread keeps its own hiredis connection (hiredis contexts are
+ * not thread-safe). A failure anywhere bumps a shared generation and closes the door for retry_ms:
+ * every thread then skips Redis without waiting for its own timeout, and each reconnects (dropping
+ * its stale connection) once the door reopens. */
 #include "cache/internal.h"
 
 #include <hiredis/hiredis.h>
@@ -15,9 +16,10 @@
 #define MODULE "cache"
 
 /* INCR that sets the expiry when it creates the counter (or finds one without expiry). */
-static const char INCR_SCRIPT[] = "local v = redis.call('INCR', KEYS[1]) "
-                                  "if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
-                                  "return v";
+static const char INCR_SCRIPT[] =
+    "local v = redis.call('INCR', KEYS[1]) "
+    "if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
+    "return v";
 
 typedef struct conn {
     struct conn *next;
@@ -48,11 +50,13 @@ static int parse_url(cl_cache_redis_t *r, const char *url, cl_err_t *err)
         const char *path = url + 7;
         size_t n = strcspn(path, "?");
         if (n == 0 || n >= sizeof r->unix_path || path[0] != '/') {
-            return cl_err_set(err, CL_ECONFIG, "cache.redis_url: unix:// needs an absolute socket path");
+            return cl_err_set(err, CL_ECONFIG,
+                              "cache.redis_url: unix:// needs an absolute socket path");
         }
         memcpy(r->unix_path, path, n);
         if (path[n] == '?' && sscanf(path + n, "?db=%d", &r->db) != 1) {
-            return cl_err_set(err, CL_ECONFIG, "cache.redis_url: only ?db=N may follow the socket path");
+            return cl_err_set(err, CL_ECONFIG,
+                              "cache.redis_url: only ?db=N may follow the socket path");
         }
         return 0;
     }
@@ -96,7 +100,8 @@ static int parse_url(cl_cache_redis_t *r, const char *url, cl_err_t *err)
         }
         r->db = (int)db;
     } else if (*p && strcmp(p, "/") != 0) {
-        return cl_err_set(err, CL_ECONFIG, "cache.redis_url has trailing characters after the host");
+        return cl_err_set(err, CL_ECONFIG,
+                          "cache.redis_url has trailing characters after the host");
     }
     return 0;
 }
@@ -119,7 +124,8 @@ static void on_thread_exit(void *payload)
     free(c);
 }
 
-int cl_cache_redis_new(cl_cache_redis_t **out, const char *url, int timeout_ms, int retry_ms, cl_err_t *err)
+int cl_cache_redis_new(cl_cache_redis_t **out, const char *url, int timeout_ms, int retry_ms,
+                       cl_err_t *err)
 {
     *out = NULL;
     cl_cache_redis_t *r = calloc(1, sizeof *r);
@@ -176,7 +182,8 @@ static const char *where(const cl_cache_redis_t *r, char *buf, size_t cap)
     return buf;
 }
 
-/* Record a failure: close the door, invalidate every thread's connection, count it, warn once per outage. */
+/* Record a failure: close the door, invalidate every thread's connection, count it, warn once per
+ * outage. */
 static void failed(cl_cache_redis_t *r, conn_t *c, const char *what)
 {
     if (c && c->ctx) {
@@ -188,7 +195,8 @@ static void failed(cl_cache_redis_t *r, conn_t *c, const char *what)
     __atomic_store_n(&r->closed_until_ms, cl_cache_now_ms() + r->retry_ms, __ATOMIC_RELEASE);
     if (__atomic_exchange_n(&r->logged_down, 1, __ATOMIC_ACQ_REL) == 0) {
         char buf[600];
-        cl_logf(CL_LOG_WARN, MODULE, "redis_down", "Redis at %s failed (%s): serving misses, retrying every %d ms",
+        cl_logf(CL_LOG_WARN, MODULE, "redis_down",
+                "Redis at %s failed (%s): serving misses, retrying every %d ms",
                 where(r, buf, sizeof buf), what, r->retry_ms);
     }
 }
@@ -307,10 +315,12 @@ int cl_cache_redis_get(cl_cache_redis_t *r, const char *key, char **out, size_t 
     return rc;
 }
 
-int cl_cache_redis_set(cl_cache_redis_t *r, const char *key, const void *value, size_t len, int ttl_ms)
+int cl_cache_redis_set(cl_cache_redis_t *r, const char *key, const void *value, size_t len,
+                       int ttl_ms)
 {
     conn_t *c;
-    redisReply *rep = command(r, &c, "SET %b %b PX %d", key, strlen(key), value ? value : "", len, ttl_ms);
+    redisReply *rep =
+        command(r, &c, "SET %b %b PX %d", key, strlen(key), value ? value : "", len, ttl_ms);
     if (!rep) {
         return CL_EUNAVAILABLE;
     }

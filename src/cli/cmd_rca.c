@@ -15,7 +15,7 @@
 
 #define USAGE                                                                                      \
     "usage: catlens rca --data-dir DIR --labels FILE --out FILE [--max-depth N]\n"                 \
-    "                   [--max-elements N]\n"                                                      \
+    "                   [--max-elements N] [--worse up|down] [--verbose]\n"                       \
     "\n"                                                                                           \
     "Localise the root cause of every labelled case in DIR (one DIR/<case>.csv each) and write\n"  \
     "FILE with the columns case,root_cause,seconds (elements as attr=value&attr=value, attributes\n" \
@@ -32,6 +32,8 @@
     "  --out FILE          where to write the predictions\n"                                       \
     "  --max-depth N       most attributes per element (default: every attribute, at most 8)\n"    \
     "  --max-elements N    most elements per case (default 10)\n"                                  \
+    "  --worse up|down     the cases are incidents in which the KPI rose (fell): report only\n"   \
+    "                      causes that moved it that way (RS: stalls up). Default: either way\n"   \
     "  --verbose           print each case's elements with their numbers to stderr\n"             \
     "\n"                                                                                           \
     "Exit codes: 0 done, 2 bad option or input (missing file, bad columns, a label for an\n"       \
@@ -39,7 +41,7 @@
 
 typedef struct {
     const char *dir, *labels, *out;
-    int max_depth, max_elements, verbose;
+    int max_depth, max_elements, verbose, direction;
 } rca_args_t;
 
 typedef struct {
@@ -63,7 +65,7 @@ static int parse_args(rca_args_t *a, int argc, char **argv)
         {"data-dir", required_argument, NULL, 'd'}, {"labels", required_argument, NULL, 'l'},
         {"out", required_argument, NULL, 'o'},      {"max-depth", required_argument, NULL, 'D'},
         {"max-elements", required_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},
+        {"verbose", no_argument, NULL, 'v'},        {"worse", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -77,6 +79,8 @@ static int parse_args(rca_args_t *a, int argc, char **argv)
             continue;
         } else if (ch == 'v') {
             a->verbose = 1;
+        } else if (ch == 'w' && (strcmp(optarg, "up") == 0 || strcmp(optarg, "down") == 0)) {
+            a->direction = optarg[0] == 'u' ? 1 : -1;
         } else if (ch == 'h') {
             fputs(USAGE, stdout);
             return 1;
@@ -198,8 +202,8 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
 {
     cl_rca_builder_t *b = NULL;
     cl_rca_result_t *r = NULL;
-    int ratio = 0;
-    int rc = rca_case_read(&b, &ratio, a->dir, label, err);
+    int ratio = 0, periods = 1;
+    int rc = rca_case_read(&b, &ratio, &periods, a->dir, label, err);
     if (rc == 0) {
         const cl_rca_cube_t *cube = cl_rca_builder_cube(b);
         cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
@@ -208,6 +212,8 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
                                                                                : CL_RCA_MAX_DEPTH);
         opt.max_elements = a->max_elements;
         opt.counts = ratio; /* viewers and stalls are counts; S values are amounts */
+        opt.base_periods = periods; /* the baseline is the mean of the minutes before */
+        opt.direction = a->direction;
         rc = cl_rca_run(&r, cube, &opt, err);
         if (rc == 0 && a->verbose) {
             print_case(label, cube, r);

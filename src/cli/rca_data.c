@@ -368,8 +368,8 @@ static int add_row(cl_rca_builder_t *b, const cl_csv_t *csv, const layout_t *lay
     return rc != 0 ? cl_err_wrap(err, "%s: line %zu", path, cl_csv_line(csv)) : 0;
 }
 
-int rca_case_read(cl_rca_builder_t **out, int *ratio, const char *dir, const rca_label_t *label,
-                  cl_err_t *err)
+int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *dir,
+                  const rca_label_t *label, cl_err_t *err)
 {
     *out = NULL;
     char path[4096];
@@ -419,6 +419,7 @@ int rca_case_read(cl_rca_builder_t **out, int *ratio, const char *dir, const rca
     }
     if (rc == 0) {
         *out = b;
+        *periods = minutes;
         b = NULL;
     }
     cl_rca_builder_free(b);

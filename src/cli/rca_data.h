@@ -36,10 +36,11 @@ typedef struct {
 CL_NODISCARD int rca_labels_read(rca_labels_t *out, const char *path, cl_err_t *err);
 void rca_labels_dispose(rca_labels_t *labels);
 
-/* Read case LABEL from DIR/<name>.csv into a new builder. *ratio says which format it was.
+/* Read case LABEL from DIR/<name>.csv into a new builder. *ratio says which format it was;
+ * *periods how many periods the baseline averages (the minutes before the anomaly; 1 additive).
  * Returns 0, CL_ENOTFOUND, CL_EINVAL, CL_EIO, CL_ETOOBIG or CL_ENOMEM. *out is new:
  * cl_rca_builder_free(). */
-CL_NODISCARD int rca_case_read(cl_rca_builder_t **out, int *ratio, const char *dir,
+CL_NODISCARD int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *dir,
                                const rca_label_t *label, cl_err_t *err);
 
 /* Normalise a root-cause text in place: each element's pairs sorted by attribute, elements

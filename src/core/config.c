@@ -62,8 +62,10 @@ static const struct key_spec KEYS[] = {
     STR("paths.models", models_path),
     STR("paths.web", web_dir),
     STR("app.host", app_host),
-    INT("app.port", app_port, 1, 65535),
+    INT("app.port", app_port, 0, 65535), /* 0: any free port */
     INT("app.threads", app_threads, 1, 256),
+    SUBTREE("app.http"),
+    SUBTREE("app.report"),
     STR("ai.host", ai_host),
     INT("ai.port", ai_port, 1, 65535),
     STR("ai.url", ai_url),
@@ -367,4 +369,40 @@ void cl_config_free(cl_config_t *cfg)
 json_t *cl_config_section(const cl_config_t *cfg, const char *path)
 {
     return get_path(cfg->doc, path);
+}
+
+int cl_config_check_keys(const json_t *section, const char *where, const char *const keys[],
+                         cl_err_t *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)section, k, v)
+    {
+        int ok = 0;
+        for (size_t i = 0; keys[i] && !ok; i++) {
+            ok = strcmp(keys[i], k) == 0;
+        }
+        if (!ok) {
+            return cl_err_set(err, CL_ECONFIG, "config: unknown key '%s.%s'", where, k);
+        }
+    }
+    return 0;
+}
+
+int cl_config_int(int *out, const json_t *section, const char *where, const char *key, int deflt,
+                  int lo, int hi, cl_err_t *err)
+{
+    json_t *v = json_object_get(section, key);
+    long long n = deflt;
+    if (json_is_boolean(v)) {
+        n = json_is_true(v);
+    } else if (v && !json_is_null(v) && parse_int_value(&n, v) != 0) {
+        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be an integer", where, key);
+    }
+    if (n < lo || n > hi) {
+        return cl_err_set(err, CL_ECONFIG, "config key '%s.%s' must be between %d and %d", where,
+                          key, lo, hi);
+    }
+    *out = (int)n;
+    return 0;
 }

@@ -69,4 +69,15 @@ void cl_config_free(cl_config_t *cfg);
 /* The subtree at dotted PATH ("auth.users"), or NULL. Borrowed: lives as long as CFG. */
 json_t *cl_config_section(const cl_config_t *cfg, const char *path);
 
+/* For owners of free-form sections: refuse any key of SECTION (may be NULL) not in KEYS
+ * (NULL-terminated), naming it as WHERE.key. Returns 0 or CL_ECONFIG. */
+CL_NODISCARD int cl_config_check_keys(const json_t *section, const char *where,
+                                      const char *const keys[], cl_err_t *err);
+
+/* Read integer KEY of SECTION (may be NULL) into *out: a JSON integer, a boolean (0/1) or a decimal
+ * string (from the environment); DEFLT when absent or null; it must lie in [LO, HI]. Returns 0 or
+ * CL_ECONFIG naming WHERE.key. */
+CL_NODISCARD int cl_config_int(int *out, const json_t *section, const char *where, const char *key,
+                               int deflt, int lo, int hi, cl_err_t *err);
+
 #endif

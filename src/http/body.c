@@ -1,6 +1,7 @@
-/* body.c — strict JSON bodies. jansson already refuses invalid UTF-8 and (without JSON_ALLOW_NUL) escaped NULs;
- * this adds the rules jansson leaves to us: duplicate keys (two layers reading different values), nesting depth,
- * an object at the top, and field reads whose messages never echo the value back to the client. */
+/* body.c — strict JSON bodies. jansson already refuses invalid UTF-8 and (without JSON_ALLOW_NUL)
+ * escaped NULs; this adds the rules jansson leaves to us: duplicate keys (two layers reading
+ * different values), nesting depth, an object at the top, and field reads whose messages never echo
+ * the value back to the client. */
 #include "http/body.h"
 
 #include <stdio.h>
@@ -33,8 +34,8 @@ static int too_deep(const json_t *v, int depth)
     return 0;
 }
 
-/* jansson recurses while parsing (up to its own limit of 2048 levels); count brackets first so a hostile body
- * cannot make it go deep at all. Brackets inside strings are skipped. */
+/* jansson recurses while parsing (up to its own limit of 2048 levels); count brackets first so a
+ * hostile body cannot make it go deep at all. Brackets inside strings are skipped. */
 static int brackets_too_deep(const char *s, size_t len)
 {
     int depth = 0, in_str = 0;
@@ -73,15 +74,16 @@ int cl_body_parse(json_t **out, const char *body, size_t len, cl_err_t *err)
         return cl_err_set(err, CL_EINVAL, "request body is empty; send a JSON object");
     }
     if (brackets_too_deep(body, len)) {
-        return cl_err_set(err, CL_EINVAL, "request body is nested deeper than %d levels", CL_BODY_MAX_DEPTH);
+        return cl_err_set(err, CL_EINVAL, "request body is nested deeper than %d levels",
+                          CL_BODY_MAX_DEPTH);
     }
     json_error_t jerr;
     json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!doc) {
         char text[96];
         snprintf(text, sizeof text, "%s", jerr.text);
-        return cl_err_set(err, CL_EINVAL, "request body is not valid JSON: %s (line %d, column %d)", text,
-                          jerr.line, jerr.column);
+        return cl_err_set(err, CL_EINVAL, "request body is not valid JSON: %s (line %d, column %d)",
+                          text, jerr.line, jerr.column);
     }
     if (!json_is_object(doc)) {
         json_decref(doc);
@@ -89,7 +91,8 @@ int cl_body_parse(json_t **out, const char *body, size_t len, cl_err_t *err)
     }
     if (too_deep(doc, 1)) {
         json_decref(doc);
-        return cl_err_set(err, CL_EINVAL, "request body is nested deeper than %d levels", CL_BODY_MAX_DEPTH);
+        return cl_err_set(err, CL_EINVAL, "request body is nested deeper than %d levels",
+                          CL_BODY_MAX_DEPTH);
     }
     *out = doc;
     return 0;
@@ -112,8 +115,8 @@ int cl_body_only(const json_t *obj, const char *const allowed[], cl_err_t *err)
     return 0;
 }
 
-int cl_body_string(const char **out, const json_t *obj, const char *key, size_t max_len, int required,
-                   cl_err_t *err)
+int cl_body_string(const char **out, const json_t *obj, const char *key, size_t max_len,
+                   int required, cl_err_t *err)
 {
     *out = NULL;
     json_t *v = json_object_get(obj, key);
@@ -141,8 +144,8 @@ int cl_body_string(const char **out, const json_t *obj, const char *key, size_t 
     return 0;
 }
 
-int cl_body_int(int64_t *out, const json_t *obj, const char *key, int64_t min, int64_t max, int required,
-                int64_t deflt, cl_err_t *err)
+int cl_body_int(int64_t *out, const json_t *obj, const char *key, int64_t min, int64_t max,
+                int required, int64_t deflt, cl_err_t *err)
 {
     *out = deflt;
     json_t *v = json_object_get(obj, key);
@@ -150,8 +153,8 @@ int cl_body_int(int64_t *out, const json_t *obj, const char *key, int64_t min, i
         return required ? cl_err_set(err, CL_EINVAL, "field '%s' is required", key) : 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        return cl_err_set(err, CL_EINVAL, "field '%s' must be an integer between %lld and %lld", key,
-                          (long long)min, (long long)max);
+        return cl_err_set(err, CL_EINVAL, "field '%s' must be an integer between %lld and %lld",
+                          key, (long long)min, (long long)max);
     }
     *out = json_integer_value(v);
     return 0;

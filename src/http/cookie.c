@@ -1,5 +1,6 @@
-/* cookie.c — Cookie parsing and Set-Cookie formatting. The session cookie is the key to a user's data, so the
- * parser is written to be boring: bytes outside the RFC's cookie-octets make a pair unusable, never reinterpreted. */
+/* cookie.c — Cookie parsing and Set-Cookie formatting. The session cookie is the key to a user's
+ * data, so the parser is written to be boring: bytes outside the RFC's cookie-octets make a pair
+ * unusable, never reinterpreted. */
 #include "http/cookie.h"
 
 #include <stdio.h>
@@ -15,8 +16,8 @@ static int is_tchar(unsigned char c)
 /* cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E */
 static int is_octet(unsigned char c)
 {
-    return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) ||
-           (c >= 0x5d && c <= 0x7e);
+    return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) ||
+           (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
 }
 
 int cl_cookie_name_ok(const char *s)
@@ -64,11 +65,13 @@ static char *keep(cl_cookie_jar_t *jar, const char *s, size_t n)
     return p;
 }
 
-static void add_pair(cl_cookie_jar_t *jar, const char *name, size_t nlen, const char *value, size_t vlen)
+static void add_pair(cl_cookie_jar_t *jar, const char *name, size_t nlen, const char *value,
+                     size_t vlen)
 {
     for (size_t i = 0; i < jar->n; i++) {
         if (strlen(jar->items[i].name) == nlen && memcmp(jar->items[i].name, name, nlen) == 0) {
-            if (strlen(jar->items[i].value) != vlen || memcmp(jar->items[i].value, value, vlen) != 0) {
+            if (strlen(jar->items[i].value) != vlen ||
+                memcmp(jar->items[i].value, value, vlen) != 0) {
                 jar->items[i].ambiguous = 1;
             }
             return;
@@ -168,11 +171,12 @@ void cl_cookie_jar_dispose(cl_cookie_jar_t *jar)
     }
 }
 
-int cl_cookie_format(char *out, size_t cap, const char *name, const char *value, const cl_cookie_attrs_t *attrs,
-                     cl_err_t *err)
+int cl_cookie_format(char *out, size_t cap, const char *name, const char *value,
+                     const cl_cookie_attrs_t *attrs, cl_err_t *err)
 {
     if (!cl_cookie_name_ok(name) || !cl_cookie_value_ok(value)) {
-        return cl_err_set(err, CL_EINVAL, "cookie name or value has characters a cookie cannot carry");
+        return cl_err_set(err, CL_EINVAL,
+                          "cookie name or value has characters a cookie cannot carry");
     }
     static const char *const SAMESITE[] = {"Lax", "Strict", "None"};
     const char *path = attrs && attrs->path ? attrs->path : "/";
@@ -184,7 +188,8 @@ int cl_cookie_format(char *out, size_t cap, const char *name, const char *value,
         snprintf(age, sizeof age, "; Max-Age=%ld", attrs->max_age < 0 ? 0L : attrs->max_age);
     }
     int n = snprintf(out, cap, "%s=%s; Path=%s%s%s%s; SameSite=%s", name, value, path, age,
-                     attrs && attrs->http_only ? "; HttpOnly" : "", attrs && attrs->secure ? "; Secure" : "",
+                     attrs && attrs->http_only ? "; HttpOnly" : "",
+                     attrs && attrs->secure ? "; Secure" : "",
                      SAMESITE[attrs ? attrs->same_site : CL_COOKIE_SAMESITE_LAX]);
     if (n < 0 || (size_t)n >= cap) {
         return cl_err_set(err, CL_ETOOBIG, "cookie too long");

@@ -1,5 +1,5 @@
-/* gzip.c — whole-buffer gzip with zlib. Reports are a few tens of KB of JSON that compress about tenfold, so both
- * the network and the cache (which keeps reports compressed) gain from it. */
+/* gzip.c — whole-buffer gzip with zlib. Reports are a few tens of KB of JSON that compress about
+ * tenfold, so both the network and the cache (which keeps reports compressed) gain from it. */
 #include "http/gzip.h"
 
 #include <ctype.h>
@@ -11,13 +11,15 @@
 
 #define GZIP_WINDOW (15 + 16) /* windowBits + 16: gzip wrapper instead of zlib's */
 
-int cl_gzip_compress(char **out, size_t *out_len, const void *in, size_t len, int level, cl_err_t *err)
+int cl_gzip_compress(char **out, size_t *out_len, const void *in, size_t len, int level,
+                     cl_err_t *err)
 {
     *out = NULL;
     *out_len = 0;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, level > 0 ? level : 6, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&zs, level > 0 ? level : 6, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
         return cl_err_set(err, CL_ENOMEM, "cannot start gzip");
     }
     uLong cap = deflateBound(&zs, (uLong)len) + 32;
@@ -42,7 +44,8 @@ int cl_gzip_compress(char **out, size_t *out_len, const void *in, size_t len, in
     return 0;
 }
 
-int cl_gzip_decompress(char **out, size_t *out_len, const void *in, size_t len, size_t max, cl_err_t *err)
+int cl_gzip_decompress(char **out, size_t *out_len, const void *in, size_t len, size_t max,
+                       cl_err_t *err)
 {
     *out = NULL;
     *out_len = 0;
@@ -110,8 +113,8 @@ static double qvalue(const char *params, size_t n)
         if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=') {
             char tmp[16];
             size_t k = 0;
-            for (size_t j = i + 2; j < n && k + 1 < sizeof tmp && (isdigit((unsigned char)params[j]) ||
-                                                                     params[j] == '.');
+            for (size_t j = i + 2; j < n && k + 1 < sizeof tmp &&
+                                   (isdigit((unsigned char)params[j]) || params[j] == '.');
                  j++) {
                 tmp[k++] = params[j];
             }
@@ -140,7 +143,8 @@ int cl_gzip_accepted(const char *header)
             tlen = (size_t)(p + n - tok);
         }
         double q = qvalue(tok + tlen, (size_t)(p + n - (tok + tlen)));
-        if ((tlen == 4 && strncasecmp(tok, "gzip", 4) == 0) || (tlen == 6 && strncasecmp(tok, "x-gzip", 6) == 0)) {
+        if ((tlen == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+            (tlen == 6 && strncasecmp(tok, "x-gzip", 6) == 0)) {
             gzip_q = q;
         } else if (tlen == 1 && *tok == '*') {
             star_q = q;

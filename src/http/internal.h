@@ -1,5 +1,6 @@
-/* internal.h — what server.c and request.c share inside src/http/: the server and request structures and the step
- * that turns a finished reply into a libmicrohttpd response. Not for use outside src/http/. */
+/* internal.h — what server.c and request.c share inside src/http/: the server and request
+ * structures and the step that turns a finished reply into a libmicrohttpd response. Not for use
+ * outside src/http/. */
 #ifndef CL_HTTP_INTERNAL_H
 #define CL_HTTP_INTERNAL_H
 
@@ -25,6 +26,12 @@ typedef struct arena_chunk {
     max_align_t data[];
 } arena_chunk_t;
 
+typedef struct http_cleanup {
+    struct http_cleanup *next;
+    void (*fn)(void *);
+    void *payload;
+} http_cleanup_t;
+
 typedef struct slow_job {
     struct slow_job *next;
     cl_http_req_t *req;
@@ -46,7 +53,10 @@ struct cl_http_server {
     struct MHD_Daemon *daemon;
     int port;
     int in_flight;     /* atomic: requests between URI and completion */
+    int suspended;     /* atomic: connections suspended for deferred work or a held reply */
     int shutting_down; /* atomic */
+
+    pthread_mutex_t ref_lock; /* request lifetimes across threads (see cl_http__resume) */
 
     /* slow work */
     pthread_mutex_t slow_lock;
@@ -62,6 +72,10 @@ struct cl_http_server {
 
 struct cl_http_req {
     cl_http_server_t *srv;
+    int refs; /* guarded by srv->ref_lock: 1 for libmicrohttpd, +1 while deferred work or a holder
+                 has it */
+    int completed; /* guarded by srv->ref_lock: libmicrohttpd is done with the connection's request
+                    */
     struct MHD_Connection *con;
     http_phase_t phase;
     struct timespec start;
@@ -83,9 +97,12 @@ struct cl_http_req {
     arena_chunk_t *arena;
     json_t *log_fields;
     void *data;
+    http_cleanup_t *cleanups;
 
-    cl_http_handler_fn deferred;
+    cl_http_handler_fn deferred, deferred_fn_saved;
     void *deferred_payload;
+    void (*hold_start)(cl_http_req_t *, void *);
+    void *hold_payload;
 
     /* the reply */
     int replied;
@@ -100,11 +117,19 @@ struct cl_http_req {
     int hide_error; /* a 500: message logged, not shown */
     int method_not_allowed;
     int headers_too_large;
-    cl_err_t err;   /* what a failing handler said, for the log */
+    cl_err_t err; /* what a failing handler said, for the log */
 };
 
 /* Reply {"error":{"code": CODE, "message": MSG}} with STATUS, unless a reply was made. */
 void cl_http__reply_status(cl_http_req_t *req, int status, const char *code, const char *msg);
+
+/* Take a reference on REQ for work that will resume it from another thread. */
+void cl_http__ref(cl_http_req_t *req);
+
+/* Let libmicrohttpd send REQ's reply (unless the connection is already gone, e.g. the daemon
+ * stopped) and drop the reference taken with cl_http__ref; the request is freed when nobody needs
+ * it any more. */
+void cl_http__resume(cl_http_req_t *req);
 
 /* Build the MHD response for REQ's reply and queue it. Returns MHD_YES or MHD_NO. */
 enum MHD_Result cl_http__queue(cl_http_req_t *req);

@@ -1,5 +1,6 @@
-/* metrics.c — the metrics registry behind GET /metrics. Updates happen on every request, so each family has its
- * own lock and a series is found by a hash of its label values; rendering is rare and takes its time. */
+/* metrics.c — the metrics registry behind GET /metrics. Updates happen on every request, so each
+ * family has its own lock and a series is found by a hash of its label values; rendering is rare
+ * and takes its time. */
 #include "http/metrics.h"
 
 #include <math.h>
@@ -18,9 +19,9 @@ typedef struct series {
     struct series *next;
     uint64_t hash;
     char **values;
-    double value;    /* counter, gauge; histogram: sum */
-    uint64_t count;  /* histogram */
-    uint64_t *le;    /* histogram: per-bucket counts (not cumulative) */
+    double value;   /* counter, gauge; histogram: sum */
+    uint64_t count; /* histogram */
+    uint64_t *le;   /* histogram: per-bucket counts (not cumulative) */
 } series_t;
 
 struct cl_metric {
@@ -58,8 +59,8 @@ static int name_ok(const char *s, int allow_colon)
     }
     for (; *s; s++) {
         char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              (allow_colon && c == ':'))) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || (allow_colon && c == ':'))) {
             return 0;
         }
     }
@@ -111,7 +112,8 @@ static cl_metric_t *declare(cl_metrics_t *m, kind_t kind, const char *name, cons
     f->help = strdup(help ? help : "");
     int ok = f->name && f->help;
     for (size_t i = 0; ok && labels && labels[i]; i++) {
-        ok = i < CL_METRICS_MAX_LABELS && name_ok(labels[i], 0) && (f->labels[i] = strdup(labels[i]));
+        ok = i < CL_METRICS_MAX_LABELS && name_ok(labels[i], 0) &&
+             (f->labels[i] = strdup(labels[i]));
         f->n_labels += ok;
     }
     if (ok && kind == KIND_HISTOGRAM) {
@@ -136,18 +138,21 @@ static cl_metric_t *declare(cl_metrics_t *m, kind_t kind, const char *name, cons
     return f;
 }
 
-cl_metric_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help, const char *const labels[])
+cl_metric_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help,
+                                const char *const labels[])
 {
     return declare(m, KIND_COUNTER, name, help, labels, NULL, 0);
 }
 
-cl_metric_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help, const char *const labels[])
+cl_metric_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help,
+                              const char *const labels[])
 {
     return declare(m, KIND_GAUGE, name, help, labels, NULL, 0);
 }
 
-cl_metric_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help, const char *const labels[],
-                                  const double *buckets, size_t n_buckets)
+cl_metric_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help,
+                                  const char *const labels[], const double *buckets,
+                                  size_t n_buckets)
 {
     return declare(m, KIND_HISTOGRAM, name, help, labels, buckets, n_buckets);
 }
@@ -159,8 +164,9 @@ int cl_metrics_new(cl_metrics_t **out, cl_err_t *err)
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&m->render_lock, NULL);
-    m->dropped = cl_metrics_counter(m, "catlens_metrics_dropped_total",
-                                    "Metric updates dropped because a family reached its series limit", NULL);
+    m->dropped = cl_metrics_counter(
+        m, "catlens_metrics_dropped_total",
+        "Metric updates dropped because a family reached its series limit", NULL);
     *out = m;
     return 0;
 }
@@ -184,7 +190,8 @@ static uint64_t hash_values(const cl_metric_t *f, const char *const values[])
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < f->n_labels; i++) {
-        for (const unsigned char *p = (const unsigned char *)(values[i] ? values[i] : ""); *p; p++) {
+        for (const unsigned char *p = (const unsigned char *)(values[i] ? values[i] : ""); *p;
+             p++) {
             h = (h ^ *p) * 1099511628211ULL;
         }
         h = (h ^ 0x1f) * 1099511628211ULL;
@@ -192,7 +199,8 @@ static uint64_t hash_values(const cl_metric_t *f, const char *const values[])
     return h;
 }
 
-/* The series for VALUES, created on first use; called with f->lock held. NULL when full or out of memory. */
+/* The series for VALUES, created on first use; called with f->lock held. NULL when full or out of
+ * memory. */
 static series_t *find_series(cl_metric_t *f, const char *const values[])
 {
     uint64_t h = hash_values(f, values);
@@ -296,7 +304,8 @@ int cl_metrics_on_render(cl_metrics_t *m, void (*fn)(void *payload), void *paylo
     return 0;
 }
 
-/* ---- rendering ------------------------------------------------------------------------------------- */
+/* ---- rendering
+ * ------------------------------------------------------------------------------------- */
 
 typedef struct {
     char *p;

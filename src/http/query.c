@@ -1,5 +1,6 @@
-/* query.c — the request-target parser. libmicrohttpd decodes targets leniently (an escaped NUL silently truncates a
- * value, duplicates are kept), so the HTTP layer reads the raw target itself and applies one strict rule set. */
+/* query.c — the request-target parser. libmicrohttpd decodes targets leniently (an escaped NUL
+ * silently truncates a value, duplicates are kept), so the HTTP layer reads the raw target itself
+ * and applies one strict rule set. */
 #include "http/query.h"
 
 #include <stdint.h>
@@ -62,7 +63,8 @@ static int utf8_valid(const unsigned char *s, size_t n)
     return 1;
 }
 
-int cl_query_decode(char *out, size_t *out_len, const char *in, size_t len, int plus_is_space, cl_err_t *err)
+int cl_query_decode(char *out, size_t *out_len, const char *in, size_t len, int plus_is_space,
+                    cl_err_t *err)
 {
     size_t j = 0;
     for (size_t i = 0; i < len; i++) {
@@ -104,7 +106,8 @@ static int parse_pairs(cl_query_t *q, size_t *pos, const char *qs, size_t len, c
             const char *eq = memchr(qs + i, '=', end - i);
             size_t nlen = eq ? (size_t)(eq - (qs + i)) : end - i;
             if (q->n_params == CL_QUERY_MAX_PARAMS) {
-                return cl_err_set(err, CL_ETOOBIG, "more than %d query parameters", CL_QUERY_MAX_PARAMS);
+                return cl_err_set(err, CL_ETOOBIG, "more than %d query parameters",
+                                  CL_QUERY_MAX_PARAMS);
             }
             size_t got = 0;
             char *name = q->buf + *pos;
@@ -121,7 +124,8 @@ static int parse_pairs(cl_query_t *q, size_t *pos, const char *qs, size_t len, c
             }
             *pos += got + 1;
             if (cl_query_get(q, name)) {
-                return cl_err_set(err, CL_EINVAL, "query parameter '%.40s' is given more than once", name);
+                return cl_err_set(err, CL_EINVAL, "query parameter '%.40s' is given more than once",
+                                  name);
             }
             q->params[q->n_params++] = (cl_query_param_t){name, value};
         }
@@ -130,7 +134,8 @@ static int parse_pairs(cl_query_t *q, size_t *pos, const char *qs, size_t len, c
     return 0;
 }
 
-static int parse(cl_query_t *out, const char *path, size_t plen, const char *qs, size_t qlen, cl_err_t *err)
+static int parse(cl_query_t *out, const char *path, size_t plen, const char *qs, size_t qlen,
+                 cl_err_t *err)
 {
     memset(out, 0, sizeof *out);
     /* decoding never grows a string; each string gets its NUL, each pair two */

@@ -1,6 +1,7 @@
-/* request.c — the request context a handler sees and the replies it makes. Handlers never touch libmicrohttpd:
- * they read decoded values and set one reply, and cl_http__queue turns that into a response with the headers every
- * response must carry (security headers, request id, cache policy, content encoding). */
+/* request.c — the request context a handler sees and the replies it makes. Handlers never touch
+ * libmicrohttpd: they read decoded values and set one reply, and cl_http__queue turns that into a
+ * response with the headers every response must carry (security headers, request id, cache policy,
+ * content encoding). */
 #include "http/internal.h"
 
 #include <stdio.h>
@@ -16,9 +17,10 @@
 #define GUNZIP_MAX (64u << 20)
 #define ARENA_CHUNK 4096
 
-static const char DEFAULT_CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                  "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-                                  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+static const char DEFAULT_CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const char *cl_http__default_csp(void);
 const char *cl_http__default_csp(void)
@@ -61,7 +63,8 @@ const char *cl_http_req_header(const cl_http_req_t *req, const char *name)
     return MHD_lookup_connection_value(req->con, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result on_cookie_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result on_cookie_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
 {
     (void)kind;
     cl_http_req_t *req = cls;
@@ -93,7 +96,8 @@ int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err)
     *out = NULL;
     const char *ct = cl_http_req_header(req, "Content-Type");
     size_t n = strlen("application/json");
-    if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+    if (!ct || strncasecmp(ct, "application/json", n) != 0 ||
+        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
         return cl_err_set(err, CL_EINVAL, "Content-Type must be application/json");
     }
     return cl_body_parse(out, req->body, req->body_len, err);
@@ -146,6 +150,18 @@ void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value)
     }
 }
 
+int cl_http_req_cleanup(cl_http_req_t *req, void (*fn)(void *payload), void *payload, cl_err_t *err)
+{
+    http_cleanup_t *c = cl_http_req_alloc(req, sizeof *c);
+    if (!c) {
+        fn(payload);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    *c = (http_cleanup_t){req->cleanups, fn, payload};
+    req->cleanups = c;
+    return 0;
+}
+
 void cl_http_req_set_data(cl_http_req_t *req, void *data)
 {
     req->data = data;
@@ -156,7 +172,8 @@ void *cl_http_req_data(const cl_http_req_t *req)
     return req->data;
 }
 
-/* ---- replies ------------------------------------------------------------------------------------------ */
+/* ---- replies
+ * ------------------------------------------------------------------------------------------ */
 
 static int header_safe(const char *s)
 {
@@ -192,14 +209,15 @@ int cl_http_add_header(cl_http_req_t *req, const char *name, const char *value, 
     return 0;
 }
 
-int cl_http_reply_owned(cl_http_req_t *req, int status, const char *content_type, char *body, size_t len,
-                        cl_err_t *err)
+int cl_http_reply_owned(cl_http_req_t *req, int status, const char *content_type, char *body,
+                        size_t len, cl_err_t *err)
 {
     if (req->replied) {
         free(body);
         return cl_err_set(err, CL_EINTERNAL, "a reply was already made");
     }
-    req->content_type = cl_http_req_strdup(req, content_type ? content_type : "application/octet-stream");
+    req->content_type =
+        cl_http_req_strdup(req, content_type ? content_type : "application/octet-stream");
     if (!req->content_type) {
         free(body);
         return cl_err_set(err, CL_ENOMEM, "out of memory");
@@ -211,8 +229,8 @@ int cl_http_reply_owned(cl_http_req_t *req, int status, const char *content_type
     return 0;
 }
 
-int cl_http_reply(cl_http_req_t *req, int status, const char *content_type, const void *body, size_t len,
-                  cl_err_t *err)
+int cl_http_reply(cl_http_req_t *req, int status, const char *content_type, const void *body,
+                  size_t len, cl_err_t *err)
 {
     char *copy = malloc(len + 1);
     if (!copy) {
@@ -238,8 +256,8 @@ int cl_http_reply_json(cl_http_req_t *req, int status, json_t *doc, cl_err_t *er
     return cl_http_reply_owned(req, status, "application/json", text, strlen(text), err);
 }
 
-int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type, char *gz, size_t gz_len,
-                          cl_err_t *err)
+int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type, char *gz,
+                          size_t gz_len, cl_err_t *err)
 {
     int rc = cl_http_reply_owned(req, status, content_type, gz, gz_len, err);
     if (rc == 0) {
@@ -255,7 +273,8 @@ void cl_http__reply_status(cl_http_req_t *req, int status, const char *code, con
     }
     json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
     if (cl_http_reply_json(req, status, doc, NULL) != 0) {
-        static const char fallback[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
+        static const char fallback[] =
+            "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
         req->replied = 1;
         req->status = 500;
         req->content_type = "application/json";
@@ -300,15 +319,47 @@ int cl_http_defer(cl_http_req_t *req, cl_http_handler_fn work, void *payload)
     return CL_HTTP_DEFERRED;
 }
 
-/* ---- to libmicrohttpd ------------------------------------------------------------------------------------ */
+int cl_http_hold(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload),
+                 void *payload)
+{
+    if (!req->replied || req->hold_start || req->deferred || !start) {
+        return CL_EINTERNAL;
+    }
+    req->hold_start = start;
+    req->hold_payload = payload;
+    return CL_HTTP_DEFERRED;
+}
+
+void cl_http_release(cl_http_req_t *req)
+{
+    cl_http__resume(req);
+}
+
+void cl_http_reply_replace_error(cl_http_req_t *req, const cl_err_t *e)
+{
+    free(req->resp_body);
+    req->resp_body = NULL;
+    req->resp_len = 0;
+    req->resp_gzipped = 0;
+    req->replied = 0;
+    req->headers = req->headers_tail =
+        NULL; /* Set-Cookie and the like belong to the reply being dropped */
+    req->has_cache_control = 0;
+    cl_http_reply_error(req, e);
+}
+
+/* ---- to libmicrohttpd
+ * ------------------------------------------------------------------------------------ */
 
 static int compressible(const char *ctype)
 {
     return strncmp(ctype, "text/", 5) == 0 || strncmp(ctype, "application/json", 16) == 0 ||
-           strncmp(ctype, "application/manifest+json", 25) == 0 || strncmp(ctype, "image/svg+xml", 13) == 0;
+           strncmp(ctype, "application/manifest+json", 25) == 0 ||
+           strncmp(ctype, "image/svg+xml", 13) == 0;
 }
 
-/* Decide the encoding: gzip what pays for clients that take it, gunzip stored gzip for clients that do not. */
+/* Decide the encoding: gzip what pays for clients that take it, gunzip stored gzip for clients that
+ * do not. */
 static int choose_encoding(cl_http_req_t *req, int *gzip_out)
 {
     int accepts = cl_http_req_accepts_gzip(req);
@@ -320,7 +371,8 @@ static int choose_encoding(cl_http_req_t *req, int *gzip_out)
         }
         char *plain = NULL;
         size_t n = 0;
-        int rc = cl_gzip_decompress(&plain, &n, req->resp_body, req->resp_len, GUNZIP_MAX, &req->err);
+        int rc =
+            cl_gzip_decompress(&plain, &n, req->resp_body, req->resp_len, GUNZIP_MAX, &req->err);
         if (rc != 0) {
             return rc;
         }
@@ -333,7 +385,8 @@ static int choose_encoding(cl_http_req_t *req, int *gzip_out)
     if (accepts && req->resp_len >= GZIP_MIN_BYTES && compressible(req->content_type)) {
         char *gz = NULL;
         size_t n = 0;
-        if (cl_gzip_compress(&gz, &n, req->resp_body, req->resp_len, 5, NULL) == 0 && n < req->resp_len) {
+        if (cl_gzip_compress(&gz, &n, req->resp_body, req->resp_len, 5, NULL) == 0 &&
+            n < req->resp_len) {
             free(req->resp_body);
             req->resp_body = gz;
             req->resp_len = n;
@@ -356,7 +409,8 @@ static void add_standard_headers(cl_http_req_t *req, struct MHD_Response *r, int
     MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header(r, "Content-Security-Policy", srv->csp);
     if (srv->opt.hsts) {
-        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+        MHD_add_response_header(r, "Strict-Transport-Security",
+                                "max-age=31536000; includeSubDomains");
     }
     if (!req->has_cache_control) {
         MHD_add_response_header(r, "Cache-Control", "no-store");

@@ -1,7 +1,7 @@
-/* server.c — libmicrohttpd glue: options and limits, the access handler's phases (headers, body, handler, deferred
- * work), the completion callback (access log, metrics, freeing the request), the slow-work threads and graceful
- * shutdown. The raw request-target is captured in the URI callback, before libmicrohttpd's lenient decoding, and
- * parsed strictly by query.c. */
+/* server.c — libmicrohttpd glue: options and limits, the access handler's phases (headers, body,
+ * handler, deferred work), the completion callback (access log, metrics, freeing the request), the
+ * slow-work threads and graceful shutdown. The raw request-target is captured in the URI callback,
+ * before libmicrohttpd's lenient decoding, and parsed strictly by query.c. */
 #define _GNU_SOURCE
 #include "http/internal.h"
 
@@ -28,8 +28,8 @@ static int rid_ok(const char *s)
     size_t n = 0;
     for (; s[n]; n++) {
         char c = s[n];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.') ||
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.') ||
             n >= 64) {
             return 0;
         }
@@ -61,7 +61,8 @@ static double elapsed_s(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* ---- request lifecycle ----------------------------------------------------------------------------------- */
+/* ---- request lifecycle
+ * ----------------------------------------------------------------------------------- */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
@@ -72,26 +73,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     }
     req->srv = srv;
     req->con = con;
+    req->refs = 1;
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     req->raw_target = strdup(uri ? uri : "");
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET) {
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client,
-                      sizeof req->client);
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      req->client, sizeof req->client);
         } else if (sa->sa_family == AF_INET6) {
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client,
-                      sizeof req->client);
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      req->client, sizeof req->client);
         }
     }
-    int n = __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
+    int n = __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST); /* pairs with shutting_down */
     cl_metrics_set(srv->m_in_flight, NULL, n);
     return req;
 }
 
 static void req_free(cl_http_req_t *req)
 {
+    for (http_cleanup_t *c = req->cleanups; c; c = c->next) {
+        c->fn(c->payload);
+    }
     cl_query_dispose(&req->target);
     cl_cookie_jar_dispose(&req->cookies);
     free(req->raw_target);
@@ -125,7 +131,8 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
     }
 }
 
-static void access_log(cl_http_req_t *req, int status, double secs, enum MHD_RequestTerminationCode toe)
+static void access_log(cl_http_req_t *req, int status, double secs,
+                       enum MHD_RequestTerminationCode toe)
 {
     json_t *f = req->log_fields ? req->log_fields : json_object();
     req->log_fields = NULL;
@@ -135,7 +142,7 @@ static void access_log(cl_http_req_t *req, int status, double secs, enum MHD_Req
     json_object_set_new(f, "route", json_string(cl_http_req_route(req)));
     json_object_set_new(f, "status", json_integer(status));
     json_object_set_new(f, "bytes", json_integer((json_int_t)req->bytes_sent));
-    json_object_set_new(f, "duration_ms", json_real((double)(long long)(secs * 1e6) / 1e3));
+    json_object_set_new(f, "duration_us", json_integer((json_int_t)(secs * 1e6)));
     json_object_set_new(f, "client", json_string(req->client));
     const char *term = termination_name(toe);
     if (term) {
@@ -160,7 +167,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
     double secs = elapsed_s(&req->start);
     int status = req->status;
     if (!status) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->con, MHD_CONNECTION_INFO_HTTP_STATUS);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(req->con, MHD_CONNECTION_INFO_HTTP_STATUS);
         status = ci ? (int)ci->http_status : 0;
     }
     char code[8];
@@ -171,13 +179,53 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
     if (srv->opt.access_log) {
         access_log(req, status, secs, toe);
     }
-    req_free(req);
     int n = __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
     cl_metrics_set(srv->m_in_flight, NULL, n);
+    pthread_mutex_lock(&srv->ref_lock);
+    req->completed = 1;
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&srv->ref_lock);
+    if (last) {
+        req_free(req); /* else deferred work or a holder still has it: the last of them frees it */
+    }
 }
 
-static const cl_http_route_t *find_route(cl_http_server_t *srv, const char *method, const char *path,
-                                         char *allow, size_t allow_cap)
+/* Drop a reference without resuming (the request stays suspended for someone else). */
+static void req_unref(cl_http_req_t *req)
+{
+    pthread_mutex_lock(&req->srv->ref_lock);
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&req->srv->ref_lock);
+    if (last) {
+        req_free(req);
+    }
+}
+
+void cl_http__ref(cl_http_req_t *req)
+{
+    pthread_mutex_lock(&req->srv->ref_lock);
+    req->refs++;
+    pthread_mutex_unlock(&req->srv->ref_lock);
+}
+
+void cl_http__resume(cl_http_req_t *req)
+{
+    cl_http_server_t *srv = req->srv;
+    pthread_mutex_lock(&srv->ref_lock);
+    if (!req->completed && req->phase == PHASE_DEFERRED) {
+        req->phase = PHASE_READY;
+        MHD_resume_connection(req->con);
+        __atomic_sub_fetch(&srv->suspended, 1, __ATOMIC_SEQ_CST);
+    }
+    int last = --req->refs == 0;
+    pthread_mutex_unlock(&srv->ref_lock);
+    if (last) {
+        req_free(req);
+    }
+}
+
+static const cl_http_route_t *find_route(cl_http_server_t *srv, const char *method,
+                                         const char *path, char *allow, size_t allow_cap)
 {
     allow[0] = '\0';
     for (size_t i = 0; i < srv->n_routes; i++) {
@@ -185,7 +233,8 @@ static const cl_http_route_t *find_route(cl_http_server_t *srv, const char *meth
         if (strcmp(r->path, path) != 0) {
             continue;
         }
-        if (strcmp(r->method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+        if (strcmp(r->method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
             return r;
         }
         size_t used = strlen(allow);
@@ -194,16 +243,17 @@ static const cl_http_route_t *find_route(cl_http_server_t *srv, const char *meth
     return NULL;
 }
 
-/* An oversized body is read and dropped up to this much, so the 413 reaches the client (closing with unread data
- * makes the kernel reset the connection, and the client sees an error instead of the answer). Beyond it the
- * connection is closed after the 413. */
+/* An oversized body is read and dropped up to this much, so the 413 reaches the client (closing
+ * with unread data makes the kernel reset the connection, and the client sees an error instead of
+ * the answer). Beyond it the connection is closed after the 413. */
 static size_t discard_limit(const cl_http_req_t *req)
 {
     size_t lim = 16 * req->max_body;
     return lim < (1u << 20) ? (1u << 20) : lim;
 }
 
-/* Set up REQ on the first call: request id, target, route, body limit. Returns 0, or an error to reply at once. */
+/* Set up REQ on the first call: request id, target, route, body limit. Returns 0, or an error to
+ * reply at once. */
 static int begin(cl_http_req_t *req, const char *method, cl_err_t *err)
 {
     cl_http_server_t *srv = req->srv;
@@ -222,10 +272,12 @@ static int begin(cl_http_req_t *req, const char *method, cl_err_t *err)
         return rc;
     }
     req->target_ok = 1;
-    const union MHD_ConnectionInfo *hs = MHD_get_connection_info(req->con, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(req->con, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
     if (hs && hs->header_size > srv->opt.max_header) {
         req->headers_too_large = 1;
-        return cl_err_set(err, CL_ETOOBIG, "request headers are larger than %zu bytes", srv->opt.max_header);
+        return cl_err_set(err, CL_ETOOBIG, "request headers are larger than %zu bytes",
+                          srv->opt.max_header);
     }
     char allow[128];
     req->route = find_route(srv, method, req->target.path, allow, sizeof allow);
@@ -236,7 +288,9 @@ static int begin(cl_http_req_t *req, const char *method, cl_err_t *err)
         req->route_name = "unmatched";
         rc = cl_http_add_header(req, "Allow", allow, err);
         req->method_not_allowed = rc == 0;
-        return rc ? rc : cl_err_set(err, CL_EINVAL, "method %s is not allowed here (allowed: %s)", method, allow);
+        return rc ? rc
+                  : cl_err_set(err, CL_EINVAL, "method %s is not allowed here (allowed: %s)",
+                               method, allow);
     } else if (srv->static_root && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
         req->route_name = "static";
     } else {
@@ -253,7 +307,8 @@ static int begin(cl_http_req_t *req, const char *method, cl_err_t *err)
         }
         const char *expect = cl_http_req_header(req, "Expect");
         if (n > req->max_body && (expect || n > discard_limit(req))) {
-            return cl_err_set(err, CL_ETOOBIG, "request body is larger than %zu bytes", req->max_body);
+            return cl_err_set(err, CL_ETOOBIG, "request body is larger than %zu bytes",
+                              req->max_body);
         }
     }
     return 0;
@@ -284,7 +339,8 @@ static int take_body(cl_http_req_t *req, const char *data, size_t n)
 
 static int queue_slow(cl_http_req_t *req);
 
-/* Run the handler (or serve a static file) and say what happened: 0 replied, CL_HTTP_DEFERRED, or an error. */
+/* Run the handler (or serve a static file) and say what happened: 0 replied, CL_HTTP_DEFERRED, or
+ * an error. */
 static int dispatch(cl_http_req_t *req)
 {
     cl_err_t err;
@@ -297,6 +353,14 @@ static int dispatch(cl_http_req_t *req)
     }
     if (rc == CL_HTTP_DEFERRED && req->deferred) {
         return queue_slow(req);
+    }
+    if (rc == CL_HTTP_DEFERRED && req->hold_start) {
+        req->phase = PHASE_DEFERRED;
+        cl_http__ref(req);
+        __atomic_add_fetch(&req->srv->suspended, 1, __ATOMIC_SEQ_CST);
+        MHD_suspend_connection(req->con);
+        req->hold_start(req, req->hold_payload); /* may release at once, from another thread */
+        return CL_HTTP_DEFERRED;
     }
     if (rc < 0 || (rc > 0 && !req->replied)) {
         if (err.code == CL_OK) {
@@ -318,8 +382,9 @@ static enum MHD_Result reply_now(cl_http_req_t *req, cl_err_t *err)
     return cl_http__queue(req);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **req_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **req_cls)
 {
     (void)cls;
     (void)url;
@@ -337,13 +402,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (begin(req, method, &err) != 0) {
             return reply_now(req, &err);
         }
+        if (__atomic_load_n(&req->srv->shutting_down, __ATOMIC_SEQ_CST)) {
+            /* arrived on an open connection after shutdown began: never suspended, so the daemon
+             * can stop */
+            cl_err_set(&err, CL_EUNAVAILABLE, "the server is shutting down; try again");
+            return reply_now(req, &err);
+        }
         return MHD_YES;
     case PHASE_BODY:
         if (*upload_size > 0) {
             int rc = take_body(req, upload, *upload_size);
             *upload_size = 0;
             if (rc != 0 || req->discarded > discard_limit(req)) {
-                cl_err_set(&err, rc ? rc : CL_ETOOBIG, rc ? "out of memory" : "request body is larger than %zu bytes",
+                cl_err_set(&err, rc ? rc : CL_ETOOBIG,
+                           rc ? "out of memory" : "request body is larger than %zu bytes",
                            req->max_body);
                 return reply_now(req, &err); /* the rest of the upload is discarded */
             }
@@ -366,7 +438,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     }
 }
 
-/* ---- slow work ---------------------------------------------------------------------------------------------- */
+/* ---- slow work
+ * ---------------------------------------------------------------------------------------------- */
 
 static int queue_slow(cl_http_req_t *req)
 {
@@ -387,7 +460,10 @@ static int queue_slow(cl_http_req_t *req)
     }
     job->req = req;
     job->next = NULL;
+    req->deferred_fn_saved = req->deferred;
     req->phase = PHASE_DEFERRED;
+    cl_http__ref(req);
+    __atomic_add_fetch(&srv->suspended, 1, __ATOMIC_SEQ_CST);
     MHD_suspend_connection(req->con);
     if (srv->slow_tail) {
         srv->slow_tail->next = job;
@@ -405,15 +481,21 @@ static void run_job(cl_http_req_t *req)
 {
     cl_err_t err;
     cl_err_clear(&err);
-    int rc = req->deferred(req, req->deferred_payload, &err);
+    req->deferred = NULL;
+    int rc = req->deferred_fn_saved(req, req->deferred_payload, &err);
+    if (rc == CL_HTTP_DEFERRED && req->hold_start) {
+        cl_http__ref(req); /* the holder's, beside this job's which is dropped below */
+        req->hold_start(req, req->hold_payload); /* still suspended: the holder releases it */
+        req_unref(req);
+        return;
+    }
     if (rc != 0 || !req->replied) {
         if (err.code == CL_OK) {
             cl_err_set(&err, rc < 0 ? rc : CL_EINTERNAL, "deferred work failed");
         }
         cl_http_reply_error(req, &err);
     }
-    req->phase = PHASE_READY;
-    MHD_resume_connection(req->con);
+    cl_http__resume(req);
 }
 
 static void *slow_main(void *arg)
@@ -446,7 +528,9 @@ static void *slow_main(void *arg)
     return NULL;
 }
 
-/* ---- the server ------------------------------------------------------------------------------------------------ */
+/* ---- the server
+ * ------------------------------------------------------------------------------------------------
+ */
 
 int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_err_t *err)
 {
@@ -468,6 +552,7 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
     srv->service = strdup(opt->service ? opt->service : "http");
     srv->host = strdup(opt->host ? opt->host : "127.0.0.1");
     srv->csp = strdup(opt->csp ? opt->csp : cl_http__default_csp());
+    pthread_mutex_init(&srv->ref_lock, NULL);
     pthread_mutex_init(&srv->slow_lock, NULL);
     pthread_cond_init(&srv->slow_cond, NULL);
     pthread_cond_init(&srv->slow_idle, NULL);
@@ -480,8 +565,8 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
         if (realpath(opt->static_dir, real)) {
             srv->static_root = strdup(real);
         } else {
-            cl_logf(CL_LOG_INFO, srv->service, "no_static_files", "no web UI at %s: static files are off",
-                    opt->static_dir);
+            cl_logf(CL_LOG_INFO, srv->service, "no_static_files",
+                    "no web UI at %s: static files are off", opt->static_dir);
         }
     }
     o->static_dir = srv->static_root;
@@ -491,13 +576,17 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
     if (opt->metrics) {
         static const char *const L3[] = {"route", "method", "status", NULL};
         static const char *const L1[] = {"route", NULL};
-        srv->m_requests = cl_metrics_counter(opt->metrics, "http_requests_total", "HTTP requests by route, method and status", L3);
-        srv->m_latency = cl_metrics_histogram(opt->metrics, "http_request_duration_seconds",
-                                              "HTTP request latency from request line to completion", L1,
-                                              CL_METRICS_LATENCY_BUCKETS, CL_METRICS_LATENCY_BUCKETS_N);
-        srv->m_in_flight = cl_metrics_gauge(opt->metrics, "http_requests_in_flight", "HTTP requests in progress", NULL);
-        srv->m_queue_full = cl_metrics_counter(opt->metrics, "http_deferred_rejected_total",
-                                               "Requests refused with 503 because the slow-work queue was full", NULL);
+        srv->m_requests = cl_metrics_counter(opt->metrics, "http_requests_total",
+                                             "HTTP requests by route, method and status", L3);
+        srv->m_latency =
+            cl_metrics_histogram(opt->metrics, "http_request_duration_seconds",
+                                 "HTTP request latency from request line to completion", L1,
+                                 CL_METRICS_LATENCY_BUCKETS, CL_METRICS_LATENCY_BUCKETS_N);
+        srv->m_in_flight = cl_metrics_gauge(opt->metrics, "http_requests_in_flight",
+                                            "HTTP requests in progress", NULL);
+        srv->m_queue_full = cl_metrics_counter(
+            opt->metrics, "http_deferred_rejected_total",
+            "Requests refused with 503 because the slow-work queue was full", NULL);
     }
     *out = srv;
     return 0;
@@ -506,11 +595,14 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
 int cl_http_route(cl_http_server_t *srv, const cl_http_route_t *route, cl_err_t *err)
 {
     if (!route->path || route->path[0] != '/' || !route->method || !route->handler) {
-        return cl_err_set(err, CL_ECONFIG, "a route needs a method, a path starting with '/' and a handler");
+        return cl_err_set(err, CL_ECONFIG,
+                          "a route needs a method, a path starting with '/' and a handler");
     }
     for (size_t i = 0; i < srv->n_routes; i++) {
-        if (strcmp(srv->routes[i].path, route->path) == 0 && strcmp(srv->routes[i].method, route->method) == 0) {
-            return cl_err_set(err, CL_ECONFIG, "route %s %s is registered twice", route->method, route->path);
+        if (strcmp(srv->routes[i].path, route->path) == 0 &&
+            strcmp(srv->routes[i].method, route->method) == 0) {
+            return cl_err_set(err, CL_ECONFIG, "route %s %s is registered twice", route->method,
+                              route->path);
         }
     }
     if (srv->n_routes == HTTP_MAX_ROUTES) {
@@ -551,19 +643,21 @@ int cl_http_server_start(cl_http_server_t *srv, cl_err_t *err)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->opt.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opt.threads, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(2 * srv->opt.max_header + 8 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opt.idle_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->opt.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)srv->opt.max_per_ip, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opt.threads, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(2 * srv->opt.max_header + 8 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opt.idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->opt.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->opt.max_per_ip,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (!srv->daemon) {
-        return cl_err_set(err, CL_EIO, "cannot listen on %s:%d (is the port taken?)", srv->host, srv->opt.port);
+        return cl_err_set(err, CL_EIO, "cannot listen on %s:%d (is the port taken?)", srv->host,
+                          srv->opt.port);
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = di ? di->port : srv->opt.port;
-    cl_logf(CL_LOG_INFO, srv->service, "listening", "http://%s:%d/ (%d workers, %d slow threads)", srv->host,
-            srv->port, srv->opt.threads, srv->opt.slow_threads);
+    cl_logf(CL_LOG_INFO, srv->service, "listening", "http://%s:%d/ (%d workers, %d slow threads)",
+            srv->host, srv->port, srv->opt.threads, srv->opt.slow_threads);
     return 0;
 }
 
@@ -574,7 +668,7 @@ int cl_http_server_port(const cl_http_server_t *srv)
 
 int cl_http_server_in_flight(const cl_http_server_t *srv)
 {
-    return __atomic_load_n(&srv->in_flight, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST);
 }
 
 static void stop_slow_threads(cl_http_server_t *srv)
@@ -594,25 +688,32 @@ void cl_http_server_shutdown(cl_http_server_t *srv, int grace_ms)
     if (!srv || !srv->daemon) {
         return;
     }
-    __atomic_store_n(&srv->shutting_down, 1, __ATOMIC_RELEASE);
-    /* The quiesced socket stays open until the daemon stops (its threads may still be polling it), but shut down,
-     * so that new connections are refused at once instead of waiting in the backlog. */
+    __atomic_store_n(&srv->shutting_down, 1, __ATOMIC_SEQ_CST);
+    /* The quiesced socket stays open until the daemon stops (its threads may still be polling it),
+     * but shut down, so that new connections are refused at once instead of waiting in the backlog.
+     */
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
     if (fd != MHD_INVALID_SOCKET) {
         shutdown(fd, SHUT_RDWR);
     }
     int waited = 0;
-    while (cl_http_server_in_flight(srv) > 0 && waited < grace_ms) {
-        usleep(10 * 1000);
+    while (cl_http_server_in_flight(srv) > 0 && waited < grace_ms + 2000) {
+        usleep(10 *
+               1000); /* past the grace, 2 s more: a request between its headers and its handler */
         waited += 10;
     }
-    /* Deferred work is never abandoned: a suspended connection must be resumed before the daemon stops, and the
-     * work may be writing an audit record. */
+    /* Deferred work is never abandoned: a suspended connection must be resumed before the daemon
+     * stops, and the work may be writing an audit record. */
     pthread_mutex_lock(&srv->slow_lock);
     while (srv->slow_head || srv->slow_running > 0) {
         pthread_cond_wait(&srv->slow_idle, &srv->slow_lock);
     }
     pthread_mutex_unlock(&srv->slow_lock);
+    /* Held replies wait for their holder (an audit record being written): libmicrohttpd cannot stop
+     * with a suspended connection, and the record must be on disk before its reply goes. */
+    while (__atomic_load_n(&srv->suspended, __ATOMIC_SEQ_CST) > 0) {
+        usleep(1000);
+    }
     for (int i = 0; i < 100 && cl_http_server_in_flight(srv) > 0; i++) {
         usleep(10 * 1000); /* resumed requests are being written */
     }
@@ -623,8 +724,8 @@ void cl_http_server_shutdown(cl_http_server_t *srv, int grace_ms)
         close(fd);
     }
     stop_slow_threads(srv);
-    cl_logf(CL_LOG_INFO, srv->service, "stopped", "HTTP server stopped after %d ms (%d requests cut off)", waited,
-            left);
+    cl_logf(CL_LOG_INFO, srv->service, "stopped",
+            "HTTP server stopped after %d ms (%d requests cut off)", waited, left);
 }
 
 void cl_http_server_free(cl_http_server_t *srv)
@@ -635,6 +736,7 @@ void cl_http_server_free(cl_http_server_t *srv)
     cl_http_server_shutdown(srv, 0);
     stop_slow_threads(srv);
     free(srv->slow_threads);
+    pthread_mutex_destroy(&srv->ref_lock);
     pthread_mutex_destroy(&srv->slow_lock);
     pthread_cond_destroy(&srv->slow_cond);
     pthread_cond_destroy(&srv->slow_idle);

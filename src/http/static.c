@@ -1,6 +1,7 @@
-/* static.c — the web UI's files. Two checks keep a request inside the root: the decoded path is refused outright if
- * it has any segment that could climb or hide (".", "..", ".git", "a\\b"), and the file that is finally opened is
- * resolved with realpath and must still lie under the root, which also defeats symlinks placed inside it. */
+/* static.c — the web UI's files. Two checks keep a request inside the root: the decoded path is
+ * refused outright if it has any segment that could climb or hide (".", "..", ".git", "a\\b"), and
+ * the file that is finally opened is resolved with realpath and must still lie under the root,
+ * which also defeats symlinks placed inside it. */
 #include "http/static.h"
 
 #include <errno.h>
@@ -77,13 +78,15 @@ const char *cl_static_content_type(const char *name)
     return "application/octet-stream";
 }
 
-/* ROOT/PATH resolved, if it is a regular file under ROOT; a path ending in "/" means its index.html. */
+/* ROOT/PATH resolved, if it is a regular file under ROOT; a path ending in "/" means its
+ * index.html. */
 static int resolve(char out[PATH_MAX], const char *root, const char *path)
 {
     char joined[PATH_MAX + 16];
     size_t n = strlen(path);
     int folder = n > 0 && path[n - 1] == '/';
-    if (snprintf(joined, sizeof joined, "%s%s%s", root, path, folder ? "index.html" : "") >= (int)sizeof joined) {
+    if (snprintf(joined, sizeof joined, "%s%s%s", root, path, folder ? "index.html" : "") >=
+        (int)sizeof joined) {
         return CL_ENOTFOUND;
     }
     if (!realpath(joined, out)) {
@@ -125,8 +128,8 @@ int cl_static_serve(cl_http_req_t *req, const char *root, int spa, cl_err_t *err
         return rc == CL_ENOTFOUND ? cl_err_set(err, CL_ENOTFOUND, "no such page") : rc;
     }
     int immutable = strncmp(path, "/assets/", 8) == 0;
-    rc = cl_http_add_header(req, "Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache",
-                            err);
+    rc = cl_http_add_header(req, "Cache-Control",
+                            immutable ? "public, max-age=31536000, immutable" : "no-cache", err);
     if (rc != 0) {
         free(data);
         return rc;

@@ -10,9 +10,13 @@
  * element is kept only when its effect on the ratio is significant and larger than its rate
  * effect. What an element explains is an exact counterfactual, so the parts add up.
  *
- * Each signal's noise is calibrated on the data itself: var(x) = a/m + b per leaf of size m
- * (Poisson-like plus multiplicative noise), fitted robustly (medians in size bins), with a Poisson
- * floor for count data. docs/rca.md has the derivations. */
+ * Each signal's noise is calibrated on the data itself. Amounts: var(x) = a/m + b per leaf of size
+ * m (Poisson-like plus multiplicative noise), fitted robustly (medians in size bins). Counts
+ * (viewers, stalls, orders): the count itself against its expectation, with the variance of a
+ * negative binomial, lambda(1 + b lambda), b fitted robustly on the leaves large enough to show it;
+ * a transformed count cannot stand in for the count when most leaves expect less than one event
+ * (the RS cubes), because its null distribution is then lumpy, skewed and off-centre.
+ * docs/rca.md has the derivations. */
 #include "insights/rca.h"
 
 #include <math.h>
@@ -27,8 +31,10 @@
 
 typedef struct {
     size_t n;
+    int counts;      /* 1: x = y / lambda, m = lambda (the count family); 0: amounts */
     size_t *leaf;
     double *x, *w, *m;
+    double *v; /* counts: the relative variance of lambda itself (the baseline's own noise) */
 } signal_t;
 
 static void signal_free(signal_t *s)
@@ -37,6 +43,7 @@ static void signal_free(signal_t *s)
     free(s->x);
     free(s->w);
     free(s->m);
+    free(s->v);
     memset(s, 0, sizeof(*s));
 }
 
@@ -48,35 +55,41 @@ static int signal_alloc(signal_t *s, size_t n, cl_err_t *err)
     s->x = calloc(k, sizeof(double));
     s->w = calloc(k, sizeof(double));
     s->m = calloc(k, sizeof(double));
-    if (!s->leaf || !s->x || !s->w || !s->m) {
+    s->v = calloc(k, sizeof(double));
+    if (!s->leaf || !s->x || !s->w || !s->m || !s->v) {
         signal_free(s);
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
     return 0;
 }
 
-/* Leaf deviation of observed OBS against expected EXP, relative, with its size m for the noise
- * model. Amounts: symmetric, (obs - exp) / mean, bounded in [-2, 2] and defined for zeros and
- * negative amounts. Counts: on the square-root (Anscombe) scale, 2(sqrt(obs+c) - sqrt(exp+c)) /
- * sqrt(exp+c), whose Poisson variance is 1/(exp+c) whatever the size, so a zero count is weak
- * evidence when little was expected and strong when much was, and a large multiple is not
- * flattened. */
-#define ANSCOMBE 0.375
-static void signal_push(signal_t *s, size_t leaf, double obs, double exp, int counts)
+/* Leaf deviation of amount OBS against expected EXP, relative, with its size m for the noise
+ * model: symmetric, (obs - exp) / mean, bounded in [-2, 2] and defined for zeros and negative
+ * amounts (returns, net revenue). */
+static void signal_push(signal_t *s, size_t leaf, double obs, double exp)
 {
-    double m = 0.5 * (fabs(obs) + fabs(exp)); /* amounts may be negative (returns, net revenue) */
+    double m = 0.5 * (fabs(obs) + fabs(exp));
     if (!(m > 0)) {
         return; /* nothing observed, nothing expected: no information */
     }
     s->leaf[s->n] = leaf;
-    if (counts && obs >= 0 && exp >= 0) {
-        double r = sqrt(exp + ANSCOMBE);
-        s->x[s->n] = 2 * (sqrt(obs + ANSCOMBE) - r) / r;
-        s->m[s->n] = exp + ANSCOMBE;
-    } else {
-        s->x[s->n] = (obs - exp) / m;
-        s->m[s->n] = m;
+    s->x[s->n] = (obs - exp) / m;
+    s->m[s->n] = m;
+    s->n++;
+}
+
+/* A count Y against its expectation LAMBDA, itself estimated from EVENTS baseline events (its
+ * relative variance 1 / EVENTS): x = Y / LAMBDA (1 = as expected), m = LAMBDA. A leaf nothing was
+ * expected of carries no information (its count cannot be weighed). */
+static void count_push(signal_t *s, size_t leaf, double y, double lambda, double events)
+{
+    if (!(lambda > 0)) {
+        return;
     }
+    s->leaf[s->n] = leaf;
+    s->x[s->n] = y / lambda;
+    s->m[s->n] = lambda;
+    s->v[s->n] = 1 / events;
     s->n++;
 }
 
@@ -108,8 +121,9 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's weight. */
-static int calibrate(signal_t *s, int counts, cl_err_t *err)
+/* Amounts: fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's
+ * weight. */
+static int calibrate(signal_t *s, cl_err_t *err)
 {
     if (s->n == 0) {
         return 0;
@@ -128,7 +142,7 @@ static int calibrate(signal_t *s, int counts, cl_err_t *err)
     qsort(order, s->n, sizeof(*order), cmp_keyed);
     size_t bins = s->n / BIN_LEAVES;
     bins = bins < 1 ? 1 : bins > MAX_BINS ? MAX_BINS : bins;
-    double su = 0, suu = 0, sv = 0, suv = 0, sn = 0, mid_m = 0, v_all = 0;
+    double su = 0, suu = 0, sv = 0, suv = 0, sn = 0, v_all = 0;
     for (size_t b = 0; b < bins; b++) {
         size_t lo = b * s->n / bins, hi = (b + 1) * s->n / bins, k = hi - lo;
         for (size_t j = 0; j < k; j++) {
@@ -148,15 +162,14 @@ static int calibrate(signal_t *s, int counts, cl_err_t *err)
         sv += k * vb;
         suv += k * u * vb;
         sn += k;
-        mid_m = mb;
         v_all = vb;
     }
     double a, b;
     double det = sn * suu - su * su;
     if (bins < 2 || !(fabs(det) > 1e-12 * sn * suu)) {
-        /* one bin: the size dependence cannot be seen; counts are Poisson-like, amounts relative */
-        a = counts ? v_all * mid_m : 0;
-        b = counts ? 0 : v_all;
+        /* one bin: the size dependence cannot be seen; amounts are taken as relative */
+        a = 0;
+        b = v_all;
     } else {
         a = (sn * suv - su * sv) / det;
         b = (sv - a * su) / sn;
@@ -168,9 +181,6 @@ static int calibrate(signal_t *s, int counts, cl_err_t *err)
             a = suv / suu;
         }
     }
-    if (counts && a < 1) {
-        a = 1; /* a count is at least Poisson-noisy */
-    }
     if (b < VAR_FLOOR) {
         b = VAR_FLOOR;
     }
@@ -180,6 +190,12 @@ static int calibrate(signal_t *s, int counts, cl_err_t *err)
     free(order);
     free(tmp);
     return 0;
+}
+
+/* Counts: the negative-binomial weights of a count signal (rca_count_calibrate). */
+static int calibrate_counts(signal_t *s, cl_err_t *err)
+{
+    return rca_count_calibrate(s->w, s->x, s->m, s->v, s->n, err);
 }
 
 /* ---- validation and totals -------------------------------------------------------------- */
@@ -253,8 +269,31 @@ static double ratio(double num, double den)
 
 /* ---- signals ---------------------------------------------------------------------------- */
 
+/* Counts of a ratio KPI; the baseline holds the means of P periods, so its counts are P times
+ * its values. Rate: a leaf's stalls (conversions) against its current viewers times its baseline
+ * ratio, estimated with half an event of prior at the cube's ratio (Jeffreys: the ratio of a leaf
+ * that had no event in the baseline is small, not zero, and a leaf new since the baseline gets
+ * the cube's ratio). Mix: its viewers against its baseline viewers (with half a viewer of prior,
+ * so that a leaf new since the baseline can be weighed). Either way the expectation is itself an
+ * estimate, as noisy as the baseline events it rests on. */
+static int count_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, const sums_t *tot,
+                         double p, cl_err_t *err)
+{
+    double r0 = tot->g > 0 && tot->f > 0 ? tot->f / tot->g : tot->d > 0 ? tot->v / tot->d : 0;
+    r0 = r0 > 1e-9 ? r0 : 1e-9;
+    for (size_t i = 0; i < c->n_leaves; i++) {
+        double f = p * c->base_num[i], g = p * c->base_den[i];
+        count_push(main, i, c->cur_num[i], c->cur_den[i] * (f + 0.5) / (g + 0.5 / r0), f + 0.5);
+        if (!(c->cur_den[i] == 0 && g == 0)) {
+            count_push(mix, i, c->cur_den[i], (g + 0.5) / p, g + 0.5);
+        }
+    }
+    int rc = calibrate_counts(main, err);
+    return rc != 0 ? rc : calibrate_counts(mix, err);
+}
+
 static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, int counts,
-                        const sums_t *tot, cl_err_t *err)
+                        double periods, const sums_t *tot, cl_err_t *err)
 {
     int rc = signal_alloc(main, c->n_leaves, err);
     if (rc == 0 && c->cur_den) {
@@ -263,31 +302,43 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
     if (rc != 0) {
         return rc;
     }
+    for (size_t i = 0; counts && i < c->n_leaves; i++) {
+        if (c->cur_num[i] < 0 || c->base_num[i] < 0) {
+            counts = 0; /* negative "counts": weigh them as amounts */
+        }
+    }
+    main->counts = mix->counts = counts;
     if (!c->cur_den) {
         for (size_t i = 0; i < c->n_leaves; i++) {
-            signal_push(main, i, c->cur_num[i], c->base_num[i], counts);
+            double f = periods * c->base_num[i];
+            if (counts && !(c->cur_num[i] == 0 && f == 0)) {
+                count_push(main, i, c->cur_num[i], (f + 0.5) / periods, f + 0.5);
+            } else if (!counts) {
+                signal_push(main, i, c->cur_num[i], c->base_num[i]);
+            }
         }
-        return calibrate(main, counts, err);
+        return counts ? calibrate_counts(main, err) : calibrate(main, err);
     }
-    /* A leaf's expected numerator is its own baseline ratio times its current denominator; a leaf
-     * new since the baseline gets the cube's ratio. No shrinking towards the cube's ratio: segments
-     * differ systematically (a weak source stays weak), and shrinking would bias exactly those;
-     * small baselines are handled by the noise model instead. */
+    if (counts) {
+        return count_signals(main, mix, c, tot, periods, err);
+    }
+    /* Amounts: a leaf's expected numerator is its own baseline ratio times its current
+     * denominator; a leaf new since the baseline gets the cube's ratio. */
     double r0 = tot->g > 0 ? tot->f / tot->g : ratio(tot->v, tot->d);
     for (size_t i = 0; i < c->n_leaves; i++) {
         double g = c->base_den[i];
         double q = g > 0 ? c->base_num[i] / g : r0;
-        signal_push(main, i, c->cur_num[i], c->cur_den[i] * q, counts);
-        signal_push(mix, i, c->cur_den[i], g, counts);
+        signal_push(main, i, c->cur_num[i], c->cur_den[i] * q);
+        signal_push(mix, i, c->cur_den[i], g);
     }
-    rc = calibrate(main, counts, err);
-    return rc != 0 ? rc : calibrate(mix, counts, err);
+    rc = calibrate(main, err);
+    return rc != 0 ? rc : calibrate(mix, err);
 }
 
 static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
-                         int depth, int max_el, cl_err_t *err)
+                         int depth, int max_el, int direction, cl_err_t *err)
 {
-    rca_signal_t sig = {s->n, s->leaf, s->x, s->w};
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction};
     return rca_search(out, c, &sig, depth, max_el, err);
 }
 
@@ -379,11 +430,12 @@ static void from_found(cl_rca_element_t *el, const rca_found_t *f, cl_rca_kind_t
 }
 
 /* Keep a mix element when its effect on the ratio is significant against the denominator's noise
- * (its segment's share could not have moved that much by chance, Bonferroni over the candidates)
- * and larger than its rate effect, and when it does not overlap a rate element. */
+ * (its segment's share could not have moved that much by chance, Bonferroni over the candidates,
+ * with the report bar of rate elements on top) and larger than its rate effect, and when it does
+ * not overlap a rate element. */
 static int mix_worth_it(const cl_rca_element_t *cand, const cl_rca_element_t *el, size_t n_el,
                         const cl_rca_cube_t *c, const signal_t *mix, const sums_t *tot,
-                        double log_candidates)
+                        double log_candidates, int direction)
 {
     for (size_t k = 0; k < n_el; k++) {
         if (overlaps(c, cand, &el[k])) {
@@ -415,11 +467,11 @@ static int mix_worth_it(const cl_rca_element_t *cand, const cl_rca_element_t *el
     ratio_effects(&mx, &rt, &e, &rest, tot);
     double rr = rest.d > 0 ? rest.v / rest.d : ratio(tot->f, tot->g);
     double se = fabs(ratio(e.f, e.g) - rr) * sqrt(var_d) * (tot->d - e.d) / (tot->d * tot->d);
-    if (!(se > 0) || fabs(mx) <= fabs(rt)) {
-        return 0;
+    if (!(se > 0) || fabs(mx) <= fabs(rt) || direction * mx < 0) {
+        return 0; /* not significant, not mostly mix, or moved the KPI the other way */
     }
-    double z = mx / se;
-    return 0.5 * z * z > log_candidates;
+    double z = mx / se; /* its evidence net of the search's multiplicity, at the report bar */
+    return 0.5 * z * z - log_candidates > RCA_EVIDENCE_BAR;
 }
 
 static int cmp_element(const void *a, const void *b)
@@ -452,7 +504,7 @@ static void summarise(cl_rca_result_t *r)
 
 static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_search_result_t *main,
                         const rca_search_result_t *mixr, const signal_t *mix, const sums_t *tot,
-                        int max_el, cl_err_t *err)
+                        int max_el, int direction, cl_err_t *err)
 {
     size_t cap = main->n_found + (mixr ? mixr->n_found : 0);
     r->elements = calloc(cap ? cap : 1, sizeof(*r->elements));
@@ -470,7 +522,7 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
     for (size_t k = 0; mixr && k < mixr->n_found && r->n_elements < (size_t)max_el; k++) {
         cl_rca_element_t cand;
         from_found(&cand, &mixr->found[k], CL_RCA_KIND_MIX, c);
-        if (mix_worth_it(&cand, r->elements, n_rate, c, mix, tot, log_cand)) {
+        if (mix_worth_it(&cand, r->elements, n_rate, c, mix, tot, log_cand, direction)) {
             r->elements[r->n_elements++] = cand;
         }
     }
@@ -497,6 +549,9 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
         return cl_err_set(err, CL_EINVAL, "rca: max_depth must be 0..%d and max_elements 0..%d",
                           CL_RCA_MAX_DEPTH, RCA_SEARCH_MAX_FOUND);
     }
+    if (o.direction < -1 || o.direction > 1) {
+        return cl_err_set(err, CL_EINVAL, "rca: direction must be -1, 0 or 1");
+    }
     int rc = validate(cube, err);
     if (rc != 0) {
         return rc;
@@ -505,7 +560,7 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     if (depth > (int)cube->n_attrs) {
         depth = (int)cube->n_attrs;
     }
-    int max_el = o.max_elements ? o.max_elements : 10;
+    int max_el = o.max_elements ? o.max_elements : 10, dir = o.direction;
 
     cl_rca_result_t *r = calloc(1, sizeof(*r));
     rca_search_result_t *res = calloc(2, sizeof(*res));
@@ -522,16 +577,18 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     r->base_kpi = cube->cur_den ? ratio(tot.f, tot.g) : tot.f;
     r->total_change = r->cur_kpi - r->base_kpi;
 
-    rc = make_signals(&main, &mix, cube, o.counts, &tot, err);
+    rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1, &tot,
+                      err);
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, err);
+        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, err);
     }
     int with_mix = cube->cur_den && !o.no_mix;
     if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, err);
+        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, err); /* see mix_worth_it */
     }
     if (rc == 0) {
-        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, err);
+        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, dir,
+                          err);
     }
     if (rc == 0) {
         *out = r;

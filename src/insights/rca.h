@@ -62,10 +62,17 @@ typedef struct {
     int counts;       /* 1: numerator and denominator count events (orders, sessions, viewers):
                        * the noise model keeps at least Poisson noise. 0: amounts (revenue). */
     int no_mix;       /* ratio KPIs only: 1 = do not search for mix (denominator share) causes */
+    int base_periods; /* counts only: the baseline values are means over this many periods (the
+                       * mean of the 4 minutes before an anomaly: 4), so their own noise is that
+                       * of counts base_periods times as large; 0 = 1 */
+    int direction;    /* 0: causes that moved the KPI either way. +1 (-1): only causes that raised
+                       * (lowered) it: the question is an incident in that direction (stalls up,
+                       * conversion down) and segments that moved the other way are background */
 } cl_rca_options_t;
 
-/* CL_RCA_OPTIONS_INIT: the defaults (depth 3, 10 elements, amounts, mix searched). */
-#define CL_RCA_OPTIONS_INIT {0, 0, 0, 0}
+/* CL_RCA_OPTIONS_INIT: the defaults (depth 3, 10 elements, amounts, mix searched, a baseline of
+ * one period, either direction). */
+#define CL_RCA_OPTIONS_INIT {0, 0, 0, 0, 0, 0}
 
 typedef enum {
     CL_RCA_KIND_CHANGE = 0, /* additive KPI: the segment's value moved */

@@ -53,8 +53,9 @@ typedef struct {
     double log_k[CL_RCA_MAX_DEPTH + 1];
     size_t n_candidates;
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
-    double mu, phi, nu;
+    double mu, phi, nu;  /* counts: mu is the level f0, phi 1, nu 0 */
     double *c0;
+    double *t2; /* per leaf, the second aggregated term: amounts w x^2, counts w x log lambda */
     /* the state */
     int *owner;
     unsigned char *active;
@@ -240,7 +241,7 @@ static void aggregate(search_t *s, const cuboid_t *c)
         st->n += 1;
         st->w += w;
         st->s1 += w * x;
-        st->s2 += w * x * x;
+        st->s2 += s->t2[i];
         st->c0 += s->c0[i];
     }
 }
@@ -307,6 +308,20 @@ static double fit_t(search_t *s, double nu, double mu0, int fix_mu, double *mu_o
     return cost;
 }
 
+/* Counts: the null's level over the leaves outside every element (rca_count_level), then price
+ * each leaf. */
+static void fit_null_counts(search_t *s)
+{
+    const rca_signal_t *g = s->sig;
+    double f = rca_count_level(g, s->owner);
+    s->mu = f;
+    s->phi = 1;
+    s->nu = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        s->c0[i] = rca_count_cost(f, g->x[i], g->w[i], g->lambda[i]);
+    }
+}
+
 /* Fit the null on the leaves outside every element, then price each leaf. The centre (drift) is
  * the Cauchy fit from MU0 (the baseline at first): it settles on the local mode nearest the
  * baseline, so a tight anomalous majority cannot pose as the norm. Scale and tail weight are then
@@ -314,6 +329,10 @@ static double fit_t(search_t *s, double nu, double mu0, int fix_mu, double *mu_o
 static void fit_null(search_t *s, double mu0)
 {
     static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
+    if (s->sig->counts) {
+        fit_null_counts(s);
+        return;
+    }
     double centre, phi1;
     (void)fit_t(s, 1, mu0, 0, &centre, &phi1);
     double best = INFINITY;
@@ -341,6 +360,15 @@ static void fit_null(search_t *s, double mu0)
  * the null), plus its parsimony cost; *shift_ok says whether its mean shift alone pays for it. */
 static double element_cost(const search_t *s, const stats_t *st, int depth, int *shift_ok)
 {
+    if (s->sig->counts) {
+        /* one level for the element: f = Σy/d / Σlambda/d; its gain over the null is the
+         * likelihood ratio S1 log(f / f0) - W (f - f0), all of it owed to the shift */
+        double f = st->s1 / st->w, pen = s->log_k[depth] + log((double)s->max_depth) +
+                                         0.5 * log1p(st->n);
+        double lr = (st->s1 > 0 ? st->s1 * log(f / s->mu) : 0) - st->w * (f - s->mu);
+        *shift_ok = lr > pen;
+        return (st->s1 > 0 ? st->w * f - st->s1 * log(f) : 0) - st->s2 + pen;
+    }
     double delta = st->s1 / st->w;
     double q = fmax(st->s2 - st->s1 * delta, 0);
     double phi_e = q / st->n;
@@ -375,6 +403,9 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
             stats_t *st = touched_stats(s, t);
             if (st->n >= pool || st->w <= 0) {
                 continue; /* the whole pool is the drift, not an element */
+            }
+            if (s->sig->direction * (st->s1 / st->w - s->mu) < 0) {
+                continue; /* moved the way the question does not ask about */
             }
             int ok;
             double gain = st->c0 - element_cost(s, st, c->depth, &ok);
@@ -423,7 +454,7 @@ static void owned_stats(const search_t *s, size_t pick, stats_t *st)
             st->n += 1;
             st->w += w;
             st->s1 += w * x;
-            st->s2 += w * x * x;
+            st->s2 += s->t2[i];
             st->c0 += s->c0[i];
         }
     }
@@ -615,13 +646,14 @@ static int alloc_search(search_t *s, cl_err_t *err)
         s->hcap <<= 1;
     }
     s->c0 = calloc(n ? n : 1, sizeof(double));
+    s->t2 = calloc(n ? n : 1, sizeof(double));
     s->owner = calloc(n ? n : 1, sizeof(int));
     s->active = calloc(n ? n : 1, 1);
     s->dense = calloc(s->dense_cap, sizeof(stats_t));
     s->hstats = calloc(s->hcap, sizeof(stats_t));
     s->hkeys = calloc(s->hcap, sizeof(uint64_t));
     s->touched = calloc(s->dense_cap > s->hcap ? s->dense_cap : s->hcap, sizeof(size_t));
-    if (!s->c0 || !s->owner || !s->active || !s->dense || !s->hstats || !s->hkeys || !s->touched) {
+    if (!s->c0 || !s->t2 || !s->owner || !s->active || !s->dense || !s->hstats || !s->hkeys || !s->touched) {
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
     return 0;
@@ -631,6 +663,7 @@ static void free_search(search_t *s)
 {
     free(s->cuboids);
     free(s->c0);
+    free(s->t2);
     free(s->owner);
     free(s->active);
     free(s->dense);
@@ -651,10 +684,10 @@ static int cmp_found(const void *a, const void *b)
     return memcmp(x->pairs, y->pairs, sizeof(x->pairs));
 }
 
-static void collect(search_t *s, rca_search_result_t *out, int max_elements)
+static void collect(search_t *s, rca_search_result_t *out)
 {
     for (size_t k = 0; k < s->n_picks && out->n_found < RCA_SEARCH_MAX_FOUND; k++) {
-        if (!s->picks[k].alive) {
+        if (!s->picks[k].alive || s->picks[k].score <= RCA_EVIDENCE_BAR) {
             continue;
         }
         const cuboid_t *c = &s->cuboids[s->picks[k].cuboid];
@@ -672,6 +705,10 @@ static void collect(search_t *s, rca_search_result_t *out, int max_elements)
         f->shift = st.w > 0 ? st.s1 / st.w : 0;
         f->n_leaves = (size_t)st.n;
     }
+}
+
+static void sort_and_cut(rca_search_result_t *out, int max_elements)
+{
     qsort(out->found, out->n_found, sizeof(out->found[0]), cmp_found);
     if (out->n_found > (size_t)max_elements) {
         out->n_found = (size_t)max_elements;
@@ -699,10 +736,14 @@ int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_si
         s.owner[i] = -1;
     }
     memset(s.active, 1, sig->n);
+    for (size_t i = 0; i < sig->n; i++) {
+        double w = sig->w[i], x = sig->x[i];
+        s.t2[i] = sig->counts ? (x > 0 ? w * x * log(sig->lambda[i]) : 0) : w * x * x;
+    }
     count_candidates(&s);
     size_t limit = (size_t)max_elements * 3 < RCA_SEARCH_MAX_FOUND ? (size_t)max_elements * 3
                                                                      : RCA_SEARCH_MAX_FOUND;
-    fit_null(&s, 0.0);
+    fit_null(&s, sig->counts ? 1.0 : 0.0); /* start from "nothing changed" */
     for (int round = 0; round < ROUNDS; round++) {
         run_round(&s, limit);
         if (round + 1 < ROUNDS) {
@@ -712,11 +753,21 @@ int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_si
             }
         }
     }
-    collect(&s, out, max_elements);
+    collect(&s, out);
     out->drift = s.mu;
     out->phi = s.phi;
     out->nu = s.nu;
     out->n_candidates = s.n_candidates;
+    out->max_depth = max_depth;
+    memcpy(out->log_k, s.log_k, sizeof(out->log_k));
+    if (sig->counts) { /* levels to relative deviations */
+        out->drift -= 1;
+        for (size_t k = 0; k < out->n_found; k++) {
+            out->found[k].shift -= 1;
+        }
+    }
+    rc = rca_generalise(out, cube, sig, err);
+    sort_and_cut(out, max_elements);
     free_search(&s);
-    return 0;
+    return rc;
 }

@@ -2,11 +2,15 @@
  * for one signal (per-leaf standardised deviations with weights). Not a public contract; callers
  * outside insights use rca.h.
  *
- * A signal is a set of leaves, each with a deviation x (relative, in [-2, 2]) and a weight w (the
- * inverse of x's noise variance under the calibrated noise model). The search picks the set of
- * elements that minimises the description length of the signal: leaves outside every element
- * follow a Student-t null around a common drift, leaves inside an element follow a Gaussian
- * around the element's own shift; each element costs the bits that name it. See docs/rca.md.
+ * A signal is a set of leaves of one of two families. Amounts: each leaf has a deviation x
+ * (relative, in [-2, 2]) and a weight w (the inverse of x's noise variance under the calibrated
+ * noise model); leaves outside every element follow a Student-t null around a common drift,
+ * leaves inside an element a Gaussian around the element's own shift. Counts: each leaf has a
+ * count y = x * lambda against its expected count lambda and a dispersion d = lambda / w; leaves
+ * outside every element follow a quasi-Poisson around a common level f0 * lambda, leaves inside an
+ * element around their element's own level. The search picks the set of elements that minimises
+ * the description length of the signal; each element costs the bits that name it. See
+ * docs/rca.md.
  * Thread safety: reentrant. */
 #ifndef CL_INSIGHTS_RCA_SEARCH_H
 #define CL_INSIGHTS_RCA_SEARCH_H
@@ -19,34 +23,69 @@
 typedef struct {
     size_t n;           /* leaves in the signal */
     const size_t *leaf; /* cube leaf index of each */
-    const double *x;    /* deviation */
-    const double *w;    /* weight (> 0) */
+    const double *x;    /* amounts: deviation; counts: level, count / expected count */
+    const double *w;    /* amounts: weight, 1 / var(x); counts: expected count / dispersion */
+    int counts;         /* 1: the count family (quasi-Poisson, see rca_search.c) */
+    const double *lambda; /* counts: the expected count of each leaf (> 0); amounts: unused */
+    int direction;      /* +1 / -1: only elements that moved up / down are candidates; 0: both */
 } rca_signal_t;
 
 typedef struct {
     int depth;
     cl_rca_pair_t pairs[CL_RCA_MAX_DEPTH]; /* sorted by attribute */
     double score;                          /* leave-one-out net gain, nats (> 0) */
-    double shift;                          /* the element's mean deviation */
+    double shift;                          /* the element's mean deviation (counts: level - 1) */
     size_t n_leaves;                       /* signal leaves it owns */
 } rca_found_t;
 
 typedef struct {
     size_t n_found;
     rca_found_t found[64];
-    double drift;         /* the null's centre */
+    double drift;         /* the null's centre (counts: level - 1) */
     double phi;           /* the null's scale factor */
     double nu;            /* the null's degrees of freedom (0: Gaussian) */
     size_t n_candidates;  /* distinct elements considered */
+    int max_depth;        /* the search's depth bound */
+    double log_k[CL_RCA_MAX_DEPTH + 1]; /* log of the distinct elements at each depth */
 } rca_search_result_t;
 
 #define RCA_SEARCH_MAX_FOUND 64
+
+/* The report bar: an element is reported only when the data make it at least 20 times more
+ * likely than its absence (log 20 nats of net evidence; 'strong' on Kass and Raftery's scale).
+ * Weaker candidates stay with the model (the null), not in the report. A reporting convention,
+ * not a value fitted to a benchmark. */
+#define RCA_EVIDENCE_BAR 2.995732273553991
 
 /* Search SIG over CUBE's attributes, elements of up to MAX_DEPTH pairs, at most MAX_ELEMENTS kept.
  * Returns 0, CL_ENOMEM or CL_ETOOBIG (a combination's key overflows 64 bits). */
 CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
                             const rca_signal_t *sig, int max_depth, int max_elements,
                             cl_err_t *err);
+
+/* State the found elements of R (the search over SIG) at an operator's granularity
+ * (rca_general.c): replace the elements inside an ancestor segment that moved the same way by the
+ * ancestor, when the rest of the ancestor moved that way too or is too small to tell. Returns 0
+ * or CL_ENOMEM (R unchanged). */
+CL_NODISCARD int rca_generalise(rca_search_result_t *r, const cl_rca_cube_t *cube,
+                                const rca_signal_t *sig, cl_err_t *err);
+
+/* The count family (rca_counts.c). */
+
+/* The cost in nats, up to terms that do not depend on F, of a leaf of level X (count / expected
+ * count), weight W (expected count / dispersion) and expected count LAMBDA at level F. */
+double rca_count_cost(double f, double x, double w, double lambda);
+
+/* The common level f0 of the leaves of G with OWNER[i] < 0 (OWNER NULL: every leaf), robust to
+ * anomalous leaves and segments. G->leaf is not read. Returns f0 > 0. */
+double rca_count_level(const rca_signal_t *g, const int *owner);
+
+/* Set the N weights W[i] = LAMBDA[i] / (1 + (b + V[i]) f0 LAMBDA[i]) of a count signal of levels
+ * X and expected counts LAMBDA whose own relative variance is V (NULL: exact), with the
+ * negative-binomial dispersion b fitted robustly on the leaves that expect at least 5 events (0
+ * when fewer than 30 do, or they are no noisier than that). Returns 0 or CL_ENOMEM. */
+CL_NODISCARD int rca_count_calibrate(double *w, const double *x, const double *lambda,
+                                     const double *v, size_t n, cl_err_t *err);
 
 /* 1 if cube leaf LEAF holds every pair of EL. */
 int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs,

@@ -1,7 +1,8 @@
-/* sqlite.c — every component that keeps state (sessions, audit, ledger, archive, jobs) needs the same careful
- * handling of SQLite: WAL so readers never block the writer, a busy timeout so concurrent writers wait instead of
- * failing, the right fsync level, migrations that are safe when two processes start at once, and errors that say
- * what went wrong without leaking SQL or values. Writing that once here keeps the components small. */
+/* sqlite.c — every component that keeps state (sessions, audit, ledger, archive, jobs) needs the
+ * same careful handling of SQLite: WAL so readers never block the writer, a busy timeout so
+ * concurrent writers wait instead of failing, the right fsync level, migrations that are safe when
+ * two processes start at once, and errors that say what went wrong without leaking SQL or values.
+ * Writing that once here keeps the components small. */
 #include "store/sqlite.h"
 
 #include <errno.h>
@@ -37,7 +38,8 @@ struct cl_sqlite {
     unsigned next_victim;
 };
 
-/* Map an SQLite result code to a catlens code and a message from SQLite (which never quotes bound values). */
+/* Map an SQLite result code to a catlens code and a message from SQLite (which never quotes bound
+ * values). */
 static int db_error(cl_err_t *err, sqlite3 *conn, int rc, const char *what)
 {
     const char *msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc);
@@ -89,13 +91,18 @@ static int pragma(cl_sqlite_t *db, const char *sql, const char *want, cl_err_t *
     return out;
 }
 
-/* Create the file with mode 0600 before SQLite does (its -wal and -shm files copy the mode): sessions and audit
- * records are nobody else's business on a shared host. */
+/* Create the file with mode 0600 before SQLite does (its -wal and -shm files copy the mode):
+ * sessions and audit records are nobody else's business on a shared host. Only a file that does not
+ * exist yet is created (O_EXCL): opening and closing a database file that a connection of this
+ * process has open would drop that connection's POSIX locks (they belong to the process and go with
+ * any close), and another process could then take the file for unused and delete its WAL. */
 static int precreate(const char *path, cl_err_t *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        return cl_err_set(err, CL_EIO, "cannot create database %s: %s", path, strerror(errno));
+        return errno == EEXIST ? 0
+                               : cl_err_set(err, CL_EIO, "cannot create database %s: %s", path,
+                                            strerror(errno));
     }
     close(fd);
     return 0;
@@ -113,12 +120,14 @@ static int configure(cl_sqlite_t *db, const cl_sqlite_options_t *opt, cl_err_t *
     rc = pragma(db, "PRAGMA journal_mode = WAL", "wal", err);
     if (rc == 0) {
         int full = opt && opt->sync == CL_SQLITE_SYNC_FULL;
-        rc = pragma(db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL, err);
+        rc = pragma(db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+                    err);
     }
     return rc;
 }
 
-int cl_sqlite_open(cl_sqlite_t **out, const char *path, const cl_sqlite_options_t *opt, cl_err_t *err)
+int cl_sqlite_open(cl_sqlite_t **out, const char *path, const cl_sqlite_options_t *opt,
+                   cl_err_t *err)
 {
     *out = NULL;
     int ro = opt && opt->read_only;
@@ -263,12 +272,15 @@ int cl_sqlite_bind_text(cl_sqlite_stmt_t *st, int index, const char *value, cl_e
     if (!value) {
         return cl_sqlite_bind_null(st, index, err);
     }
-    return bind_result(st, sqlite3_bind_text(st->stmt, index, value, -1, SQLITE_TRANSIENT), index, err);
+    return bind_result(st, sqlite3_bind_text(st->stmt, index, value, -1, SQLITE_TRANSIENT), index,
+                       err);
 }
 
-int cl_sqlite_bind_blob(cl_sqlite_stmt_t *st, int index, const void *data, size_t len, cl_err_t *err)
+int cl_sqlite_bind_blob(cl_sqlite_stmt_t *st, int index, const void *data, size_t len,
+                        cl_err_t *err)
 {
-    int rc = sqlite3_bind_blob64(st->stmt, index, data ? data : "", (sqlite3_uint64)len, SQLITE_TRANSIENT);
+    int rc = sqlite3_bind_blob64(st->stmt, index, data ? data : "", (sqlite3_uint64)len,
+                                 SQLITE_TRANSIENT);
     return bind_result(st, rc, index, err);
 }
 
@@ -380,23 +392,27 @@ void cl_sqlite_rollback(cl_sqlite_t *db)
     }
     int rc = sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        cl_logf(CL_LOG_ERROR, MODULE, "rollback_failed", "%s: %s", db->path, sqlite3_errmsg(db->conn));
+        cl_logf(CL_LOG_ERROR, MODULE, "rollback_failed", "%s: %s", db->path,
+                sqlite3_errmsg(db->conn));
     }
 }
 
-/* ---- migrations ---------------------------------------------------------------------------------- */
+/* ---- migrations
+ * ---------------------------------------------------------------------------------- */
 
-static const char SCHEMA_TABLE[] = "CREATE TABLE IF NOT EXISTS cl_schema ("
-                                   " component TEXT PRIMARY KEY,"
-                                   " version INTEGER NOT NULL,"
-                                   " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
+static const char SCHEMA_TABLE[] =
+    "CREATE TABLE IF NOT EXISTS cl_schema ("
+    " component TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL,"
+    " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 
 int cl_sqlite_schema_version(int *out, cl_sqlite_t *db, const char *component, cl_err_t *err)
 {
     *out = 0;
     int rc = cl_sqlite_exec(db, SCHEMA_TABLE, err);
     cl_sqlite_stmt_t *st = NULL;
-    rc = rc ? rc : cl_sqlite_cached(&st, db, "SELECT version FROM cl_schema WHERE component = ?1", err);
+    rc = rc ? rc
+            : cl_sqlite_cached(&st, db, "SELECT version FROM cl_schema WHERE component = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, component, err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc == CL_SQLITE_ROW) {
@@ -407,9 +423,10 @@ int cl_sqlite_schema_version(int *out, cl_sqlite_t *db, const char *component, c
     return rc;
 }
 
-/* Check that each component's steps are numbered 1, 2, 3 … in order, and return its highest version. */
-static int check_steps(const cl_sqlite_migration_t *m, size_t n, const char *component, int *out_max,
-                       cl_err_t *err)
+/* Check that each component's steps are numbered 1, 2, 3 … in order, and return its highest
+ * version. */
+static int check_steps(const cl_sqlite_migration_t *m, size_t n, const char *component,
+                       int *out_max, cl_err_t *err)
 {
     int expect = 1;
     for (size_t i = 0; i < n; i++) {
@@ -417,7 +434,8 @@ static int check_steps(const cl_sqlite_migration_t *m, size_t n, const char *com
             continue;
         }
         if (m[i].version != expect) {
-            return cl_err_set(err, CL_ECONFIG, "migrations of '%s' must be numbered 1, 2, … in order (got %d)",
+            return cl_err_set(err, CL_ECONFIG,
+                              "migrations of '%s' must be numbered 1, 2, … in order (got %d)",
                               component, m[i].version);
         }
         expect++;
@@ -454,11 +472,13 @@ static int apply_step(cl_sqlite_t *db, const cl_sqlite_migration_t *m, cl_err_t 
         cl_sqlite_rollback(db);
         return cl_err_wrap(err, "migration %s v%d", m->component, m->version);
     }
-    cl_logf(CL_LOG_INFO, MODULE, "migrated", "%s: %s at version %d", db->path, m->component, m->version);
+    cl_logf(CL_LOG_INFO, MODULE, "migrated", "%s: %s at version %d", db->path, m->component,
+            m->version);
     return 0;
 }
 
-int cl_sqlite_migrate(cl_sqlite_t *db, const cl_sqlite_migration_t *migrations, size_t n, cl_err_t *err)
+int cl_sqlite_migrate(cl_sqlite_t *db, const cl_sqlite_migration_t *migrations, size_t n,
+                      cl_err_t *err)
 {
     for (size_t i = 0; i < n; i++) {
         const char *comp = migrations[i].component;
@@ -476,9 +496,10 @@ int cl_sqlite_migrate(cl_sqlite_t *db, const cl_sqlite_migration_t *migrations, 
             return rc;
         }
         if (have > max) {
-            return cl_err_set(err, CL_ECONFIG,
-                              "%s: schema '%s' is at version %d, newer than this catlens knows (%d)", db->path,
-                              comp, have, max);
+            return cl_err_set(
+                err, CL_ECONFIG,
+                "%s: schema '%s' is at version %d, newer than this catlens knows (%d)", db->path,
+                comp, have, max);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -492,7 +513,8 @@ int cl_sqlite_migrate(cl_sqlite_t *db, const cl_sqlite_migration_t *migrations, 
     return 0;
 }
 
-/* ---- one connection per thread ---------------------------------------------------------------------- */
+/* ---- one connection per thread
+ * ---------------------------------------------------------------------- */
 
 struct thread_conn {
     cl_sqlite_pool_t *pool;
@@ -503,7 +525,8 @@ struct thread_conn {
 struct cl_sqlite_pool {
     pthread_key_t key;
     pthread_mutex_t lock;
-    struct thread_conn *conns; /* every open connection, so the pool can close those of live threads */
+    struct thread_conn
+        *conns; /* every open connection, so the pool can close those of live threads */
     char *path;
     cl_sqlite_options_t opt; /* migrations cleared: they ran once at pool creation */
 };
@@ -524,7 +547,8 @@ static void on_thread_exit(void *payload)
     free(tc);
 }
 
-int cl_sqlite_pool_new(cl_sqlite_pool_t **out, const char *path, const cl_sqlite_options_t *opt, cl_err_t *err)
+int cl_sqlite_pool_new(cl_sqlite_pool_t **out, const char *path, const cl_sqlite_options_t *opt,
+                       cl_err_t *err)
 {
     *out = NULL;
     cl_sqlite_t *first = NULL;

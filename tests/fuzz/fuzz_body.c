@@ -1,4 +1,5 @@
-/* fuzz_body.c — JSON request bodies (src/http/body.c) and the typed field reads handlers make on them. */
+/* fuzz_body.c — JSON request bodies (src/http/body.c) and the typed field reads handlers make on
+ * them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *doc = NULL;
     if (cl_body_parse(&doc, (const char *)data, size, NULL) == 0) {
-        static const char *const allowed[] = {"category", "region", "window", "week", "rating", NULL};
+        static const char *const allowed[] = {"category", "region", "window",
+                                              "week",     "rating", NULL};
         const char *s = NULL;
         int64_t n = 0;
         int b = 0;

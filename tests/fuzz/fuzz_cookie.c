@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             char out[512];
             cl_cookie_attrs_t a = {.max_age = 60, .http_only = 1, .secure = 1};
-            ignore(cl_cookie_format(out, sizeof out, jar.items[i].name, jar.items[i].value, &a, NULL));
+            ignore(
+                cl_cookie_format(out, sizeof out, jar.items[i].name, jar.items[i].value, &a, NULL));
         }
     }
     cl_cookie_jar_dispose(&jar);

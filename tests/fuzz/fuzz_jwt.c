@@ -1,5 +1,5 @@
-/* fuzz_jwt.c — ID tokens and JWK Sets from an identity provider (src/auth/jwt.c): the input is tried as a compact
- * JWS against a fixed key set, as a JWK Set, and as base64url. */
+/* fuzz_jwt.c — ID tokens and JWK Sets from an identity provider (src/auth/jwt.c): the input is
+ * tried as a compact JWS against a fixed key set, as a JWK Set, and as base64url. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,7 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     json_t *claims = NULL;
     if (cl_jwt_verify(&claims, s, keys, NULL, NULL) == 0) {
-        cl_jwt_expect_t x = {.issuer = "https://idp", .audience = "catlens", .nonce = "n", .now = 1000, .skew_s = 60};
+        cl_jwt_expect_t x = {.issuer = "https://idp",
+                             .audience = "catlens",
+                             .nonce = "n",
+                             .now = 1000,
+                             .skew_s = 60};
         if (cl_jwt_check_claims(claims, &x, NULL) == 0) {
             /* a random input cannot carry a valid signature of our key */
         }

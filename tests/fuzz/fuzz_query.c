@@ -1,4 +1,5 @@
-/* fuzz_query.c — request targets and query strings (src/http/query.c), and the static-path rule beside them. */
+/* fuzz_query.c — request targets and query strings (src/http/query.c), and the static-path rule
+ * beside them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     cl_query_t q;
     if (cl_query_parse_target(&q, s, NULL) == 0) {
-        /* every parsed value is NUL-free and readable; the path passes or fails the static rule cleanly */
+        /* every parsed value is NUL-free and readable; the path passes or fails the static rule
+         * cleanly */
         for (size_t i = 0; i < q.n_params; i++) {
             if (cl_query_get(&q, q.params[i].name) != q.params[i].value) {
                 abort(); /* duplicates must have been refused */
@@ -33,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char *out = malloc(size + 1);
     size_t n = 0;
-    if (out && cl_query_decode(out, &n, (const char *)data, size, 1, NULL) == 0 && (n > size || strlen(out) != n)) {
+    if (out && cl_query_decode(out, &n, (const char *)data, size, 1, NULL) == 0 &&
+        (n > size || strlen(out) != n)) {
         abort();
     }
     free(out);

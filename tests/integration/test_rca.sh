@@ -1,5 +1,6 @@
 # catlens rca: a tiny case of each benchmark format (ratio RS, additive S), the output file, the
-# printed metrics, and bad input (missing files, bad columns, a label for an unknown case).
+# printed metrics, the synthetic ratio benchmark (bench/rca_synth), and bad input (missing files,
+# bad columns, a label for an unknown case).
 . "$(dirname "$0")/lib.sh"
 
 rs="$WORK/rs" s="$WORK/s"
@@ -38,6 +39,26 @@ run rca --data-dir "$s" --labels "$s/labels.csv" --out "$WORK/s.out"
 expect_rc 0 "rca runs an additive case"
 expect_contains "$OUT" "TP 1  FP 0  FN 0" "the additive case is found (labels normalised)"
 expect_eq "$(sed -n 2p "$WORK/s.out" | cut -d, -f2)" "a=a2&b=b3" "elements are written with sorted attributes"
+
+# the synthetic ratio benchmark: the same arguments give the same files, which the runner reads
+"$CATLENS_RCA_SYNTH" --out "$WORK/synth" --cases 3 --seed 5 >/dev/null 2>&1
+expect_eq "$?" "0" "rca_synth writes a benchmark folder"
+expect_eq "$(ls "$WORK/synth/data" | wc -l | tr -d ' ')" "3" "one case file per case"
+"$CATLENS_RCA_SYNTH" --out "$WORK/synth2" --cases 3 --seed 5 >/dev/null 2>&1
+expect_eq "$(cat "$WORK/synth/labels.csv" "$WORK"/synth/data/*.csv | cksum)" \
+    "$(cat "$WORK/synth2/labels.csv" "$WORK"/synth2/data/*.csv | cksum)" "rca_synth is deterministic"
+run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out"
+expect_rc 0 "rca runs the synthetic cases"
+expect_contains "$OUT" "cases 3" "and scores all three"
+run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out" \
+    --worse up
+expect_rc 0 "rca --worse up runs"
+run rca --data-dir "$WORK/synth/data" --labels "$WORK/synth/labels.csv" --out "$WORK/synth.out" \
+    --worse sideways
+expect_rc 2 "rca --worse with a bad value exits 2"
+expect_contains "$ERR" "--worse" "and names the option"
+"$CATLENS_RCA_SYNTH" --cases 3 >/dev/null 2>&1
+expect_eq "$?" "2" "rca_synth without --out is a usage error"
 
 printf 'case\n100001\n' >"$s/nolabels.csv"
 run rca --data-dir "$s" --labels "$s/nolabels.csv" --out "$WORK/s2.out"

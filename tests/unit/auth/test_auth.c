@@ -1,5 +1,5 @@
-/* Who sees what (the role × scope rule), sessions (rotation, expiry, single-use sign-in states), the auth.*
- * configuration (dev users, OIDC role rules, refusals) and the CSRF rule. */
+/* Who sees what (the role × scope rule), sessions (rotation, expiry, single-use sign-in states),
+ * the auth.* configuration (dev users, OIDC role rules, refusals) and the CSRF rule. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,9 +29,11 @@ static void test_user__roles_and_scopes(void **state)
 {
     (void)state;
     cl_user_t *lead = user("{\"id\":\"l\",\"role\":\"leadership\"}");
-    cl_user_t *cm = user("{\"id\":\"c\",\"role\":\"category_manager\",\"categories\":[\"electronics\"]}");
-    cl_user_t *cm_eu = user("{\"id\":\"c2\",\"role\":\"category_manager\",\"categories\":[\"toys\"],"
-                            "\"regions\":[\"europe\"]}");
+    cl_user_t *cm =
+        user("{\"id\":\"c\",\"role\":\"category_manager\",\"categories\":[\"electronics\"]}");
+    cl_user_t *cm_eu =
+        user("{\"id\":\"c2\",\"role\":\"category_manager\",\"categories\":[\"toys\"],"
+             "\"regions\":[\"europe\"]}");
     cl_user_t *rm = user("{\"id\":\"r\",\"role\":\"regional_manager\",\"regions\":[\"europe\"]}");
     cl_user_t *admin = user("{\"id\":\"a\",\"role\":\"admin\"}");
     struct {
@@ -39,11 +41,20 @@ static void test_user__roles_and_scopes(void **state)
         const char *cat, *reg;
         int ok;
     } m[] = {
-        {lead, "electronics", "europe", 1}, {lead, "toys", "all", 1},
-        {cm, "electronics", "europe", 1},   {cm, "electronics", "asia", 1},  {cm, "toys", "europe", 0},
-        {cm, "electronics", "all", 0},      {cm_eu, "toys", "europe", 1},    {cm_eu, "toys", "asia", 0},
-        {rm, "toys", "europe", 1},          {rm, "electronics", "europe", 1}, {rm, "toys", "asia", 0},
-        {rm, "toys", "all", 0},             {admin, "toys", "europe", 0},    {cm, "", "europe", 0},
+        {lead, "electronics", "europe", 1},
+        {lead, "toys", "all", 1},
+        {cm, "electronics", "europe", 1},
+        {cm, "electronics", "asia", 1},
+        {cm, "toys", "europe", 0},
+        {cm, "electronics", "all", 0},
+        {cm_eu, "toys", "europe", 1},
+        {cm_eu, "toys", "asia", 0},
+        {rm, "toys", "europe", 1},
+        {rm, "electronics", "europe", 1},
+        {rm, "toys", "asia", 0},
+        {rm, "toys", "all", 0},
+        {admin, "toys", "europe", 0},
+        {cm, "", "europe", 0},
         {cm, "electronics", "", 0},
     };
     for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
@@ -59,10 +70,12 @@ static void test_user__roles_and_scopes(void **state)
     cl_err_t err;
     assert_int_equal(cl_user_may_view(cm, "toys", "europe", &err), CL_EFORBIDDEN);
     assert_string_equal(err.msg, "you may not see category 'toys'");
-    assert_true(cl_user_sees_all_teams(lead) && cl_user_sees_all_teams(admin) && !cl_user_sees_all_teams(cm));
+    assert_true(cl_user_sees_all_teams(lead) && cl_user_sees_all_teams(admin) &&
+                !cl_user_sees_all_teams(cm));
     json_t *back = cl_user_to_json(cm_eu);
     assert_string_equal(json_string_value(json_object_get(back, "role")), "category_manager");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(back, "regions"), 0)), "europe");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(back, "regions"), 0)),
+                        "europe");
     json_decref(back);
     cl_user_t *bad = NULL;
     json_t *doc = json_loads("{\"id\":\"x\",\"role\":\"king\"}", 0, NULL);
@@ -122,7 +135,8 @@ static void test_session__rotation_expiry_and_single_use_states(void **state)
     cl_sqlite_t *db = NULL;
     assert_int_equal(cl_sqlite_open(&db, path, NULL, &err), 0);
     cl_sqlite_stmt_t *st = NULL;
-    assert_int_equal(cl_sqlite_prepare(&st, db, "SELECT count(*) FROM sessions WHERE id_hash = ?1", &err), 0);
+    assert_int_equal(
+        cl_sqlite_prepare(&st, db, "SELECT count(*) FROM sessions WHERE id_hash = ?1", &err), 0);
     assert_int_equal(cl_sqlite_bind_text(st, 1, t2.id, &err), 0);
     assert_int_equal(cl_sqlite_step(st, &err), CL_SQLITE_ROW);
     assert_int_equal(cl_sqlite_column_int64(st, 0), 0);
@@ -144,13 +158,15 @@ static void test_session__rotation_expiry_and_single_use_states(void **state)
     assert_int_equal(cl_sessions_put_login(s, "state-1", "browser-1", &in, &err), 0);
     assert_int_equal(cl_sessions_take_login(&out, s, "state-1", "browser-2", &err), CL_EUNAUTH);
     assert_non_null(strstr(err.msg, "another browser"));
-    assert_int_equal(cl_sessions_take_login(&out, s, "state-1", "browser-1", &err), CL_EUNAUTH); /* used */
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-1", "browser-1", &err),
+                     CL_EUNAUTH); /* used */
     assert_int_equal(cl_sessions_put_login(s, "state-2", "browser-1", &in, &err), 0);
     assert_int_equal(cl_sessions_take_login(&out, s, "state-2", "browser-1", &err), 0);
     assert_string_equal(out.nonce, "n");
     assert_string_equal(out.verifier, "v");
     assert_string_equal(out.return_to, "/wbr");
-    assert_int_equal(cl_sessions_take_login(&out, s, "state-2", "browser-1", &err), CL_EUNAUTH); /* replayed */
+    assert_int_equal(cl_sessions_take_login(&out, s, "state-2", "browser-1", &err),
+                     CL_EUNAUTH); /* replayed */
     assert_int_equal(cl_sessions_put_login(s, "state-3", "b", &in, &err), 0);
     age_rows(path, "UPDATE login_states SET created_at = created_at - 601");
     assert_int_equal(cl_sessions_take_login(&out, s, "state-3", "b", &err), CL_EUNAUTH);
@@ -164,7 +180,8 @@ static cl_config_t *config(const char *dir, const char *auth_yaml, const char *e
 {
     char text[4096], path[300];
     snprintf(text, sizeof text,
-             "env: %s\npaths: {source: s, warehouse: w, state: %s/state, metrics: m, pipelines: p, prompts: q, "
+             "env: %s\npaths: {source: s, warehouse: w, state: %s/state, metrics: m, pipelines: p, "
+             "prompts: q, "
              "models: x, web: y}\napp: {host: 127.0.0.1, port: 1, threads: 1}\n"
              "ai: {host: 127.0.0.1, port: 2, url: 'http://127.0.0.1:2', timeout_ms: 1000}\n%s\n"
              "cache: {redis_url: ''}\nlog: {level: info}\n"
@@ -178,7 +195,8 @@ static cl_config_t *config(const char *dir, const char *auth_yaml, const char *e
     return cfg;
 }
 
-static int open_auth(cl_auth_t **a, const char *dir, const char *auth_yaml, const char *env, cl_err_t *err)
+static int open_auth(cl_auth_t **a, const char *dir, const char *auth_yaml, const char *env,
+                     cl_err_t *err)
 {
     int rc = 0;
     cl_config_t *cfg = config(dir, auth_yaml, env, &rc);
@@ -196,11 +214,12 @@ static void test_auth__dev_users_and_refusals(void **state)
     tmpdir_make(dir);
     cl_auth_t *a = NULL;
     cl_err_t err;
-    assert_int_equal(open_auth(&a, dir,
-                               "auth: {mode: dev, users: [{id: leader, name: Lea, role: leadership},"
-                               " {id: catmgr, role: category_manager, categories: [electronics]}]}",
-                               "dev", &err),
-                     0);
+    assert_int_equal(
+        open_auth(&a, dir,
+                  "auth: {mode: dev, users: [{id: leader, name: Lea, role: leadership},"
+                  " {id: catmgr, role: category_manager, categories: [electronics]}]}",
+                  "dev", &err),
+        0);
     assert_int_equal(cl_auth_mode(a), CL_AUTH_DEV);
     assert_true(cl_auth_cookie_secure(a));
     json_t *u = NULL;
@@ -219,9 +238,11 @@ static void test_auth__dev_users_and_refusals(void **state)
         "auth: {mode: oidc, users: []}",
         "auth: {mode: oidc, oidc: {issuer: 'http://idp.example.com', client_id: c, redirect_uri: "
         "'https://app/cb', roles: []}}",
-        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: 'https://app/cb', "
+        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: "
+        "'https://app/cb', "
         "roles: [{group: g, group_prefix: p, role: admin}]}}",
-        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: 'https://app/cb', "
+        "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, redirect_uri: "
+        "'https://app/cb', "
         "roles: [{group: g, role: boss}]}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -237,10 +258,12 @@ static void test_auth__dev_users_and_refusals(void **state)
     assert_int_equal(rc, CL_ECONFIG); /* dev sign-in is refused in prod */
     cl_config_free(cfg);
     a = NULL;
-    assert_int_equal(open_auth(&a, dir, "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, "
-                                        "redirect_uri: 'https://app/cb', roles: []}, session: {cookie_secure: false}}",
-                               "staging", &err),
-                     CL_ECONFIG);
+    assert_int_equal(
+        open_auth(&a, dir,
+                  "auth: {mode: oidc, oidc: {issuer: 'https://idp', client_id: c, "
+                  "redirect_uri: 'https://app/cb', roles: []}, session: {cookie_secure: false}}",
+                  "staging", &err),
+        CL_ECONFIG);
     cl_auth_close(a);
     tmpdir_remove(dir);
 }
@@ -252,20 +275,23 @@ static void test_auth__oidc_groups_map_to_roles_and_scopes(void **state)
     tmpdir_make(dir);
     cl_auth_t *a = NULL;
     cl_err_t err;
-    assert_int_equal(open_auth(&a, dir,
-                               "auth:\n  mode: oidc\n  oidc:\n    issuer: 'http://127.0.0.1:9/'\n"
-                               "    client_id: catlens\n    redirect_uri: 'http://127.0.0.1:8/auth/callback'\n"
-                               "    team_claim: department\n    roles:\n"
-                               "      - {group: vp, role: leadership}\n"
-                               "      - {group_prefix: 'cm-', role: category_manager, scope_from_group: categories}\n"
-                               "      - {group: cm-extra, role: category_manager, regions: [europe], team: buyers}\n"
-                               "      - {group: rm-eu, role: regional_manager, regions: [europe]}\n",
-                               "dev", &err),
-                     0);
+    assert_int_equal(
+        open_auth(
+            &a, dir,
+            "auth:\n  mode: oidc\n  oidc:\n    issuer: 'http://127.0.0.1:9/'\n"
+            "    client_id: catlens\n    redirect_uri: 'http://127.0.0.1:8/auth/callback'\n"
+            "    team_claim: department\n    roles:\n"
+            "      - {group: vp, role: leadership}\n"
+            "      - {group_prefix: 'cm-', role: category_manager, scope_from_group: categories}\n"
+            "      - {group: cm-extra, role: category_manager, regions: [europe], team: buyers}\n"
+            "      - {group: rm-eu, role: regional_manager, regions: [europe]}\n",
+            "dev", &err),
+        0);
     assert_non_null(cl_auth_oidc(a));
-    json_t *claims = json_loads("{\"sub\":\"u-7\",\"name\":\"Ann\",\"email\":\"ann@x\",\"groups\":[\"staff\",\"cm-toys\","
-                                "\"cm-books\",\"rm-eu\"]}",
-                                0, NULL);
+    json_t *claims = json_loads(
+        "{\"sub\":\"u-7\",\"name\":\"Ann\",\"email\":\"ann@x\",\"groups\":[\"staff\",\"cm-toys\","
+        "\"cm-books\",\"rm-eu\"]}",
+        0, NULL);
     json_t *u = NULL;
     assert_int_equal(cl_auth_map_claims(&u, a, claims, &err), 0);
     cl_user_t *usr = NULL;
@@ -299,18 +325,24 @@ static void test_auth__csrf_rule(void **state)
     cl_err_t err;
     const char *tok = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, NULL, "127.0.0.1:8080", &err), 0);
-    assert_int_equal(cl_auth_check_csrf(tok, tok, "http://127.0.0.1:8080", "same-origin", "127.0.0.1:8080", &err),
+    assert_int_equal(cl_auth_check_csrf(tok, tok, "http://127.0.0.1:8080", "same-origin",
+                                        "127.0.0.1:8080", &err),
                      0);
     assert_int_equal(cl_auth_check_csrf(NULL, tok, NULL, NULL, "h", &err), CL_EFORBIDDEN);
     assert_int_equal(cl_auth_check_csrf("", tok, NULL, NULL, "h", &err), CL_EFORBIDDEN);
-    assert_int_equal(cl_auth_check_csrf("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", tok, NULL, NULL, "h", &err),
+    assert_int_equal(cl_auth_check_csrf("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", tok, NULL,
+                                        NULL, "h", &err),
                      CL_EFORBIDDEN);
     assert_int_equal(cl_auth_check_csrf(tok, NULL, NULL, NULL, "h", &err), CL_EFORBIDDEN);
-    assert_int_equal(cl_auth_check_csrf(tok, tok, "https://evil.example", NULL, "127.0.0.1:8080", &err),
+    assert_int_equal(
+        cl_auth_check_csrf(tok, tok, "https://evil.example", NULL, "127.0.0.1:8080", &err),
+        CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, "null", NULL, "127.0.0.1:8080", &err),
                      CL_EFORBIDDEN);
-    assert_int_equal(cl_auth_check_csrf(tok, tok, "null", NULL, "127.0.0.1:8080", &err), CL_EFORBIDDEN);
-    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "cross-site", "127.0.0.1:8080", &err), CL_EFORBIDDEN);
-    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "same-site", "127.0.0.1:8080", &err), CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "cross-site", "127.0.0.1:8080", &err),
+                     CL_EFORBIDDEN);
+    assert_int_equal(cl_auth_check_csrf(tok, tok, NULL, "same-site", "127.0.0.1:8080", &err),
+                     CL_EFORBIDDEN);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
-/* The cache contract, run against both backends (in-process and a real redis-server on a random port), plus what
- * only one has: LRU bounds in process; Redis killed mid-test (misses, dropped writes, local counters, counted) and
- * coming back (reconnected, counted). */
+/* The cache contract, run against both backends (in-process and a real redis-server on a random
+ * port), plus what only one has: LRU bounds in process; Redis killed mid-test (misses, dropped
+ * writes, local counters, counted) and coming back (reconnected, counted). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -208,10 +208,11 @@ static void test_cache__redis_killed_mid_test_degrades_then_recovers(void **stat
     free(v);
 
     redis_server_kill(&redis);
-    assert_int_equal(cl_cache_get(&v, &n, c, "report", &err), CL_ENOTFOUND); /* a miss, not a failure */
-    assert_int_equal(cl_cache_set(c, "report", "x", 1, 60000, &err), 0);    /* dropped */
+    assert_int_equal(cl_cache_get(&v, &n, c, "report", &err),
+                     CL_ENOTFOUND);                                      /* a miss, not a failure */
+    assert_int_equal(cl_cache_set(c, "report", "x", 1, 60000, &err), 0); /* dropped */
     assert_int_equal(cl_cache_delete(c, "report", &err), 0);
-    assert_int_equal(cl_cache_incr(&count, c, "limit", 60000, &err), 0);   /* counted locally */
+    assert_int_equal(cl_cache_incr(&count, c, "limit", 60000, &err), 0); /* counted locally */
     assert_int_equal(cl_cache_incr(&count, c, "limit", 60000, &err), 0);
     assert_int_equal(count, 2);
     cl_cache_stats_t st;
@@ -241,15 +242,16 @@ static void test_cache__unreachable_redis_at_open_and_bad_urls(void **state)
     (void)state;
     cl_cache_t *c = NULL;
     cl_err_t err;
-    cl_cache_options_t opt = {.redis_url = "redis://127.0.0.1:1", .retry_ms = 50, .timeout_ms = 100};
+    cl_cache_options_t opt = {
+        .redis_url = "redis://127.0.0.1:1", .retry_ms = 50, .timeout_ms = 100};
     assert_int_equal(cl_cache_open(&c, &opt, &err), 0);
     char *v = NULL;
     size_t n;
     assert_int_equal(cl_cache_get(&v, &n, c, "x", &err), CL_ENOTFOUND);
     assert_int_equal(cl_cache_set(c, "x", "1", 1, 1000, &err), 0);
     cl_cache_close(c);
-    const char *bad[] = {"http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/abc", "unix://rel",
-                         "redis://h:12x"};
+    const char *bad[] = {"http://x",      "redis://",   "redis://h:0",  "redis://h:99999",
+                         "redis://h/abc", "unix://rel", "redis://h:12x"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         opt.redis_url = bad[i];
         if (cl_cache_open(&c, &opt, &err) != CL_ECONFIG) {

@@ -1,5 +1,5 @@
-/* The HTTP layer's parsers: request targets and query strings, cookies, Accept-Encoding and gzip, JSON bodies,
- * static paths. Each refuses what is malformed and says so clearly. */
+/* The HTTP layer's parsers: request targets and query strings, cookies, Accept-Encoding and gzip,
+ * JSON bodies, static paths. Each refuses what is malformed and says so clearly. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,7 +19,9 @@ static void test_query__target_path_and_params_are_decoded(void **state)
     (void)state;
     cl_query_t q;
     cl_err_t err;
-    assert_int_equal(cl_query_parse_target(&q, "/login-url?user=cat%20mgr&x=a+b&empty=&flag&&z=%C3%A9", &err), 0);
+    assert_int_equal(
+        cl_query_parse_target(&q, "/login-url?user=cat%20mgr&x=a+b&empty=&flag&&z=%C3%A9", &err),
+        0);
     assert_string_equal(q.path, "/login-url");
     assert_string_equal(cl_query_get(&q, "user"), "cat mgr");
     assert_string_equal(cl_query_get(&q, "x"), "a b");
@@ -40,9 +42,9 @@ static void test_query__malformed_targets_are_refused(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "relative",     "",         "/a?x=%",     "/a?x=%4",   "/a?x=%zz", "/a%00b", "/a?x=%00", "/a?x=%0a",
-        "/a?x=1&x=2",   "/a#frag",  "/a?x=%ff",   "/a?x=%c0%af", /* overlong '/' */
-        "/a?x=%ed%a0%80", /* surrogate */
+        "relative",       "",           "/a?x=%",  "/a?x=%4",  "/a?x=%zz",    "/a%00b", "/a?x=%00",
+        "/a?x=%0a",       "/a?x=1&x=2", "/a#frag", "/a?x=%ff", "/a?x=%c0%af", /* overlong '/' */
+        "/a?x=%ed%a0%80",                                                     /* surrogate */
         "/a\x01",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -91,7 +93,8 @@ static void test_cookie__pairs_quotes_and_junk(void **state)
     (void)state;
     cl_cookie_jar_t jar = {0};
     cl_err_t err;
-    assert_int_equal(cl_cookie_parse(&jar, "  a=1;b=\"two\" ; bad name=x; c=; d=x y; e=ok;", &err), 0);
+    assert_int_equal(cl_cookie_parse(&jar, "  a=1;b=\"two\" ; bad name=x; c=; d=x y; e=ok;", &err),
+                     0);
     assert_int_equal(cl_cookie_parse(&jar, "f=second-header", &err), 0);
     assert_string_equal(cl_cookie_get(&jar, "a"), "1");
     assert_string_equal(cl_cookie_get(&jar, "b"), "two");
@@ -121,7 +124,8 @@ static void test_cookie__set_cookie_has_the_attributes(void **state)
     cl_err_t err;
     cl_cookie_attrs_t a = {.max_age = 3600, .http_only = 1, .secure = 1};
     assert_int_equal(cl_cookie_format(out, sizeof out, "catlens_session", "abc", &a, &err), 0);
-    assert_string_equal(out, "catlens_session=abc; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax");
+    assert_string_equal(
+        out, "catlens_session=abc; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax");
     cl_cookie_attrs_t del = {.max_age = -1, .same_site = CL_COOKIE_SAMESITE_STRICT};
     assert_int_equal(cl_cookie_format(out, sizeof out, "x", "", &del, &err), 0);
     assert_string_equal(out, "x=; Path=/; Max-Age=0; SameSite=Strict");
@@ -149,8 +153,10 @@ static void test_gzip__round_trip_limits_and_negotiation(void **state)
     assert_memory_equal(back, text, sizeof text);
     free(back);
     assert_int_equal(cl_gzip_decompress(&back, &back_len, gz, gz_len, 100, &err), CL_ETOOBIG);
-    assert_int_equal(cl_gzip_decompress(&back, &back_len, gz, gz_len / 2, 1 << 20, &err), CL_EINVAL);
-    assert_int_equal(cl_gzip_decompress(&back, &back_len, "not gzip at all", 15, 1 << 20, &err), CL_EINVAL);
+    assert_int_equal(cl_gzip_decompress(&back, &back_len, gz, gz_len / 2, 1 << 20, &err),
+                     CL_EINVAL);
+    assert_int_equal(cl_gzip_decompress(&back, &back_len, "not gzip at all", 15, 1 << 20, &err),
+                     CL_EINVAL);
     assert_null(back);
     free(gz);
 
@@ -224,7 +230,8 @@ static void test_body__bad_bodies_get_clear_messages(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *doc = NULL;
         cl_err_t err;
-        assert_int_equal(cl_body_parse(&doc, cases[i].body, strlen(cases[i].body), &err), CL_EINVAL);
+        assert_int_equal(cl_body_parse(&doc, cases[i].body, strlen(cases[i].body), &err),
+                         CL_EINVAL);
         assert_null(doc);
         if (!strstr(err.msg, cases[i].msg)) {
             fail_msg("'%s': '%s' lacks '%s'", cases[i].body, err.msg, cases[i].msg);
@@ -241,8 +248,20 @@ static void test_static__paths_that_could_escape_are_refused(void **state)
 {
     (void)state;
     const char *ok[] = {"/", "/index.html", "/assets/app-1a2b.js", "/a/b/", "/wbr/electronics"};
-    const char *bad[] = {"", "x", "/..", "/../etc/passwd", "/a/../b", "/./a", "//etc/passwd", "/a//b",
-                         "/.git/config", "/.env", "/a\\..\\b", "/c:/x", "/a\nb", "/a/.hidden"};
+    const char *bad[] = {"",
+                         "x",
+                         "/..",
+                         "/../etc/passwd",
+                         "/a/../b",
+                         "/./a",
+                         "//etc/passwd",
+                         "/a//b",
+                         "/.git/config",
+                         "/.env",
+                         "/a\\..\\b",
+                         "/c:/x",
+                         "/a\nb",
+                         "/a/.hidden"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         assert_true(cl_static_path_ok(ok[i]));
     }

@@ -1,5 +1,6 @@
-/* The HTTP server on a loopback port chosen at run time, driven by libcurl: routing, the error format, security
- * headers, limits, gzip, static files, deferred work that does not hold a worker, metrics and graceful shutdown. */
+/* The HTTP server on a loopback port chosen at run time, driven by libcurl: routing, the error
+ * format, security headers, limits, gzip, static files, deferred work that does not hold a worker,
+ * metrics and graceful shutdown. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -32,8 +33,8 @@ static int on_hello(cl_http_req_t *req, void *payload, cl_err_t *err)
     (void)payload;
     const char *name = cl_http_req_query(req, "name");
     const char *cookie = cl_http_req_cookie(req, "c");
-    json_t *doc = json_pack("{s:s,s:s?,s:s}", "hello", name ? name : "world", "cookie", cookie, "id",
-                            cl_http_req_id(req));
+    json_t *doc = json_pack("{s:s,s:s?,s:s}", "hello", name ? name : "world", "cookie", cookie,
+                            "id", cl_http_req_id(req));
     return cl_http_reply_json(req, 200, doc, err);
 }
 
@@ -100,6 +101,38 @@ static int on_slow(cl_http_req_t *req, void *payload, cl_err_t *err)
     return cl_http_defer(req, slow_work, payload);
 }
 
+static void *release_later(void *arg)
+{
+    cl_http_req_t *req = arg;
+    fixture_t *f = cl_http_req_data(req);
+    pthread_mutex_lock(&f->lock);
+    f->waiting++;
+    pthread_cond_broadcast(&f->cond);
+    while (!f->open) {
+        pthread_cond_wait(&f->cond, &f->lock);
+    }
+    f->finished++;
+    pthread_mutex_unlock(&f->lock);
+    cl_http_release(req);
+    return NULL;
+}
+
+static void start_holder(cl_http_req_t *req, void *payload)
+{
+    (void)payload;
+    pthread_t t;
+    if (pthread_create(&t, NULL, release_later, req) == 0) {
+        pthread_detach(t);
+    }
+}
+
+static int on_held(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    cl_http_req_set_data(req, payload);
+    int rc = cl_http_reply(req, 200, "text/plain", "held", 4, err);
+    return rc ? rc : cl_http_hold(req, start_holder, NULL);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -126,9 +159,13 @@ static void start(fixture_t *f, int threads, int slow_queue)
     };
     assert_int_equal(cl_http_server_new(&f->srv, &opt, &err), 0);
     cl_http_route_t routes[] = {
-        {"GET", "/hello", on_hello, NULL, 0},     {"POST", "/echo", on_echo, NULL, 0},
-        {"POST", "/echo-big", on_echo, NULL, 1 << 20}, {"GET", "/big", on_big, NULL, 0},
-        {"GET", "/fail", on_fail, NULL, 0},       {"GET", "/slow", on_slow, f, 0},
+        {"GET", "/hello", on_hello, NULL, 0},
+        {"POST", "/echo", on_echo, NULL, 0},
+        {"POST", "/echo-big", on_echo, NULL, 1 << 20},
+        {"GET", "/big", on_big, NULL, 0},
+        {"GET", "/fail", on_fail, NULL, 0},
+        {"GET", "/slow", on_slow, f, 0},
+        {"GET", "/held", on_held, f, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -189,12 +226,14 @@ static void test_server__routes_json_and_security_headers(void **state)
     assert_string_equal(http_header(&r, "Referrer-Policy", v, sizeof v), "no-referrer");
     assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v), "no-store");
     assert_string_equal(http_header(&r, "X-Request-Id", v, sizeof v), "trace-0123456789");
-    assert_non_null(strstr(http_header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
+    assert_non_null(
+        strstr(http_header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
     http_resp_free(&r);
 
     const char *evil[] = {"X-Request-Id: bad id\x01", NULL};
     r = get(f, "/hello", evil);
-    assert_int_equal(strlen(http_header(&r, "X-Request-Id", v, sizeof v)), 32); /* replaced by a random one */
+    assert_int_equal(strlen(http_header(&r, "X-Request-Id", v, sizeof v)),
+                     32); /* replaced by a random one */
     http_resp_free(&r);
 
     r = http_do("HEAD", "http://127.0.0.1:1/", NULL, NULL, 0, 0);
@@ -353,16 +392,22 @@ static void test_server__static_files_stay_inside_the_root(void **state)
     http_resp_free(&r);
     r = get(f, "/assets/app-1.js", NULL);
     assert_int_equal(r.status, 200);
-    assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v), "public, max-age=31536000, immutable");
+    assert_string_equal(http_header(&r, "Cache-Control", v, sizeof v),
+                        "public, max-age=31536000, immutable");
     http_resp_free(&r);
     const char *html[] = {"Accept: text/html,application/xhtml+xml", NULL};
     r = get(f, "/wbr/electronics", html); /* a client-side route */
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "<html>catlens</html>");
     http_resp_free(&r);
-    const char *attacks[] = {"/../secret.txt",       "/%2e%2e/secret.txt", "/assets/../../secret.txt",
-                             "/leak.txt",            "/%2e%2e%2fsecret.txt", "//secret.txt",
-                             "/assets/..%5c..%5csecret.txt", "/.%2e/secret.txt"};
+    const char *attacks[] = {"/../secret.txt",
+                             "/%2e%2e/secret.txt",
+                             "/assets/../../secret.txt",
+                             "/leak.txt",
+                             "/%2e%2e%2fsecret.txt",
+                             "//secret.txt",
+                             "/assets/..%5c..%5csecret.txt",
+                             "/.%2e/secret.txt"};
     for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++) {
         r = get(f, attacks[i], html);
         if (r.status != 404 || strstr(r.body, "top secret")) {
@@ -402,7 +447,8 @@ static void open_gate(fixture_t *f)
     pthread_mutex_unlock(&f->lock);
 }
 
-/* With one worker thread, requests are still answered while three deferred ones wait: they do not hold it. */
+/* With one worker thread, requests are still answered while three deferred ones wait: they do not
+ * hold it. */
 static void test_server__deferred_work_does_not_hold_a_worker(void **state)
 {
     fixture_t *f = *state;
@@ -475,7 +521,8 @@ static void *do_shutdown(void *arg)
     return NULL;
 }
 
-/* Shutdown with requests in flight: they all finish with whole bodies, and no new connection is taken. */
+/* Shutdown with requests in flight: they all finish with whole bodies, and no new connection is
+ * taken. */
 static void test_server__shutdown_lets_requests_in_flight_finish(void **state)
 {
     fixture_t *f = *state;
@@ -522,11 +569,51 @@ static void test_server__metrics_count_requests_by_route_and_status(void **state
         usleep(1000);
     }
     assert_int_equal(cl_metrics_render(&text, &n, f->metrics, &err), 0);
-    assert_non_null(strstr(text, "http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 3\n"));
-    assert_non_null(strstr(text, "http_requests_total{route=\"static\",method=\"GET\",status=\"404\"} 1\n"));
+    assert_non_null(
+        strstr(text, "http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 3\n"));
+    assert_non_null(
+        strstr(text, "http_requests_total{route=\"static\",method=\"GET\",status=\"404\"} 1\n"));
     assert_non_null(strstr(text, "http_request_duration_seconds_count{route=\"/hello\"} 3\n"));
     assert_null(strstr(text, "unique-name")); /* raw paths never become labels */
     free(text);
+    stop(f);
+}
+
+static void *held_client(void *arg)
+{
+    struct client_arg *a = arg;
+    a->resp = get(a->f, "/held", NULL);
+    return NULL;
+}
+
+/* A held reply leaves only when released, the worker serves others meanwhile, and shutdown waits
+ * for it. */
+static void test_server__held_replies_wait_for_their_release(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 1, 0);
+    struct client_arg a[2];
+    pthread_t t[2], s;
+    for (int i = 0; i < 2; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, held_client, &a[i]), 0);
+    }
+    wait_for_waiting(f, 2);
+    http_resp_t r = get(f, "/hello", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    assert_int_equal(f->finished, 0);
+    assert_int_equal(pthread_create(&s, NULL, do_shutdown, f), 0);
+    usleep(50 * 1000);
+    open_gate(f);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        assert_string_equal(a[i].resp.body, "held");
+        http_resp_free(&a[i].resp);
+    }
+    pthread_join(s, NULL);
+    assert_int_equal(f->finished, 2);
     stop(f);
 }
 
@@ -534,15 +621,25 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_server__routes_json_and_security_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__errors_have_one_format_and_the_right_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__routes_json_and_security_headers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__errors_have_one_format_and_the_right_status,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__json_bodies_and_size_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__gzip_for_clients_that_accept_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__static_files_stay_inside_the_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__deferred_work_does_not_hold_a_worker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__a_full_slow_queue_answers_503, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__shutdown_lets_requests_in_flight_finish, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server__metrics_count_requests_by_route_and_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__gzip_for_clients_that_accept_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__static_files_stay_inside_the_root, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__deferred_work_does_not_hold_a_worker, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__a_full_slow_queue_answers_503, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__shutdown_lets_requests_in_flight_finish, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__metrics_count_requests_by_route_and_status,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__held_replies_wait_for_their_release, setup,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -191,13 +191,14 @@ static void test_rca__two_elements_at_once(void **state)
     cl_rca_builder_free(c.b);
 }
 
-/* Conversion: sessions per leaf ~1000, rate 5%; segment a=a3&b=b2 (two small leaves: ~0.6% of
- * sessions) converts at 1% instead. */
+/* Conversion: sessions per leaf ~1000, rate 5%; segment a=a3&b=b2 (two small leaves: ~1.2% of
+ * sessions) converts at 0.4% instead. The baseline is a mean over 4 periods (4 weeks), so its 24
+ * conversions in the segment rest on 96, and the drop to about 2 is clear. */
 static void small_ratio_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
 {
     (void)payload;
     int small = codes[0] == 2 && codes[1] == 1;
-    double den0 = small ? 120 : 900 + 200 * uniform(r);
+    double den0 = small ? 240 : 900 + 200 * uniform(r);
     double den1 = den0 * (1 + 0.04 * (uniform(r) - 0.5));
     double rate = 0.05, rate1 = small ? 0.004 : 0.05;
     double num0 = floor(den0 * rate + uniform(r)), num1 = floor(den1 * rate1 + uniform(r));
@@ -213,6 +214,7 @@ static void test_rca__ratio_drop_in_small_segment(void **state)
     cube_fill(&c, small_ratio_leaf, NULL, 3);
     cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
     opt.counts = 1;
+    opt.base_periods = 4;
     cl_rca_result_t *res = NULL;
     cl_err_t err;
     assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
@@ -328,6 +330,171 @@ static void test_rca__pure_noise_is_quiet(void **state)
     }
 }
 
+/* ---- counts: sparse leaves, causes whose leaves move by different factors ----------------- */
+
+static double binomial(rng_t *r, double n, double p)
+{
+    double k = 0;
+    for (int i = 0; i < (int)n; i++) {
+        k += uniform(r) < p;
+    }
+    return k;
+}
+
+/* A stall-rate cube of sparse leaves: 5 to 60 viewers, a 2 % rate, so most leaves expect less than
+ * one stall. PAYLOAD (may be NULL): a plan whose first element's rate is multiplied. */
+static void sparse_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    const plan_t *p = payload;
+    double den0 = floor(5 + 55 * uniform(r)), den1 = floor(den0 * (0.9 + 0.2 * uniform(r)));
+    double q1 = 0.02;
+    if (p && p->n > 0 && in_element(p->at[0], codes, c->n_attrs)) {
+        q1 *= p->factor[0];
+    }
+    add_leaf(c, codes, binomial(r, den1, q1), binomial(r, den0, 0.02), den1, den0);
+}
+
+static cl_rca_result_t *run_counts(cube_t *c)
+{
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    cl_err_clear(&err);
+    if (cl_rca_run(&res, cl_rca_builder_cube(c->b), &opt, &err) != 0) {
+        fail_msg("cl_rca_run: %s", err.msg);
+    }
+    return res;
+}
+
+static void test_rca__sparse_counts_noise_is_quiet(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 6, 5};
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        cube_t c;
+        cube_init(&c, 1, 3, card);
+        cube_fill(&c, sparse_leaf, NULL, seed * 104729);
+        cl_rca_result_t *res = run_counts(&c);
+        assert_int_equal(res->n_elements, 0); /* a lumpy null is still a null */
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+}
+
+static void test_rca__sparse_counts_segment_found(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 6, 5};
+    plan_t p = {{{-1, 2, -1, -1, -1, -1}}, {5}, 1}; /* b=b3: 30 leaves, ~1 stall each expected */
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, sparse_leaf, &p, 17);
+    cl_rca_result_t *res = run_counts(&c);
+    assert_elements(&c, res, "b=b3");
+    assert_int_equal(res->elements[0].kind, CL_RCA_KIND_RATE);
+    assert_true(res->elements[0].shift > 1); /* a rise of several times */
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+/* Large leaves (~800 viewers, 3 %). CAUSE: inside a=a3 the rate rises by a factor that depends on
+ * b (a CDN failing worse at some bitrates), or, with only_one set, only b=b2 moves. */
+typedef struct {
+    int only_one;
+    double majority; /* > 0: a=a1 holds this share of the viewers and its rate rises 4-fold */
+} parent_plan_t;
+
+static void parent_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    static const double by_b[] = {1.8, 3, 6, 12, 2.5};
+    const parent_plan_t *p = payload;
+    double den0 = 700 + 200 * uniform(r), q1 = 0.03;
+    if (p->majority > 0) {
+        den0 *= codes[0] == 0 ? p->majority / (1 - p->majority) * 3 : 1;
+        q1 *= codes[0] == 0 ? 4 : 1;
+    } else if (codes[0] == 2 && (!p->only_one || codes[1] == 1)) {
+        q1 *= p->only_one ? 4 : by_b[codes[1]];
+    }
+    double den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    den0 = floor(den0);
+    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+}
+
+static void check_parent_plan(const parent_plan_t *p, const char *want)
+{
+    static const int card[] = {4, 5, 3};
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, parent_leaf, (void *)p, 23);
+    cl_rca_result_t *res = run_counts(&c);
+    assert_elements(&c, res, want);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+static void test_rca__parent_when_children_move_by_different_factors(void **state)
+{
+    (void)state;
+    parent_plan_t p = {0, 0};
+    check_parent_plan(&p, "a=a3"); /* not five children, one per factor */
+}
+
+static void test_rca__child_when_the_rest_of_the_parent_is_normal(void **state)
+{
+    (void)state;
+    parent_plan_t p = {1, 0};
+    check_parent_plan(&p, "a=a3&b=b2");
+}
+
+static void test_rca__anomalous_majority_is_not_the_norm(void **state)
+{
+    (void)state;
+    parent_plan_t p = {0, 0.6}; /* a=a1: 60 % of the viewers, its rate 4-fold */
+    check_parent_plan(&p, "a=a1"); /* and the normal 40 % are not reported as a drop */
+}
+
+/* a=a1's stall rate rises 4-fold while a=a3's falls to 40 %: an incident and a counter-move. */
+static void updown_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)payload;
+    double den0 = floor(700 + 200 * uniform(r)), den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    double q1 = 0.03 * (codes[0] == 0 ? 4 : codes[0] == 2 ? 0.4 : 1);
+    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+}
+
+static void test_rca__direction_keeps_the_incident_only(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 5, 3};
+    static const char *const want[] = {"a=a3", "a=a1;a=a3", "a=a1"}; /* direction -1, 0, +1 */
+    for (int dir = -1; dir <= 1; dir++) {
+        cube_t c;
+        cube_init(&c, 1, 3, card);
+        cube_fill(&c, updown_leaf, NULL, 31);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        opt.direction = dir;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, want[dir + 1]);
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+    cube_t c;
+    cube_init(&c, 1, 3, card);
+    cube_fill(&c, updown_leaf, NULL, 31);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.direction = 2;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), CL_EINVAL);
+    assert_null(res);
+    assert_non_null(strstr(err.msg, "direction"));
+    cl_rca_builder_free(c.b);
+}
+
 static void test_rca__deterministic(void **state)
 {
     (void)state;
@@ -429,6 +596,12 @@ int main(void)
         cmocka_unit_test(test_rca__hierarchy_parent_level),
         cmocka_unit_test(test_rca__hierarchy_child_level),
         cmocka_unit_test(test_rca__pure_noise_is_quiet),
+        cmocka_unit_test(test_rca__sparse_counts_noise_is_quiet),
+        cmocka_unit_test(test_rca__sparse_counts_segment_found),
+        cmocka_unit_test(test_rca__parent_when_children_move_by_different_factors),
+        cmocka_unit_test(test_rca__child_when_the_rest_of_the_parent_is_normal),
+        cmocka_unit_test(test_rca__anomalous_majority_is_not_the_norm),
+        cmocka_unit_test(test_rca__direction_keeps_the_incident_only),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__bad_input),

@@ -1,5 +1,5 @@
-/* SQLite door: WAL and durability settings, migrations, bound values, transactions, busy writers, one connection
- * per thread, and commits that survive the process being killed. */
+/* SQLite door: WAL and durability settings, migrations, bound values, transactions, busy writers,
+ * one connection per thread, and commits that survive the process being killed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -110,7 +110,8 @@ static void test_sqlite__migrations_apply_once_and_in_order(void **state)
 
     db = open_db(NOTES_V2, 3, CL_SQLITE_SYNC_NORMAL); /* v1 is not re-run: the row survives */
     assert_int_equal(count_rows(db, "SELECT count(*) FROM notes"), 1);
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_table_info('notes') WHERE name='author'"), 1);
+    assert_int_equal(
+        count_rows(db, "SELECT count(*) FROM pragma_table_info('notes') WHERE name='author'"), 1);
     assert_int_equal(cl_sqlite_schema_version(&v, db, "notes", &err), 0);
     assert_int_equal(v, 2);
     assert_int_equal(cl_sqlite_schema_version(&v, db, "other", &err), 0);
@@ -165,7 +166,9 @@ static void test_sqlite__bound_values_stay_data(void **state)
     insert_note(db, evil, 0);
     cl_sqlite_stmt_t *st = NULL;
     cl_err_t err;
-    assert_int_equal(cl_sqlite_prepare(&st, db, "SELECT body, length(body) FROM notes WHERE body = :b", &err), 0);
+    assert_int_equal(
+        cl_sqlite_prepare(&st, db, "SELECT body, length(body) FROM notes WHERE body = :b", &err),
+        0);
     int idx = cl_sqlite_param_index(st, ":b");
     assert_int_equal(idx, 1);
     assert_int_equal(cl_sqlite_param_index(st, ":nope"), 0);
@@ -327,7 +330,8 @@ static void test_sqlite__pool_gives_each_thread_its_connection(void **state)
         w[i] = (struct worker){.pool = pool, .id = i};
         assert_int_equal(pthread_create(&t[i], NULL, pool_worker, &w[i]), 0);
     }
-    for (int i = 0; i < 2; i++) { /* two threads end before the pool is freed: their destructors close */
+    for (int i = 0; i < 2;
+         i++) { /* two threads end before the pool is freed: their destructors close */
         pthread_join(t[i], NULL);
     }
     cl_sqlite_t *mine = NULL;
@@ -343,7 +347,8 @@ static void test_sqlite__pool_gives_each_thread_its_connection(void **state)
     cl_sqlite_pool_free(pool);
 }
 
-/* A child commits and is killed with SIGKILL before closing anything: every committed row is there afterwards. */
+/* A child commits and is killed with SIGKILL before closing anything: every committed row is there
+ * afterwards. */
 static void test_sqlite__commits_survive_a_killed_process(void **state)
 {
     (void)state;
@@ -383,20 +388,77 @@ static void test_sqlite__commits_survive_a_killed_process(void **state)
     cl_sqlite_close(db);
 }
 
+/* Count the notes from another process: the sqlite3 command, a fresh process with no SQLite state
+ * of ours (a plain fork would inherit this process's lock bookkeeping and hide the problem). */
+static int64_t count_in_child(void)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        execlp("sqlite3", "sqlite3", path, "SELECT count(*) FROM notes", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[32] = "";
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(n > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return strtoll(buf, NULL, 10);
+}
+
+/* Opening a second connection in this process must not drop the first one's locks: another process
+ * would then take the file for unused and delete the WAL under the first connection's feet (its
+ * writes would vanish). */
+static void test_sqlite__a_second_connection_keeps_the_first_ones_locks(void **state)
+{
+    (void)state;
+    cl_sqlite_t *a = open_db(NOTES_V1, 1, CL_SQLITE_SYNC_NORMAL);
+    insert_note(a, "one", 0);
+    cl_sqlite_t *b = open_db(NULL, 0, CL_SQLITE_SYNC_NORMAL);
+    cl_sqlite_t *c = open_db(NULL, 0, CL_SQLITE_SYNC_NORMAL);
+    assert_int_equal(count_rows(b, "SELECT count(*) FROM notes"), 1);
+    insert_note(a, "two", 0);
+    assert_int_equal(count_in_child(), 2);
+    insert_note(c, "three", 0);
+    assert_int_equal(count_in_child(), 3);
+    cl_sqlite_close(c);
+    char wal[400];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0); /* still there: this process has it open */
+    cl_sqlite_close(b);
+    cl_sqlite_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sqlite__wal_private_file_and_sync_level, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__migrations_apply_once_and_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__newer_schema_and_bad_numbering_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__failed_migration_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__wal_private_file_and_sync_level, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__migrations_apply_once_and_in_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__newer_schema_and_bad_numbering_are_refused,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__failed_migration_changes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__bound_values_stay_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__errors_have_the_right_codes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__rollback_keeps_nothing_and_commit_keeps_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__second_writer_waits_then_reports_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__rollback_keeps_nothing_and_commit_keeps_all,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__second_writer_waits_then_reports_busy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__cached_statements_are_reused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__pool_gives_each_thread_its_connection, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sqlite__commits_survive_a_killed_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__pool_gives_each_thread_its_connection, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__commits_survive_a_killed_process, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__a_second_connection_keeps_the_first_ones_locks,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

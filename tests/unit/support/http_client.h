@@ -37,8 +37,8 @@ static size_t http_client_on_data(char *p, size_t size, size_t n, void *userdata
     return add;
 }
 
-/* Perform METHOD on URL with the NULL-terminated HEADERS ("Name: value") and BODY (may be NULL). The body is
- * returned as sent on the wire unless DECODE (then curl decodes gzip). */
+/* Perform METHOD on URL with the NULL-terminated HEADERS ("Name: value") and BODY (may be NULL).
+ * The body is returned as sent on the wire unless DECODE (then curl decodes gzip). */
 static inline http_resp_t http_do(const char *method, const char *url, const char *const *headers,
                                   const char *body, size_t body_len, int decode)
 {

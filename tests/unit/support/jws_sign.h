@@ -1,4 +1,5 @@
-/* jws_sign.h — make keys, JWK Sets and signed tokens in tests, with OpenSSL, independently of src/auth/jwt.c. */
+/* jws_sign.h — make keys, JWK Sets and signed tokens in tests, with OpenSSL, independently of
+ * src/auth/jwt.c. */
 #ifndef CL_TEST_JWS_SIGN_H
 #define CL_TEST_JWS_SIGN_H
 
@@ -83,7 +84,8 @@ static inline json_t *jws_jwk(EVP_PKEY *key, const char *kid, const char *alg)
     return jwk;
 }
 
-/* Sign HEADER.CLAIMS (both JSON text) with KEY under ALG (RS256, PS256, ES256). New string: free(). */
+/* Sign HEADER.CLAIMS (both JSON text) with KEY under ALG (RS256, PS256, ES256). New string: free().
+ */
 static inline char *jws_sign(EVP_PKEY *key, const char *alg, const char *header, const char *claims)
 {
     size_t hl = strlen(header), cl = strlen(claims);

@@ -1,5 +1,5 @@
-/* redis_server.h — a real redis-server for unit tests: started on a random loopback port in a scratch folder (no
- * persistence), killed with SIGKILL on demand, restarted on the same port. */
+/* redis_server.h — a real redis-server for unit tests: started on a random loopback port in a
+ * scratch folder (no persistence), killed with SIGKILL on demand, restarted on the same port. */
 #ifndef CL_TEST_REDIS_SERVER_H
 #define CL_TEST_REDIS_SERVER_H
 
@@ -36,7 +36,8 @@ static inline int redis_server_ping(int port)
     return ok;
 }
 
-/* Start redis-server on PORT; returns its pid, or -1 when it did not come up (e.g. the port is taken). */
+/* Start redis-server on PORT; returns its pid, or -1 when it did not come up (e.g. the port is
+ * taken). */
 static inline pid_t redis_server_spawn_on(const char *dir, int port)
 {
     char port_s[16], log[320];
@@ -44,8 +45,9 @@ static inline pid_t redis_server_spawn_on(const char *dir, int port)
     snprintf(log, sizeof log, "%s/redis.log", dir);
     pid_t pid = fork();
     if (pid == 0) {
-        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", dir, "--logfile", log, "--daemonize", "no", (char *)NULL);
+        execlp("redis-server", "redis-server", "--port", port_s, "--bind", "127.0.0.1", "--save",
+               "", "--appendonly", "no", "--dir", dir, "--logfile", log, "--daemonize", "no",
+               (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 250; i++) {

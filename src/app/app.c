@@ -1,0 +1,413 @@
+/* app.c — the app backend assembled: configuration into an HTTP server, auth, cache, archive and
+ * audit; the signed-in request; audited replies; metrics fed from the modules' own counters. The
+ * routes live in routes_*.c, one file per group of endpoints. */
+#include "app/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+#include "http/cookie.h"
+#include "core/log.h"
+
+#define MODULE "app"
+
+/* ---- configuration
+ * --------------------------------------------------------------------------------------- */
+
+typedef struct {
+    int slow_threads, max_body_kb, idle_timeout_s, max_connections, max_per_ip, access_log;
+    int cache_ttl_s, cache_mb;
+} app_settings_t;
+
+static int read_settings(app_settings_t *s, const cl_config_t *cfg, cl_err_t *err)
+{
+    static const char *const HTTP_KEYS[] = {
+        "slow_threads", "max_body_kb", "idle_timeout_s", "max_connections", "max_per_ip",
+        "access_log",   NULL};
+    static const char *const REPORT_KEYS[] = {"cache_ttl_s", "cache_mb", NULL};
+    const json_t *http = cl_config_section(cfg, "app.http");
+    const json_t *report = cl_config_section(cfg, "app.report");
+    int rc = cl_config_check_keys(http, "app.http", HTTP_KEYS, err);
+    rc = rc ? rc : cl_config_check_keys(report, "app.report", REPORT_KEYS, err);
+    rc = rc ? rc
+            : cl_config_int(&s->slow_threads, http, "app.http", "slow_threads", 32, 1, 1024, err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_body_kb, http, "app.http", "max_body_kb", 64, 1, 16384, err);
+    rc = rc ? rc
+            : cl_config_int(&s->idle_timeout_s, http, "app.http", "idle_timeout_s", 15, 1, 3600,
+                            err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_connections, http, "app.http", "max_connections", 1024, 1,
+                            100000, err);
+    rc = rc ? rc
+            : cl_config_int(&s->max_per_ip, http, "app.http", "max_per_ip", 256, 1, 100000, err);
+    rc = rc ? rc : cl_config_int(&s->access_log, http, "app.http", "access_log", 1, 0, 1, err);
+    rc = rc ? rc
+            : cl_config_int(&s->cache_ttl_s, report, "app.report", "cache_ttl_s", 3600, 1,
+                            30 * 86400, err);
+    rc =
+        rc ? rc : cl_config_int(&s->cache_mb, report, "app.report", "cache_mb", 256, 1, 65536, err);
+    return rc;
+}
+
+/* ---- metrics
+ * ------------------------------------------------------------------------------------------------
+ */
+
+static void on_render(void *payload)
+{
+    cl_app_t *app = payload;
+    cl_cache_stats_t st;
+    cl_cache_stats(&st, app->cache);
+    static const char *const OPS[][1] = {{"hit"}, {"miss"}, {"set"}, {"eviction"}};
+    const uint64_t vals[] = {st.hits, st.misses, st.sets, st.evictions};
+    for (size_t i = 0; i < 4; i++) {
+        cl_metrics_set(app->m_cache_ops, OPS[i], (double)vals[i]);
+    }
+    cl_metrics_set(app->m_cache_errors, NULL, (double)st.errors);
+    cl_metrics_set(app->m_cache_reconnects, NULL, (double)st.reconnects);
+    cl_metrics_set(app->m_cache_up, NULL, st.backend_up);
+    int64_t n = 0;
+    if (cl_sessions_count(&n, cl_auth_sessions(app->auth), NULL) == 0) {
+        cl_metrics_set(app->m_sessions, NULL, (double)n);
+    }
+}
+
+static int declare_metrics(cl_app_t *app, cl_err_t *err)
+{
+    cl_metrics_t *m = app->metrics;
+    static const char *const RESULT[] = {"result", NULL}, *const REASON[] = {"reason", NULL},
+                             *const ROUTE[] = {"route", NULL},
+                             *const LOGIN[] = {"mode", "outcome", NULL}, *const OP[] = {"op", NULL};
+    app->m_report_cache = cl_metrics_counter(m, "catlens_report_cache_total",
+                                             "Report lookups by cache result", RESULT);
+    app->m_stale = cl_metrics_counter(m, "catlens_report_stale_total",
+                                      "Reports served stale, by reason", REASON);
+    app->m_denials = cl_metrics_counter(m, "catlens_denials_total",
+                                        "Requests refused for lack of access", ROUTE);
+    app->m_logins =
+        cl_metrics_counter(m, "catlens_logins_total", "Sign-ins by mode and outcome", LOGIN);
+    app->m_audit_failures =
+        cl_metrics_counter(m, "catlens_audit_failures_total", "Audit records that failed", NULL);
+    app->m_cache_ops =
+        cl_metrics_counter(m, "catlens_cache_operations_total", "Cache operations by kind", OP);
+    app->m_cache_errors =
+        cl_metrics_counter(m, "catlens_cache_backend_errors_total",
+                           "Redis failures served as misses or dropped writes", NULL);
+    app->m_cache_reconnects =
+        cl_metrics_counter(m, "catlens_cache_reconnects_total", "Redis reconnections", NULL);
+    app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up",
+                                       "1 when the cache backend is reachable", NULL);
+    app->m_sessions = cl_metrics_gauge(m, "catlens_sessions_active", "Sessions alive", NULL);
+    if (!app->m_report_cache || !app->m_stale || !app->m_denials || !app->m_logins ||
+        !app->m_audit_failures || !app->m_cache_ops || !app->m_cache_errors ||
+        !app->m_cache_reconnects || !app->m_cache_up || !app->m_sessions) {
+        return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
+    }
+    return cl_metrics_on_render(m, on_render, app, err);
+}
+
+/* ---- lifecycle
+ * ------------------------------------------------------------------------------------------------
+ */
+
+static int open_stores(cl_app_t *app, const app_settings_t *s, cl_err_t *err)
+{
+    const cl_config_t *cfg = app->cfg;
+    char path[4096];
+    int rc = cl_file_mkdirs(cfg->state_dir, err);
+    rc = rc ? rc : cl_auth_open(&app->auth, cfg, err);
+    snprintf(path, sizeof path, "%s/audit.db", cfg->state_dir);
+    rc = rc ? rc : cl_audit_open(&app->audit, path, err);
+    snprintf(path, sizeof path, "%s/app.db", cfg->state_dir);
+    rc = rc ? rc : cl_archive_open(&app->archive, path, err);
+    cl_cache_options_t copt = {
+        .redis_url = cfg->redis_url,
+        .prefix = "catlens:",
+        .max_entries = 100000,
+        .max_bytes = (size_t)s->cache_mb << 20,
+    };
+    rc = rc ? rc : cl_cache_open(&app->cache, &copt, err);
+    return rc;
+}
+
+static int open_http(cl_app_t *app, const app_settings_t *s, cl_err_t *err)
+{
+    const cl_config_t *cfg = app->cfg;
+    cl_http_options_t opt = {
+        .service = "app",
+        .host = cfg->app_host,
+        .port = cfg->app_port,
+        .threads = cfg->app_threads,
+        .slow_threads = s->slow_threads,
+        .max_body = (size_t)s->max_body_kb * 1024,
+        .idle_timeout_s = s->idle_timeout_s,
+        .max_connections = s->max_connections,
+        .max_per_ip = s->max_per_ip,
+        .hsts = strcmp(cfg->env, "prod") == 0,
+        .static_dir = cfg->web_dir,
+        .metrics = app->metrics,
+        .access_log = s->access_log,
+    };
+    int rc = cl_http_server_new(&app->http, &opt, err);
+    rc = rc ? rc : app_routes_auth(app, err);
+    rc = rc ? rc : app_routes_report(app, err);
+    return rc ? rc : app_routes_ops(app, err);
+}
+
+int cl_app_open(cl_app_t **out, const cl_config_t *cfg, cl_err_t *err)
+{
+    *out = NULL;
+    cl_app_t *app = calloc(1, sizeof *app);
+    if (!app) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    app->cfg = cfg;
+    app_settings_t s = {0};
+    int rc = read_settings(&s, cfg, err);
+    app->report_ttl_s = s.cache_ttl_s;
+    rc = rc ? rc : cl_metrics_new(&app->metrics, err);
+    rc = rc ? rc : declare_metrics(app, err);
+    rc = rc ? rc : open_stores(app, &s, err);
+    rc = rc ? rc : open_http(app, &s, err);
+    rc = rc ? rc : cl_sessions_purge(cl_auth_sessions(app->auth), err);
+    if (rc != 0) {
+        cl_app_close(app);
+        return rc;
+    }
+    cl_logf(CL_LOG_INFO, MODULE, "ready", "auth %s, cache %s, warehouse %s", cfg->auth_mode,
+            cl_cache_backend(app->cache), cfg->warehouse_dir);
+    *out = app;
+    return 0;
+}
+
+int cl_app_start(cl_app_t *app, cl_err_t *err)
+{
+    int rc = cl_http_server_start(app->http, err);
+    app->started = rc == 0;
+    return rc;
+}
+
+int cl_app_port(const cl_app_t *app)
+{
+    return cl_http_server_port(app->http);
+}
+
+void cl_app_shutdown(cl_app_t *app, int grace_ms)
+{
+    if (app && app->started) {
+        cl_http_server_shutdown(app->http, grace_ms);
+        app->started = 0;
+    }
+}
+
+void cl_app_close(cl_app_t *app)
+{
+    if (!app) {
+        return;
+    }
+    cl_app_shutdown(app, 0);
+    /* the daemon has stopped; audit records still queued are written now, and the replies held for
+     * them are released before the server's structures go */
+    cl_audit_close(app->audit);
+    cl_http_server_free(app->http);
+    cl_archive_close(app->archive);
+    cl_cache_close(app->cache);
+    cl_auth_close(app->auth);
+    cl_metrics_free(app->metrics);
+    free(app->openapi);
+    free(app);
+}
+
+/* ---- signed-in requests, audit, cookies
+ * ------------------------------------------------------------------------ */
+
+static void free_session(void *p)
+{
+    app_session_t *s = p;
+    cl_user_free(s->user);
+}
+
+int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int state_changing,
+                cl_err_t *err)
+{
+    *out = NULL;
+    const char *sid = cl_http_req_cookie(req, CL_AUTH_SESSION_COOKIE);
+    if (!sid) {
+        return cl_err_set(err, CL_EUNAUTH, "not signed in");
+    }
+    app_session_t *s = cl_http_req_alloc(req, sizeof *s);
+    if (!s) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    memset(s, 0, sizeof *s);
+    json_t *doc = NULL;
+    int rc = cl_sessions_lookup(&doc, s->csrf, cl_auth_sessions(app->auth), sid, err);
+    rc = rc ? rc : cl_user_from_json(&s->user, doc, err);
+    json_decref(doc);
+    if (rc == CL_EINVAL) {
+        rc = cl_err_set(err, CL_EUNAUTH, "the session is unreadable; sign in again");
+    }
+    rc = rc ? rc : cl_http_req_cleanup(req, free_session, s, err);
+    if (rc != 0) {
+        return rc;
+    }
+    snprintf(s->sid, sizeof s->sid, "%s", sid);
+    cl_http_req_log(req, "user", json_string(s->user->id));
+    if (state_changing) {
+        rc = cl_auth_check_csrf(cl_http_req_header(req, CL_AUTH_CSRF_HEADER), s->csrf,
+                                cl_http_req_header(req, "Origin"),
+                                cl_http_req_header(req, "Sec-Fetch-Site"),
+                                cl_http_req_header(req, "Host"), err);
+        if (rc != 0) {
+            *out = s; /* who it was, for the caller's audit of the denial (app_deny) */
+            return rc;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+static void event_of(cl_audit_event_t *ev, cl_http_req_t *req, const cl_user_t *u,
+                     const char *event, const char *outcome, const json_t *detail)
+{
+    *ev = (cl_audit_event_t){
+        .event = event,
+        .outcome = outcome,
+        .user_id = u ? u->id : NULL,
+        .role = u ? cl_role_name(u->role) : NULL,
+        .team = u ? u->team : NULL,
+        .request_id = cl_http_req_id(req),
+        .client = cl_http_req_client(req),
+        .detail = detail,
+    };
+}
+
+int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                  const char *outcome, json_t *detail, cl_err_t *err)
+{
+    cl_audit_event_t ev;
+    event_of(&ev, req, u, event, outcome, detail);
+    int rc = cl_audit_append(app->audit, &ev, err);
+    json_decref(detail);
+    if (rc != 0) {
+        cl_metrics_inc(app->m_audit_failures, NULL, 1);
+        cl_logf(CL_LOG_ERROR, MODULE, "audit_failed", "%s", err->msg);
+    }
+    return rc;
+}
+
+typedef struct {
+    cl_app_t *app;
+    cl_http_req_t *req;
+    cl_audit_event_t ev;
+    json_t *detail;
+} held_t;
+
+static void on_audited(void *payload, int rc)
+{
+    held_t *h = payload;
+    if (rc != 0) {
+        cl_metrics_inc(h->app->m_audit_failures, NULL, 1);
+        cl_err_t e;
+        cl_err_set(&e, CL_EUNAVAILABLE, "the audit log cannot be written; try again shortly");
+        cl_http_reply_replace_error(h->req, &e);
+    }
+    cl_http_release(h->req);
+}
+
+static void start_audit(cl_http_req_t *req, void *payload)
+{
+    held_t *h = payload;
+    cl_err_t err;
+    if (cl_audit_append_async(h->app->audit, &h->ev, on_audited, h, &err) != 0) {
+        on_audited(h, CL_ENOMEM);
+    }
+    (void)req;
+}
+
+static void free_detail(void *p)
+{
+    json_decref(p);
+}
+
+int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                      const char *outcome, json_t *detail)
+{
+    held_t *h = cl_http_req_alloc(req, sizeof *h);
+    cl_err_t err;
+    if (!h || cl_http_req_cleanup(req, free_detail, detail, &err) != 0) {
+        if (!h) {
+            json_decref(detail);
+        }
+        return cl_err_set(NULL, CL_ENOMEM, "out of memory");
+    }
+    h->app = app;
+    h->req = req;
+    h->detail = detail;
+    event_of(&h->ev, req, u, event, outcome, detail);
+    /* the record is copied only when queued, after the handler returned: keep its strings in the
+     * arena */
+    const char **fields[] = {&h->ev.event, &h->ev.outcome, &h->ev.user_id, &h->ev.role,
+                             &h->ev.team};
+    for (size_t i = 0; i < CL_ARRAY_LEN(fields); i++) {
+        if (*fields[i] && !(*fields[i] = cl_http_req_strdup(req, *fields[i]))) {
+            return CL_ENOMEM;
+        }
+    }
+    return cl_http_hold(req, start_audit, h);
+}
+
+int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail,
+             const cl_err_t *err)
+{
+    const char *labels[] = {cl_http_req_route(req)};
+    cl_metrics_inc(app->m_denials, labels, 1);
+    if (!detail) {
+        detail = json_object();
+    }
+    json_object_set_new(detail, "route", json_string(cl_http_req_route(req)));
+    json_object_set_new(detail, "reason", json_string(err->msg));
+    cl_http_reply_error(req, err);
+    return app_reply_audited(app, req, u, "denied", "denied", detail);
+}
+
+int app_cookie(cl_app_t *app, cl_http_req_t *req, const char *name, const char *value, long max_age,
+               int http_only, cl_err_t *err)
+{
+    char line[512];
+    cl_cookie_attrs_t a = {
+        .max_age = max_age,
+        .http_only = http_only,
+        .secure = cl_auth_cookie_secure(app->auth),
+        .same_site = CL_COOKIE_SAMESITE_LAX,
+    };
+    int rc = cl_cookie_format(line, sizeof line, name, value, &a, err);
+    return rc ? rc : cl_http_add_header(req, "Set-Cookie", line, err);
+}
+
+int app_add_routes(cl_app_t *app, const cl_http_route_t *routes, size_t n, cl_err_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = cl_http_route(app->http, &routes[i], err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int app_json_has(const json_t *a, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (s && json_is_string(v) && strcmp(json_string_value(v), s) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,147 @@
+# app_lib.sh — helpers for tests that drive the real `catlens app` (sourced after lib.sh): servers on loopback
+# ports chosen at run time (redis-server, the fake OpenID provider, the app), an API client that records every call
+# for the OpenAPI contract check, and cookie handling.
+
+CALLS="$WORK/calls.jsonl"
+: >"$CALLS"
+NCALL=0
+PIDS=()
+
+cleanup_servers() {
+    local p
+    for p in "${PIDS[@]}"; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    PIDS=()
+}
+trap 'cleanup_servers; [ -n "${CATLENS_KEEP_WORK:-}" ] && echo "# kept $WORK" || rm -rf "$WORK"' EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for CMD...: retry CMD for up to 10 s.
+wait_for() {
+    local i
+    for i in $(seq 1 200); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# start_redis: sets REDIS_PORT and REDIS_PID.
+start_redis() {
+    local try
+    for try in 1 2 3 4 5; do
+        REDIS_PORT=$(free_port)
+        mkdir -p "$WORK/redis"
+        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis" \
+            --logfile "$WORK/redis/redis.log" --daemonize no &
+        REDIS_PID=$!
+        if wait_for redis-cli -p "$REDIS_PORT" ping; then
+            PIDS+=("$REDIS_PID")
+            return 0
+        fi
+        kill "$REDIS_PID" 2>/dev/null
+        wait "$REDIS_PID" 2>/dev/null
+    done
+    return 1
+}
+
+# start_app NAME [ENV=VALUE...]: start `catlens app` with the test's config and environment; sets APP_PID,
+# APP_PORT and BASE. Output goes to $WORK/NAME.log.
+start_app() {
+    local name=$1
+    shift
+    rm -f "$WORK/$name.port"
+    env "$@" "$CATLENS_BIN" app --config "${APP_CONFIG:-$CATLENS_SRC/config/catlens.yaml}" \
+        --port-file "$WORK/$name.port" >"$WORK/$name.log" 2>&1 &
+    APP_PID=$!
+    if ! wait_for test -s "$WORK/$name.port"; then
+        echo "# $name did not start:"
+        sed 's/^/#   /' "$WORK/$name.log" | tail -20
+        return 1
+    fi
+    APP_PORT=$(cat "$WORK/$name.port")
+    BASE="http://127.0.0.1:$APP_PORT"
+    PIDS+=("$APP_PID")
+}
+
+# stop_app: SIGTERM and wait; sets APP_RC.
+stop_app() {
+    kill -TERM "$APP_PID" 2>/dev/null
+    APP_RC=0
+    wait "$APP_PID" || APP_RC=$?
+    local keep=() p
+    for p in "${PIDS[@]}"; do [ "$p" != "$APP_PID" ] && keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+# api METHOD PATH [curl args...]: one call to the app; sets STATUS, BODY (text), HDRS (file), CTYPE and records
+# the call in $CALLS for the contract check.
+api() {
+    local method=$1 path=$2
+    shift 2
+    NCALL=$((NCALL + 1))
+    local body="$WORK/call-$NCALL.body"
+    HDRS="$WORK/call-$NCALL.hdrs"
+    STATUS=$(curl -s -o "$body" -D "$HDRS" -w '%{http_code}' -X "$method" --path-as-is "$@" "$BASE$path")
+    BODY=$(cat "$body")
+    CTYPE=$(header Content-Type)
+    python3 -c 'import json,sys; print(json.dumps({"method":sys.argv[1],"path":sys.argv[2],"status":int(sys.argv[3]),"content_type":sys.argv[4],"body_file":sys.argv[5]}))' \
+        "$method" "$path" "$STATUS" "$CTYPE" "$body" >>"$CALLS"
+}
+
+# header NAME: the first value of response header NAME of the last call.
+header() {
+    grep -i "^$1:" "$HDRS" | head -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}
+
+# set_cookies: every Set-Cookie line of the last call.
+set_cookies() {
+    grep -i '^set-cookie:' "$HDRS" | sed 's/^[^:]*: *//' | tr -d '\r'
+}
+
+# cookie_value NAME: the value NAME was set to by the last call.
+cookie_value() {
+    set_cookies | sed -n "s/^$1=\\([^;]*\\).*/\\1/p" | head -n 1
+}
+
+# jq-like field read: json_get FIELD [JSON] (dotted path; arrays by index).
+json_get() {
+    python3 -c '
+import json, sys
+v = json.loads(sys.argv[2])
+for p in sys.argv[1].split("."):
+    if p == "":
+        continue
+    v = v[int(p)] if isinstance(v, list) else v.get(p) if isinstance(v, dict) else None
+    if v is None:
+        break
+print(json.dumps(v) if isinstance(v, (dict, list)) or v is None or isinstance(v, bool) else v)
+' "$1" "${2:-$BODY}"
+}
+
+expect_status() { # expect_status WANT WHAT
+    if [ "$STATUS" = "$1" ]; then pass "$2"; else fail "$2" "status $STATUS, want $1: ${BODY:0:300}"; fi
+}
+
+# dev_login USER: sign in through /login-url?user=USER; sets SID and CSRF.
+dev_login() {
+    api GET "/login-url?user=$1"
+    SID=$(cookie_value catlens_session)
+    CSRF=$(cookie_value catlens_csrf)
+}
+
+# as_user SID CSRF: curl arguments for a signed-in JSON POST.
+post_json() { # post_json PATH JSON [extra curl args]
+    local path=$1 json=$2
+    shift 2
+    api POST "$path" -H "Cookie: catlens_session=$SID" -H "X-CSRF-Token: $CSRF" \
+        -H 'Content-Type: application/json' --data-binary "$json" "$@"
+}
+
+audit_count() { # audit_count EVENT [WHERE]
+    sqlite3 "$STATE/audit.db" "SELECT count(*) FROM audit_log WHERE event = '$1' ${2:+AND $2}"
+}
