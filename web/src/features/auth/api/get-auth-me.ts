@@ -2,6 +2,7 @@
 // and yields null; any other failure is an error the page shows.
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { Role } from "@/api/contract";
+import type { ApiUser } from "@/api/types";
 import { apiGet, isApiError, setCsrfToken } from "@/lib/api-client";
 
 export interface AuthUser {
@@ -12,15 +13,17 @@ export interface AuthUser {
   team: string;
   scopes: { categories: string[]; regions: string[] };
   csrf_token?: string;
+  auth_mode?: ApiUser["auth_mode"];
 }
 
 export const authMeKey = ["auth-me"] as const;
 
-interface RawUser extends Partial<Omit<AuthUser, "scopes">> {
+/** As sent (docs/api/openapi.yaml User); older documents carried the scopes at the top level. */
+type RawUser = Partial<Omit<ApiUser, "scopes">> & {
   scopes?: { categories?: string[]; regions?: string[] };
   categories?: string[];
   regions?: string[];
-}
+};
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
@@ -38,6 +41,7 @@ export function readUser(raw: RawUser): AuthUser {
       regions: strings(raw.scopes?.regions ?? raw.regions),
     },
     csrf_token: raw.csrf_token,
+    auth_mode: raw.auth_mode,
   };
 }
 

@@ -2,18 +2,14 @@
 // whom signs in with one click. With single sign-on the same address redirects to the identity provider: that
 // redirect is not followed here, and the sign-in page offers the SSO button alone.
 import { queryOptions, useQuery } from "@tanstack/react-query";
+import type { ApiDevUsers } from "@/api/types";
 import { apiGet } from "@/lib/api-client";
 import type { DevUser } from "../components/sign-in-page";
-
-interface DevUsersAnswer {
-  mode: string;
-  users: { name: string; label?: string | null; role?: string | null; team?: string | null }[];
-}
 
 export const devUsersKey = ["dev-users"] as const;
 
 export async function getDevUsers(signal?: AbortSignal): Promise<DevUser[]> {
-  const answer = await apiGet<DevUsersAnswer | null>("/login-url", { signal, probe: true, redirect: "manual" });
+  const answer = await apiGet<ApiDevUsers | null>("/login-url", { signal, probe: true, redirect: "manual" });
   if (!answer || answer.mode !== "dev" || !Array.isArray(answer.users)) {
     return [];
   }

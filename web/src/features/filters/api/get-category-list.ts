@@ -1,6 +1,7 @@
 // GET /category-list: the filter values this user may use (categories, regions, windows, weeks available).
 // Values may come as plain ids or as {id, label}; both are read into one shape.
 import { queryOptions, useQuery } from "@tanstack/react-query";
+import type { ApiCategoryList } from "@/api/types";
 import { apiGet } from "@/lib/api-client";
 
 export interface FilterOption {
@@ -44,7 +45,8 @@ export function readCategoryList(raw: Record<string, unknown>): CategoryList {
 export const categoryListKey = ["category-list"] as const;
 
 export async function getCategoryList(signal?: AbortSignal): Promise<CategoryList> {
-  return readCategoryList(await apiGet<Record<string, unknown>>("/category-list", { signal }));
+  const answer = await apiGet<ApiCategoryList>("/category-list", { signal });
+  return readCategoryList({ ...answer });
 }
 
 export function categoryListQueryOptions() {

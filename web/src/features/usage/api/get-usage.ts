@@ -1,26 +1,11 @@
 // GET /usage: LLM spend and remaining credits for the signed-in user and their team; leadership also gets every
 // team. Money is in integer micro-units of the price table's currency (as the AI service's ledger keeps it).
 import { queryOptions, useQuery } from "@tanstack/react-query";
+import type { ApiUsage, ApiUsageAccount } from "@/api/types";
 import { apiGet } from "@/lib/api-client";
 
-export interface UsageAccount {
-  id: string;
-  name?: string;
-  spent_micros: number;
-  budget_micros: number | null;
-  remaining_micros: number | null;
-  calls?: number;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
-export interface Usage {
-  currency: string;
-  period?: string;
-  user: UsageAccount;
-  team: UsageAccount | null;
-  teams?: UsageAccount[];
-}
+export type UsageAccount = ApiUsageAccount;
+export type Usage = ApiUsage;
 
 export const usageKey = ["usage"] as const;
 

@@ -25,7 +25,7 @@ function AccountCard({ title, account, currency }: { title: string; account: Usa
     <section className="usage-card" aria-labelledby={`usage-${title}`} data-testid={`usage-${title.toLowerCase().replace(/\W+/g, "-")}`}>
       <h2 id={`usage-${title}`} className="usage-card__title">
         {title}
-        {account.name ? <span className="muted"> · {account.name}</span> : null}
+        {account.id ? <span className="muted"> · {account.id}</span> : null}
       </h2>
       <dl className="usage-card__figures">
         <div>
@@ -100,7 +100,7 @@ export function UsagePage({ allTeams }: { allTeams: boolean }) {
               csvFileName={csvFileName(["usage", "teams", period ?? ""])}
               testId="usage-teams"
               columns={[
-                { key: "team", header: "Team", sortValue: (t) => t.name ?? t.id, render: (t) => t.name ?? t.id },
+                { key: "team", header: "Team", sortValue: (t) => t.id, render: (t) => t.id },
                 {
                   key: "spent",
                   header: "Spent",

@@ -1,6 +1,7 @@
 // POST /feedback: a user's rating (useful / not useful) and comment on a report or on one finding of it.
 import { useMutation } from "@tanstack/react-query";
 import type { ReportSelection } from "@/api/contract";
+import type { ApiFeedbackCreated, ApiFeedbackRequest } from "@/api/types";
 import { apiPost } from "@/lib/api-client";
 
 export type Rating = "useful" | "not_useful";
@@ -13,17 +14,7 @@ export interface FeedbackInput {
   comment: string;
 }
 
-export interface FeedbackBody {
-  category: string;
-  region: string;
-  window: string;
-  week: string;
-  snapshot: string;
-  target: "report" | "finding";
-  finding_id?: string;
-  rating: Rating;
-  comment?: string;
-}
+export type FeedbackBody = ApiFeedbackRequest;
 
 export function feedbackBody(input: FeedbackInput): FeedbackBody {
   const body: FeedbackBody = {
@@ -47,8 +38,8 @@ export function feedbackBody(input: FeedbackInput): FeedbackBody {
 
 export const feedbackKey = ["feedback"] as const;
 
-export function postFeedback(input: FeedbackInput): Promise<unknown> {
-  return apiPost<unknown>("/feedback", feedbackBody(input));
+export function postFeedback(input: FeedbackInput): Promise<ApiFeedbackCreated> {
+  return apiPost<ApiFeedbackCreated>("/feedback", feedbackBody(input));
 }
 
 export function useFeedback() {

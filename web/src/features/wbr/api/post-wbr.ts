@@ -3,6 +3,7 @@
 // report on screen (marked as updating) until the next arrives, instead of flashing a blank page.
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import type { ReportSelection, WbrDocument } from "@/api/contract";
+import type { ApiWbrRequest } from "@/api/types";
 import { apiPost, isApiError } from "@/lib/api-client";
 
 export const wbrKeys = {
@@ -11,11 +12,13 @@ export const wbrKeys = {
 };
 
 export function postWbr(selection: ReportSelection, signal?: AbortSignal): Promise<WbrDocument> {
-  return apiPost<WbrDocument>(
-    "/wbr",
-    { category: selection.category, region: selection.region, window: selection.window, week: selection.week },
-    { signal },
-  );
+  const body: ApiWbrRequest = {
+    category: selection.category,
+    region: selection.region,
+    window: selection.window,
+    week: selection.week,
+  };
+  return apiPost<WbrDocument>("/wbr", body, { signal });
 }
 
 export function wbrQueryOptions(selection: ReportSelection) {
