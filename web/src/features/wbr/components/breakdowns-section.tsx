@@ -9,6 +9,7 @@ import { breakdownMetrics, byConcentration } from "../utils/drill-tree";
 const FIRST_TABLES = 4;
 import { metricInfo, type MetricIndex } from "../utils/metrics";
 import { BreakdownTable } from "./breakdown-table";
+import { MetricPicker } from "./metric-picker";
 
 export function BreakdownsSection({
   doc,
@@ -45,16 +46,7 @@ export function BreakdownsSection({
     <>
       {metrics.length > 1 ? (
         <div className="toolbar no-print">
-          <label className="filter">
-            <span className="filter__label">Metric</span>
-            <select className="select" value={current} onChange={(e) => setMetric(e.target.value)}>
-              {metrics.map((m) => (
-                <option key={m} value={m}>
-                  {metricInfo(index, m).label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <MetricPicker metrics={metrics} value={current} index={index} onChange={setMetric} />
         </div>
       ) : null}
       <div className="tables">

@@ -11,6 +11,7 @@ import { breakdownMetrics, buildDrillTree, byConcentration } from "../utils/dril
 import { metricInfo, type MetricIndex } from "../utils/metrics";
 import { waterfallSteps } from "../utils/waterfall";
 import { DrillTree } from "./drill-tree";
+import { MetricPicker } from "./metric-picker";
 import { WaterfallChart } from "./waterfall-chart";
 
 export function contributorSteps(b: Breakdown) {
@@ -138,16 +139,7 @@ export function DriversSection({
   return (
     <>
       <div className="toolbar no-print">
-        <label className="filter">
-          <span className="filter__label">Metric</span>
-          <select className="select" value={current} onChange={(e) => setMetric(e.target.value)} data-testid="drivers-metric">
-            {metrics.map((m) => (
-              <option key={m} value={m}>
-                {metricInfo(index, m).label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MetricPicker metrics={metrics} value={current} index={index} onChange={setMetric} testId="drivers-metric" />
         {top.length > 0 ? (
           <label className="filter">
             <span className="filter__label">Contributors by</span>
