@@ -2,9 +2,10 @@
 // figure is recorded (test-results/e2e/perf.json, bench/RESULTS.md), not asserted: tests never assert timings.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { baseURL, categoryList, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
+import { baseURL, categoryList, reviewPath, requireReports, signIn, userWithRole, waitForReport } from "./support/session";
 
 test("time to an interactive review on a cached report", async ({ page }) => {
+  requireReports();
   await signIn(page, await userWithRole(page, "leadership"));
   const list = await categoryList(page);
   const selection = { category: list.categories[0]!, region: list.regions[0]!, window: "WoW", week: list.weeks[list.weeks.length - 1]! };

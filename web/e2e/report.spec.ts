@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { baseURL, categoryList, postJson, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
+import { baseURL, categoryList, postJson, reviewPath, requireReports, signIn, userWithRole, waitForReport } from "./support/session";
 
 interface Row {
   value: string;
@@ -31,6 +31,7 @@ interface Report {
 }
 
 async function openFirstReport(page: Page) {
+  requireReports();
   await signIn(page, await userWithRole(page, "leadership"));
   const list = await categoryList(page);
   const selection = {

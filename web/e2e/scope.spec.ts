@@ -26,6 +26,9 @@ test("a category manager opening another category's link is refused, clearly", a
   await expect(page.locator("#filter-category option:checked")).toContainText("not in your scope");
 
   // the way back leads to a report they can read
+  if (process.env.E2E_REPORTS === "0") {
+    return;
+  }
   await refusal.getByRole("link", { name: "Open a report you can read" }).click();
   await expect(page.getByTestId("report")).toHaveAttribute("data-ready", "true");
   expect(list.categories).toContain(new URL(page.url()).searchParams.get("category"));

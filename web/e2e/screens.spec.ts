@@ -2,7 +2,7 @@
 // each: no serious or critical accessibility violation.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { baseURL, categoryList, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
+import { baseURL, categoryList, reviewPath, requireReports, signIn, userWithRole, waitForReport } from "./support/session";
 
 const SHOTS = "test-results/e2e/screenshots";
 
@@ -24,7 +24,14 @@ test("sign-in page", async ({ page }) => {
   await audit(page, "sign-in");
 });
 
-test("weekly review, usage and refusal pages", async ({ page }) => {
+test("usage page", async ({ page }) => {
+  await signIn(page, await userWithRole(page, "leadership"), "/credits");
+  await expect(page.getByTestId("usage")).toBeVisible();
+  await audit(page, "usage");
+});
+
+test("weekly review page: screen, laptop and print", async ({ page }) => {
+  requireReports();
   await signIn(page, await userWithRole(page, "leadership"));
   const list = await categoryList(page);
   const selection = { category: list.categories[0]!, region: list.regions[0]!, window: "WoW", week: list.weeks[list.weeks.length - 1]! };
@@ -37,10 +44,6 @@ test("weekly review, usage and refusal pages", async ({ page }) => {
   await page.goto(`${baseURL()}${reviewPath(selection)}`);
   await waitForReport(page, selection);
   await page.screenshot({ path: `${SHOTS}/review-laptop.png` });
-
-  await page.getByRole("link", { name: /Usage & credits/ }).click();
-  await expect(page.getByTestId("usage")).toBeVisible();
-  await audit(page, "usage");
 
   await page.emulateMedia({ media: "print" });
   await page.goto(`${baseURL()}${reviewPath(selection)}`);

@@ -1,7 +1,7 @@
 // When the report of a week cannot be made (here: its snapshot is not published), the backend serves the last good
 // report of the same category × region × window, flagged stale with the reason; the page says so plainly.
 import { expect, test } from "@playwright/test";
-import { baseURL, categoryList, reviewPath, signIn, userWithRole, waitForReport } from "./support/session";
+import { baseURL, categoryList, reviewPath, requireReports, signIn, userWithRole, waitForReport } from "./support/session";
 
 function nextWeek(week: string): string {
   const [y, w] = week.split("-W").map(Number) as [number, number];
@@ -9,6 +9,7 @@ function nextWeek(week: string): string {
 }
 
 test("a stale report is served with a banner that gives the reason", async ({ page }) => {
+  requireReports();
   await signIn(page, await userWithRole(page, "leadership"));
   const list = await categoryList(page);
   const latest = [...list.weeks].sort().pop()!;

@@ -146,3 +146,34 @@ export async function startBackend(): Promise<Backend> {
     throw e;
   }
 }
+
+/** Whether the backend builds reports yet: sign in as its first leadership user and ask for one. A 503
+ * (engine_unavailable) means it does not, and the tests that need a report are skipped, saying why. */
+export async function backendBuildsReports(baseURL: string): Promise<{ ok: boolean; why: string }> {
+  const users = (await (await fetch(`${baseURL}/login-url`, { headers: { Accept: "application/json" } })).json()) as {
+    users: { name: string; role?: string | null }[];
+  };
+  const leader = users.users.find((u) => u.role === "leadership") ?? users.users[0];
+  if (!leader) {
+    return { ok: false, why: "the backend has no dev users" };
+  }
+  const login = await fetch(`${baseURL}/login-url?user=${encodeURIComponent(leader.name)}`, { redirect: "manual" });
+  const cookies = login.headers.getSetCookie().map((c) => c.split(";")[0]!);
+  const cookie = cookies.join("; ");
+  const csrf = decodeURIComponent(cookies.find((c) => c.startsWith("catlens_csrf="))?.slice("catlens_csrf=".length) ?? "");
+  const list = (await (await fetch(`${baseURL}/category-list`, { headers: { cookie } })).json()) as {
+    categories: string[];
+    regions: string[];
+    weeks: string[];
+  };
+  const r = await fetch(`${baseURL}/wbr`, {
+    method: "POST",
+    headers: { cookie, "Content-Type": "application/json", "X-CSRF-Token": csrf, Origin: baseURL },
+    body: JSON.stringify({ category: list.categories[0], region: list.regions[0], window: "WoW", week: list.weeks[0] }),
+  });
+  if (r.ok) {
+    return { ok: true, why: "" };
+  }
+  const body = (await r.json().catch(() => null)) as { error?: { message?: string } } | null;
+  return { ok: false, why: `POST /wbr answers ${r.status}: ${body?.error?.message ?? "no message"}` };
+}

@@ -1,6 +1,11 @@
 // What the tests do as a user: sign in as a dev user (the same /login-url link the sign-in page offers), read who
 // the server says they are, and call the API with the browser's own session when a test needs the raw numbers.
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+
+/** Skip the calling test when the backend cannot build reports yet (global-setup probed it), saying why. */
+export function requireReports(): void {
+  test.skip(process.env.E2E_REPORTS === "0", `needs reports: ${process.env.E2E_REPORTS_WHY ?? ""}`);
+}
 
 export function baseURL(): string {
   const url = process.env.E2E_BASE_URL;
