@@ -1,0 +1,2 @@
+export { UsagePage } from "./components/usage-page";
+export { usageKey } from "./api/get-usage";
