@@ -55,7 +55,8 @@ fuzz:
 	ninja -C $(FUZZ_BUILD)
 	scripts/fuzz $(FUZZ_BUILD)
 
-lint: bootstrap
+lint:
+	@scripts/bootstrap --lint
 	scripts/lint
 
 clean:
