@@ -43,13 +43,14 @@ struct alert_window {
 struct ai_metrics {
     cl_metric_family_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits,
         *cache_misses, *check_failures, *budget_denials, *rate_limited, *latency, *overhead, *jobs,
-        *breaker_open;
+        *breaker_open, *rollout;
 };
 
 struct cl_ai_service {
     const cl_config_t *cfg;
     cl_models_t *models;
     cl_prompt_t *prompt;
+    cl_prompt_t **arm_prompts; /* per rollout arm (models->rollout): its prompt, or NULL */
     cl_transport_t *transport;
     cl_breaker_t *breaker;
     cl_summary_env_t env;
