@@ -122,6 +122,8 @@ static void declare_metrics(cl_ai_service_t *svc)
                                        "1 when the model's circuit is open", model_l);
     m->rollout = cl_metrics_counter(r, "catlens_ai_rollout_requests_total",
                                     "Summary requests, by rollout arm (default: none)", arm_l);
+    m->alerts = cl_metrics_counter(r, "catlens_ai_alerts_total",
+                                   "Alerts raised (check-failure rate, cost per hour)", kind_l);
 }
 
 static void on_render(void *payload)
@@ -484,7 +486,10 @@ int cl_ai_service_new(cl_ai_service_t **out, const cl_config_t *cfg, int port, c
     svc->cfg = cfg;
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->wake, NULL);
+    pthread_cond_init(&svc->hooks_done, NULL);
     make_owner(svc->owner, sizeof svc->owner);
+    const char *hook = getenv("CATLENS_AI_ALERT_WEBHOOK");
+    svc->alert_webhook = hook && *hook ? hook : NULL;
     const char *token = getenv("CATLENS_AI_TOKEN");
     svc->token = token && *token ? token : NULL;
     if (!svc->token && strcmp(cfg->env, "dev") != 0) {
@@ -550,6 +555,7 @@ void cl_ai_service_stop(cl_ai_service_t *svc)
     if (svc->heartbeat_started) {
         pthread_join(svc->heartbeat, NULL);
     }
+    cl_ai_alerts_drain(svc);
     svc->nworkers = 0;
     svc->heartbeat_started = 0;
 }
@@ -575,6 +581,7 @@ void cl_ai_service_free(cl_ai_service_t *svc)
     cl_models_free(svc->models);
     cl_metrics_free(svc->registry);
     pthread_cond_destroy(&svc->wake);
+    pthread_cond_destroy(&svc->hooks_done);
     pthread_mutex_destroy(&svc->lock);
     free(svc);
 }
