@@ -213,10 +213,16 @@ static int read_chain(cl_models_t *m, json_t *doc, cl_err_t *err)
     return 0;
 }
 
+static int priced_model(void *payload, const char *name)
+{
+    const cl_model_t *model = cl_models_find(payload, name);
+    return model && model->priced;
+}
+
 static int read_doc(cl_models_t *m, json_t *doc, cl_err_t *err)
 {
-    static const char *const keys[] = {"default", "chain", "prompt", "retry",
-                                       "breaker", "agent", "models", NULL};
+    static const char *const keys[] = {"default", "chain",  "prompt",  "retry", "breaker",
+                                       "agent",   "models", "rollout", NULL};
     int rc = check_keys(doc, keys, "models.yaml", err);
     json_t *models = json_object_get(doc, "models");
     if (rc == 0 && (!json_is_object(models) || json_object_size(models) == 0)) {
@@ -244,7 +250,9 @@ static int read_doc(cl_models_t *m, json_t *doc, cl_err_t *err)
         rc = cl_err_set(err, CL_ECONFIG, "'default' names no model");
     }
     rc = rc ? rc : read_policies(m, doc, err);
-    return rc ? rc : read_chain(m, doc, err);
+    rc = rc ? rc : read_chain(m, doc, err);
+    return rc ? rc
+              : cl_rollout_read(&m->rollout, json_object_get(doc, "rollout"), priced_model, m, err);
 }
 
 int cl_models_parse(cl_models_t **out, const char *yaml, size_t len, const char *name,
@@ -303,6 +311,7 @@ void cl_models_free(cl_models_t *m)
     free(m->default_model);
     free(m->prompt_name);
     free(m->prompt_version);
+    cl_rollout_dispose(&m->rollout);
     free(m);
 }
 

@@ -7,6 +7,7 @@
  *   retry: {max_attempts: 3, base_ms: 200, max_ms: 5000, max_retry_after_ms: 10000}
  *   breaker: {failures: 5, cooldown_ms: 30000}
  *   agent: {max_steps: 4, max_tokens: 24000, max_cost_micros: 200000}
+ *   rollout: [...]            # staged rollout of a prompt version or model (ai/rollout.h)
  *   models:
  *     gpt-4o-mini:
  *       provider: openai      # openai | gemini | anthropic | offline
@@ -27,6 +28,7 @@
 
 #include <stdint.h>
 
+#include "ai/rollout.h"
 #include "core/defs.h"
 #include "core/err.h"
 
@@ -81,6 +83,7 @@ typedef struct cl_models {
     int breaker_failures, breaker_cooldown_ms;
     int agent_max_steps;
     int64_t agent_max_tokens, agent_max_cost_micros;
+    cl_rollout_t rollout;
 } cl_models_t;
 
 /* Load PATH. Returns 0, CL_ENOTFOUND or CL_ECONFIG (naming the model and key). *out is new:

@@ -147,6 +147,8 @@ struct ctx {
     cl_ai_service_t *svc;
     cl_ai_input_t *in;
     const cl_model_t *model;
+    cl_summary_env_t env; /* the service's, with the prompt this request is served */
+    const char *arm;      /* the rollout arm the user is in, or NULL */
     const char *request_id, *job_id;
     char key[CL_AI_KEY_LEN], input_hash[CL_AI_KEY_LEN];
 };
@@ -167,7 +169,7 @@ static void audit(struct ctx *c, const char *status, const cl_summary_result_t *
                            c->in->role,
                            m->name,
                            cl_provider_name(m->provider),
-                           c->svc->prompt->version,
+                           c->env.prompt->version,
                            status,
                            r ? r->usage.prompt_tokens : 0,
                            r ? r->usage.completion_tokens : 0,
@@ -233,7 +235,7 @@ static int run_paid(json_t **out, struct ctx *c, cl_err_t *err)
 {
     cl_ai_service_t *svc = c->svc;
     double start = mono_ms();
-    int64_t reserve = cl_summary_reservation(&svc->env, c->in, c->model);
+    int64_t reserve = cl_summary_reservation(&c->env, c->in, c->model);
     char reservation[33] = "";
     int rc = cl_ledger_reserve(reservation, svc->ledger, c->in->user_id, c->in->team, reserve,
                                cl_ai_now_ms(), err);
@@ -248,7 +250,7 @@ static int run_paid(json_t **out, struct ctx *c, cl_err_t *err)
         return rc;
     }
     cl_summary_result_t r;
-    rc = cl_summary_run(&r, &svc->env, c->in, c->model, reserve, err);
+    rc = cl_summary_run(&r, &c->env, c->in, c->model, reserve, err);
     if (rc != 0) {
         cl_summary_result_t none;
         memset(&none, 0, sizeof none);
@@ -283,25 +285,58 @@ static void mark_cached(json_t *resp, const char *request_id)
     }
 }
 
+/* The prompt of VERSION: the default one or one a rollout arm loaded; NULL when none is served. */
+static const cl_prompt_t *served_prompt(const cl_ai_service_t *svc, const char *version)
+{
+    if (strcmp(version, svc->prompt->version) == 0) {
+        return svc->prompt;
+    }
+    for (size_t i = 0; i < svc->models->rollout.n; i++) {
+        if (svc->arm_prompts[i] && strcmp(svc->arm_prompts[i]->version, version) == 0) {
+            return svc->arm_prompts[i];
+        }
+    }
+    return NULL;
+}
+
+/* Model and prompt: what the request names, else what the user's rollout arm gives, else the
+ * defaults. */
 static int resolve(struct ctx *c, json_t *request, cl_err_t *err)
 {
     int rc = cl_ai_input_new(&c->in, request, err);
     if (rc != 0) {
         return rc;
     }
+    const cl_rollout_t *rollout = &c->svc->models->rollout;
+    const cl_rollout_arm_t *arm = cl_rollout_pick(rollout, c->in->user_id);
+    c->arm = arm ? arm->name : NULL;
+    c->env = c->svc->env;
+    if (arm && arm->prompt_version) {
+        c->env.prompt = c->svc->arm_prompts[arm - rollout->arms];
+    }
     const char *model = json_string_value(json_object_get(request, "model"));
+    if (!model && arm) {
+        model = arm->model;
+    }
     rc = cl_models_find_priced(&c->model, c->svc->models, model, err);
     if (rc == CL_ENOTFOUND) {
         rc = cl_err_set(err, CL_EINVAL, "unknown model '%s'", model);
     }
     const char *version = json_string_value(json_object_get(request, "prompt_version"));
-    if (rc == 0 && version && strcmp(version, c->svc->prompt->version) != 0) {
-        rc = cl_err_set(err, CL_EINVAL, "prompt version '%s' is not served (this service runs %s)",
-                        version, c->svc->prompt->version);
+    if (rc == 0 && version) {
+        c->env.prompt = served_prompt(c->svc, version);
+        if (!c->env.prompt) {
+            rc = cl_err_set(err, CL_EINVAL, "prompt version '%s' is not served (the default is %s)",
+                            version, c->svc->prompt->version);
+        }
     }
     if (rc == 0 &&
-        request_key(c->key, c->input_hash, c->model, c->svc->prompt->version, c->in->report) != 0) {
+        request_key(c->key, c->input_hash, c->model, c->env.prompt->version, c->in->report) != 0) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        const char *label[] = {c->arm ? c->arm : "default"};
+        cl_metrics_inc(c->svc->m.rollout, label, 1);
     }
     return rc;
 }
@@ -310,7 +345,7 @@ int cl_ai_serve(json_t **out, cl_ai_service_t *svc, json_t *request, const char 
                 const char *job_id, int *retry_after_s, cl_err_t *err)
 {
     *out = NULL;
-    struct ctx c = {svc, NULL, NULL, request_id, job_id, "", ""};
+    struct ctx c = {svc, NULL, NULL, svc->env, NULL, request_id, job_id, "", ""};
     int rc = resolve(&c, request, err);
     if (rc == 0 && !job_id) { /* an accepted job was rate limited when it was submitted */
         rc = cl_ai_rate_limit(svc, c.in->user_id, c.in->role, cl_ai_now_ms(), retry_after_s, err);

@@ -80,6 +80,7 @@ static void declare_metrics(cl_ai_service_t *svc)
 {
     static const char *const summary_l[] = {"model", "provider", "outcome", NULL};
     static const char *const model_l[] = {"model", NULL};
+    static const char *const arm_l[] = {"arm", NULL};
     static const char *const tokens_l[] = {"model", "kind", NULL};
     static const char *const kind_l[] = {"kind", NULL};
     static const char *const scope_l[] = {"scope", NULL};
@@ -119,6 +120,10 @@ static void declare_metrics(cl_ai_service_t *svc)
     m->jobs = cl_metrics_gauge(r, "catlens_ai_jobs", "Async jobs, by state", state_l);
     m->breaker_open = cl_metrics_gauge(r, "catlens_ai_breaker_open",
                                        "1 when the model's circuit is open", model_l);
+    m->rollout = cl_metrics_counter(r, "catlens_ai_rollout_requests_total",
+                                    "Summary requests, by rollout arm (default: none)", arm_l);
+    m->alerts = cl_metrics_counter(r, "catlens_ai_alerts_total",
+                                   "Alerts raised (check-failure rate, cost per hour)", kind_l);
 }
 
 static void on_render(void *payload)
@@ -412,6 +417,28 @@ static int add_routes(cl_ai_service_t *svc, cl_err_t *err)
     return 0;
 }
 
+/* Every prompt version a rollout arm names is loaded at start, so a missing file fails the start,
+ * not a user's request. */
+static int load_arm_prompts(cl_ai_service_t *svc, cl_err_t *err)
+{
+    const cl_rollout_t *r = &svc->models->rollout;
+    svc->arm_prompts = calloc(r->n + 1, sizeof *svc->arm_prompts);
+    if (!svc->arm_prompts) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->arms[i].prompt_version) {
+            continue;
+        }
+        int rc = cl_prompt_load(&svc->arm_prompts[i], svc->cfg->prompts_dir,
+                                svc->models->prompt_name, r->arms[i].prompt_version, err);
+        if (rc != 0) {
+            return cl_err_wrap(err, "rollout arm '%s'", r->arms[i].name);
+        }
+    }
+    return 0;
+}
+
 static int build(cl_ai_service_t *svc, int port, cl_err_t *err)
 {
     int rc = read_service_section(svc, err);
@@ -419,6 +446,7 @@ static int build(cl_ai_service_t *svc, int port, cl_err_t *err)
     rc = rc ? rc
             : cl_prompt_load(&svc->prompt, svc->cfg->prompts_dir, svc->models->prompt_name,
                              svc->models->prompt_version, err);
+    rc = rc ? rc : load_arm_prompts(svc, err);
     rc = rc ? rc : cl_transport_new(&svc->transport, err);
     rc = rc ? rc
             : cl_breaker_new(&svc->breaker, svc->models->breaker_failures,
@@ -458,7 +486,10 @@ int cl_ai_service_new(cl_ai_service_t **out, const cl_config_t *cfg, int port, c
     svc->cfg = cfg;
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->wake, NULL);
+    pthread_cond_init(&svc->hooks_done, NULL);
     make_owner(svc->owner, sizeof svc->owner);
+    const char *hook = getenv("CATLENS_AI_ALERT_WEBHOOK");
+    svc->alert_webhook = hook && *hook ? hook : NULL;
     const char *token = getenv("CATLENS_AI_TOKEN");
     svc->token = token && *token ? token : NULL;
     if (!svc->token && strcmp(cfg->env, "dev") != 0) {
@@ -524,6 +555,7 @@ void cl_ai_service_stop(cl_ai_service_t *svc)
     if (svc->heartbeat_started) {
         pthread_join(svc->heartbeat, NULL);
     }
+    cl_ai_alerts_drain(svc);
     svc->nworkers = 0;
     svc->heartbeat_started = 0;
 }
@@ -542,9 +574,14 @@ void cl_ai_service_free(cl_ai_service_t *svc)
     cl_breaker_free(svc->breaker);
     cl_transport_free(svc->transport);
     cl_prompt_free(svc->prompt);
+    for (size_t i = 0; svc->arm_prompts && i < svc->models->rollout.n; i++) {
+        cl_prompt_free(svc->arm_prompts[i]);
+    }
+    free(svc->arm_prompts);
     cl_models_free(svc->models);
     cl_metrics_free(svc->registry);
     pthread_cond_destroy(&svc->wake);
+    pthread_cond_destroy(&svc->hooks_done);
     pthread_mutex_destroy(&svc->lock);
     free(svc);
 }

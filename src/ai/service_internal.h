@@ -43,13 +43,14 @@ struct alert_window {
 struct ai_metrics {
     cl_metric_family_t *summaries, *calls, *errors, *tokens, *cost, *prompt_bytes, *cache_hits,
         *cache_misses, *check_failures, *budget_denials, *rate_limited, *latency, *overhead, *jobs,
-        *breaker_open;
+        *breaker_open, *rollout, *alerts;
 };
 
 struct cl_ai_service {
     const cl_config_t *cfg;
     cl_models_t *models;
     cl_prompt_t *prompt;
+    cl_prompt_t **arm_prompts; /* per rollout arm (models->rollout): its prompt, or NULL */
     cl_transport_t *transport;
     cl_breaker_t *breaker;
     cl_summary_env_t env;
@@ -64,6 +65,9 @@ struct cl_ai_service {
     int port, threads, job_workers, cache_ttl_s, lease_ms;
     double alert_rate;
     int64_t alert_cost;
+    const char *alert_webhook; /* CATLENS_AI_ALERT_WEBHOOK or NULL: a secret, never logged */
+    int hooks_in_flight;       /* webhook posts not yet ended; guarded by lock */
+    pthread_cond_t hooks_done;
     char owner[96];
     const char *token; /* CATLENS_AI_TOKEN or NULL */
 
@@ -98,6 +102,9 @@ int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, i
  * jumps. */
 void cl_ai_alerts_record(cl_ai_service_t *svc, int answers, int rejected, int64_t cost_micros,
                          int64_t now_ms);
+
+/* Wait (at most a few seconds) for the alert webhook posts still in flight; at stop. */
+void cl_ai_alerts_drain(cl_ai_service_t *svc);
 
 /* Wall-clock milliseconds since the epoch. */
 int64_t cl_ai_now_ms(void);

@@ -407,7 +407,8 @@ int cl_summary_run(cl_summary_result_t *out, const cl_summary_env_t *env, const 
                           "no model could answer: the offline narrator wrote the summary", 0);
             }
         }
-        used = offline_model(env->models);
+        /* an offline model asked for by name answers under its own name */
+        used = model->provider == CL_PROVIDER_OFFLINE ? model : offline_model(env->models);
         rc = used ? narrate(&r, &summary, err)
                   : cl_err_set(err, CL_ECONFIG, "models.yaml has no offline model");
         out->fell_back = model->provider != CL_PROVIDER_OFFLINE;

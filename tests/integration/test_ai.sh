@@ -82,6 +82,28 @@ json.dump(req, open(out, "w"))
 PY
 }
 
+# A receiver for the alert webhook (CATLENS_AI_ALERT_WEBHOOK): it appends every POSTed body to hook.log.
+python3 - "$WORK/hook.port" "$WORK/hook.log" <<'PY' &
+import http.server, sys
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()
+PY
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$WORK/hook.port" ] && break; sleep 0.1; done
+export CATLENS_AI_ALERT_WEBHOOK="http://127.0.0.1:$(cat "$WORK/hook.port")/hooks/s3cret-hook-token"
+
 mkdir -p "$WORK/state"
 write_config -1
 start_ai
@@ -180,6 +202,13 @@ expect_contains "$BODY" '"fallback"' "checks say the narrator took over"
 # --- the cost alert (threshold 1 micro an hour in this configuration) ---
 grep -q '"event":"alert".*"kind":"cost_per_hour"' "$WORK/ai.err" && pass "a jump in cost per hour logs an alert" \
     || fail "a jump in cost per hour logs an alert" "$(tail -c 400 "$WORK/ai.err")"
+for _ in $(seq 50); do [ -s "$WORK/hook.log" ] && break; sleep 0.1; done
+expect_contains "$(cat "$WORK/hook.log" 2>/dev/null)" '"kind":"cost_per_hour"' "the alert is posted to the alert webhook"
+expect_contains "$(head -1 "$WORK/hook.log" 2>/dev/null)" '"text":"catlens AI service alert: cost_per_hour' \
+    "… with a text line chat receivers display"
+expect_contains "$(curl -s "$AI/metrics")" 'catlens_ai_alerts_total{kind="cost_per_hour"} 1' "/metrics counts the alert"
+if grep -q s3cret-hook-token "$WORK/ai.err" "$WORK/ai.out"; then fail "the webhook URL (a secret) never reaches the log"
+else pass "the webhook URL (a secret) never reaches the log"; fi
 
 # --- metrics ---
 M=$(curl -s "$AI/metrics")
