@@ -432,6 +432,7 @@ static void free_flight(flight_t *f)
 {
     cl_reports_key_dispose(&f->key);
     json_decref(f->doc);
+    json_decref(f->request);
     json_decref(f->summary);
     free(f);
 }

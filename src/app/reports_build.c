@@ -194,26 +194,70 @@ static const char *summary_code(int rc)
     }
 }
 
-/* Keep DOC (stolen) with its summary or the reason it has none, and deliver it. */
+/* The request of F's summary, made of DOC when the AI service was never asked. */
+static int summary_request(flight_t *f, json_t *doc, cl_err_t *err)
+{
+    if (f->request) {
+        return 0;
+    }
+    cl_ai_user_t who = {f->user, f->team, f->role};
+    return cl_ai_client_request(&f->request, doc, f->r->catalog, &who, f->r->opt.summary_findings,
+                                0, NULL, err);
+}
+
+/* No summary from the AI service (WHY, in words): the app's own, from the offline narrator, set on
+ * DOC. Returns 1 when written; else DOC keeps summary null. */
+static int local_summary(flight_t *f, json_t *doc, const char *why)
+{
+    json_t *s = NULL;
+    cl_err_t e;
+    int rc = summary_request(f, doc, &e);
+    rc = rc ? rc : reports_local_summary(&s, f->request, why, &e);
+    if (rc != 0) {
+        cl_logf(CL_LOG_ERROR, MODULE, "local_summary_failed", "%s x %s %s %s: %s", f->key.category,
+                f->key.region, f->key.window_name, f->key.week_key, e.msg);
+        return 0;
+    }
+    json_object_set_new(doc, "summary", s);
+    return 1;
+}
+
+/* Keep DOC (stolen) with its summary — the AI service's, else the app's own, flagged — and deliver
+ * it. */
 static void finish(flight_t *f, json_t *doc)
 {
     cl_reports_t *r = f->r;
     int degraded = 0, summarised = 0, ttl = r->opt.cache_ttl_s;
     json_t *reasons = NULL;
-    const char *outcome = "not_configured", *summary_reason = r->ai ? NULL : NOT_CONFIGURED;
-    char msg[CL_ERR_MSG_MAX + 64];
+    const char *outcome = "not_configured", *summary_reason = NULL;
+    char why[CL_ERR_MSG_MAX + 64], msg[2 * CL_ERR_MSG_MAX];
     if (r->ai && f->ai_rc == 0) {
         json_object_set(doc, "summary", f->summary);
         summarised = 1;
         outcome = "fresh";
-    } else if (r->ai) {
-        degraded = 1;
-        outcome = summary_code(f->ai_rc);
-        snprintf(msg, sizeof msg, "the summary could not be written: %s", f->ai_err.msg);
-        summary_reason = msg;
-        reasons = json_pack("[{s:s,s:s}]", "code", outcome, "message", msg);
-        /* the asking user's budget or rate limit is theirs alone: the next user may get one */
-        ttl = f->ai_rc == CL_EBUDGET || f->ai_rc == CL_ERATELIMIT ? 0 : r->opt.degraded_ttl_s;
+    } else {
+        if (r->ai) {
+            degraded = 1;
+            outcome = summary_code(f->ai_rc);
+            snprintf(why, sizeof why, "the AI service could not write the summary (%s)",
+                     f->ai_err.msg);
+            /* the asking user's budget or rate limit is theirs alone: the next user may get one */
+            ttl = f->ai_rc == CL_EBUDGET || f->ai_rc == CL_ERATELIMIT ? 0 : r->opt.degraded_ttl_s;
+        } else {
+            snprintf(why, sizeof why, "%s", NOT_CONFIGURED);
+        }
+        if (local_summary(f, doc, why)) {
+            snprintf(msg, sizeof msg,
+                     "%s: the summary shown was written by the offline narrator from the same "
+                     "findings, without a model, every figure checked",
+                     why);
+        } else {
+            snprintf(msg, sizeof msg, "%s, and no summary could be written", why);
+            summary_reason = msg;
+        }
+        if (degraded) {
+            reasons = json_pack("[{s:s,s:s}]", "code", outcome, "message", msg);
+        }
     }
     const char *labels[] = {outcome};
     cl_metrics_inc(r->m_summaries, labels, 1);
@@ -276,14 +320,10 @@ static void ask_summary(flight_t *f, json_t *doc)
         finish(f, doc);
         return;
     }
-    json_t *req = NULL;
-    cl_ai_user_t who = {f->user, f->team, f->role};
     cl_err_t e;
-    int rc =
-        cl_ai_client_request(&req, doc, r->catalog, &who, r->opt.summary_findings, 0, NULL, &e);
+    int rc = summary_request(f, doc, &e);
     f->doc = doc;
-    rc = rc ? rc : cl_ai_client_post(r->ai, req, r->ai_timeout_ms, on_summary, f, &e);
-    json_decref(req);
+    rc = rc ? rc : cl_ai_client_post(r->ai, f->request, r->ai_timeout_ms, on_summary, f, &e);
     if (rc != 0) { /* the call never started: on_summary will not run */
         f->doc = NULL;
         f->ai_rc = rc;

@@ -25,6 +25,7 @@ typedef struct flight {
     char user[129], team[65], role[24];
     waiter_t *waiters;
     json_t *doc;     /* built, waiting for its summary */
+    json_t *request; /* the summary request made of it (for the local narrator too) */
     json_t *summary; /* the AI service's answer */
     int ai_rc;
     cl_err_t ai_err;
@@ -75,6 +76,14 @@ void reports_deliver(flight_t *f, const cl_reports_result_t *res);
  * none) and, when the summary is null, summary_reason. */
 void reports_set_meta(json_t *doc, const char *cache, int stale, int degraded, json_t *reasons,
                       const char *summary_reason);
+
+/* The summary the app writes itself from REQUEST (a summary request, cl_ai_client_request) with
+ * the offline narrator, checked by the guardrails: a summary_response.schema.json document whose
+ * model is the narrator, cost nothing, and whose checks end with a "fallback" step saying WHY
+ * (words, e.g. "the AI service is unavailable"). *out is new. Returns 0, CL_EINVAL (REQUEST is not
+ * a valid summary request), CL_EINTERNAL (the narrator's text failed its checks) or CL_ENOMEM. */
+CL_NODISCARD int reports_local_summary(json_t **out, json_t *request, const char *why,
+                                       cl_err_t *err);
 
 /* DOC as compact JSON, gzip-compressed after PREFIX (PLEN bytes). *gz is new. */
 CL_NODISCARD int reports_gzip(char **gz, size_t *len, json_t *doc, const char *prefix, size_t plen,

@@ -105,6 +105,8 @@ for user in leader catmgr regmgr admin; do
         expect_eq "$(json_get category)|$(json_get region)|$(json_get window)|$(json_get week)" "$c|$r|WoW|$WEEK" \
             "$user: the report is the one asked for"
         expect_eq "$(audit_count report_view)" $((views + 1)) "$user: the report view is audited"
+        expect_eq "$(json_get summary.model)|$(json_get meta.degraded)" "offline-narrator-1|false" \
+            "$user: no AI service configured: the offline narrator's summary, not flagged degraded"
         feedback "$c" "$r"
         expect_status 201 "$user: /feedback in scope"
     fi

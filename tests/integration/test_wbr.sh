@@ -1,8 +1,8 @@
 # POST /wbr end to end with its summary: the real `catlens app`, the real `catlens ai` and the fake model provider
 # (tests/fakes/fake_llm.js), all on loopback ports chosen at run time. Covers the report and its summary (model,
 # prompt version, checks, figures), cache hit after miss and what a hit costs (nothing), single flight for identical
-# cold requests, slow summaries that hold no HTTP worker, the AI service down, slow, over budget (degraded, never a
-# 5xx), /usage from the AI service's ledger, and the stale fallback when the report cannot be made (snapshot
+# cold requests, slow summaries that hold no HTTP worker, the AI service down, slow, over budget (degraded, with the
+# offline narrator's checked summary written by the app, never a 5xx), /usage from the AI service's ledger, and the stale fallback when the report cannot be made (snapshot
 # missing, snapshot unreadable, engine error); every response checked against the OpenAPI document.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/app_lib.sh"
@@ -100,6 +100,12 @@ summary_ok() {
     "$CATLENS_AI_TOOL" check response "$WORK/summary.json"
 }
 
+# the status of the last check of the last reply's summary (the fallback step when the app wrote it)
+local_fallback() {
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["summary"]["checks"][-1]; print(c["status"] if c["name"] == "fallback" else "none")' \
+        "$WORK/call-$NCALL.body"
+}
+
 # --- a report and its summary; a cache hit costs nothing --------------------------------------------------------------
 dev_login leader
 views=$(audit_count report_view)
@@ -163,12 +169,16 @@ expect_eq "$STATUS|$(json_get meta.cache)" "200|hit" "a cached report is served 
 wait "${SLOW[@]}"
 fake _default '{"do":"clean"}'
 
-# --- over budget: the report without a summary, degraded, for that user only ------------------------------------------
+# --- over budget: the narrator's summary, degraded, for that user only ----------------------------------------------
 dev_login regmgr
 wbr electronics north_america
-expect_eq "$STATUS|$(json_get summary)|$(json_get meta.degraded)|$(json_get meta.reasons.0.code)" "200|null|true|summary_budget" \
-    "over budget: the report is served without a summary, degraded, with the reason"
-expect_contains "$(json_get meta.summary_reason)" "budget" "… and says why there is no summary"
+expect_eq "$STATUS|$(json_get summary.model)|$(json_get meta.degraded)|$(json_get meta.reasons.0.code)" \
+    "200|offline-narrator-1|true|summary_budget" \
+    "over budget: the report is served with the offline narrator's summary, degraded, with the reason"
+expect_contains "$(json_get meta.reasons.0.message)" "budget" "… which says why the AI service wrote none"
+expect_contains "$(json_get meta.reasons.0.message)" "offline narrator" "… and who wrote the summary instead"
+expect_eq "$(summary_ok)|$(local_fallback)" "ok|applied" \
+    "… a checked summary (summary_response.schema.json) whose checks end with the fallback"
 expect_eq "$(sqlite3 "$STATE/app.db" "SELECT count(*) FROM report_archive WHERE category='electronics' AND region='north_america' AND win='WoW'")" 0 \
     "a degraded report is not archived"
 built=$(builds built)
@@ -195,8 +205,11 @@ stop_ai
 expect_eq "$AI_RC" 0 "catlens ai stops cleanly"
 dev_login leader
 wbr electronics asia
-expect_eq "$STATUS|$(json_get summary)|$(json_get meta.degraded)|$(json_get meta.reasons.0.code)" "200|null|true|summary_unavailable" \
-    "AI service down: the report is served, degraded, without a summary"
+expect_eq "$STATUS|$(json_get summary.model)|$(json_get meta.degraded)|$(json_get meta.reasons.0.code)" \
+    "200|offline-narrator-1|true|summary_unavailable" \
+    "AI service down: the report is served, degraded, with the offline narrator's summary"
+expect_eq "$(summary_ok)|$(local_fallback)|$(json_get summary.usage.cost_micros)" "ok|applied|0" \
+    "… checked, flagged in its checks, and free"
 api GET /usage -H "Cookie: catlens_session=$SID"
 expect_status 503 "AI service down: /usage says the ledger is unavailable"
 sleep 1.2 # past app.report.degraded_ttl_s
@@ -210,8 +223,8 @@ start_app wbr-timeout CATLENS_LOG_LEVEL=warn CATLENS_AI_TIMEOUT_MS=1000 || fail 
 dev_login leader
 fake _default '{"do":"slow","ms":2500}'
 wbr books europe QoQ
-expect_eq "$STATUS|$(json_get summary)|$(json_get meta.reasons.0.code)" "200|null|summary_timeout" \
-    "a summary slower than ai.timeout_ms: the report without it, degraded"
+expect_eq "$STATUS|$(json_get summary.model)|$(json_get meta.reasons.0.code)" "200|offline-narrator-1|summary_timeout" \
+    "a summary slower than ai.timeout_ms: the report with the offline narrator's summary, degraded"
 fake _default '{"do":"clean"}'
 
 # --- stale: the report cannot be made, the last good one is served ----------------------------------------------------
