@@ -130,6 +130,7 @@ typedef struct {
     const char *cache;    /* "hit" (cached or precomputed) or "miss" (built for this request) */
     int stale, degraded;  /* as in the document's meta */
     const char *snapshot; /* the snapshot the served report is of */
+    const char *why;      /* stale or degraded: the first reason of meta.reasons, else NULL */
 } cl_reports_result_t;
 
 typedef void (*cl_reports_done_fn)(void *payload, const cl_reports_result_t *res);

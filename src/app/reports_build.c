@@ -49,7 +49,8 @@ static void deliver_gz(flight_t *f, char *gz, size_t len, const char *cache, int
                                .cache = cache,
                                .stale = stale,
                                .degraded = degraded,
-                               .snapshot = snap};
+                               .snapshot = snap,
+                               .why = f->why[0] ? f->why : NULL};
     reports_deliver(f, &res);
     free(gz);
 }
@@ -129,6 +130,7 @@ static void fallback(flight_t *f, const cl_err_t *cause, int unusable)
         deliver_error(f, &e);
         return;
     }
+    snprintf(f->why, sizeof f->why, "%s", msg);
     const char *labels[] = {code};
     cl_metrics_inc(r->m_stale, labels, 1);
     cl_logf(CL_LOG_WARN, MODULE, "served_stale", "%s", msg);
@@ -257,6 +259,7 @@ static void finish(flight_t *f, json_t *doc)
         }
         if (degraded) {
             reasons = json_pack("[{s:s,s:s}]", "code", outcome, "message", msg);
+            snprintf(f->why, sizeof f->why, "%s", msg);
         }
     }
     const char *labels[] = {outcome};

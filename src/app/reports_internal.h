@@ -29,7 +29,8 @@ typedef struct flight {
     json_t *summary; /* the AI service's answer */
     int ai_rc;
     cl_err_t ai_err;
-    double started; /* monotonic seconds */
+    double started;               /* monotonic seconds */
+    char why[2 * CL_ERR_MSG_MAX]; /* stale or degraded: the first reason, in words */
 } flight_t;
 
 typedef struct {
