@@ -462,6 +462,73 @@ int cl_ledger_usage(json_t **out, cl_ledger_t *l, const char *user, const char *
     return *out ? 0 : cl_err_set(err, CL_ENOMEM, "ledger: out of memory");
 }
 
+/* The teams that spent or hold a reservation in PERIOD, or have a limit of their own, sorted. */
+static int team_names(json_t *out, cl_sqlite_t *db, const cl_ledger_t *l, const char *period,
+                      cl_err_t *err)
+{
+    cl_sqlite_stmt_t *st = NULL;
+    int rc = cl_sqlite_cached(&st, db,
+                              "SELECT key FROM ai_spend WHERE scope = 'team' AND period = ?1 "
+                              "UNION SELECT team FROM ai_reservations ORDER BY 1",
+                              err);
+    rc = rc ? rc : cl_sqlite_bind_text(st, 1, period, err);
+    while (rc == 0 && (rc = cl_sqlite_step(st, err)) == CL_SQLITE_ROW) {
+        json_array_append_new(out, json_string(cl_sqlite_column_text(st, 0)));
+        rc = 0;
+    }
+    if (rc == CL_SQLITE_DONE) {
+        rc = 0;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(l->policy.team_limits, k, v)
+    {
+        size_t i;
+        json_t *have;
+        int seen = 0;
+        json_array_foreach(out, i, have)
+        {
+            seen |= strcmp(json_string_value(have), k) == 0;
+        }
+        if (!seen) {
+            json_array_append_new(out, json_string(k));
+        }
+    }
+    return rc;
+}
+
+int cl_ledger_teams(json_t **out, cl_ledger_t *l, int64_t now_ms, cl_err_t *err)
+{
+    *out = NULL;
+    cl_sqlite_t *db = NULL;
+    int rc = cl_sqlite_pool_get(&db, l->pool, err);
+    char period[16];
+    cl_ledger_period_key(period, l->policy.period, now_ms);
+    int64_t now = now_ms;
+    rc = rc ? rc
+            : run_sql(db, "DELETE FROM ai_reservations WHERE expires_ms <= ?1", NULL, 0, &now, 1,
+                      err);
+    json_t *names = json_array(), *teams = json_array();
+    rc = rc ? rc : team_names(names, db, l, period, err);
+    size_t i;
+    json_t *name;
+    json_array_foreach(names, i, name)
+    {
+        struct standing s;
+        if (rc == 0 &&
+            (rc = standing_of(&s, db, l, 1, json_string_value(name), period, err)) == 0) {
+            json_array_append_new(teams, standing_json(json_string_value(name), &s));
+        }
+    }
+    json_decref(names);
+    if (rc != 0) {
+        json_decref(teams);
+        return rc;
+    }
+    *out = teams;
+    return 0;
+}
+
 int cl_ledger_open_reservations(int64_t *out, cl_ledger_t *l, int64_t now_ms, cl_err_t *err)
 {
     cl_sqlite_t *db = NULL;

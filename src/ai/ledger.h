@@ -78,6 +78,11 @@ CL_NODISCARD int cl_ledger_audit(cl_ledger_t *l, const cl_ledger_entry_t *entry,
 CL_NODISCARD int cl_ledger_usage(json_t **out, cl_ledger_t *l, const char *user, const char *team,
                                  int64_t now_ms, cl_err_t *err);
 
+/* Every team's standing in the current period, as cl_ledger_usage's "team" objects, sorted by id:
+ * the teams that spent or hold a reservation this period, and those with a limit of their own.
+ * *out is new (an array). */
+CL_NODISCARD int cl_ledger_teams(json_t **out, cl_ledger_t *l, int64_t now_ms, cl_err_t *err);
+
 /* Reservations still counting at NOW_MS (for tests and metrics). */
 CL_NODISCARD int cl_ledger_open_reservations(int64_t *out, cl_ledger_t *l, int64_t now_ms,
                                              cl_err_t *err);

@@ -61,9 +61,9 @@ static int64_t limit_of(const cl_ai_service_t *svc, const char *table, const cha
 }
 
 /* Count one request against the window of KEY_BASE ending now: 1 when over LIMIT (-1: unlimited).
- * A sliding-window counter: this minute's count plus last minute's, weighted by the part of last minute still
- * inside the window. Fixed minute windows would let a burst straddling a minute boundary through at twice the
- * limit. */
+ * A sliding-window counter: this minute's count plus last minute's, weighted by the part of last
+ * minute still inside the window. Fixed minute windows would let a burst straddling a minute
+ * boundary through at twice the limit. */
 static int over(cl_ai_service_t *svc, const char *key_base, int64_t minute, double elapsed_frac,
                 int64_t limit)
 {
@@ -99,6 +99,13 @@ int cl_ai_rate_limit(cl_ai_service_t *svc, const char *user, const char *role, i
     int64_t minute = now_ms / 60000;
     int64_t per_user = limit_of(svc, "per_minute", role);
     int64_t per_role = limit_of(svc, "per_role_per_minute", role);
+    /* a user of its own (a service identity such as the weekly batch): its limit replaces the
+     * role's, and it does not count against the role's shared limit */
+    json_t *own = json_object_get(json_object_get(svc->rate_limits, "users"), user);
+    if (json_is_integer(own)) {
+        per_user = (int64_t)json_integer_value(own);
+        per_role = -1;
+    }
     double elapsed = (double)(now_ms - minute * 60000) / 60000.0;
     char k[224];
     snprintf(k, sizeof k, "rl:user:%s", user);

@@ -256,9 +256,21 @@ static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
         (!user || !team || !*user || !*team || strlen(user) > 128 || strlen(team) > 64)) {
         rc = cl_err_set(err, CL_EINVAL, "user and team are required");
     }
-    json_t *doc = NULL;
+    const char *all = cl_http_req_query(req, "all_teams");
+    if (rc == 0 && all && strcmp(all, "1") != 0 && strcmp(all, "0") != 0) {
+        rc = cl_err_set(err, CL_EINVAL, "all_teams must be 1 or 0");
+    }
+    json_t *doc = NULL, *teams = NULL;
     rc = rc ? rc : cl_ledger_usage(&doc, svc->ledger, user, team, cl_ai_now_ms(), err);
-    return rc ? rc : cl_http_reply_json(req, 200, doc, err);
+    if (rc == 0 && all && strcmp(all, "1") == 0) {
+        rc = cl_ledger_teams(&teams, svc->ledger, cl_ai_now_ms(), err);
+        json_object_set_new(doc, "teams", teams);
+    }
+    if (rc != 0) {
+        json_decref(doc);
+        return rc;
+    }
+    return cl_http_reply_json(req, 200, doc, err);
 }
 
 static int on_healthz(cl_http_req_t *req, void *payload, cl_err_t *err)

@@ -18,7 +18,7 @@
 
 typedef struct {
     int slow_threads, max_body_kb, idle_timeout_s, max_connections, max_per_ip, access_log;
-    int cache_ttl_s, cache_mb;
+    cl_reports_options_t reports; /* app.report */
 } app_settings_t;
 
 static int read_settings(app_settings_t *s, const cl_config_t *cfg, cl_err_t *err)
@@ -26,11 +26,9 @@ static int read_settings(app_settings_t *s, const cl_config_t *cfg, cl_err_t *er
     static const char *const HTTP_KEYS[] = {
         "slow_threads", "max_body_kb", "idle_timeout_s", "max_connections", "max_per_ip",
         "access_log",   NULL};
-    static const char *const REPORT_KEYS[] = {"cache_ttl_s", "cache_mb", NULL};
     const json_t *http = cl_config_section(cfg, "app.http");
-    const json_t *report = cl_config_section(cfg, "app.report");
     int rc = cl_config_check_keys(http, "app.http", HTTP_KEYS, err);
-    rc = rc ? rc : cl_config_check_keys(report, "app.report", REPORT_KEYS, err);
+    rc = rc ? rc : cl_reports_options_read(&s->reports, cfg, err);
     rc = rc ? rc
             : cl_config_int(&s->slow_threads, http, "app.http", "slow_threads", 32, 1, 1024, err);
     rc = rc ? rc
@@ -44,11 +42,6 @@ static int read_settings(app_settings_t *s, const cl_config_t *cfg, cl_err_t *er
     rc = rc ? rc
             : cl_config_int(&s->max_per_ip, http, "app.http", "max_per_ip", 256, 1, 100000, err);
     rc = rc ? rc : cl_config_int(&s->access_log, http, "app.http", "access_log", 1, 0, 1, err);
-    rc = rc ? rc
-            : cl_config_int(&s->cache_ttl_s, report, "app.report", "cache_ttl_s", 3600, 1,
-                            30 * 86400, err);
-    rc =
-        rc ? rc : cl_config_int(&s->cache_mb, report, "app.report", "cache_mb", 256, 1, 65536, err);
     return rc;
 }
 
@@ -78,13 +71,10 @@ static void on_render(void *payload)
 static int declare_metrics(cl_app_t *app, cl_err_t *err)
 {
     cl_metrics_t *m = app->metrics;
-    static const char *const RESULT[] = {"result", NULL}, *const REASON[] = {"reason", NULL},
-                             *const ROUTE[] = {"route", NULL},
+    static const char *const RESULT[] = {"result", NULL}, *const ROUTE[] = {"route", NULL},
                              *const LOGIN[] = {"mode", "outcome", NULL}, *const OP[] = {"op", NULL};
     app->m_report_cache = cl_metrics_counter(m, "catlens_report_cache_total",
                                              "Report lookups by cache result", RESULT);
-    app->m_stale = cl_metrics_counter(m, "catlens_report_stale_total",
-                                      "Reports served stale, by reason", REASON);
     app->m_denials = cl_metrics_counter(m, "catlens_denials_total",
                                         "Requests refused for lack of access", ROUTE);
     app->m_logins =
@@ -101,9 +91,9 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
     app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up",
                                        "1 when the cache backend is reachable", NULL);
     app->m_sessions = cl_metrics_gauge(m, "catlens_sessions_active", "Sessions alive", NULL);
-    if (!app->m_report_cache || !app->m_stale || !app->m_denials || !app->m_logins ||
-        !app->m_audit_failures || !app->m_cache_ops || !app->m_cache_errors ||
-        !app->m_cache_reconnects || !app->m_cache_up || !app->m_sessions) {
+    if (!app->m_report_cache || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
+        !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
+        !app->m_sessions) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
     }
     return cl_metrics_on_render(m, on_render, app, err);
@@ -127,9 +117,12 @@ static int open_stores(cl_app_t *app, const app_settings_t *s, cl_err_t *err)
         .redis_url = cfg->redis_url,
         .prefix = "catlens:",
         .max_entries = 100000,
-        .max_bytes = (size_t)s->cache_mb << 20,
+        .max_bytes = (size_t)s->reports.cache_mb << 20,
     };
     rc = rc ? rc : cl_cache_open(&app->cache, &copt, err);
+    rc = rc ? rc
+            : cl_reports_open(&app->reports, cfg, &s->reports, app->cache, app->archive,
+                              app->metrics, err);
     return rc;
 }
 
@@ -167,7 +160,6 @@ int cl_app_open(cl_app_t **out, const cl_config_t *cfg, cl_err_t *err)
     app->cfg = cfg;
     app_settings_t s = {0};
     int rc = read_settings(&s, cfg, err);
-    app->report_ttl_s = s.cache_ttl_s;
     rc = rc ? rc : cl_metrics_new(&app->metrics, err);
     rc = rc ? rc : declare_metrics(app, err);
     rc = rc ? rc : open_stores(app, &s, err);
@@ -177,8 +169,9 @@ int cl_app_open(cl_app_t **out, const cl_config_t *cfg, cl_err_t *err)
         cl_app_close(app);
         return rc;
     }
-    cl_logf(CL_LOG_INFO, MODULE, "ready", "auth %s, cache %s, warehouse %s", cfg->auth_mode,
-            cl_cache_backend(app->cache), cfg->warehouse_dir);
+    cl_logf(CL_LOG_INFO, MODULE, "ready", "auth %s, cache %s, warehouse %s, summaries %s",
+            cfg->auth_mode, cl_cache_backend(app->cache), cfg->warehouse_dir,
+            cl_reports_summaries(app->reports) ? cfg->ai_url : "not configured");
     *out = app;
     return 0;
 }
@@ -209,8 +202,10 @@ void cl_app_close(cl_app_t *app)
         return;
     }
     cl_app_shutdown(app, 0);
-    /* the daemon has stopped; audit records still queued are written now, and the replies held for
-     * them are released before the server's structures go */
+    /* the daemon has stopped, so no request waits on a report any more; audit records still queued
+     * are written now, and the replies held for them are released before the server's structures
+     * go */
+    cl_reports_close(app->reports);
     cl_audit_close(app->audit);
     cl_http_server_free(app->http);
     cl_archive_close(app->archive);
@@ -333,8 +328,10 @@ static void free_detail(void *p)
     json_decref(p);
 }
 
-int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
-                      const char *outcome, json_t *detail)
+/* The held record of REQ's reply, its strings in the arena (it is queued after the handler
+ * returned). DETAIL is stolen. NULL when out of memory. */
+static held_t *make_held(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                         const char *outcome, json_t *detail)
 {
     held_t *h = cl_http_req_alloc(req, sizeof *h);
     cl_err_t err;
@@ -342,22 +339,44 @@ int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, con
         if (!h) {
             json_decref(detail);
         }
-        return cl_err_set(NULL, CL_ENOMEM, "out of memory");
+        return NULL;
     }
     h->app = app;
     h->req = req;
     h->detail = detail;
     event_of(&h->ev, req, u, event, outcome, detail);
-    /* the record is copied only when queued, after the handler returned: keep its strings in the
-     * arena */
     const char **fields[] = {&h->ev.event, &h->ev.outcome, &h->ev.user_id, &h->ev.role,
                              &h->ev.team};
     for (size_t i = 0; i < CL_ARRAY_LEN(fields); i++) {
         if (*fields[i] && !(*fields[i] = cl_http_req_strdup(req, *fields[i]))) {
-            return CL_ENOMEM;
+            return NULL;
         }
     }
+    return h;
+}
+
+int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                      const char *outcome, json_t *detail)
+{
+    held_t *h = make_held(app, req, u, event, outcome, detail);
+    if (!h) {
+        return cl_err_set(NULL, CL_ENOMEM, "out of memory");
+    }
     return cl_http_hold(req, start_audit, h);
+}
+
+void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                         const char *outcome, json_t *detail)
+{
+    held_t *h = make_held(app, req, u, event, outcome, detail);
+    if (!h) {
+        cl_err_t e;
+        cl_err_set(&e, CL_ENOMEM, "out of memory");
+        cl_http_reply_replace_error(req, &e);
+        cl_http_release(req);
+        return;
+    }
+    start_audit(req, h); /* releases REQ once the record is durable */
 }
 
 int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail,

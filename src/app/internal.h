@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "app/reports.h"
 #include "auth/auth.h"
 #include "cache/cache.h"
 #include "http/http.h"
@@ -21,12 +22,11 @@ struct cl_app {
     cl_cache_t *cache;
     cl_audit_t *audit;
     cl_archive_t *archive;
+    cl_reports_t *reports;
     char *openapi; /* the OpenAPI document as JSON text */
-    int report_ttl_s;
     int started;
 
     cl_metric_family_t *m_report_cache; /* {result} */
-    cl_metric_family_t *m_stale;        /* {reason} */
     cl_metric_family_t *m_denials;      /* {route} */
     cl_metric_family_t *m_logins;       /* {mode, outcome} */
     cl_metric_family_t *m_audit_failures;
@@ -59,6 +59,12 @@ CL_NODISCARD int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail);
 
+/* For a parked request (cl_http_park) whose reply is made, on any thread: queue its audit record
+ * and release it once the record is durable. DETAIL is stolen. If the record cannot be written the
+ * reply becomes a 503. */
+void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                         const char *outcome, json_t *detail);
+
 /* Refuse: set a 403 reply from ERR (already set by the access rule), count it, audit it (held). */
 int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail,
              const cl_err_t *err);
@@ -71,11 +77,6 @@ CL_NODISCARD int app_cookie(cl_app_t *app, cl_http_req_t *req, const char *name,
 /* The published weeks (the entries of WAREHOUSE/current/), newest first, as a JSON array of week
  * keys. */
 CL_NODISCARD int app_weeks(json_t **out, const char *warehouse, cl_err_t *err);
-
-/* The categories and regions present in the snapshot at SNAPSHOT_DIR (sorted arrays), read from its
- * partition folders. Replaced by cl_report_dimensions() once src/report/ lands. */
-CL_NODISCARD int app_dimensions(json_t **categories, json_t **regions, const char *snapshot_dir,
-                                cl_err_t *err);
 
 /* 1 if the JSON array A holds the string S. */
 int app_json_has(const json_t *a, const char *s);

@@ -114,12 +114,73 @@ static int on_feedback(cl_http_req_t *req, void *payload, cl_err_t *err)
 
 /* ---- GET /usage
  * --------------------------------------------------------------------------------------------------
- */
+ * The AI service keeps the ledger (spend, reservations and limits per user and team and period);
+ * the app asks it for the signed-in user and their team only — every team for leadership and admin
+ * — so what a user may see is decided here, never by the caller's query. */
+
+#define NO_TEAM "unassigned"
+#define USAGE_TIMEOUT_MS 5000
 
 static json_t *empty_account(const char *id)
 {
     return json_pack("{s:s,s:i,s:n,s:n,s:i}", "id", id, "spent_micros", 0, "budget_micros",
                      "remaining_micros", "calls", 0);
+}
+
+/* One standing of the AI service's ledger ({id, spent_micros, reserved_micros, limit_micros,
+ * remaining_micros}, -1 = unlimited) as a UsageAccount (null budget and remaining = unlimited). */
+static json_t *account(const json_t *standing)
+{
+    json_int_t limit = json_integer_value(json_object_get(standing, "limit_micros"));
+    json_t *a =
+        json_pack("{s:O?,s:I,s:I}", "id", json_object_get(standing, "id"), "spent_micros",
+                  json_integer_value(json_object_get(standing, "spent_micros")), "reserved_micros",
+                  json_integer_value(json_object_get(standing, "reserved_micros")));
+    json_object_set_new(a, "budget_micros", limit < 0 ? json_null() : json_integer(limit));
+    json_object_set_new(a, "remaining_micros",
+                        limit < 0 ? json_null()
+                                  : json_integer(json_integer_value(
+                                        json_object_get(standing, "remaining_micros"))));
+    return a;
+}
+
+typedef struct {
+    cl_app_t *app;
+    app_session_t *session;
+} usage_t;
+
+static int usage_work(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    usage_t *w = payload;
+    cl_app_t *app = w->app;
+    const cl_user_t *u = w->session->user;
+    int all = cl_user_sees_all_teams(u);
+    const char *token = getenv("CATLENS_AI_TOKEN");
+    int timeout =
+        app->cfg->ai_timeout_ms < USAGE_TIMEOUT_MS ? app->cfg->ai_timeout_ms : USAGE_TIMEOUT_MS;
+    json_t *ledger = NULL;
+    cl_err_t why;
+    if (cl_ai_client_usage(&ledger, app->cfg->ai_url, timeout, token && *token ? token : NULL,
+                           u->id, *u->team ? u->team : NO_TEAM, all, &why) != 0) {
+        return cl_err_set(err, CL_EUNAVAILABLE, "the AI service's ledger cannot be read now: %s",
+                          why.msg);
+    }
+    json_t *doc = json_pack(
+        "{s:s,s:O?,s:o,s:o,s:s}", "currency", "USD", "period", json_object_get(ledger, "period"),
+        "user", account(json_object_get(ledger, "user")), "team",
+        *u->team ? account(json_object_get(ledger, "team")) : json_null(), "source", "ai");
+    if (all) {
+        json_t *teams = json_array();
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(ledger, "teams"), i, t)
+        {
+            json_array_append_new(teams, account(t));
+        }
+        json_object_set_new(doc, "teams", teams);
+    }
+    json_decref(ledger);
+    return cl_http_reply_json(req, 200, doc, err);
 }
 
 static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
@@ -130,14 +191,21 @@ static int on_usage(cl_http_req_t *req, void *payload, cl_err_t *err)
     if (rc != 0) {
         return rc;
     }
+    const cl_user_t *u = s->user;
+    if (cl_reports_summaries(app->reports)) {
+        usage_t *w = cl_http_req_alloc(req, sizeof *w);
+        if (!w) {
+            return cl_err_set(err, CL_ENOMEM, "out of memory");
+        }
+        *w = (usage_t){app, s};
+        return cl_http_defer(req, usage_work, w); /* a network call: not on a worker thread */
+    }
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     char period[16];
     snprintf(period, sizeof period, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-    const cl_user_t *u = s->user;
-    /* Until the AI service's ledger is wired (issue 5), nobody has spent anything: an empty ledger.
-     */
+    /* no AI service configured: nobody has spent anything */
     json_t *doc = json_pack(
         "{s:s,s:s,s:o,s:o,s:s}", "currency", "USD", "period", period, "user", empty_account(u->id),
         "team", *u->team ? empty_account(u->team) : json_null(), "source", SUMMARY_REASON);

@@ -201,7 +201,17 @@ int cl_http_defer(cl_http_req_t *req, cl_http_handler_fn work, void *payload);
 int cl_http_hold(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload),
                  void *payload);
 
-/* Let a held reply go; any thread, once per hold. */
+/* Suspend REQ before any reply is made, for work that answers it later from another thread (a
+ * request waiting on a report being built for several requests at once). START(REQ, PAYLOAD) runs
+ * once the connection is suspended and hands REQ over; from then on its new owner (one thread at a
+ * time) makes the reply with cl_http_reply_* and lets it go with cl_http_release(). A release
+ * without a reply answers 500. The worker thread is free meanwhile; shutdown waits for parked
+ * requests as for held ones. The handler (or deferred work) returns what this returns:
+ * CL_HTTP_DEFERRED, or CL_EINTERNAL (already replied, deferred, held or parked). */
+int cl_http_park(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload),
+                 void *payload);
+
+/* Let a held or parked reply go; any thread, once per hold or park. */
 void cl_http_release(cl_http_req_t *req);
 
 /* Replace the reply already made with the error E (for a held reply whose precondition failed). */

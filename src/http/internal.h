@@ -103,6 +103,7 @@ struct cl_http_req {
     void *deferred_payload;
     void (*hold_start)(cl_http_req_t *, void *);
     void *hold_payload;
+    int parked; /* suspended by cl_http_park: the owner replies before releasing */
 
     /* the reply */
     int replied;

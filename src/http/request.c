@@ -330,8 +330,25 @@ int cl_http_hold(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *pay
     return CL_HTTP_DEFERRED;
 }
 
+int cl_http_park(cl_http_req_t *req, void (*start)(cl_http_req_t *req, void *payload),
+                 void *payload)
+{
+    if (req->replied || req->hold_start || req->deferred || !start) {
+        return CL_EINTERNAL;
+    }
+    req->hold_start = start;
+    req->hold_payload = payload;
+    req->parked = 1;
+    return CL_HTTP_DEFERRED;
+}
+
 void cl_http_release(cl_http_req_t *req)
 {
+    if (req->parked && !req->replied) {
+        cl_err_t e;
+        cl_err_set(&e, CL_EINTERNAL, "a parked request was released without a reply");
+        cl_http_reply_error(req, &e);
+    }
     cl_http__resume(req);
 }
 

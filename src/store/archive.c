@@ -27,6 +27,7 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
      " target TEXT NOT NULL CHECK (target IN ('report', 'finding')), finding_id TEXT,"
      " rating TEXT NOT NULL CHECK (rating IN ('useful', 'not_useful')), comment TEXT, request_id "
      "TEXT);"},
+    {"archive", 2, "ALTER TABLE report_archive ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;"},
 };
 
 struct cl_archive {
@@ -40,8 +41,9 @@ int cl_archive_open(cl_archive_t **out, const char *path, cl_err_t *err)
     if (!a) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
-    cl_sqlite_options_t opt = {
-        .sync = CL_SQLITE_SYNC_NORMAL, .migrations = MIGRATIONS, .n_migrations = 2};
+    cl_sqlite_options_t opt = {.sync = CL_SQLITE_SYNC_NORMAL,
+                               .migrations = MIGRATIONS,
+                               .n_migrations = CL_ARRAY_LEN(MIGRATIONS)};
     int rc = cl_sqlite_pool_new(&a->pool, path, &opt, err);
     if (rc != 0) {
         free(a);
@@ -76,21 +78,44 @@ static int bind_texts(cl_sqlite_stmt_t *st, const char *const *vals, int n, cl_e
 }
 
 int cl_archive_put(cl_archive_t *a, const cl_archive_key_t *k, const void *gz, size_t len,
-                   cl_err_t *err)
+                   int summarised, cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, a,
                   "INSERT OR REPLACE INTO report_archive(category, region, win, week, snapshot, "
-                  "stored_at, report_gz) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                  "stored_at, report_gz, summarised) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                   err);
     const char *vals[] = {k->category, k->region, k->window, k->week, k->snapshot};
     rc = rc ? rc : bind_texts(st, vals, 5, err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 6, (int64_t)time(NULL), err);
     rc = rc ? rc : cl_sqlite_bind_blob(st, 7, gz, len, err);
+    rc = rc ? rc : cl_sqlite_bind_int64(st, 8, summarised ? 1 : 0, err);
     rc = rc ? rc : cl_sqlite_run(st, err);
     return rc ? cl_err_wrap(err, "report archive") : 0;
 }
+
+/* The row ST stepped to, into OUT. */
+static int read_row(cl_archived_t *out, cl_sqlite_stmt_t *st, cl_err_t *err)
+{
+    size_t len = 0;
+    const void *blob = cl_sqlite_column_blob(st, 0, &len);
+    out->gz = malloc(len ? len : 1);
+    if (!out->gz) {
+        cl_sqlite_reset(st);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    memcpy(out->gz, blob, len);
+    out->gz_len = len;
+    snprintf(out->week, sizeof out->week, "%s", cl_sqlite_column_text(st, 1));
+    snprintf(out->snapshot, sizeof out->snapshot, "%s", cl_sqlite_column_text(st, 2));
+    out->stored_at = cl_sqlite_column_int64(st, 3);
+    out->summarised = cl_sqlite_column_int64(st, 4) != 0;
+    cl_sqlite_reset(st);
+    return 0;
+}
+
+#define ROW_COLUMNS "report_gz, week, snapshot, stored_at, summarised"
 
 int cl_archive_latest(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *k, cl_err_t *err)
 {
@@ -98,7 +123,7 @@ int cl_archive_latest(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_
     cl_sqlite_stmt_t *st = NULL;
     /* the requested week first, then the most recent week before it */
     int rc = stmt(&st, a,
-                  "SELECT report_gz, week, snapshot, stored_at FROM report_archive "
+                  "SELECT " ROW_COLUMNS " FROM report_archive "
                   "WHERE category = ?1 AND region = ?2 AND win = ?3 AND week <= ?4 "
                   "ORDER BY week DESC, stored_at DESC LIMIT 1",
                   err);
@@ -112,20 +137,27 @@ int cl_archive_latest(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_
         return cl_err_set(err, CL_ENOTFOUND,
                           "no earlier report of this category, region and window is archived");
     }
-    size_t len = 0;
-    const void *blob = cl_sqlite_column_blob(st, 0, &len);
-    out->gz = malloc(len ? len : 1);
-    if (!out->gz) {
-        cl_sqlite_reset(st);
-        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    return read_row(out, st, err);
+}
+
+int cl_archive_get(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *k, cl_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    cl_sqlite_stmt_t *st = NULL;
+    int rc = stmt(&st, a,
+                  "SELECT " ROW_COLUMNS " FROM report_archive WHERE category = ?1 AND "
+                  "region = ?2 AND win = ?3 AND week = ?4 AND snapshot = ?5",
+                  err);
+    const char *vals[] = {k->category, k->region, k->window, k->week, k->snapshot};
+    rc = rc ? rc : bind_texts(st, vals, 5, err);
+    rc = rc ? rc : cl_sqlite_step(st, err);
+    if (rc < 0) {
+        return rc;
     }
-    memcpy(out->gz, blob, len);
-    out->gz_len = len;
-    snprintf(out->week, sizeof out->week, "%s", cl_sqlite_column_text(st, 1));
-    snprintf(out->snapshot, sizeof out->snapshot, "%s", cl_sqlite_column_text(st, 2));
-    out->stored_at = cl_sqlite_column_int64(st, 3);
-    cl_sqlite_reset(st);
-    return 0;
+    if (rc == CL_SQLITE_DONE) {
+        return cl_err_set(err, CL_ENOTFOUND, "this report is not archived");
+    }
+    return read_row(out, st, err);
 }
 
 int cl_archive_feedback(int64_t *out_id, cl_archive_t *a, const cl_feedback_t *f, cl_err_t *err)

@@ -30,6 +30,7 @@ typedef struct {
     char week[16];     /* the week it is of */
     char snapshot[64]; /* the snapshot it was built from */
     int64_t stored_at; /* seconds since the epoch */
+    int summarised;    /* 1: the report carries a summary from the AI service */
 } cl_archived_t;
 
 typedef struct {
@@ -45,9 +46,15 @@ typedef struct {
 CL_NODISCARD int cl_archive_open(cl_archive_t **out, const char *path, cl_err_t *err);
 void cl_archive_close(cl_archive_t *a);
 
-/* Archive GZ (LEN bytes) under KEY. Returns 0 or a database error. */
+/* Archive GZ (LEN bytes) under KEY; SUMMARISED says whether it carries a summary. Returns 0 or a
+ * database error. */
 CL_NODISCARD int cl_archive_put(cl_archive_t *a, const cl_archive_key_t *key, const void *gz,
-                                size_t len, cl_err_t *err);
+                                size_t len, int summarised, cl_err_t *err);
+
+/* The report archived under exactly KEY (snapshot included). Returns 0 (OUT filled; free OUT->gz),
+ * CL_ENOTFOUND or a database error. */
+CL_NODISCARD int cl_archive_get(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *key,
+                                cl_err_t *err);
 
 /* The last good report for KEY's category × region × window: of KEY's week (any snapshot, newest
  * stored first), else of the latest earlier week. KEY->snapshot is ignored. Returns 0 (OUT filled;

@@ -20,8 +20,9 @@ ln -s "$WORK/secret.txt" "$WEB/leak.txt"
 run etl --week "$WEEK" --source "$WORK/source" --warehouse "$WH"
 expect_rc 0 "a snapshot of $WEEK is published for the app to read"
 
+# no AI service here (tests/integration/test_wbr.sh covers summaries): never the default ai.url of the config
 APP_ENV=(CATLENS_STATE="$STATE" CATLENS_WAREHOUSE="$WH" CATLENS_APP_PORT=0 CATLENS_PATHS_WEB="$WEB"
-    CATLENS_LOG_LEVEL=info)
+    CATLENS_LOG_LEVEL=info CATLENS_AI_URL=)
 
 # --- dev sign-in and cookies ---------------------------------------------------------------------------------
 start_app dev "${APP_ENV[@]}" || { fail "catlens app starts"; finish; exit 1; }
@@ -98,9 +99,14 @@ for user in leader catmgr regmgr admin; do
     esac
     if [ -n "${IN[$user]:-}" ]; then
         IFS='|' read -r c r <<<"${IN[$user]}"
+        views=$(audit_count report_view)
         wbr "$c" "$r"
-        # the report engine (src/report/) has not landed: an in-scope request gets past access and lookup to it
-        expect_status 503 "$user: /wbr in scope ($c × $r) reaches the report engine"
+        expect_status 200 "$user: /wbr in scope ($c × $r) is served"
+        expect_eq "$(json_get category)|$(json_get region)|$(json_get window)|$(json_get week)" "$c|$r|WoW|$WEEK" \
+            "$user: the report is the one asked for"
+        expect_eq "$(audit_count report_view)" $((views + 1)) "$user: the report view is audited"
+        expect_eq "$(json_get summary.model)|$(json_get meta.degraded)" "offline-narrator-1|false" \
+            "$user: no AI service configured: the offline narrator's summary, not flagged degraded"
         feedback "$c" "$r"
         expect_status 201 "$user: /feedback in scope"
     fi
@@ -228,12 +234,16 @@ if start_redis; then
     api GET /healthz
     expect_eq "$(json_get checks.cache.backend)|$(json_get checks.cache.up)" "redis|true" "the app uses Redis"
     dev_login leader
-    wbr books asia
-    expect_status 503 "with Redis: a report request reaches the engine"
+    wbr toys europe
+    expect_eq "$STATUS|$(json_get meta.cache)" "200|miss" "with Redis: a new report is built"
+    wbr toys europe
+    expect_eq "$STATUS|$(json_get meta.cache)" "200|hit" "with Redis: … and then served from Redis"
+    [ -n "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'catlens:wbr:v1:*' | head -n 1)" ] \
+        && pass "the report is cached in Redis" || fail "the report is cached in Redis"
     kill -9 "$REDIS_PID"
     wait "$REDIS_PID" 2>/dev/null
-    wbr books asia
-    expect_status 503 "Redis killed: the request is answered as before"
+    wbr toys europe
+    expect_eq "$STATUS|$(json_get meta.cache)" "200|hit" "Redis killed: the report is still served (from the archive)"
     api GET /auth-me -H "Cookie: catlens_session=$SID"
     expect_status 200 "Redis killed: sessions still work"
     api GET /healthz

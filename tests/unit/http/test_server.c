@@ -133,6 +133,45 @@ static int on_held(cl_http_req_t *req, void *payload, cl_err_t *err)
     return rc ? rc : cl_http_hold(req, start_holder, NULL);
 }
 
+/* The owner of a parked request: waits for the gate, replies from its own thread (unless the
+ * request asked it not to) and releases. */
+static void *answer_later(void *arg)
+{
+    cl_http_req_t *req = arg;
+    fixture_t *f = cl_http_req_data(req);
+    pthread_mutex_lock(&f->lock);
+    f->waiting++;
+    pthread_cond_broadcast(&f->cond);
+    while (!f->open) {
+        pthread_cond_wait(&f->cond, &f->lock);
+    }
+    f->finished++;
+    pthread_mutex_unlock(&f->lock);
+    cl_err_t err;
+    if (!cl_http_req_query(req, "forget") &&
+        cl_http_reply(req, 200, "text/plain", "parked", 6, &err) != 0) {
+        /* the release answers 500 */
+    }
+    cl_http_release(req);
+    return NULL;
+}
+
+static void start_parked(cl_http_req_t *req, void *payload)
+{
+    (void)payload;
+    pthread_t t;
+    if (pthread_create(&t, NULL, answer_later, req) == 0) {
+        pthread_detach(t);
+    }
+}
+
+static int on_parked(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)err;
+    cl_http_req_set_data(req, payload);
+    return cl_http_park(req, start_parked, NULL);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -166,6 +205,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         {"GET", "/fail", on_fail, NULL, 0},
         {"GET", "/slow", on_slow, f, 0},
         {"GET", "/held", on_held, f, 0},
+        {"GET", "/parked", on_parked, f, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -617,6 +657,42 @@ static void test_server__held_replies_wait_for_their_release(void **state)
     stop(f);
 }
 
+static void *parked_client(void *arg)
+{
+    struct client_arg *a = arg;
+    a->resp = get(a->f, "/parked", NULL);
+    return NULL;
+}
+
+/* A parked request is answered by its owner from another thread; the worker serves others
+ * meanwhile; released without a reply it is a 500. */
+static void test_server__parked_requests_are_answered_by_their_owner(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 1, 0);
+    struct client_arg a[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        a[i].f = f;
+        assert_int_equal(pthread_create(&t[i], NULL, parked_client, &a[i]), 0);
+    }
+    wait_for_waiting(f, 3);
+    http_resp_t r = get(f, "/hello", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    assert_int_equal(f->finished, 0);
+    open_gate(f);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].resp.status, 200);
+        assert_string_equal(a[i].resp.body, "parked");
+        http_resp_free(&a[i].resp);
+    }
+    r = get(f, "/parked?forget=1", NULL);
+    expect_error(&r, 500, "internal", "internal error");
+    stop(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -640,6 +716,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__held_replies_wait_for_their_release, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_server__parked_requests_are_answered_by_their_owner,
+                                        setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -126,21 +126,27 @@ static void test_archive__latest_good_report_and_feedback(void **state)
     cl_archive_key_t k47 = {"toys", "europe", "WoW", "2026-W47", "2026-W47.bbb"};
     cl_archive_key_t other = {"toys", "asia", "WoW", "2026-W47", "2026-W47.bbb"};
     assert_int_equal(cl_archive_latest(&got, a, &k47, &err), CL_ENOTFOUND);
-    assert_int_equal(cl_archive_put(a, &k46, "\x1f\x8b-46", 5, &err), 0);
-    assert_int_equal(cl_archive_put(a, &other, "\x1f\x8b-as", 5, &err), 0);
+    assert_int_equal(cl_archive_put(a, &k46, "\x1f\x8b-46", 5, 0, &err), 0);
+    assert_int_equal(cl_archive_put(a, &other, "\x1f\x8b-as", 5, 0, &err), 0);
     assert_int_equal(cl_archive_latest(&got, a, &k47, &err),
                      0); /* W47 missing: the latest earlier week */
     assert_string_equal(got.week, "2026-W46");
     assert_string_equal(got.snapshot, "2026-W46.aaa");
     assert_memory_equal(got.gz, "\x1f\x8b-46", 5);
     free(got.gz);
-    assert_int_equal(cl_archive_put(a, &k47, "\x1f\x8b-47", 5, &err), 0);
+    assert_int_equal(cl_archive_put(a, &k47, "\x1f\x8b-47", 5, 0, &err), 0);
     assert_int_equal(cl_archive_latest(&got, a, &k47, &err), 0);
     assert_string_equal(got.week, "2026-W47");
     assert_memory_equal(got.gz, "\x1f\x8b-47", 5);
     free(got.gz);
-    assert_int_equal(cl_archive_put(a, &k47, "\x1f\x8b-48", 5, &err),
-                     0); /* a rebuild replaces it */
+    assert_int_equal(cl_archive_put(a, &k47, "\x1f\x8b-48", 5, 1, &err),
+                     0);                                      /* a rebuild replaces it */
+    assert_int_equal(cl_archive_get(&got, a, &k47, &err), 0); /* exactly this snapshot's */
+    assert_memory_equal(got.gz, "\x1f\x8b-48", 5);
+    assert_int_equal(got.summarised, 1);
+    free(got.gz);
+    cl_archive_key_t k47b = {"toys", "europe", "WoW", "2026-W47", "2026-W47.ccc"};
+    assert_int_equal(cl_archive_get(&got, a, &k47b, &err), CL_ENOTFOUND); /* another snapshot */
     cl_archive_key_t k45 = {"toys", "europe", "WoW", "2026-W45", NULL};
     assert_int_equal(cl_archive_latest(&got, a, &k45, &err), CL_ENOTFOUND); /* never a later week */
     cl_archive_key_t mom = {"toys", "europe", "MoM", "2026-W47", NULL};

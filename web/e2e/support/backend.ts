@@ -109,7 +109,45 @@ export async function startApp(env: Record<string, string>, logFile: string): Pr
   throw new Error(`catlens app did not become healthy; its log:\n${readFileSync(logFile, "utf8").slice(-4000)}`);
 }
 
-/** Demo data and a published snapshot in a new temporary folder, then the app serving it. */
+/** `catlens ai` (the offline narrator, the default model) on a port it picks; resolves with its URL once it listens. */
+export async function startAi(env: Record<string, string>, logFile: string): Promise<AppProcess> {
+  const log = createWriteStream(logFile, { flags: "a" });
+  const child = spawn(bin(), ["ai", "--port", "0"], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stderr?.pipe(log);
+  const baseURL = await new Promise<string>((res, rej) => {
+    let seen = "";
+    const timer = setTimeout(() => rej(new Error(`catlens ai did not start; its log: ${logFile}`)), 30_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      log.write(chunk);
+      seen += chunk.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    });
+    child.once("exit", () => {
+      clearTimeout(timer);
+      rej(new Error(`catlens ai exited; its log: ${logFile}`));
+    });
+  });
+  const stop = () =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null) {
+        res();
+        return;
+      }
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        res();
+      });
+      child.kill("SIGTERM");
+    });
+  return { baseURL, child, stop };
+}
+
+/** Demo data and a published snapshot in a new temporary folder, then the AI service and the app serving it. */
 export async function startBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), "catlens-e2e-"));
   const env: Record<string, string> = {
@@ -127,13 +165,19 @@ export async function startBackend(): Promise<Backend> {
       env,
     );
     runCatlens(["etl", "--week", E2E_WEEK], env);
-    const app = await startApp(env, join(dir, "app.log"));
+    const ai = await startAi(env, join(dir, "ai.log"));
+    env.CATLENS_AI_URL = ai.baseURL;
+    const app = await startApp(env, join(dir, "app.log")).catch(async (e: unknown) => {
+      await ai.stop();
+      throw e;
+    });
     return {
       baseURL: app.baseURL,
       dir,
       env,
       stop: async () => {
         await app.stop();
+        await ai.stop();
         if (!process.env.E2E_KEEP) {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -233,7 +233,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["WbrDocument"];
+                        "application/json": components["schemas"]["wbr.schema"];
                     };
                 };
                 400: components["responses"]["Error"];
@@ -302,7 +302,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** LLM spend and remaining credits of the user and team (leadership and admin see every team) */
+        /**
+         * LLM spend and remaining credits of the user and team (leadership and admin see every team)
+         * @description From the AI service's ledger (GET /llm/usage), for the signed-in user and their team only; every team for leadership and admin. 503 when the AI service cannot be reached. A report served from the cache costs nothing: its summary was paid for once, by whoever (or the batch) first asked for it.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -322,6 +325,7 @@ export interface paths {
                     };
                 };
                 401: components["responses"]["Error"];
+                503: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -511,7 +515,7 @@ export interface components {
         };
         Reason: string | {
             /** @enum {unknown} */
-            code: "snapshot_missing" | "engine_unavailable" | "engine_error" | "report_failed" | "summary_unavailable";
+            code: "snapshot_missing" | "snapshot_unreadable" | "engine_unavailable" | "engine_error" | "report_failed" | "summary_unavailable" | "summary_timeout" | "summary_budget" | "summary_rate_limited" | "summary_failed";
             message: string;
         };
         ReportMeta: {
@@ -526,23 +530,8 @@ export interface components {
             summary_reason?: string | null;
             engine_version?: string;
         };
-        /** @description docs/contracts.md §4 (KPI tiles, breakdowns, decompositions, market pulse, marketing, findings) */
-        WbrDocument: {
-            category: string;
-            region: string;
-            window: string;
-            week: components["schemas"]["Week"];
-            periods?: Record<string, never>;
-            kpis: Record<string, never>[];
-            derived: Record<string, never>[];
-            breakdowns: Record<string, never>[];
-            decompositions?: Record<string, never> | null;
-            market_pulse?: Record<string, never> | null;
-            marketing?: Record<string, never> | null;
-            findings: Record<string, never>[];
-            summary: Record<string, never> | null;
-            meta: components["schemas"]["ReportMeta"];
-        };
+        /** @description The report (docs/contracts.md §4): KPI tiles, breakdowns, decompositions, market pulse, marketing, findings, metric definitions, the summary and meta. Its exact shape is docs/schemas/wbr.schema.json, which this document references (and the served /openapi.json embeds, as wbr.schema and wbr.schema.<definition>). */
+        WbrDocument: components["schemas"]["wbr.schema"];
         FeedbackRequest: {
             category: string;
             region: string;
@@ -563,8 +552,12 @@ export interface components {
         UsageAccount: {
             id: string;
             spent_micros: number;
+            /** @description the limit of the period; null means unlimited */
             budget_micros: number | null;
+            /** @description budget minus spend and open reservations; null means unlimited */
             remaining_micros: number | null;
+            /** @description held by summaries in progress */
+            reserved_micros?: number;
             calls?: number;
         };
         Usage: {
@@ -574,6 +567,7 @@ export interface components {
             team: components["schemas"]["UsageAccount"] | null;
             /** @description every team (leadership and admin only) */
             teams?: components["schemas"]["UsageAccount"][];
+            /** @description "ai" (the AI service's ledger), or why there is none */
             source?: string;
         };
         Health: {
@@ -595,6 +589,461 @@ export interface components {
         SignedOut: {
             /** @constant */
             signed_out: true;
+        };
+        week: string;
+        num: number | null;
+        /** @enum {unknown} */
+        unit: "currency" | "percent" | "count" | "index" | "ratio";
+        /** @enum {unknown} */
+        direction_rule: "higher_is_better" | "lower_is_better" | "neutral";
+        /** @enum {unknown} */
+        change_unit: "currency" | "pp" | "count" | "index" | "ratio";
+        significance: {
+            /** @description signed robust z (or its equivalent) */
+            score: components["schemas"]["num"];
+            /** @enum {unknown} */
+            level: "high" | "medium" | "low";
+            method: string;
+        };
+        row: {
+            value: string;
+            parent_value?: string;
+            current: components["schemas"]["num"];
+            previous: components["schemas"]["num"];
+            change: components["schemas"]["num"];
+            change_pct: components["schemas"]["num"];
+            contribution: components["schemas"]["num"];
+            contribution_pct: components["schemas"]["num"];
+            share_current: components["schemas"]["num"];
+            share_previous: components["schemas"]["num"];
+            share_shift_pp: components["schemas"]["num"];
+            mix_effect?: components["schemas"]["num"];
+            rate_effect?: components["schemas"]["num"];
+        };
+        pair: {
+            current: components["schemas"]["num"];
+            previous: components["schemas"]["num"];
+        };
+        /** @enum {unknown} */
+        window: "WoW" | "MoM" | "QoQ" | "YoY";
+        path_element: {
+            dimension: string;
+            value: string;
+        };
+        range: {
+            first: components["schemas"]["week"];
+            last: components["schemas"]["week"];
+        };
+        tile: {
+            metric: string;
+            label: string;
+            /** @enum {unknown} */
+            kind: "additive" | "ratio";
+            unit: components["schemas"]["unit"];
+            format: string;
+            direction: components["schemas"]["direction_rule"];
+            available: boolean;
+            current: components["schemas"]["num"];
+            previous: components["schemas"]["num"];
+            change: components["schemas"]["num"];
+            change_pct: components["schemas"]["num"];
+            change_unit: components["schemas"]["change_unit"];
+            favourable: boolean | null;
+            significance: components["schemas"]["significance"];
+            /** @description the report week's expected value (trend and seasonality) */
+            expected: components["schemas"]["num"];
+            anomaly_zscore: components["schemas"]["num"];
+            sparkline: {
+                week: components["schemas"]["week"];
+                value: components["schemas"]["num"];
+            }[];
+        };
+        breakdown: {
+            dimension: string;
+            /** @description the parent dimension of a hierarchy level */
+            parent: string | null;
+            metric: string;
+            total: {
+                current: components["schemas"]["num"];
+                previous: components["schemas"]["num"];
+                change: components["schemas"]["num"];
+                mix_effect?: components["schemas"]["num"];
+                rate_effect?: components["schemas"]["num"];
+            };
+            /** @description by |contribution|, largest first; contributions of rows and other sum to total.change */
+            rows: components["schemas"]["row"][];
+            other: null | {
+                values: number;
+                current: components["schemas"]["num"];
+                previous: components["schemas"]["num"];
+                contribution: components["schemas"]["num"];
+                share_current: components["schemas"]["num"];
+                share_previous: components["schemas"]["num"];
+            };
+        };
+        revenue_split: {
+            available: boolean;
+            /** @constant */
+            metric: "revenue";
+            /** @constant */
+            method: "lmdi";
+            current: components["schemas"]["num"];
+            previous: components["schemas"]["num"];
+            change: components["schemas"]["num"];
+            traffic_effect: components["schemas"]["num"];
+            conversion_effect: components["schemas"]["num"];
+            basket_effect: components["schemas"]["num"];
+            visits: null | components["schemas"]["pair"];
+            conversion_rate: null | components["schemas"]["pair"];
+            aov: null | components["schemas"]["pair"];
+        };
+        mix_rate: {
+            metric: string;
+            dimension: string;
+            current: components["schemas"]["num"];
+            previous: components["schemas"]["num"];
+            change: components["schemas"]["num"];
+            mix_effect: components["schemas"]["num"];
+            rate_effect: components["schemas"]["num"];
+        };
+        market_pulse: {
+            available: boolean;
+            series: {
+                week: components["schemas"]["week"];
+                pulse_index: components["schemas"]["num"];
+                /** @description revenue rebased to the pulse's level over the first four weeks shown */
+                internal_index: components["schemas"]["num"];
+            }[];
+            market_growth_pct: components["schemas"]["num"];
+            internal_growth_pct: components["schemas"]["num"];
+            gap_pp: components["schemas"]["num"];
+            expected_revenue: components["schemas"]["num"];
+            impact: components["schemas"]["num"];
+            significance: components["schemas"]["significance"];
+        };
+        channel: {
+            traffic_l1: string;
+            spend_share_pct: components["schemas"]["num"];
+        } & {
+            [key: string]: components["schemas"]["num"];
+        };
+        budget_pacing: {
+            available: boolean;
+            quarter: number;
+            first_week: null | components["schemas"]["week"];
+            last_week: null | components["schemas"]["week"];
+            weeks_elapsed: number;
+            weeks_total: number;
+        } & {
+            [key: string]: components["schemas"]["num"];
+        };
+        finding: {
+            id: string;
+            rank: number;
+            /** @enum {unknown} */
+            type: "kpi_change" | "driver" | "root_cause" | "mix_rate" | "revenue_split" | "anomaly" | "market_pulse" | "marketing_efficiency" | "budget_pacing";
+            metric: string;
+            window: components["schemas"]["window"];
+            /** @description sorted by dimension name; [] is the whole slice */
+            path: components["schemas"]["path_element"][];
+            /** @description mix_rate: the dimension the ratio was split over */
+            dimension?: string;
+            /** @enum {unknown} */
+            direction: "up" | "down" | "flat";
+            favourable: boolean | null;
+            impact: components["schemas"]["num"];
+            impact_unit: components["schemas"]["change_unit"];
+            /** @description the impact in currency (ranking, materiality) */
+            value_at_stake: components["schemas"]["num"];
+            significance: components["schemas"]["significance"];
+            /** @description names per type: docs/insights.md */
+            numbers: {
+                [key: string]: components["schemas"]["num"];
+            };
+            title: string;
+            /** @description the id of the finding this one helps explain */
+            explains: null | string;
+        };
+        metric: {
+            id: string;
+            label: string;
+            description: string;
+            /** @enum {unknown} */
+            kind: "additive" | "ratio";
+            unit: components["schemas"]["unit"];
+            change_unit: components["schemas"]["change_unit"];
+            format: string;
+            direction: components["schemas"]["direction_rule"];
+            /** @enum {unknown} */
+            missing: "zero" | "previous" | "not_available";
+            group: string;
+            numerator?: string;
+            denominator?: string;
+        };
+        reason: {
+            /** @enum {unknown} */
+            code: "snapshot_missing" | "snapshot_unreadable" | "engine_unavailable" | "engine_error" | "report_failed" | "summary_unavailable" | "summary_timeout" | "summary_budget" | "summary_rate_limited" | "summary_failed";
+            message: string;
+        };
+        /**
+         * Weekly business review
+         * @description The document src/report/ builds for one category x region x window x week (docs/contracts.md section 4). The app adds summary and the meta fields cache, stale, degraded and reasons. Numbers are plain JSON numbers; null means not available.
+         */
+        "wbr.schema": {
+            category: string;
+            /** @description a region, or "all" for every region */
+            region: string;
+            window: components["schemas"]["window"];
+            week: components["schemas"]["week"];
+            periods: {
+                current: components["schemas"]["range"];
+                previous: components["schemas"]["range"];
+            };
+            /** @description additive metrics, catalog order */
+            kpis: components["schemas"]["tile"][];
+            /** @description ratio metrics, catalog order */
+            derived: components["schemas"]["tile"][];
+            breakdowns: components["schemas"]["breakdown"][];
+            decompositions: {
+                revenue_split: components["schemas"]["revenue_split"];
+                mix_rate: components["schemas"]["mix_rate"][];
+            };
+            market_pulse: components["schemas"]["market_pulse"];
+            marketing: {
+                channels: components["schemas"]["channel"][];
+                budget_pacing: components["schemas"]["budget_pacing"];
+            };
+            /** @description ranked, rank 1 first */
+            findings: components["schemas"]["finding"][];
+            metrics: components["schemas"]["metric"][];
+            /** @description filled by the app from the AI service: its answer, as docs/schemas/summary_response.schema.json describes it; null when there is none (meta.summary_reason says why) */
+            summary: null | {
+                headline: string;
+                bullets: Record<string, never>[];
+                actions: string[];
+                caveats: string[];
+                figures: Record<string, never>[];
+                model: string;
+                prompt_version: string;
+                checks: Record<string, never>[];
+            };
+            meta: {
+                snapshot: string;
+                generated_at: string;
+                engine_version: string;
+                /** @description catalog ids whose value is not available for this slice */
+                not_available: string[];
+                /**
+                 * @description app: hit when the report was made before (cache or archive), miss when made for this request
+                 * @enum {unknown}
+                 */
+                cache?: "hit" | "miss";
+                /** @description app: this is the last good report, served because the current one could not be made */
+                stale?: boolean;
+                /** @description app: the report is served without a fresh summary */
+                degraded?: boolean;
+                /** @description app: why stale or degraded */
+                reasons?: components["schemas"]["reason"][];
+                /** @description app: why summary is null */
+                summary_reason?: string | null;
+            };
+            $defs: {
+                num: number | null;
+                reason: {
+                    /** @enum {unknown} */
+                    code: "snapshot_missing" | "snapshot_unreadable" | "engine_unavailable" | "engine_error" | "report_failed" | "summary_unavailable" | "summary_timeout" | "summary_budget" | "summary_rate_limited" | "summary_failed";
+                    message: string;
+                };
+                /** @enum {unknown} */
+                window: "WoW" | "MoM" | "QoQ" | "YoY";
+                week: string;
+                range: {
+                    first: components["schemas"]["week"];
+                    last: components["schemas"]["week"];
+                };
+                /** @enum {unknown} */
+                unit: "currency" | "percent" | "count" | "index" | "ratio";
+                /** @enum {unknown} */
+                change_unit: "currency" | "pp" | "count" | "index" | "ratio";
+                /** @enum {unknown} */
+                direction_rule: "higher_is_better" | "lower_is_better" | "neutral";
+                significance: {
+                    /** @description signed robust z (or its equivalent) */
+                    score: components["schemas"]["num"];
+                    /** @enum {unknown} */
+                    level: "high" | "medium" | "low";
+                    method: string;
+                };
+                tile: {
+                    metric: string;
+                    label: string;
+                    /** @enum {unknown} */
+                    kind: "additive" | "ratio";
+                    unit: components["schemas"]["unit"];
+                    format: string;
+                    direction: components["schemas"]["direction_rule"];
+                    available: boolean;
+                    current: components["schemas"]["num"];
+                    previous: components["schemas"]["num"];
+                    change: components["schemas"]["num"];
+                    change_pct: components["schemas"]["num"];
+                    change_unit: components["schemas"]["change_unit"];
+                    favourable: boolean | null;
+                    significance: components["schemas"]["significance"];
+                    /** @description the report week's expected value (trend and seasonality) */
+                    expected: components["schemas"]["num"];
+                    anomaly_zscore: components["schemas"]["num"];
+                    sparkline: {
+                        week: components["schemas"]["week"];
+                        value: components["schemas"]["num"];
+                    }[];
+                };
+                row: {
+                    value: string;
+                    parent_value?: string;
+                    current: components["schemas"]["num"];
+                    previous: components["schemas"]["num"];
+                    change: components["schemas"]["num"];
+                    change_pct: components["schemas"]["num"];
+                    contribution: components["schemas"]["num"];
+                    contribution_pct: components["schemas"]["num"];
+                    share_current: components["schemas"]["num"];
+                    share_previous: components["schemas"]["num"];
+                    share_shift_pp: components["schemas"]["num"];
+                    mix_effect?: components["schemas"]["num"];
+                    rate_effect?: components["schemas"]["num"];
+                };
+                breakdown: {
+                    dimension: string;
+                    /** @description the parent dimension of a hierarchy level */
+                    parent: string | null;
+                    metric: string;
+                    total: {
+                        current: components["schemas"]["num"];
+                        previous: components["schemas"]["num"];
+                        change: components["schemas"]["num"];
+                        mix_effect?: components["schemas"]["num"];
+                        rate_effect?: components["schemas"]["num"];
+                    };
+                    /** @description by |contribution|, largest first; contributions of rows and other sum to total.change */
+                    rows: components["schemas"]["row"][];
+                    other: null | {
+                        values: number;
+                        current: components["schemas"]["num"];
+                        previous: components["schemas"]["num"];
+                        contribution: components["schemas"]["num"];
+                        share_current: components["schemas"]["num"];
+                        share_previous: components["schemas"]["num"];
+                    };
+                };
+                pair: {
+                    current: components["schemas"]["num"];
+                    previous: components["schemas"]["num"];
+                };
+                revenue_split: {
+                    available: boolean;
+                    /** @constant */
+                    metric: "revenue";
+                    /** @constant */
+                    method: "lmdi";
+                    current: components["schemas"]["num"];
+                    previous: components["schemas"]["num"];
+                    change: components["schemas"]["num"];
+                    traffic_effect: components["schemas"]["num"];
+                    conversion_effect: components["schemas"]["num"];
+                    basket_effect: components["schemas"]["num"];
+                    visits: null | components["schemas"]["pair"];
+                    conversion_rate: null | components["schemas"]["pair"];
+                    aov: null | components["schemas"]["pair"];
+                };
+                mix_rate: {
+                    metric: string;
+                    dimension: string;
+                    current: components["schemas"]["num"];
+                    previous: components["schemas"]["num"];
+                    change: components["schemas"]["num"];
+                    mix_effect: components["schemas"]["num"];
+                    rate_effect: components["schemas"]["num"];
+                };
+                market_pulse: {
+                    available: boolean;
+                    series: {
+                        week: components["schemas"]["week"];
+                        pulse_index: components["schemas"]["num"];
+                        /** @description revenue rebased to the pulse's level over the first four weeks shown */
+                        internal_index: components["schemas"]["num"];
+                    }[];
+                    market_growth_pct: components["schemas"]["num"];
+                    internal_growth_pct: components["schemas"]["num"];
+                    gap_pp: components["schemas"]["num"];
+                    expected_revenue: components["schemas"]["num"];
+                    impact: components["schemas"]["num"];
+                    significance: components["schemas"]["significance"];
+                };
+                channel: {
+                    traffic_l1: string;
+                    spend_share_pct: components["schemas"]["num"];
+                } & {
+                    [key: string]: components["schemas"]["num"];
+                };
+                budget_pacing: {
+                    available: boolean;
+                    quarter: number;
+                    first_week: null | components["schemas"]["week"];
+                    last_week: null | components["schemas"]["week"];
+                    weeks_elapsed: number;
+                    weeks_total: number;
+                } & {
+                    [key: string]: components["schemas"]["num"];
+                };
+                path_element: {
+                    dimension: string;
+                    value: string;
+                };
+                finding: {
+                    id: string;
+                    rank: number;
+                    /** @enum {unknown} */
+                    type: "kpi_change" | "driver" | "root_cause" | "mix_rate" | "revenue_split" | "anomaly" | "market_pulse" | "marketing_efficiency" | "budget_pacing";
+                    metric: string;
+                    window: components["schemas"]["window"];
+                    /** @description sorted by dimension name; [] is the whole slice */
+                    path: components["schemas"]["path_element"][];
+                    /** @description mix_rate: the dimension the ratio was split over */
+                    dimension?: string;
+                    /** @enum {unknown} */
+                    direction: "up" | "down" | "flat";
+                    favourable: boolean | null;
+                    impact: components["schemas"]["num"];
+                    impact_unit: components["schemas"]["change_unit"];
+                    /** @description the impact in currency (ranking, materiality) */
+                    value_at_stake: components["schemas"]["num"];
+                    significance: components["schemas"]["significance"];
+                    /** @description names per type: docs/insights.md */
+                    numbers: {
+                        [key: string]: components["schemas"]["num"];
+                    };
+                    title: string;
+                    /** @description the id of the finding this one helps explain */
+                    explains: null | string;
+                };
+                metric: {
+                    id: string;
+                    label: string;
+                    description: string;
+                    /** @enum {unknown} */
+                    kind: "additive" | "ratio";
+                    unit: components["schemas"]["unit"];
+                    change_unit: components["schemas"]["change_unit"];
+                    format: string;
+                    direction: components["schemas"]["direction_rule"];
+                    /** @enum {unknown} */
+                    missing: "zero" | "previous" | "not_available";
+                    group: string;
+                    numerator?: string;
+                    denominator?: string;
+                };
+            };
         };
     };
     responses: {
