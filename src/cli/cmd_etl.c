@@ -155,6 +155,7 @@ static int run(int argc, char **argv)
         .warehouse_dir = a.warehouse ? a.warehouse : cfg->warehouse_dir,
         .history_weeks = cfg->etl_history_weeks,
         .engine = {.threads = cfg->etl_threads, .memory_limit = cfg->etl_memory_limit},
+        .workers = cfg->etl_threads, /* one week per thread in a for_each_week step */
         .progress = isatty(STDERR_FILENO) || getenv("CATLENS_PROGRESS") ? stderr : NULL,
     };
     if (opt.progress && !getenv("CATLENS_LOG_LEVEL")) {

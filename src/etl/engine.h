@@ -12,7 +12,8 @@
  *
  * Errors: implementations return 0 or CL_EQUERY (the engine refused a statement), CL_EIO (files),
  * CL_ENOMEM, CL_EINVAL (a bad parameter); messages carry the engine's first line, never SQL text.
- * Thread safety: an engine belongs to one thread. */
+ * Thread safety: an engine belongs to one thread; open_session gives each further thread a
+ * session of its own on the same data. */
 #ifndef CL_ETL_ENGINE_H
 #define CL_ETL_ENGINE_H
 
@@ -76,6 +77,11 @@ typedef struct {
     int (*count_values)(int64_t *out, cl_etl_engine_t *e, const char *table,
                         const char *const *cols, size_t n, cl_err_t *err);
     int (*export_parquet)(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t *err);
+    /* Optional (NULL: the runner builds one week at a time on E). Another session on E for
+     * another thread: it sees E's tables and types and writes to them, and has temporary tables
+     * of its own, so two sessions may build two weeks at once. *out is new: close it (through
+     * its ops) before E. */
+    int (*open_session)(cl_etl_engine_t **out, cl_etl_engine_t *e, cl_err_t *err);
     /* The engine and its version for the manifest, e.g. "duckdb v1.4.4". Borrowed. */
     const char *(*describe)(cl_etl_engine_t *e);
     void (*close)(cl_etl_engine_t *e);

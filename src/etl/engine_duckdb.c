@@ -4,12 +4,15 @@
  * (PARTITION_BY) does not keep the row order inside a partition, so the same table gave different
  * bytes on each run (measured: 88 of 88 partition files differed at threads=2; with a 1.2-million
  * row table 35 of 108 files differed even at threads=1). A snapshot's checksums must repeat, so
- * the engine sorts the table by partition and key into a temporary table on all threads (numbering
- * the partitions), then, on one thread, runs one ordered COPY per partition into
- * <col>=<value>/part-0.parquet (values percent-encoded as DuckDB's hive reader expects), and
- * restores the configured thread count afterwards. */
+ * the engine sorts the table by partition and key into a staging table on all threads, finds each
+ * partition's range of row ids, then sets DuckDB to one thread per query and writes the
+ * partitions on `threads` connections at once, each file by one COPY of its row-id range into
+ * <col>=<value>/part-0.parquet (values percent-encoded as DuckDB's hive reader expects): one
+ * writer per file, rows in sorted order, the same bytes however the files are shared out. ENUM
+ * columns (a pipeline's compact encoding of dimension text) are written as VARCHAR. */
 #include "etl/engine.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,11 +25,13 @@
 typedef struct {
     cl_db_t *db;
     int threads;
+    int session; /* 1: a second connection (open_session); its database belongs to the engine */
     char version[64];
 } duck_t;
 
 #define SQL_MAX 8192
 #define EXPORT_TABLE "cl_export_sorted"
+#define EXPORT_WRITERS_MAX 8
 
 static int bind_all(cl_db_stmt_t *st, const cl_etl_param_t *params, size_t n, cl_err_t *err)
 {
@@ -239,41 +244,6 @@ static int set_threads(duck_t *d, int threads, cl_err_t *err)
     return cl_db_exec(d->db, sql, err);
 }
 
-/* Sort TABLE by its partition columns and key into a temporary table, on all threads. A
- * partitioned table also gets cl_part, the 1-based number of each row's partition. */
-static int sort_into_staging(duck_t *d, const cl_etl_export_t *spec, cl_err_t *err)
-{
-    char sql[SQL_MAX] = "";
-    const char *tables[] = {spec->table};
-    int rc = append(sql, sizeof sql, err, "CREATE OR REPLACE TEMP TABLE " EXPORT_TABLE " AS ");
-    if (spec->n_partition_by > 0) {
-        rc = rc ? rc : append(sql, sizeof sql, err, "WITH parts AS (SELECT row_number() OVER (ORDER BY ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, ") AS cl_part, * FROM (SELECT DISTINCT ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, " FROM ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, ")) SELECT parts.cl_part, t.* FROM ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, " t JOIN parts ON true");
-        for (size_t c = 0; rc == 0 && c < spec->n_partition_by; c++) {
-            /* IS NOT DISTINCT FROM: a NULL partition value joins too (and is refused later) */
-            const char *col[] = {spec->partition_by[c]};
-            rc = append(sql, sizeof sql, err, " AND t.");
-            rc = rc ? rc : append_idents(sql, sizeof sql, col, 1, err);
-            rc = rc ? rc : append(sql, sizeof sql, err, " IS NOT DISTINCT FROM parts.");
-            rc = rc ? rc : append_idents(sql, sizeof sql, col, 1, err);
-        }
-        rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY cl_part, ");
-    } else {
-        rc = rc ? rc : append(sql, sizeof sql, err, "SELECT * FROM ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
-    }
-    rc = rc ? rc : append_idents(sql, sizeof sql, spec->key, spec->n_key, err);
-    return rc ? rc : cl_db_exec(d->db, sql, err);
-}
-
 /* Percent-encode VALUE for a hive folder name (DuckDB decodes it on read): every byte but
  * [A-Za-z0-9._~-], so no value can make a path separator, a quote or "..". */
 static int hive_escape(char *out, size_t cap, const char *value, cl_err_t *err)
@@ -299,7 +269,7 @@ static int hive_escape(char *out, size_t cap, const char *value, cl_err_t *err)
     return 0;
 }
 
-/* The folder DEST/<col>=<value>/... of partition ROW of R (columns 1.. are the values). */
+/* The folder DEST/<col>=<value>/... of partition ROW of R (columns 2.. are the values). */
 static int partition_folder(char *out, size_t cap, const cl_etl_export_t *spec,
                             const cl_db_result_t *r, size_t row, cl_err_t *err)
 {
@@ -307,7 +277,7 @@ static int partition_folder(char *out, size_t cap, const cl_etl_export_t *spec,
                  ? cl_err_set(err, CL_EINVAL, "export path too long")
                  : 0;
     for (size_t c = 0; rc == 0 && c < spec->n_partition_by; c++) {
-        char *v = cl_db_result_text(r, row, c + 1);
+        char *v = cl_db_result_text(r, row, c + 2);
         char esc[512];
         if (!v) {
             return cl_err_set(err, CL_EDATA, "output %s: partition column %s is NULL", spec->table,
@@ -324,73 +294,250 @@ static int partition_folder(char *out, size_t cap, const cl_etl_export_t *spec,
     return rc;
 }
 
-/* One COPY of the rows of partition PART (or all rows when PART is 0) to PATH, in the order of
- * the sorted table. */
-static int copy_part(duck_t *d, const cl_etl_export_t *spec, long long part, const char *path,
-                     cl_err_t *err)
+/* Sort TABLE by its partition columns and key into EXPORT_TABLE, on all threads. It is a table of
+ * the database, not a temporary one, so the writers' connections see it; its row ids follow the
+ * sort, so each partition is one range of row ids. */
+static int sort_into_staging(duck_t *d, const cl_etl_export_t *spec, cl_err_t *err)
 {
-    char target[4096 + 64], sql[SQL_MAX] = "";
-    int rc = cl_db_quote_literal(target, sizeof target, path, err);
-    if (part > 0) {
-        /* the partition values live in the folder names, as DuckDB's own writer does */
-        rc = rc ? rc : append(sql, sizeof sql, err, "COPY (SELECT * EXCLUDE (cl_part, ");
-        rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
-        rc = rc ? rc
-                : append(sql, sizeof sql, err, ") FROM " EXPORT_TABLE " WHERE cl_part = %lld", part);
-    } else {
-        rc = rc ? rc : append(sql, sizeof sql, err, "COPY (SELECT * FROM " EXPORT_TABLE);
-    }
-    /* no ORDER BY: on one thread the scan of the sorted table returns its insertion order, and
-     * its zone maps on cl_part skip the other partitions (sorting again cost most of the export) */
-    rc = rc ? rc : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd)", target);
+    char sql[SQL_MAX] = "";
+    const char *tables[] = {spec->table};
+    int rc = append(sql, sizeof sql, err, "CREATE OR REPLACE TABLE " EXPORT_TABLE " AS SELECT * FROM ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
+    rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
+    rc = rc ? rc : append(sql, sizeof sql, err, spec->n_partition_by ? ", " : "");
+    rc = rc ? rc : append_idents(sql, sizeof sql, spec->key, spec->n_key, err);
     return rc ? rc : cl_db_exec(d->db, sql, err);
 }
 
-/* Every partition of the sorted table, each into DEST/<col>=<value>/.../part-0.parquet. */
-static int copy_partitions(duck_t *d, const cl_etl_export_t *spec, cl_err_t *err)
+static int is_partition_column(const cl_etl_export_t *spec, const char *col)
 {
-    char sql[SQL_MAX] = "", folder[4096], path[4096 + 32];
-    cl_db_result_t *r = NULL;
-    int rc = append(sql, sizeof sql, err, "SELECT DISTINCT cl_part");
-    for (size_t c = 0; rc == 0 && c < spec->n_partition_by; c++) {
-        const char *col[] = {spec->partition_by[c]};
-        rc = append(sql, sizeof sql, err, ", CAST(");
-        rc = rc ? rc : append_idents(sql, sizeof sql, col, 1, err);
-        rc = rc ? rc : append(sql, sizeof sql, err, " AS VARCHAR)");
+    for (size_t i = 0; i < spec->n_partition_by; i++) {
+        if (strcmp(spec->partition_by[i], col) == 0) {
+            return 1;
+        }
     }
-    rc = rc ? rc : append(sql, sizeof sql, err, " FROM " EXPORT_TABLE " ORDER BY cl_part");
-    rc = rc ? rc : cl_db_query(&r, d->db, sql, err);
+    return 0;
+}
+
+/* The columns a partition file holds, into OUT: all but the partition columns (their values are
+ * in the folder names, as DuckDB's own writer does), in table order, ENUM columns as VARCHAR (an
+ * ENUM is an engine-side encoding of text: the file holds the text). */
+static int select_list(char *out, size_t cap, duck_t *d, const cl_etl_export_t *spec,
+                       cl_err_t *err)
+{
+    cl_db_result_t *r = NULL;
+    out[0] = '\0';
+    int rc = cl_db_query(&r, d->db,
+                         "SELECT column_name, data_type LIKE 'ENUM(%' FROM duckdb_columns() "
+                         "WHERE database_name = current_database() AND schema_name = 'main' "
+                         "AND table_name = '" EXPORT_TABLE "' ORDER BY column_index",
+                         err);
     for (size_t i = 0; rc == 0 && i < cl_db_result_rows(r); i++) {
-        rc = partition_folder(folder, sizeof folder, spec, r, i, err);
-        rc = rc ? rc : cl_file_mkdirs(folder, err);
-        snprintf(path, sizeof path, "%s/part-0.parquet", folder);
-        rc = rc ? rc : copy_part(d, spec, (long long)cl_db_result_int64(r, i, 0), path, err);
+        char *col = cl_db_result_text(r, i, 0);
+        const char *name[] = {col};
+        if (!col) {
+            rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+        } else if (!is_partition_column(spec, col)) {
+            rc = append(out, cap, err, "%s", out[0] ? ", " : "");
+            rc = rc ? rc : append_idents(out, cap, name, 1, err);
+            if (rc == 0 && cl_db_result_int64(r, i, 1)) {
+                rc = append(out, cap, err, "::VARCHAR AS ");
+                rc = rc ? rc : append_idents(out, cap, name, 1, err);
+            }
+        }
+        free(col);
     }
     cl_db_result_free(r);
+    if (rc == 0 && !out[0]) {
+        rc = cl_err_set(err, CL_EINVAL, "output %s has no column besides its partitions",
+                        spec->table);
+    }
     return rc;
+}
+
+/* One partition file: the row ids FIRST..LAST of the sorted table. */
+typedef struct {
+    int64_t first, last;
+    char path[4096 + 32];
+} part_t;
+
+/* The writers: each takes the next partition not yet written and COPYs it on its own connection
+ * with DuckDB at one thread, so each file is written by one thread in row-id order. */
+typedef struct {
+    const char *select; /* the column list */
+    part_t *parts;
+    size_t n_parts;
+    pthread_mutex_t mu;
+    size_t next;
+    int rc;
+    cl_err_t err;
+} writers_t;
+
+typedef struct {
+    writers_t *w;
+    cl_db_t *db;
+    pthread_t thread;
+    int started;
+} writer_t;
+
+static int copy_part(cl_db_t *db, const char *select, const part_t *part, cl_err_t *err)
+{
+    char target[4096 + 64], sql[SQL_MAX] = "";
+    int rc = cl_db_quote_literal(target, sizeof target, part->path, err);
+    rc = rc ? rc : append(sql, sizeof sql, err, "COPY (SELECT %s FROM " EXPORT_TABLE, select);
+    if (part->first >= 0) {
+        /* the row ids of a table are integers the engine made, not data: safe in the text */
+        rc = rc ? rc
+                : append(sql, sizeof sql, err, " WHERE rowid BETWEEN %lld AND %lld",
+                         (long long)part->first, (long long)part->last);
+    }
+    /* no ORDER BY: on one thread the scan of the sorted table returns its row-id order (sorting
+     * again cost most of the export), and the row-id range skips the other partitions' groups */
+    rc = rc ? rc : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd)", target);
+    return rc ? rc : cl_db_exec(db, sql, err);
+}
+
+static void *write_parts(void *arg)
+{
+    writer_t *me = arg;
+    writers_t *w = me->w;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        size_t i = w->rc == 0 && w->next < w->n_parts ? w->next++ : w->n_parts;
+        pthread_mutex_unlock(&w->mu);
+        if (i == w->n_parts) {
+            return NULL;
+        }
+        cl_err_t err;
+        int rc = copy_part(me->db, w->select, &w->parts[i], &err);
+        if (rc != 0) {
+            pthread_mutex_lock(&w->mu);
+            if (w->rc == 0) {
+                w->rc = rc;
+                w->err = err;
+            }
+            pthread_mutex_unlock(&w->mu);
+            return NULL;
+        }
+    }
+}
+
+/* Write every part on up to N connections (the first is D's own). */
+static int run_writers(duck_t *d, writers_t *w, int n, cl_err_t *err)
+{
+    writer_t writers[EXPORT_WRITERS_MAX] = {{0}};
+    int rc = 0;
+    n = n < 1 ? 1 : n > EXPORT_WRITERS_MAX ? EXPORT_WRITERS_MAX : n;
+    n = (size_t)n > w->n_parts ? (int)(w->n_parts ? w->n_parts : 1) : n;
+    pthread_mutex_init(&w->mu, NULL);
+    for (int i = 0; i < n; i++) {
+        writers[i].w = w;
+        writers[i].db = d->db;
+        rc = rc || i == 0 ? rc : cl_db_connect(&writers[i].db, d->db, err);
+        if (rc == 0 && i > 0) {
+            writers[i].started = pthread_create(&writers[i].thread, NULL, write_parts,
+                                                &writers[i]) == 0;
+            rc = writers[i].started ? 0 : cl_err_set(err, CL_ENOMEM, "cannot start a writer");
+        }
+        if (rc != 0 && i > 0 && !writers[i].started && writers[i].db != d->db) {
+            cl_db_close(writers[i].db);
+            writers[i].db = NULL;
+        }
+    }
+    if (rc != 0) {
+        pthread_mutex_lock(&w->mu);
+        w->next = w->n_parts; /* the writers already started stop after their file */
+        pthread_mutex_unlock(&w->mu);
+    } else {
+        write_parts(&writers[0]);
+    }
+    for (int i = 1; i < n; i++) {
+        if (writers[i].started) {
+            pthread_join(writers[i].thread, NULL);
+        }
+        if (writers[i].db && writers[i].db != d->db) {
+            cl_db_close(writers[i].db);
+        }
+    }
+    pthread_mutex_destroy(&w->mu);
+    if (rc == 0 && w->rc != 0) {
+        *err = w->err;
+        rc = w->rc;
+    }
+    return rc;
+}
+
+/* The partitions of the sorted table, in row-id order: their row-id ranges and file paths, the
+ * folders made. *out is new (free). */
+static int list_parts(part_t **out, size_t *n_out, duck_t *d, const cl_etl_export_t *spec,
+                      cl_err_t *err)
+{
+    char sql[SQL_MAX] = "", folder[4096];
+    cl_db_result_t *r = NULL;
+    *out = NULL;
+    *n_out = 0;
+    int rc = append(sql, sizeof sql, err, "SELECT min(rowid), max(rowid)");
+    for (size_t c = 0; rc == 0 && c < spec->n_partition_by; c++) {
+        rc = append(sql, sizeof sql, err, ", CAST(");
+        rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by + c, 1, err);
+        rc = rc ? rc : append(sql, sizeof sql, err, " AS VARCHAR)");
+    }
+    rc = rc ? rc : append(sql, sizeof sql, err, " FROM " EXPORT_TABLE " GROUP BY ");
+    rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
+    rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY 1");
+    rc = rc ? rc : cl_db_query(&r, d->db, sql, err);
+    size_t n = rc ? 0 : cl_db_result_rows(r);
+    part_t *parts = rc ? NULL : calloc(n + 1, sizeof *parts);
+    if (rc == 0 && !parts) {
+        rc = cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = partition_folder(folder, sizeof folder, spec, r, i, err);
+        rc = rc ? rc : cl_file_mkdirs(folder, err);
+        parts[i].first = cl_db_result_int64(r, i, 0);
+        parts[i].last = cl_db_result_int64(r, i, 1);
+        snprintf(parts[i].path, sizeof parts[i].path, "%s/part-0.parquet", folder);
+    }
+    cl_db_result_free(r);
+    if (rc != 0) {
+        free(parts);
+        return rc;
+    }
+    *out = parts;
+    *n_out = n;
+    return 0;
 }
 
 static int duck_export(cl_etl_engine_t *e, const cl_etl_export_t *spec, cl_err_t *err)
 {
     duck_t *d = e->impl;
-    char path[4096 + 32];
+    char select[SQL_MAX];
+    part_t whole = {.first = -1, .last = -1}, *parts = NULL;
+    size_t n_parts = 0;
     int rc = cl_file_mkdirs(spec->dest_dir, err);
     rc = rc ? rc : sort_into_staging(d, spec, err);
+    rc = rc ? rc : select_list(select, sizeof select, d, spec, err);
+    if (rc == 0 && spec->n_partition_by > 0) {
+        rc = list_parts(&parts, &n_parts, d, spec, err);
+    } else if (rc == 0) {
+        snprintf(whole.path, sizeof whole.path, "%s/part-0.parquet", spec->dest_dir);
+    }
+    /* one thread per query: each file's rows reach the writer in row-id order, so its bytes
+     * repeat; the files are spread over up to `threads` connections instead */
     rc = rc ? rc : set_threads(d, 1, err);
-    if (rc != 0) {
-        return rc;
+    if (rc == 0) {
+        writers_t w = {.select = select,
+                       .parts = spec->n_partition_by ? parts : &whole,
+                       .n_parts = spec->n_partition_by ? n_parts : 1};
+        rc = run_writers(d, &w, d->threads > 0 ? d->threads : 1, err);
+        cl_err_t ignore;
+        if (set_threads(d, d->threads, rc ? &ignore : err) != 0 && rc == 0) {
+            rc = CL_EQUERY;
+        }
     }
-    /* one thread scans the sorted table in order, so every file's bytes repeat */
-    if (spec->n_partition_by > 0) {
-        rc = copy_partitions(d, spec, err);
-    } else {
-        snprintf(path, sizeof path, "%s/part-0.parquet", spec->dest_dir);
-        rc = copy_part(d, spec, 0, path, err);
-    }
+    free(parts);
     cl_err_t ignore;
-    if (set_threads(d, d->threads, rc ? &ignore : err) != 0 && rc == 0) {
-        rc = CL_EQUERY;
-    }
     if (cl_db_exec(d->db, "DROP TABLE IF EXISTS " EXPORT_TABLE, rc ? &ignore : err) != 0 &&
         rc == 0) {
         rc = CL_EQUERY;
@@ -407,10 +554,12 @@ static const char *duck_describe(cl_etl_engine_t *e)
 static void duck_close(cl_etl_engine_t *e)
 {
     duck_t *d = e->impl;
-    cl_db_close(d->db);
+    cl_db_close(d->db); /* a session's connection only; the engine's closes the database */
     free(d);
     free(e);
 }
+
+static int duck_open_session(cl_etl_engine_t **out, cl_etl_engine_t *e, cl_err_t *err);
 
 static const cl_etl_engine_ops_t DUCKDB_OPS = {
     .name = "duckdb",
@@ -422,7 +571,32 @@ static const cl_etl_engine_ops_t DUCKDB_OPS = {
     .export_parquet = duck_export,
     .describe = duck_describe,
     .close = duck_close,
+    .open_session = duck_open_session,
 };
+
+/* A second connection: DuckDB shares the database's tables and types between connections and
+ * keeps TEMP tables per connection, which is what a session promises. */
+static int duck_open_session(cl_etl_engine_t **out, cl_etl_engine_t *e, cl_err_t *err)
+{
+    duck_t *parent = e->impl;
+    *out = NULL;
+    cl_etl_engine_t *s = calloc(1, sizeof *s);
+    duck_t *d = calloc(1, sizeof *d);
+    int rc = s && d ? cl_db_connect(&d->db, parent->db, err)
+                    : cl_err_set(err, CL_ENOMEM, "out of memory");
+    if (rc != 0) {
+        free(s);
+        free(d);
+        return rc;
+    }
+    d->threads = parent->threads;
+    d->session = 1;
+    snprintf(d->version, sizeof d->version, "%s", parent->version);
+    s->ops = &DUCKDB_OPS;
+    s->impl = d;
+    *out = s;
+    return 0;
+}
 
 int cl_etl_engine_duckdb_open(cl_etl_engine_t **out, const cl_etl_engine_options_t *opt,
                               cl_err_t *err)
@@ -444,6 +618,10 @@ int cl_etl_engine_duckdb_open(cl_etl_engine_t **out, const cl_etl_engine_options
     /* DuckDB creates only the last level of its spill folder, and only when it first spills */
     int rc = dbo.temp_dir ? cl_file_mkdirs(dbo.temp_dir, err) : 0;
     rc = rc ? rc : cl_db_open(&d->db, NULL, &dbo, err);
+    /* an in-memory database checkpoints too (past 16 MB of changes, compressing what it holds):
+     * measured, that made appends to a growing table 10x slower and erratic; the engine's data
+     * lives for one run, so never checkpoint */
+    rc = rc ? rc : cl_db_exec(d->db, "SET checkpoint_threshold = '1TB'", err);
     cl_db_result_t *r = NULL;
     rc = rc ? rc : cl_db_query(&r, d->db, "SELECT version()", err);
     if (rc != 0) {

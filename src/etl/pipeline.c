@@ -162,8 +162,10 @@ static int declared(const cl_pipeline_t *p, const char *name)
     return is_builtin(name);
 }
 
-/* Every $name in SQL must be built in or declared. */
-static int check_sql_params(ctx_t *c, const char *key, const cl_pipeline_t *p, const char *sql)
+/* Every $name in SQL must be built in or declared; $batch_week only where a loop binds it
+ * (IN_LOOP: the statements of a for_each_week step's steps). */
+static int check_sql_params(ctx_t *c, const char *key, const cl_pipeline_t *p, const char *sql,
+                            int in_loop)
 {
     char **names = NULL;
     int rc = cl_pipeline_sql_params(&names, sql, c->err);
@@ -171,7 +173,13 @@ static int check_sql_params(ctx_t *c, const char *key, const cl_pipeline_t *p, c
         return cl_err_wrap(c->err, "%s: %s", c->file, key);
     }
     for (size_t i = 0; names[i]; i++) {
-        if (!declared(p, names[i])) {
+        int batch = strcmp(names[i], CL_PIPELINE_BATCH_WEEK) == 0;
+        if (batch && !in_loop) {
+            rc = bad(c, key,
+                     "$batch_week is bound only in the sql of the steps of a for_each_week step");
+            break;
+        }
+        if (!batch && !declared(p, names[i])) {
             char what[96];
             snprintf(what, sizeof what, "unknown parameter $%s", names[i]);
             rc = bad(c, key, what);
@@ -200,7 +208,7 @@ static int parse_params(ctx_t *c, cl_pipeline_t *p, json_t *obj)
     {
         char key[160];
         snprintf(key, sizeof key, "params.%s", k);
-        if (!cl_pipeline_is_ident(k) || is_builtin(k)) {
+        if (!cl_pipeline_is_ident(k) || is_builtin(k) || strcmp(k, CL_PIPELINE_BATCH_WEEK) == 0) {
             return bad(c, key, "must be an identifier that is not a built-in parameter");
         }
         if (!json_is_string(v)) {
@@ -263,36 +271,57 @@ static int parse_check(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_check_t *ch
     if (rc == 0) {
         char key[160];
         snprintf(key, sizeof key, "%s.sql", where);
-        rc = check_sql_params(c, key, p, chk->sql);
+        rc = check_sql_params(c, key, p, chk->sql, 0);
     }
     return rc;
 }
 
-static const char *const STEP_KEYS[] = {"id",          "description", "sql", "table",
-                                        "when_exists", "checks",      NULL};
-
-static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, size_t idx,
-                      json_t *obj)
+/* `sql` at OBJ: one statement or a non-empty list of them, each checked for its parameters. */
+static int get_sql(cl_pipeline_step_t *st, ctx_t *c, const cl_pipeline_t *p, const char *where,
+                   json_t *obj, int in_loop)
 {
-    char where[64];
-    snprintf(where, sizeof where, "steps[%zu]", idx);
-    if (!json_is_object(obj)) {
-        return bad(c, where, "must be a mapping");
+    char key[160];
+    snprintf(key, sizeof key, "%s.sql", where);
+    json_t *v = json_object_get(obj, "sql");
+    if (!v || json_is_null(v)) {
+        return bad(c, key, "is required");
     }
-    int rc = only_keys(c, where, obj, STEP_KEYS);
-    rc = rc ? rc : get_ident(&st->id, c, where, obj, "id", 0);
-    rc = rc ? rc : get_str(&st->description, c, where, obj, "description", 0);
-    rc = rc ? rc : get_str(&st->sql, c, where, obj, "sql", 0);
-    rc = rc ? rc : get_ident(&st->table, c, where, obj, "table", 1);
-    rc = rc ? rc : get_list(&st->when_exists, &st->n_when_exists, c, where, obj, "when_exists", 0);
-    if (rc == 0) {
-        char key[160];
-        snprintf(key, sizeof key, "%s.sql", where);
-        rc = check_sql_params(c, key, p, st->sql);
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    if (json_is_array(v) && n == 0) {
+        return bad(c, key, "must not be an empty list");
     }
-    json_t *checks = json_object_get(obj, "checks");
-    if (rc != 0 || !checks || json_is_null(checks)) {
-        return rc;
+    if (!json_is_array(v) && !json_is_string(v)) {
+        return bad(c, key, "must be a statement or a list of statements");
+    }
+    st->sql = calloc(n + 1, sizeof *st->sql);
+    if (!st->sql) {
+        return cl_err_set(c->err, CL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
+        const char *text = json_string_value(item);
+        char ikey[176];
+        snprintf(ikey, sizeof ikey, json_is_array(v) ? "%s[%zu]" : "%s", key, i);
+        if (!text || !*text) {
+            return bad(c, ikey, "must be a non-empty statement");
+        }
+        if (!(st->sql[i] = strdup(text))) {
+            return cl_err_set(c->err, CL_ENOMEM, "out of memory");
+        }
+        st->n_sql = i + 1;
+        int rc = check_sql_params(c, ikey, p, text, in_loop);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int parse_checks(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
+                        const char *where, json_t *checks)
+{
+    if (!checks || json_is_null(checks)) {
+        return 0;
     }
     if (!json_is_array(checks)) {
         char key[160];
@@ -310,12 +339,77 @@ static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, 
         char key[96];
         snprintf(key, sizeof key, "%s.checks[%zu]", where, i);
         st->n_checks = i + 1;
-        rc = parse_check(c, p, &st->checks[i], key, item);
+        int rc = parse_check(c, p, &st->checks[i], key, item);
         if (rc != 0) {
             return rc;
         }
     }
     return 0;
+}
+
+static const char *const STEP_KEYS[] = {"id",     "description",   "sql",   "table", "when_exists",
+                                        "checks", "for_each_week", "steps", NULL};
+static const char *const LOOP_KEYS[] = {"id", "description", "for_each_week", "steps", NULL};
+static const char *const LOOP_STEP_KEYS[] = {"id", "description", "sql", "table", "checks", NULL};
+
+static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
+                      const char *where, json_t *obj, int in_loop);
+
+/* A for_each_week step: only its own id and description, and its steps. */
+static int parse_loop(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
+                      const char *where, json_t *obj)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s.for_each_week", where);
+    if (!json_is_true(json_object_get(obj, "for_each_week"))) {
+        return bad(c, key, "must be true (leave it out for a plain step)");
+    }
+    int rc = only_keys(c, where, obj, LOOP_KEYS);
+    rc = rc ? rc : get_ident(&st->id, c, where, obj, "id", 0);
+    rc = rc ? rc : get_str(&st->description, c, where, obj, "description", 0);
+    json_t *steps = json_object_get(obj, "steps");
+    snprintf(key, sizeof key, "%s.steps", where);
+    if (rc == 0 && (!json_is_array(steps) || json_array_size(steps) == 0)) {
+        rc = bad(c, key, "must be a non-empty list of the steps run for each week");
+    }
+    st->for_each_week = 1;
+    st->steps = rc ? NULL : calloc(json_array_size(steps) + 1, sizeof *st->steps);
+    if (rc == 0 && !st->steps) {
+        rc = cl_err_set(c->err, CL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < json_array_size(steps); i++) {
+        snprintf(key, sizeof key, "%s.steps[%zu]", where, i);
+        st->n_steps = i + 1;
+        rc = parse_step(c, p, &st->steps[i], key, json_array_get(steps, i), 1);
+    }
+    return rc;
+}
+
+static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
+                      const char *where, json_t *obj, int in_loop)
+{
+    if (!json_is_object(obj)) {
+        return bad(c, where, "must be a mapping");
+    }
+    char key[160];
+    if (in_loop && json_object_get(obj, "for_each_week")) {
+        snprintf(key, sizeof key, "%s.for_each_week", where);
+        return bad(c, key, "a for_each_week step cannot hold another");
+    }
+    if (json_object_get(obj, "for_each_week")) {
+        return parse_loop(c, p, st, where, obj);
+    }
+    int rc = only_keys(c, where, obj, in_loop ? LOOP_STEP_KEYS : STEP_KEYS);
+    if (rc == 0 && json_object_get(obj, "steps")) {
+        snprintf(key, sizeof key, "%s.steps", where);
+        rc = bad(c, key, "only a for_each_week step has steps");
+    }
+    rc = rc ? rc : get_ident(&st->id, c, where, obj, "id", 0);
+    rc = rc ? rc : get_str(&st->description, c, where, obj, "description", 0);
+    rc = rc ? rc : get_sql(st, c, p, where, obj, in_loop);
+    rc = rc ? rc : get_ident(&st->table, c, where, obj, "table", 1);
+    rc = rc ? rc : get_list(&st->when_exists, &st->n_when_exists, c, where, obj, "when_exists", 0);
+    return rc ? rc : parse_checks(c, p, st, where, json_object_get(obj, "checks"));
 }
 
 static const char *const OUTPUT_KEYS[] = {"table", "description", "partition_by", "key",
@@ -369,7 +463,37 @@ static int parse_watermark(ctx_t *c, cl_pipeline_t *p, json_t *obj)
     int rc = only_keys(c, "watermark", obj, WATERMARK_KEYS);
     rc = rc ? rc : get_str(&p->watermark.description, c, "watermark", obj, "description", 0);
     rc = rc ? rc : get_str(&p->watermark.sql, c, "watermark", obj, "sql", 0);
-    return rc ? rc : check_sql_params(c, "watermark.sql", p, p->watermark.sql);
+    return rc ? rc : check_sql_params(c, "watermark.sql", p, p->watermark.sql, 0);
+}
+
+/* Step ids name steps in messages and in the manifest's checks: unique at every level. */
+static int unique_ids(ctx_t *c, const cl_pipeline_t *p)
+{
+    const char *ids[512];
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const cl_pipeline_step_t *st = &p->steps[i];
+        for (size_t j = 0; j <= st->n_steps; j++) {
+            const char *id = j == 0 ? st->id : st->steps[j - 1].id;
+            for (size_t k = 0; k < n; k++) {
+                if (strcmp(ids[k], id) != 0) {
+                    continue;
+                }
+                char key[64];
+                if (j == 0) {
+                    snprintf(key, sizeof key, "steps[%zu].id", i);
+                } else {
+                    snprintf(key, sizeof key, "steps[%zu].steps[%zu].id", i, j - 1);
+                }
+                return bad(c, key, "duplicate step id");
+            }
+            if (n == sizeof ids / sizeof ids[0]) {
+                return bad(c, "steps", "more than 512 steps");
+            }
+            ids[n++] = id;
+        }
+    }
+    return 0;
 }
 
 static const char *const TOP_KEYS[] = {"name",  "version",   "description", "params", "requires",
@@ -389,16 +513,13 @@ static int parse_doc(cl_pipeline_t *p, ctx_t *c, json_t *doc)
     rc = rc ? rc : parse_watermark(c, p, json_object_get(doc, "watermark"));
     rc = rc ? rc : parse_list(c, doc, "steps", &p->n_steps, (void **)&p->steps, sizeof *p->steps);
     for (size_t i = 0; rc == 0 && i < json_array_size(json_object_get(doc, "steps")); i++) {
+        char where[64];
+        snprintf(where, sizeof where, "steps[%zu]", i);
         p->n_steps = i + 1;
-        rc = parse_step(c, p, &p->steps[i], i, json_array_get(json_object_get(doc, "steps"), i));
-        for (size_t j = 0; rc == 0 && j < i; j++) {
-            if (strcmp(p->steps[j].id, p->steps[i].id) == 0) {
-                char key[64];
-                snprintf(key, sizeof key, "steps[%zu].id", i);
-                rc = bad(c, key, "duplicate step id");
-            }
-        }
+        rc = parse_step(c, p, &p->steps[i], where, json_array_get(json_object_get(doc, "steps"), i),
+                        0);
     }
+    rc = rc ? rc : unique_ids(c, p);
     rc =
         rc ? rc
            : parse_list(c, doc, "outputs", &p->n_outputs, (void **)&p->outputs, sizeof *p->outputs);
@@ -471,6 +592,26 @@ static void free_strs(char **v, size_t n)
     free(v);
 }
 
+static void free_steps(cl_pipeline_step_t *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cl_pipeline_step_t *s = &steps[i];
+        for (size_t j = 0; j < s->n_checks; j++) {
+            free(s->checks[j].id);
+            free(s->checks[j].description);
+            free(s->checks[j].sql);
+        }
+        free(s->checks);
+        free_strs(s->when_exists, s->n_when_exists);
+        free_strs(s->sql, s->n_sql);
+        free_steps(s->steps, s->n_steps);
+        free(s->id);
+        free(s->description);
+        free(s->table);
+    }
+    free(steps);
+}
+
 void cl_pipeline_free(cl_pipeline_t *p)
 {
     if (!p) {
@@ -480,20 +621,7 @@ void cl_pipeline_free(cl_pipeline_t *p)
         free(p->params[i].name);
         free(p->params[i].template_text);
     }
-    for (size_t i = 0; i < p->n_steps; i++) {
-        cl_pipeline_step_t *s = &p->steps[i];
-        for (size_t j = 0; j < s->n_checks; j++) {
-            free(s->checks[j].id);
-            free(s->checks[j].description);
-            free(s->checks[j].sql);
-        }
-        free(s->checks);
-        free_strs(s->when_exists, s->n_when_exists);
-        free(s->id);
-        free(s->description);
-        free(s->sql);
-        free(s->table);
-    }
+    free_steps(p->steps, p->n_steps);
     for (size_t i = 0; i < p->n_outputs; i++) {
         cl_pipeline_output_t *o = &p->outputs[i];
         free(o->table);
@@ -507,7 +635,6 @@ void cl_pipeline_free(cl_pipeline_t *p)
     free(p->watermark.description);
     free(p->watermark.sql);
     free(p->params);
-    free(p->steps);
     free(p->outputs);
     free(p->path);
     free(p->name);

@@ -7,7 +7,8 @@
  * A pipeline file is strict: unknown keys, a missing `sql`, an id that is not an identifier, a
  * `$param` that is neither built in nor declared under `params`, or a `{name}` in a parameter
  * template that is not built in are CL_EINVAL errors whose message names the file and the key
- * (e.g. "config/pipeline/demo.yaml: steps[2].checks[0].sql: unknown parameter $wek"). SQL text is
+ * (e.g. "config/pipeline/demo.yaml: steps[2].checks[0].sql: unknown parameter $wek"); so is
+ * $batch_week outside the statements of a for_each_week step's steps. SQL text is
  * trusted (it is part of the deployment, like code); values from the command line and files
  * reach it only as bound parameters. See docs/etl.md for the format.
  *
@@ -37,16 +38,27 @@ typedef struct {
     cl_check_severity_t severity;
 } cl_pipeline_check_t;
 
-typedef struct {
+/* A step runs its statements SQL[0..N_SQL-1] in order (`sql` in the file is one statement or a
+ * list), then its checks. A step with FOR_EACH_WEEK set is a loop instead: it has no statements of
+ * its own, and its STEPS (one level, no loops inside) run once per week of the history window,
+ * oldest first, with $batch_week bound to that week; the checks of those steps run once, after the
+ * last week, over what the weeks built. Weeks may run at once on separate engine sessions (see
+ * etl/runner.h), so a loop's steps keep per-week tables temporary and append to shared ones. */
+typedef struct cl_pipeline_step cl_pipeline_step_t;
+struct cl_pipeline_step {
     char *id;
     char *description;
-    char *sql;
+    char **sql;
+    size_t n_sql;
     char *table;        /* the table the step builds (its rows are reported), or NULL */
     char **when_exists; /* source-relative paths; the step is skipped if any is missing */
     size_t n_when_exists;
     cl_pipeline_check_t *checks;
     size_t n_checks;
-} cl_pipeline_step_t;
+    int for_each_week;
+    cl_pipeline_step_t *steps;
+    size_t n_steps;
+};
 
 /* A declared parameter: a text value made from TEMPLATE by replacing {builtin} names. */
 typedef struct {
@@ -99,6 +111,10 @@ typedef struct {
 /* The parameters every run provides (see docs/etl.md): week, first_week, first_week_start,
  * week_start, week_end, source, history_weeks. NULL-terminated; static. */
 extern const char *const cl_pipeline_builtin_params[];
+
+/* The parameter bound to the week being built, only in the statements of a for_each_week step's
+ * steps ("batch_week"). */
+#define CL_PIPELINE_BATCH_WEEK "batch_week"
 
 /* Load and validate the pipeline at PATH. Returns 0, CL_ENOTFOUND, CL_EIO or CL_EINVAL (the
  * message names the file and the key). *out is new: cl_pipeline_free(). */

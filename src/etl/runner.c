@@ -3,6 +3,7 @@
  * which check, which table and days), leaving a record of the attempt either way. */
 #include "etl/runner.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,8 @@
 #define MAX_PARAMS 64
 #define WATERMARK_ROWS_MAX 64
 #define AVAIL_COLS_MAX 64
+#define CL_LOOP_STEPS_MAX 64
+#define CL_LOOP_WORKERS_MAX 8
 
 typedef struct {
     const cl_etl_options_t *opt;
@@ -27,6 +30,7 @@ typedef struct {
     json_t *checks;               /* manifest check results */
     json_t *tables;               /* manifest tables */
     cl_etl_result_t *out;
+    size_t step_no;               /* 1-based, for progress lines */
 } run_t;
 
 static double now_seconds(void)
@@ -165,13 +169,201 @@ static int source_has(const char *source, const char *rel)
     return cl_file_exists(path);
 }
 
+/* The statements of ST, in order, on E; a failure names the step, the statement of a list and
+ * the week of a loop (WEEK, or NULL). */
+static int run_statements(cl_etl_engine_t *e, const cl_pipeline_step_t *st, const char *week,
+                          const cl_etl_param_t *params, size_t n, cl_err_t *err)
+{
+    for (size_t i = 0; i < st->n_sql; i++) {
+        int rc = e->ops->exec(e, st->sql[i], params, n, err);
+        if (rc == 0) {
+            continue;
+        }
+        char where[64] = "", stmt[32] = "";
+        if (week) {
+            snprintf(where, sizeof where, ", week %s", week);
+        }
+        if (st->n_sql > 1) {
+            snprintf(stmt, sizeof stmt, ", statement %zu", i + 1);
+        }
+        return cl_err_wrap(err, "step '%s'%s%s", st->id, where, stmt);
+    }
+    return 0;
+}
+
+/* After a step's statements (which took SPENT seconds): its table's rows, its checks, its log
+ * line and its progress line (indented for the steps of a loop). */
+static int finish_step(run_t *r, const cl_pipeline_step_t *st, int in_loop, double spent,
+                       cl_err_t *err)
+{
+    double t0 = now_seconds();
+    int64_t rows = -1;
+    if (st->table && r->engine->ops->count_rows(&rows, r->engine, st->table, err) != 0) {
+        return cl_err_wrap(err, "step '%s'", st->id);
+    }
+    int rc = run_checks(r, st, err);
+    double secs = spent + now_seconds() - t0;
+    cl_log(CL_LOG_INFO, MODULE, "step_done",
+           json_pack("{s:s, s:I, s:f, s:i}", "step", st->id, "rows", (json_int_t)rows, "seconds",
+                     secs, "ok", rc == 0));
+    if (r->opt->progress) {
+        char count[32] = "";
+        if (rows >= 0) {
+            snprintf(count, sizeof count, "%lld rows", (long long)rows);
+        }
+        fprintf(r->opt->progress, "[%2zu/%zu] %s%-*s %17s %7.2fs%s\n", r->step_no,
+                r->opt->pipeline->n_steps, in_loop ? "  " : "", in_loop ? 20 : 22, st->id, count,
+                secs, rc ? "  CHECK FAILED" : "");
+    }
+    return rc;
+}
+
+/* A for_each_week step: every week of the window through the loop's steps, on up to
+ * opt->workers engine sessions at once (one week per session at a time, weeks handed out oldest
+ * first), then each loop step's rows and checks. The first failure stops handing out weeks; the
+ * failure of the earliest week is the one reported, so the message does not depend on timing. */
+typedef struct {
+    run_t *r;
+    const cl_pipeline_step_t *loop;
+    cl_week_t first;
+    int n_weeks;
+    pthread_mutex_t mu;
+    int next;        /* the next week to hand out, 0-based */
+    int failed_week; /* the earliest failed week, or n_weeks */
+    int rc;
+    cl_err_t err;
+    double seconds[CL_LOOP_STEPS_MAX]; /* per loop step, summed over weeks */
+} loop_t;
+
+typedef struct {
+    loop_t *l;
+    cl_etl_engine_t *engine; /* this worker's session */
+    pthread_t thread;
+    int started;
+} worker_t;
+
+static int build_week(worker_t *w, int index, cl_err_t *err)
+{
+    loop_t *l = w->l;
+    run_t *r = l->r;
+    char key[CL_WEEK_KEY_LEN];
+    cl_etl_param_t params[MAX_PARAMS + 1];
+    memcpy(params, r->params, r->n_params * sizeof *params);
+    cl_week_format(key, cl_week_add(l->first, index));
+    params[r->n_params] = (cl_etl_param_t){CL_PIPELINE_BATCH_WEEK, CL_ETL_PARAM_TEXT, key, 0};
+    double t_week = now_seconds();
+    for (size_t i = 0; i < l->loop->n_steps; i++) {
+        double t0 = now_seconds();
+        int rc = run_statements(w->engine, &l->loop->steps[i], key, params, r->n_params + 1, err);
+        pthread_mutex_lock(&l->mu);
+        l->seconds[i] += now_seconds() - t0;
+        pthread_mutex_unlock(&l->mu);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (r->opt->progress) {
+        fprintf(r->opt->progress, "[%2zu/%zu] %-22s week %s (%d of %d) %7.2fs\n", r->step_no,
+                r->opt->pipeline->n_steps, l->loop->id, key, index + 1, l->n_weeks,
+                now_seconds() - t_week);
+    }
+    return 0;
+}
+
+static void *work(void *arg)
+{
+    worker_t *w = arg;
+    loop_t *l = w->l;
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        int index = l->rc == 0 && l->next < l->n_weeks ? l->next++ : -1;
+        pthread_mutex_unlock(&l->mu);
+        if (index < 0) {
+            return NULL;
+        }
+        cl_err_t err;
+        int rc = build_week(w, index, &err);
+        if (rc != 0) {
+            pthread_mutex_lock(&l->mu);
+            if (index < l->failed_week) {
+                l->failed_week = index;
+                l->rc = rc;
+                l->err = err;
+            }
+            pthread_mutex_unlock(&l->mu);
+            return NULL;
+        }
+    }
+}
+
+static int run_loop(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
+{
+    if (st->n_steps > CL_LOOP_STEPS_MAX) {
+        return cl_err_set(err, CL_EINVAL, "step '%s': more than %d steps", st->id,
+                          CL_LOOP_STEPS_MAX);
+    }
+    loop_t l = {.r = r, .loop = st, .n_weeks = r->opt->history_weeks};
+    cl_week_t w;
+    if (cl_week_parse(&w, r->opt->week, err) != 0) {
+        return CL_EINVAL; /* validated before the run started */
+    }
+    l.first = cl_week_add(w, -(l.n_weeks - 1));
+    l.failed_week = l.n_weeks;
+    int n = r->opt->workers > 1 ? r->opt->workers : 1;
+    n = n > l.n_weeks ? l.n_weeks : n;
+    n = r->engine->ops->open_session ? (n > CL_LOOP_WORKERS_MAX ? CL_LOOP_WORKERS_MAX : n) : 1;
+    worker_t workers[CL_LOOP_WORKERS_MAX] = {{0}};
+    int rc = 0;
+    double t0 = now_seconds();
+    pthread_mutex_init(&l.mu, NULL);
+    for (int i = 0; i < n; i++) {
+        workers[i].l = &l;
+        workers[i].engine = r->engine;
+        if (i > 0) {
+            rc = rc ? rc : r->engine->ops->open_session(&workers[i].engine, r->engine, err);
+        }
+    }
+    for (int i = 1; rc == 0 && i < n; i++) {
+        if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0) {
+            pthread_mutex_lock(&l.mu);
+            l.next = l.n_weeks; /* stop the workers already started */
+            pthread_mutex_unlock(&l.mu);
+            rc = cl_err_set(err, CL_ENOMEM, "cannot start a worker thread");
+        }
+        workers[i].started = rc == 0;
+    }
+    if (rc == 0) {
+        work(&workers[0]);
+    }
+    for (int i = 1; i < n; i++) {
+        if (workers[i].started) {
+            pthread_join(workers[i].thread, NULL);
+        }
+        if (workers[i].engine != r->engine) {
+            cl_etl_engine_close(workers[i].engine);
+        }
+    }
+    pthread_mutex_destroy(&l.mu);
+    if (rc == 0 && l.rc != 0) {
+        *err = l.err;
+        rc = l.rc;
+    }
+    cl_log(CL_LOG_INFO, MODULE, "loop_done",
+           json_pack("{s:s, s:i, s:i, s:f, s:i}", "step", st->id, "weeks", l.n_weeks, "sessions",
+                     n, "seconds", now_seconds() - t0, "ok", rc == 0));
+    for (size_t i = 0; rc == 0 && i < st->n_steps; i++) {
+        rc = finish_step(r, &st->steps[i], 1, l.seconds[i], err);
+    }
+    return rc;
+}
+
 static int run_steps(run_t *r, cl_err_t *err)
 {
     const cl_pipeline_t *p = r->opt->pipeline;
     for (size_t i = 0; i < p->n_steps; i++) {
         const cl_pipeline_step_t *st = &p->steps[i];
-        double t0 = now_seconds();
         int skip = 0;
+        r->step_no = i + 1;
         for (size_t j = 0; j < st->n_when_exists; j++) {
             skip |= !source_has(r->opt->source_dir, st->when_exists[j]);
         }
@@ -182,27 +374,11 @@ static int run_steps(run_t *r, cl_err_t *err)
             }
             continue;
         }
-        int rc = r->engine->ops->exec(r->engine, st->sql, r->params, r->n_params, err);
-        if (rc != 0) {
-            return cl_err_wrap(err, "step '%s'", st->id);
-        }
-        int64_t rows = -1;
-        if (st->table && r->engine->ops->count_rows(&rows, r->engine, st->table, err) != 0) {
-            return cl_err_wrap(err, "step '%s'", st->id);
-        }
-        rc = run_checks(r, st, err);
-        double secs = now_seconds() - t0;
-        cl_log(CL_LOG_INFO, MODULE, "step_done",
-               json_pack("{s:s, s:I, s:f, s:i}", "step", st->id, "rows", (json_int_t)rows,
-                         "seconds", secs, "ok", rc == 0));
-        if (r->opt->progress) {
-            char count[32] = "";
-            if (rows >= 0) {
-                snprintf(count, sizeof count, "%lld rows", (long long)rows);
-            }
-            fprintf(r->opt->progress, "[%2zu/%zu] %-22s %17s %7.2fs%s\n", i + 1, p->n_steps, st->id,
-                    count, secs, rc ? "  CHECK FAILED" : "");
-        }
+        double t0 = now_seconds();
+        int rc = st->for_each_week ? run_loop(r, st, err)
+                                   : run_statements(r->engine, st, NULL, r->params, r->n_params,
+                                                    err);
+        rc = rc || st->for_each_week ? rc : finish_step(r, st, 0, now_seconds() - t0, err);
         if (rc != 0) {
             return rc;
         }

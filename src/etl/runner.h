@@ -4,7 +4,8 @@
  * `requires`), take the warehouse lock, check that the source's watermark covers the week
  * (etl/watermark.h: the source's _watermark.json, or the pipeline's watermark query), run each
  * step and its data checks through an engine (etl/engine.h: the runner never names DuckDB, so a
- * Spark SQL engine can be dropped in writing the same layout), prove that every column an output
+ * Spark SQL engine can be dropped in writing the same layout) — a for_each_week step once per week
+ * of the history window, several weeks at once on engine sessions — prove that every column an output
  * declares not available is NULL and list those (and measures without a single value) in the
  * manifest, export the output tables into a staging folder, publish them atomically
  * (etl/snapshot.h), and record the attempt under WAREHOUSE/runs/<week>/ whatever its outcome.
@@ -15,7 +16,8 @@
  * declared not available holds values: nothing is published), CL_EQUERY (the engine refused a
  * step), CL_ECONFLICT (another run holds the warehouse), CL_EIO. The message names the step and
  * check, or the table and the missing days.
- * Thread safety: one run per thread; runs on one warehouse are serialised by its lock. */
+ * Thread safety: one run per thread (a run starts its own worker threads for for_each_week steps
+ * and joins them before it returns); runs on one warehouse are serialised by its lock. */
 #ifndef CL_ETL_RUNNER_H
 #define CL_ETL_RUNNER_H
 
@@ -40,6 +42,8 @@ typedef struct {
     const char *warehouse_dir;
     int history_weeks;                 /* weeks ending at WEEK kept in the snapshot, >= 1 */
     cl_etl_engine_options_t engine;    /* spill_dir is set by the runner when NULL */
+    int workers; /* weeks a for_each_week step builds at once, each on its own engine session
+                    (when the engine has sessions; at most 8); 0 or 1: one week at a time */
     cl_etl_engine_open_fn open_engine; /* NULL: cl_etl_engine_duckdb_open */
     FILE *progress;                    /* one line per step and export; NULL: quiet */
 } cl_etl_options_t;

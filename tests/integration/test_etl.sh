@@ -65,6 +65,24 @@ weeks=$(q "SELECT count(DISTINCT week) FROM read_parquet('$WH/current/$WEEK/sale
 src_weeks=$(q "SELECT count(DISTINCT week) FROM read_parquet('$SRC/order_lines/*/*.parquet', hive_partitioning = true) WHERE week BETWEEN '$first' AND '$WEEK'")
 expect_eq "$weeks" "$src_weeks" "the snapshot carries the history the source has"
 
+# --- the same files as the whole-window pipeline ----------------------------------------------
+# tests/fixtures/etl/demo_whole_window.yaml is the demo pipeline before it went week by week:
+# the week-by-week one must publish byte-identical Parquet files (it is the specification).
+files_of() { (cd "$1" && find . -name '*.parquet' | sort | xargs sha256sum); }
+run etl --week "$WEEK" --source "$SRC" --warehouse "$WORK/wh-whole" \
+    --pipeline "$CATLENS_SRC/tests/fixtures/etl/demo_whole_window.yaml"
+expect_rc 0 "the whole-window pipeline publishes the same week"
+whole=$(readlink -f "$WORK/wh-whole/current/$WEEK")
+expect_eq "$(files_of "$snap")" "$(files_of "$whole")" \
+    "the week-by-week pipeline publishes byte-identical files to the whole-window one"
+checks_of() {
+    q "SELECT string_agg(c.step || '.' || c.\"check\" || '=' || c.status, ' ' ORDER BY c.step, c.\"check\")
+       FROM (SELECT unnest(checks) AS c FROM read_json('$1'))"
+}
+week_checks=$(checks_of "$manifest")
+expect_contains "$week_checks" "src_lines.lines_have_orders=pass" "the manifest lists the checks and their outcome"
+expect_eq "$week_checks" "$(checks_of "$whole/manifest.json")" "and the same checks with the same outcome"
+
 # --- idempotent re-run ----------------------------------------------------------------------
 before=$(cd "$snap" && find . -type f | sort | xargs sha256sum)
 run etl --week "$WEEK" --source "$SRC" --warehouse "$WH"
@@ -125,15 +143,63 @@ expect_contains "$ERR" "step 'orders_week', check 'no_big_orders' failed" "the m
 [ -z "$(ls -A "$WORK/wh-strict/snapshots" 2>/dev/null)" ] && pass "nothing is published after a failed check" \
     || fail "nothing is published after a failed check"
 
-# a transform that loses rows is caught by reconciliation against the source files
-sed '0,/        FROM order_facts GROUP BY ALL/s//        FROM order_facts WHERE line_no = 1 GROUP BY ALL/' \
+# a transform that loses rows (here: the sales of every line but each order's first in its
+# category) is caught by reconciliation against the source totals
+sed '0,/            FROM week_facts GROUP BY ALL/s//            FROM week_facts WHERE anchor_l1 GROUP BY ALL/' \
     "$CATLENS_SRC/config/pipeline/demo.yaml" >"$WORK/lossy.yaml"
+grep -q 'FROM week_facts WHERE anchor_l1 GROUP BY ALL' "$WORK/lossy.yaml" \
+    && pass "the lossy pipeline is made" || fail "the lossy pipeline is made"
 run etl --week "$FWEEK" --source "$FIXTURE" --warehouse "$WORK/wh-lossy" --pipeline "$WORK/lossy.yaml"
 expect_rc 4 "a lossy transform fails reconciliation with exit 4"
-expect_contains "$ERR" "check 'reconciles_with_source' failed: 8 failing row(s): measure=revenue, source_total=" \
+expect_contains "$ERR" "check 'reconciles_with_source' failed: " "the reconciliation check names itself"
+expect_contains "$ERR" "failing row(s): measure=revenue, source_total=" \
     "the message shows the measure and both totals"
 [ -z "$(ls -A "$WORK/wh-lossy/snapshots" 2>/dev/null)" ] && pass "nothing is published after a reconciliation failure" \
     || fail "nothing is published after a reconciliation failure"
+
+# --- a broken source fails the same check, with the same evidence, as the whole-window pipeline ---
+# corrupt NAME TABLE WEEK SQL: a copy of the fixture whose TABLE file of WEEK is replaced by SQL
+# (a query over the original as t)
+corrupt() {
+    local f="$WORK/bad-$1/$2/week=$3/part-0.parquet"
+    cp -r "$FIXTURE" "$WORK/bad-$1"
+    q "COPY (WITH t AS (SELECT * FROM read_parquet('$f')) $4) TO '$f.new' (FORMAT parquet)" && mv "$f.new" "$f"
+}
+# refused NAME EVIDENCE [whole]: the pipeline exits 4 with EVIDENCE in its message (and so does
+# the whole-window one, with "whole")
+refused() {
+    run etl --week "$FWEEK" --source "$WORK/bad-$1" --warehouse "$WORK/wh-bad-$1"
+    expect_rc 4 "$1: the source is refused"
+    expect_contains "$ERR" "$2" "$1: the message names the check and the evidence"
+    [ -z "$(ls -A "$WORK/wh-bad-$1/snapshots" 2>/dev/null)" ] && pass "$1: nothing is published" \
+        || fail "$1: nothing is published"
+    [ "${3:-}" = whole ] || return 0
+    run etl --week "$FWEEK" --source "$WORK/bad-$1" --warehouse "$WORK/wh-bad-$1-whole" \
+        --pipeline "$CATLENS_SRC/tests/fixtures/etl/demo_whole_window.yaml"
+    expect_contains "$ERR" "$2" "$1: as the whole-window pipeline does"
+}
+W46="$FIXTURE/orders/week=2026-W46/part-0.parquet"
+L46="$FIXTURE/order_lines/week=2026-W46/part-0.parquet"
+corrupt dup_in_week orders 2026-W47 "SELECT * FROM t UNION ALL SELECT * FROM t WHERE order_id = 430"
+refused dup_in_week "check 'order_id_unique' failed: 1 failing row(s): order_id=430, copies=2" whole
+# an id of another week: found by reading again only the weeks whose id ranges overlap
+corrupt dup_across_weeks orders 2026-W47 "SELECT * FROM t UNION ALL SELECT * FROM read_parquet('$W46') WHERE order_id = 400"
+refused dup_across_weeks "check 'order_id_unique' failed: 1 failing row(s): order_id=400, copies=2" whole
+corrupt null_key orders 2026-W47 "SELECT * REPLACE (CASE WHEN order_id = 430 THEN NULL ELSE region END AS region) FROM t"
+refused null_key "check 'keys_not_null' failed: 1 failing row(s): rows_with_null_keys=1" whole
+corrupt line_dup_across_weeks order_lines 2026-W47 "SELECT * FROM t UNION ALL SELECT * FROM read_parquet('$L46') WHERE order_id = 400 AND line_no = 1"
+refused line_dup_across_weeks "check 'line_unique' failed: 1 failing row(s): order_id=400, line_no=1, copies=2" whole
+corrupt orphan order_lines 2026-W47 "SELECT * REPLACE (CASE WHEN order_id = 430 THEN 999999 ELSE order_id END AS order_id) FROM t"
+refused orphan "check 'lines_have_orders' failed: 1 failing row(s): orphan_lines=" whole
+corrupt negative order_lines 2026-W47 "SELECT * REPLACE (CASE WHEN order_id = 430 AND line_no = 1 THEN -1 ELSE units END AS units) FROM t"
+refused negative "check 'measures_sane' failed: 1 failing row(s): bad_lines=1" whole
+# a line filed under another week than its order's: the whole-window pipeline moved it to its
+# order's week; the week-by-week one refuses it, naming the order (docs/etl.md)
+corrupt line_elsewhere order_lines 2026-W47 "SELECT * FROM t UNION ALL SELECT * FROM read_parquet('$L46') WHERE order_id = 400"
+q "COPY (SELECT * FROM read_parquet('$L46') WHERE order_id <> 400) TO '$WORK/l46.parquet' (FORMAT parquet)" \
+    && mv "$WORK/l46.parquet" "$WORK/bad-line_elsewhere/order_lines/week=2026-W46/part-0.parquet"
+moved=$(q "SELECT count(*) FROM read_parquet('$L46') WHERE order_id = 400")
+refused line_elsewhere "check 'lines_have_orders' failed: 1 failing row(s): orphan_lines=$moved, example_order_id=400"
 
 # --- hostile parameters and missing source --------------------------------------------------
 run etl --week "2026-W47'; DROP TABLE x; --" --source "$SRC" --warehouse "$WORK/wh-evil"

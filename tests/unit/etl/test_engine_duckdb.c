@@ -1,5 +1,6 @@
-/* DuckDB engine export: a partitioned table comes out byte-identical every time, each file sorted
- * by the key, partition values readable back from escaped folder names, NULL partitions refused. */
+/* DuckDB engine export: a partitioned table comes out byte-identical every time and on any number
+ * of writers, each file sorted by the key, partition values readable back from escaped folder
+ * names, NULL partitions refused, ENUM columns written as their text; sessions share tables. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -162,12 +163,110 @@ static void test_engine_duckdb__spills_into_a_folder_it_creates(void **state)
     tmpdir_remove(dir);
 }
 
+static void test_engine_duckdb__writers_do_not_change_the_bytes(void **state)
+{
+    (void)state;
+    char dir[256], a[300], b[300], c[300], wa[400], wb[400];
+    tmpdir_make(dir);
+    snprintf(a, sizeof a, "%s/one", dir);
+    snprintf(b, sizeof b, "%s/two", dir);
+    snprintf(c, sizeof c, "%s/four", dir);
+    const char *make = "CREATE TABLE t AS SELECT 'v' || lpad((i % 100)::VARCHAR, 2, '0') AS p, "
+                       "i AS k, hash(i) AS v FROM range(200000) r(i) ORDER BY hash(i)";
+    static char d1[100 * 66 + 1], d2[100 * 66 + 1], d4[100 * 66 + 1];
+    const char *dirs[] = {a, b, c};
+    char *digests[] = {d1, d2, d4};
+    int threads[] = {1, 2, 4};
+    for (int i = 0; i < 3; i++) {
+        cl_etl_engine_t *e = open_engine(threads[i]);
+        exec(e, make);
+        export_to(e, dirs[i]);
+        /* and the whole table, unpartitioned, into one file */
+        char whole[400];
+        cl_err_t err;
+        snprintf(whole, sizeof whole, "%s/whole", dirs[i]);
+        cl_etl_export_t spec = {"t", whole, NULL, 0, KEY, 1};
+        assert_int_equal(e->ops->export_parquet(e, &spec, &err), 0);
+        cl_etl_engine_close(e);
+        digest(digests[i], sizeof d1, dirs[i], 100);
+    }
+    assert_string_equal(d1, d2);
+    assert_string_equal(d1, d4);
+    char sa[65], sb[65];
+    cl_err_t err;
+    snprintf(wa, sizeof wa, "%s/whole/part-0.parquet", a);
+    snprintf(wb, sizeof wb, "%s/whole/part-0.parquet", c);
+    assert_int_equal(cl_snapshot_sha256_file(sa, wa, 0, &err), 0);
+    assert_int_equal(cl_snapshot_sha256_file(sb, wb, 0, &err), 0);
+    assert_string_equal(sa, sb);
+    tmpdir_remove(dir);
+}
+
+static void test_engine_duckdb__enum_columns_are_written_as_text(void **state)
+{
+    (void)state;
+    char dir[256], a[300], b[300], sql[600];
+    tmpdir_make(dir);
+    snprintf(a, sizeof a, "%s/text", dir);
+    snprintf(b, sizeof b, "%s/enum", dir);
+    static char dt[100 * 66 + 1], de[100 * 66 + 1];
+    cl_etl_engine_t *e = open_engine(2);
+    exec(e, "CREATE TABLE src AS SELECT 'v' || lpad((i % 100)::VARCHAR, 2, '0') AS p, i AS k, "
+            "'c' || (i % 7)::VARCHAR AS c FROM range(50000) r(i)");
+    exec(e, "CREATE TABLE t AS SELECT * FROM src");
+    export_to(e, a);
+    /* the same values as ENUMs whose order is the text order, as the demo pipeline makes them */
+    exec(e, "CREATE TYPE e_p AS ENUM (SELECT DISTINCT p FROM src ORDER BY p)");
+    exec(e, "CREATE TYPE e_c AS ENUM (SELECT DISTINCT c FROM src ORDER BY c)");
+    exec(e, "CREATE OR REPLACE TABLE t AS SELECT p::e_p AS p, k, c::e_c AS c FROM src");
+    export_to(e, b);
+    cl_etl_engine_close(e);
+    digest(dt, sizeof dt, a, 100);
+    digest(de, sizeof de, b, 100);
+    assert_string_equal(dt, de);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM parquet_schema('%s/p=v01/part-0.parquet') WHERE name = 'c' "
+             "AND converted_type = 'UTF8'",
+             b);
+    assert_int_equal(query_int(sql), 1);
+    tmpdir_remove(dir);
+}
+
+static void test_engine_duckdb__sessions_share_tables_not_temp_tables(void **state)
+{
+    (void)state;
+    cl_etl_engine_t *e = open_engine(2), *s = NULL;
+    cl_err_t err;
+    int64_t n = 0;
+    assert_non_null(e->ops->open_session);
+    assert_int_equal(e->ops->open_session(&s, e, &err), 0);
+    exec(e, "CREATE TYPE e_w AS ENUM ('a', 'b')");
+    exec(e, "CREATE TABLE shared (w e_w, n INTEGER)");
+    exec(s, "CREATE TEMP TABLE mine AS SELECT 'b'::e_w AS w, 2 AS n");
+    exec(s, "INSERT INTO shared SELECT * FROM mine");
+    exec(e, "INSERT INTO shared VALUES ('a', 1)");
+    assert_int_equal(e->ops->count_rows(&n, e, "shared", &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(s->ops->count_rows(&n, s, "shared", &err), 0);
+    assert_int_equal(n, 2);
+    /* a session's temporary tables are its own: the engine does not see them */
+    assert_int_equal(e->ops->count_rows(&n, e, "mine", &err), CL_EQUERY);
+    assert_string_equal(s->ops->describe(s), e->ops->describe(e));
+    cl_etl_engine_close(s);
+    assert_int_equal(e->ops->count_rows(&n, e, "shared", &err), 0);
+    assert_int_equal(n, 2);
+    cl_etl_engine_close(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_duckdb__partitioned_export_repeats_and_is_sorted),
         cmocka_unit_test(test_engine_duckdb__partition_values_are_escaped_and_null_refused),
         cmocka_unit_test(test_engine_duckdb__spills_into_a_folder_it_creates),
+        cmocka_unit_test(test_engine_duckdb__writers_do_not_change_the_bytes),
+        cmocka_unit_test(test_engine_duckdb__enum_columns_are_written_as_text),
+        cmocka_unit_test(test_engine_duckdb__sessions_share_tables_not_temp_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

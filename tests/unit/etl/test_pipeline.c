@@ -55,7 +55,17 @@ static void test_pipeline__demo_pipeline_loads(void **state)
     (void)state;
     cl_pipeline_t *p = load_ok("config/pipeline/demo.yaml");
     assert_string_equal(p->name, "demo");
-    assert_true(p->n_steps >= 10);
+    assert_true(p->n_steps >= 8);
+    /* the cubes are built week by week: a for_each_week step holds the source and cube steps */
+    const cl_pipeline_step_t *loop = NULL;
+    for (size_t i = 0; i < p->n_steps; i++) {
+        loop = p->steps[i].for_each_week ? &p->steps[i] : loop;
+    }
+    assert_non_null(loop);
+    assert_int_equal(loop->n_sql, 0);
+    assert_true(loop->n_steps >= 8);
+    assert_string_equal(loop->steps[0].id, "src_orders");
+    assert_true(loop->steps[0].n_sql > 1);
     assert_int_equal(p->n_outputs, 5);
     assert_string_equal(p->outputs[0].table, "sales_cube");
     assert_int_equal(p->outputs[0].n_partition_by, 2);
@@ -241,6 +251,101 @@ static void test_pipeline__bad_identifiers_and_values(void **state)
     expect_error("name: Bad-Name\nversion: 1\n" STEP_OK OUTPUTS_OK, "name: must be an identifier");
 }
 
+#define LOOP_HEAD                                                                                  \
+    "name: x\nversion: 1\nsteps:\n"                                                                \
+    "  - id: weeks\n"                                                                              \
+    "    description: each week\n"                                                                 \
+    "    for_each_week: true\n"                                                                    \
+    "    steps:\n"
+
+static void test_pipeline__statement_lists_and_week_loops_parse(void **state)
+{
+    (void)state;
+    cl_pipeline_t *p = NULL;
+    cl_err_t err;
+    int rc = parse(&p,
+                   "name: x\nversion: 1\nsteps:\n"
+                   "  - id: setup\n    description: d\n"
+                   "    sql: [CREATE TABLE t (week VARCHAR), 'CREATE TABLE u (n INT)']\n"
+                   "  - id: weeks\n    description: each week\n    for_each_week: true\n"
+                   "    steps:\n"
+                   "      - id: one\n        description: d\n"
+                   "        sql: INSERT INTO t VALUES ($batch_week)\n"
+                   "      - id: two\n        description: d\n        table: t\n"
+                   "        sql: [INSERT INTO u VALUES (1), 'SELECT $batch_week, $week']\n"
+                   "        checks:\n          - {id: c, description: d, sql: 'SELECT 1 WHERE $week "
+                   "IS NULL'}\n" OUTPUTS_OK,
+                   &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(p->n_steps, 2);
+    assert_int_equal(p->steps[0].n_sql, 2);
+    assert_string_equal(p->steps[0].sql[1], "CREATE TABLE u (n INT)");
+    assert_false(p->steps[0].for_each_week);
+    const cl_pipeline_step_t *loop = &p->steps[1];
+    assert_true(loop->for_each_week);
+    assert_int_equal(loop->n_sql, 0);
+    assert_int_equal(loop->n_steps, 2);
+    assert_int_equal(loop->steps[0].n_sql, 1);
+    assert_int_equal(loop->steps[1].n_sql, 2);
+    assert_string_equal(loop->steps[1].table, "t");
+    assert_int_equal(loop->steps[1].n_checks, 1);
+    cl_pipeline_free(p);
+}
+
+static void test_pipeline__bad_week_loops_are_named(void **state)
+{
+    (void)state;
+    /* $batch_week is bound only inside a loop's statements */
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    sql: SELECT $batch_week\n" OUTPUTS_OK,
+                 "steps[0].sql: $batch_week is bound only in the sql of the steps of a "
+                 "for_each_week step");
+    expect_error(LOOP_HEAD "      - id: a\n        description: d\n        sql: SELECT 1\n"
+                           "        checks:\n          - {id: c, description: d, sql: 'SELECT "
+                           "$batch_week'}\n" OUTPUTS_OK,
+                 "steps[0].steps[0].checks[0].sql: $batch_week is bound only");
+    expect_error(LOOP_HEAD "      - id: a\n        description: d\n"
+                           "        sql: [SELECT 1, SELECT $wk]\n" OUTPUTS_OK,
+                 "steps[0].steps[0].sql[1]: unknown parameter $wk");
+    expect_error("name: x\nversion: 1\nparams:\n  batch_week: \"{week}\"\n" STEP_OK OUTPUTS_OK,
+                 "params.batch_week: must be an identifier that is not a built-in parameter");
+    /* a loop has steps and nothing of its own to run */
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    for_each_week: true\n    sql: SELECT 1\n"
+                 "    steps:\n      - {id: b, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
+                 "steps[0].sql: unknown key");
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    for_each_week: true\n    steps: []\n" OUTPUTS_OK,
+                 "steps[0].steps: must be a non-empty list");
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n"
+                 "    for_each_week: yes please\n"
+                 "    steps:\n      - {id: b, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
+                 "steps[0].for_each_week: must be true");
+    expect_error(LOOP_HEAD "      - id: b\n        description: d\n        for_each_week: true\n"
+                           "        steps:\n          - {id: c, description: d, sql: SELECT 1}\n"
+                           OUTPUTS_OK,
+                 "steps[0].steps[0].for_each_week: a for_each_week step cannot hold another");
+    expect_error(LOOP_HEAD "      - {id: b, description: d, sql: SELECT 1, when_exists: [x]}\n"
+                           OUTPUTS_OK,
+                 "steps[0].steps[0].when_exists: unknown key");
+    expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n    sql: SELECT 1\n"
+                 "    steps:\n      - {id: b, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
+                 "steps[0].steps: only a for_each_week step has steps");
+    /* ids are unique across the loop and the pipeline */
+    expect_error(LOOP_HEAD "      - {id: weeks, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
+                 "steps[0].steps[0].id: duplicate step id");
+    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: []}\n" OUTPUTS_OK,
+                 "steps[0].sql: must not be an empty list");
+    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: [SELECT 1, '']}\n"
+                 OUTPUTS_OK,
+                 "steps[0].sql[1]: must be a non-empty statement");
+    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: {x: 1}}\n"
+                 OUTPUTS_OK,
+                 "steps[0].sql: must be a statement or a list of statements");
+}
+
 static void test_pipeline__sql_params_skip_literals_and_comments(void **state)
 {
     (void)state;
@@ -324,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_pipeline__missing_sql_is_named),
         cmocka_unit_test(test_pipeline__unknown_param_is_named),
         cmocka_unit_test(test_pipeline__bad_identifiers_and_values),
+        cmocka_unit_test(test_pipeline__statement_lists_and_week_loops_parse),
+        cmocka_unit_test(test_pipeline__bad_week_loops_are_named),
         cmocka_unit_test(test_pipeline__sql_params_skip_literals_and_comments),
         cmocka_unit_test(test_pipeline__survives_truncation_and_mutation),
         cmocka_unit_test(test_pipeline__missing_file),

@@ -442,15 +442,111 @@ static void test_runner__second_writer_is_refused(void **state)
     cl_pipeline_free(p);
 }
 
-/* A fake engine proves the runner reaches the engine only through the vtable. */
+/* A week loop: every week of the window goes through the loop's steps (here on two sessions,
+ * each with its own TEMP table), the checks see all weeks, and the snapshot is the same on one
+ * session as on two. */
+#define LOOP_PIPE                                                                                  \
+    "name: t\nversion: 1\n"                                                                        \
+    "params:\n  orders_glob: \"{source}/orders/*/*.parquet\"\n"                                    \
+    "steps:\n"                                                                                     \
+    "  - id: setup\n    description: the table the weeks append to\n"                              \
+    "    sql: CREATE TABLE orders_weekly (week VARCHAR, region VARCHAR, orders BIGINT)\n"          \
+    "  - id: weeks\n    description: each week\n    for_each_week: true\n    steps:\n"             \
+    "      - id: week_orders\n        description: the week's orders\n"                            \
+    "        sql:\n"                                                                               \
+    "          - CREATE OR REPLACE TEMP TABLE w AS SELECT order_id, region FROM "                  \
+    "read_parquet($orders_glob, hive_partitioning = true) WHERE week = $batch_week\n"              \
+    "          - INSERT INTO orders_weekly SELECT $batch_week, region, count(*) FROM w GROUP BY "  \
+    "ALL\n"                                                                                        \
+    "        table: orders_weekly\n"                                                               \
+    "        checks:\n"                                                                            \
+    "          - id: every_week\n            description: both weeks are in\n"                     \
+    "            sql: SELECT count(DISTINCT week) AS weeks FROM orders_weekly HAVING "             \
+    "count(DISTINCT week) <> $history_weeks\n"                                                     \
+    "outputs:\n  - table: orders_weekly\n    description: o\n    partition_by: [region]\n"         \
+    "    key: [week]\n"
+
+static int run_workers(cl_etl_result_t *res, fx_t *f, const cl_pipeline_t *p, int workers,
+                       const char *warehouse, cl_err_t *err)
+{
+    cl_etl_options_t opt = {
+        .pipeline = p,
+        .week = "2026-W47",
+        .source_dir = f->source,
+        .warehouse_dir = warehouse,
+        .history_weeks = 2,
+        .engine = {.threads = 2, .memory_limit = "256MB"},
+        .workers = workers,
+    };
+    cl_err_clear(err);
+    return cl_etl_run(res, &opt, err);
+}
+
+static void test_runner__week_loop_builds_every_week(void **state)
+{
+    fx_t *f = *state;
+    cl_pipeline_t *p = pipeline(LOOP_PIPE);
+    cl_etl_result_t one, two;
+    cl_err_t err;
+    char other[600];
+    snprintf(other, sizeof other, "%s/other", f->dir);
+    if (run_workers(&one, f, p, 1, f->warehouse, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(one.checks_passed, 1);
+    if (run_workers(&two, f, p, 2, other, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_string_equal(one.snapshot.id, two.snapshot.id);
+    assert_true(one.rows > 0);
+    assert_int_equal(one.rows, two.rows);
+    cl_pipeline_free(p);
+}
+
+static void test_runner__failing_week_is_named_and_publishes_nothing(void **state)
+{
+    fx_t *f = *state;
+    /* the second statement fails in the last week only */
+    cl_pipeline_t *p =
+        pipeline("name: t\nversion: 1\nsteps:\n"
+                 "  - id: setup\n    description: d\n    sql: CREATE TABLE x (week VARCHAR)\n"
+                 "  - id: weeks\n    description: d\n    for_each_week: true\n    steps:\n"
+                 "      - id: fragile\n        description: d\n        sql:\n"
+                 "          - INSERT INTO x VALUES ($batch_week)\n"
+                 "          - SELECT CASE WHEN $batch_week = '2026-W47' THEN error('no data') END\n"
+                 "outputs:\n  - table: x\n    description: d\n    key: [week]\n");
+    cl_etl_result_t res;
+    cl_err_t err;
+    for (int workers = 1; workers <= 2; workers++) {
+        char wh[600];
+        snprintf(wh, sizeof wh, "%s/wh%d", f->dir, workers);
+        assert_int_equal(run_workers(&res, f, p, workers, wh, &err), CL_EQUERY);
+        assert_non_null(strstr(err.msg, "step 'fragile', week 2026-W47, statement 2: "));
+        assert_non_null(strstr(err.msg, "no data"));
+        char path[700];
+        snprintf(path, sizeof path, "%s/snapshots", wh);
+        assert_int_equal(count_entries(path), 0);
+    }
+    cl_pipeline_free(p);
+}
+
+/* A fake engine proves the runner reaches the engine only through the vtable. It refuses every
+ * statement but those of a week loop, whose bound weeks it records. */
+static char fake_weeks[256];
+
 static int fake_exec(cl_etl_engine_t *e, const char *sql, const cl_etl_param_t *p, size_t n,
                      cl_err_t *err)
 {
     (void)e;
-    (void)sql;
     int saw_week = 0;
     for (size_t i = 0; i < n; i++) {
         saw_week |= strcmp(p[i].name, "week") == 0 && strcmp(p[i].text, "2026-W47") == 0;
+        if (strcmp(p[i].name, "batch_week") == 0) {
+            size_t len = strlen(fake_weeks);
+            snprintf(fake_weeks + len, sizeof fake_weeks - len, "%s%s:%s", len ? " " : "", sql,
+                     p[i].text);
+            return 0;
+        }
     }
     return cl_err_set(err, CL_EQUERY, "fake engine refused (week bound: %d)", saw_week);
 }
@@ -490,6 +586,23 @@ static void test_runner__engine_is_an_interface(void **state)
     opt.week = "2026-W47'; DROP TABLE x; --";
     assert_int_equal(cl_etl_run(&res, &opt, &err), CL_EINVAL);
     cl_pipeline_free(p);
+    /* an engine without sessions builds a loop's weeks one at a time, oldest first, and each
+     * week runs the loop's steps in order */
+    p = pipeline("name: t\nversion: 1\nsteps:\n"
+                 "  - id: weeks\n    description: d\n    for_each_week: true\n    steps:\n"
+                 "      - {id: a, description: d, sql: 'SELECT 1, $batch_week'}\n"
+                 "      - {id: b, description: d, sql: 'SELECT 2, $batch_week'}\n"
+                 "  - {id: after, description: d, sql: SELECT 3}\n"
+                 "outputs:\n  - table: x\n    description: d\n    key: [week]\n");
+    opt.pipeline = p;
+    opt.week = "2026-W47";
+    opt.workers = 4;
+    fake_weeks[0] = '\0';
+    assert_int_equal(cl_etl_run(&res, &opt, &err), CL_EQUERY);
+    assert_string_equal(fake_weeks, "SELECT 1, $batch_week:2026-W46 SELECT 2, $batch_week:2026-W46 "
+                                    "SELECT 1, $batch_week:2026-W47 SELECT 2, $batch_week:2026-W47");
+    assert_non_null(strstr(err.msg, "step 'after': fake engine refused"));
+    cl_pipeline_free(p);
 }
 
 int main(void)
@@ -510,6 +623,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_runner__engine_query_and_count_values),
         cmocka_unit_test_setup_teardown(test_runner__second_writer_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runner__week_loop_builds_every_week, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_runner__failing_week_is_named_and_publishes_nothing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__engine_is_an_interface, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
