@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "insights/rca_search.h"
+#include "insights/stats.h"
 
 double rca_count_cost(double f, double x, double w, double lambda)
 {
@@ -23,6 +24,7 @@ double rca_count_cost(double f, double x, double w, double lambda)
 #define LEVEL_GRID 12
 #define LEVEL_SPAN log(30.0) /* the broad alternative: a level up to 30 times off, either way */
 #define LEVEL_ITERS 30
+#define EXP_ZERO (-746.0) /* exp(x) is exactly 0 for x below about -745.13 */
 
 /* The common level as the normal component of a two-part mixture fitted by EM from level 1: a
  * leaf is either at the common level f0 (quasi-Poisson around f0 lambda) or off it by any factor
@@ -30,7 +32,7 @@ double rca_count_cost(double f, double x, double w, double lambda)
  * says they should; a leaf that expected 0.04 events and saw one, or a segment that rose tenfold,
  * goes to the broad part and does not move f0; and starting at "nothing changed", an anomaly
  * that holds most of the volume (RS case 14: 55 % of the viewers) cannot pose as the norm. */
-double rca_count_level(const rca_signal_t *g, const int *owner)
+double rca_count_level(const double *y, const double *w, size_t n)
 {
     double f = 1, pi = 0.05, step = 2 * LEVEL_SPAN / (LEVEL_GRID - 1);
     double lgs[LEVEL_GRID], growth[LEVEL_GRID];
@@ -39,25 +41,25 @@ double rca_count_level(const rca_signal_t *g, const int *owner)
         growth[k] = exp(lgs[k]) - 1;
     }
     for (int it = 0; it < LEVEL_ITERS; it++) {
-        double num = 0, den = 0, sp = 0, n = 0;
-        for (size_t i = 0; i < g->n; i++) {
-            if (owner && owner[i] >= 0) {
-                continue;
-            }
+        double num = 0, den = 0, sp = 0, cnt = 0;
+        for (size_t i = 0; i < n; i++) {
             /* the quasi-likelihood ratio of level f e^lg to level f, averaged over the grid */
-            double y = g->x[i] * g->w[i], m = f * g->w[i], r = 0; /* y/d and f lambda/d */
+            double m = f * w[i], r = 0; /* y/d and f lambda/d */
             for (int k = 0; k < LEVEL_GRID; k++) {
-                r += exp(fmin(y * lgs[k] - m * growth[k], 700));
+                double a = y[i] * lgs[k] - m * growth[k];
+                if (a > EXP_ZERO) { /* below, exp() is exactly 0 and adds nothing */
+                    r += exp(fmin(a, 700));
+                }
             }
             r /= LEVEL_GRID;
             double post = pi * r / (pi * r + 1 - pi); /* P(off the common level) */
-            num += (1 - post) * y;
-            den += (1 - post) * g->w[i];
+            num += (1 - post) * y[i];
+            den += (1 - post) * w[i];
             sp += post;
-            n += 1;
+            cnt += 1;
         }
         double next = den > 0 && num > 0 ? num / den : f;
-        pi = n > 0 ? fmin(fmax(sp / n, 1e-3), 0.5) : pi;
+        pi = cnt > 0 ? fmin(fmax(sp / cnt, 1e-3), 0.5) : pi;
         int done = fabs(next - f) < 1e-7 * f;
         f = next;
         if (done) {
@@ -70,12 +72,6 @@ double rca_count_level(const rca_signal_t *g, const int *owner)
 #define COUNT_MIN_MEAN 5.0    /* leaves expecting fewer events cannot show overdispersion */
 #define COUNT_MIN_LEAVES 30   /* fewer large leaves than this cannot tell it either */
 #define MEDIAN_CHI2_1 0.45494 /* the median of a chi-square with one degree of freedom */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The median over the large leaves of their squared Pearson residual at level F, dispersion B. */
 static double median_z2(const double *x, const double *lambda, const double *v, size_t n, double f,
@@ -92,8 +88,11 @@ static double median_z2(const double *x, const double *lambda, const double *v, 
     if (k == 0) {
         return 0;
     }
-    qsort(tmp, k, sizeof(double), cmp_double);
-    return k % 2 ? tmp[k / 2] : 0.5 * (tmp[k / 2 - 1] + tmp[k / 2]);
+    if (k % 2) {
+        return cl_stats_select(tmp, k, k / 2);
+    }
+    double lo = cl_stats_select(tmp, k, k / 2 - 1);
+    return 0.5 * (lo + cl_stats_select(tmp, k, k / 2));
 }
 
 int rca_count_calibrate(double *w, const double *x, const double *lambda, const double *v, size_t n,
@@ -108,9 +107,9 @@ int rca_count_calibrate(double *w, const double *x, const double *lambda, const 
     }
     for (size_t i = 0; i < n; i++) {
         w[i] = lambda[i] / (1 + (v ? v[i] : 0) * lambda[i]); /* no overdispersion, for the level */
+        tmp[i] = x[i] * w[i];
     }
-    rca_signal_t g = {n, NULL, x, w, 1, lambda, 0};
-    double f = rca_count_level(&g, NULL), b = 0;
+    double f = rca_count_level(tmp, w, n), b = 0;
     size_t large = 0;
     for (size_t i = 0; i < n; i++) {
         large += lambda[i] * f >= COUNT_MIN_MEAN;

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PHI_FLOOR 0.1 /* the calibrated noise model may be off by a factor, not by orders */
 #define MAX_CUBOIDS 65536
-#define NULL_ITERS 40
 #define ROUNDS 2
+#define DENSE_MAX ((uint64_t)1 << 22) /* largest key space aggregated into a dense table */
+#define KEYS_MAX ((size_t)1 << 24)    /* most leaf keys kept for all cuboids at once (128 MB) */
 
 typedef struct {
     double n, w, s1, s2, c0;
@@ -48,13 +48,15 @@ typedef struct {
     const cl_rca_cube_t *cube;
     const rca_signal_t *sig;
     int max_depth;
-    size_t n_cuboids;
+    size_t n_cuboids, cap_cuboids;
     cuboid_t *cuboids;
+    uint64_t *keys; /* n_cuboids × n: each signal leaf's key in each cuboid, or NULL (too many) */
     double log_k[CL_RCA_MAX_DEPTH + 1];
     size_t n_candidates;
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
     double mu, phi, nu;  /* counts: mu is the level f0, phi 1, nu 0 */
     double *c0;
+    double *fit;    /* 4n scratch for the null fit: the leaves outside, packed, and the fit's own */
     double *t2; /* per leaf, the second aggregated term: amounts w x^2, counts w x log lambda */
     /* the state */
     int *owner;
@@ -70,6 +72,8 @@ typedef struct {
     size_t *touched;
     size_t n_touched;
     int hashed;
+    size_t *pool; /* the signal leaves in the pool (outside every element, active), in order */
+    size_t n_pool;
 } search_t;
 
 int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs,
@@ -111,6 +115,15 @@ static int add_cuboid(search_t *s, const int *attrs, int depth, cl_err_t *err)
         return cl_err_set(err, CL_ETOOBIG, "rca: more than %d attribute combinations; lower the depth",
                           MAX_CUBOIDS);
     }
+    if (s->n_cuboids == s->cap_cuboids) {
+        size_t cap = s->cap_cuboids ? 2 * s->cap_cuboids : 64;
+        cuboid_t *grown = realloc(s->cuboids, cap * sizeof(*grown));
+        if (!grown) {
+            return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+        }
+        s->cuboids = grown;
+        s->cap_cuboids = cap;
+    }
     cuboid_t *c = &s->cuboids[s->n_cuboids];
     memset(c, 0, sizeof(*c));
     c->depth = depth;
@@ -133,10 +146,6 @@ static int add_cuboid(search_t *s, const int *attrs, int depth, cl_err_t *err)
 static int make_cuboids(search_t *s, cl_err_t *err)
 {
     int n = (int)s->cube->n_attrs;
-    s->cuboids = calloc(MAX_CUBOIDS, sizeof(*s->cuboids));
-    if (!s->cuboids) {
-        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
-    }
     for (int d = 1; d <= s->max_depth; d++) {
         int idx[CL_RCA_MAX_DEPTH];
         for (int j = 0; j < d; j++) {
@@ -227,16 +236,32 @@ static int in_pool(const search_t *s, size_t i)
     return s->owner[i] < 0 && s->active[i];
 }
 
-/* Aggregate the pool's leaves (outside every element, active) into the elements of cuboid C. */
-static void aggregate(search_t *s, const cuboid_t *c)
+/* The key of signal leaf I in cuboid CI. */
+static uint64_t key_of(const search_t *s, size_t ci, size_t i)
 {
-    s->hashed = c->size > s->dense_cap;
-    const rca_signal_t *g = s->sig;
-    for (size_t i = 0; i < g->n; i++) {
-        if (!in_pool(s, i)) {
-            continue;
+    return s->keys ? s->keys[ci * s->sig->n + i] : leaf_key(s, &s->cuboids[ci], i);
+}
+
+/* List the pool's leaves (outside every element, active), in leaf order: aggregations visit only
+ * them, in the order a pass over every leaf would. */
+static void collect_pool(search_t *s)
+{
+    s->n_pool = 0;
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (in_pool(s, i)) {
+            s->pool[s->n_pool++] = i;
         }
-        stats_t *st = slot_for(s, leaf_key(s, c, i));
+    }
+}
+
+/* Aggregate the pool's leaves (collect_pool) into the elements of cuboid CI. */
+static void aggregate(search_t *s, size_t ci)
+{
+    s->hashed = s->cuboids[ci].size > s->dense_cap;
+    const rca_signal_t *g = s->sig;
+    for (size_t k = 0; k < s->n_pool; k++) {
+        size_t i = s->pool[k];
+        stats_t *st = slot_for(s, key_of(s, ci, i));
         double w = g->w[i], x = g->x[i];
         st->n += 1;
         st->w += w;
@@ -248,72 +273,20 @@ static void aggregate(search_t *s, const cuboid_t *c)
 
 /* ---- the model -------------------------------------------------------------------------- */
 
-static double null_cost(double nu, double mu, double phi, double x, double w)
-{
-    double z2 = w * (x - mu) * (x - mu) / phi;
-    if (nu <= 0) {
-        return 0.5 * log(2 * M_PI * phi) + 0.5 * z2;
-    }
-    return lgamma(nu / 2) - lgamma((nu + 1) / 2) + 0.5 * log(nu * M_PI * phi) +
-           0.5 * (nu + 1) * log1p(z2 / nu);
-}
-
-/* Maximum likelihood of the t null with NU degrees of freedom over the leaves outside every
- * element, by EM from mu0 and phi 1; FIX_MU keeps the centre at mu0. Returns the total cost. */
-static double fit_t(search_t *s, double nu, double mu0, int fix_mu, double *mu_out,
-                    double *phi_out)
-{
-    const rca_signal_t *g = s->sig;
-    double mu = mu0, phi = 1.0;
-    for (int it = 0; it < NULL_ITERS; it++) {
-        double sw = 0, swx = 0, n = 0;
-        for (size_t i = 0; i < g->n; i++) {
-            if (s->owner[i] >= 0) {
-                continue;
-            }
-            double d = g->x[i] - mu;
-            double u = nu <= 0 ? 1.0 : (nu + 1) / (nu + g->w[i] * d * d / phi);
-            sw += u * g->w[i];
-            swx += u * g->w[i] * g->x[i];
-            n += 1;
-        }
-        if (n == 0 || sw <= 0) {
-            break;
-        }
-        double mu_new = fix_mu ? mu : swx / sw, q = 0;
-        for (size_t i = 0; i < g->n; i++) {
-            if (s->owner[i] >= 0) {
-                continue;
-            }
-            double d = g->x[i] - mu_new, dm = g->x[i] - mu;
-            double u = nu <= 0 ? 1.0 : (nu + 1) / (nu + g->w[i] * dm * dm / phi);
-            q += u * g->w[i] * d * d;
-        }
-        double phi_new = fmax(q / n, PHI_FLOOR);
-        int done = fabs(mu_new - mu) < 1e-12 && fabs(phi_new - phi) < 1e-12 * phi;
-        mu = mu_new;
-        phi = phi_new;
-        if (done) {
-            break;
-        }
-    }
-    double cost = 0;
-    for (size_t i = 0; i < g->n; i++) {
-        if (s->owner[i] < 0) {
-            cost += null_cost(nu, mu, phi, g->x[i], g->w[i]);
-        }
-    }
-    *mu_out = mu;
-    *phi_out = phi;
-    return cost;
-}
-
 /* Counts: the null's level over the leaves outside every element (rca_count_level), then price
  * each leaf. */
 static void fit_null_counts(search_t *s)
 {
     const rca_signal_t *g = s->sig;
-    double f = rca_count_level(g, s->owner);
+    double *y = s->fit, *w = s->fit + g->n;
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (s->owner[i] < 0) {
+            y[n] = g->x[i] * g->w[i];
+            w[n++] = g->w[i];
+        }
+    }
+    double f = rca_count_level(y, w, n);
     s->mu = f;
     s->phi = 1;
     s->nu = 0;
@@ -328,32 +301,25 @@ static void fit_null_counts(search_t *s)
  * fitted by maximum likelihood over a grid of degrees of freedom. */
 static void fit_null(search_t *s, double mu0)
 {
-    static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
-    if (s->sig->counts) {
+    const rca_signal_t *g = s->sig;
+    if (g->counts) {
         fit_null_counts(s);
         return;
     }
-    double centre, phi1;
-    (void)fit_t(s, 1, mu0, 0, &centre, &phi1);
-    double best = INFINITY;
-    for (size_t k = 0; k < sizeof(grid) / sizeof(grid[0]); k++) {
-        double mu, phi;
-        double cost = fit_t(s, grid[k], centre, 1, &mu, &phi);
-        if (cost < best) {
-            best = cost;
-            s->nu = grid[k];
-            s->mu = mu;
-            s->phi = phi;
+    double *x = s->fit, *w = s->fit + g->n;
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (s->owner[i] < 0) {
+            x[n] = g->x[i];
+            w[n++] = g->w[i];
         }
     }
-    if (!isfinite(best)) {
-        s->nu = 0;
-        s->mu = mu0;
-        s->phi = 1;
-    }
-    for (size_t i = 0; i < s->sig->n; i++) {
-        s->c0[i] = null_cost(s->nu, s->mu, s->phi, s->sig->x[i], s->sig->w[i]);
-    }
+    rca_tnull_t t;
+    rca_tnull_fit(&t, x, w, n, mu0, s->fit + 2 * g->n);
+    s->mu = t.mu;
+    s->phi = t.phi;
+    s->nu = t.nu;
+    rca_tnull_price(s->c0, &t, g->x, g->w, g->n);
 }
 
 /* The cost of describing an element's leaves (Gaussian around its own shift, at least as wide as
@@ -387,10 +353,8 @@ static double element_cost(const search_t *s, const stats_t *st, int depth, int 
  * Returns its gain (<= 0: none worth adding). */
 static double best_candidate(search_t *s, uint32_t must, pick_t *best)
 {
-    double pool = 0;
-    for (size_t i = 0; i < s->sig->n; i++) {
-        pool += in_pool(s, i);
-    }
+    collect_pool(s);
+    double pool = (double)s->n_pool;
     double best_gain = 0;
     best->cuboid = -1;
     for (size_t ci = 0; ci < s->n_cuboids; ci++) {
@@ -398,7 +362,7 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
         if ((c->mask & must) != must || c->mask == must) {
             continue;
         }
-        aggregate(s, c);
+        aggregate(s, ci);
         for (size_t t = 0; t < s->n_touched; t++) {
             stats_t *st = touched_stats(s, t);
             if (st->n >= pool || st->w <= 0) {
@@ -422,9 +386,9 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
 
 static void assign(search_t *s, size_t pick)
 {
-    const cuboid_t *c = &s->cuboids[s->picks[pick].cuboid];
+    size_t ci = (size_t)s->picks[pick].cuboid;
     for (size_t i = 0; i < s->sig->n; i++) {
-        if (in_pool(s, i) && leaf_key(s, c, i) == s->picks[pick].key) {
+        if (in_pool(s, i) && key_of(s, ci, i) == s->picks[pick].key) {
             s->owner[i] = (int)pick;
         }
     }
@@ -623,8 +587,9 @@ static void run_round(search_t *s, size_t limit)
 static void count_candidates(search_t *s)
 {
     double per_depth[CL_RCA_MAX_DEPTH + 1] = {0};
+    collect_pool(s);
     for (size_t ci = 0; ci < s->n_cuboids; ci++) {
-        aggregate(s, &s->cuboids[ci]);
+        aggregate(s, ci);
         per_depth[s->cuboids[ci].depth] += (double)s->n_touched;
         s->n_candidates += s->n_touched;
         clear_table(s);
@@ -634,38 +599,68 @@ static void count_candidates(search_t *s)
     }
 }
 
+/* Every signal leaf's key in every cuboid, computed once for all the aggregations of the search
+ * (skipped, and computed as needed, when there would be too many). */
+static void make_keys(search_t *s)
+{
+    size_t n = s->sig->n;
+    if (n == 0 || s->n_cuboids > KEYS_MAX / n) {
+        return;
+    }
+    s->keys = malloc(s->n_cuboids * n * sizeof(uint64_t));
+    for (size_t ci = 0; s->keys && ci < s->n_cuboids; ci++) {
+        for (size_t i = 0; i < n; i++) {
+            s->keys[ci * n + i] = leaf_key(s, &s->cuboids[ci], i);
+        }
+    }
+}
+
 static int alloc_search(search_t *s, cl_err_t *err)
 {
     size_t n = s->sig->n;
-    s->dense_cap = n * 2 > 65536 ? n * 2 : 65536;
-    if (s->dense_cap > ((size_t)1 << 22)) {
-        s->dense_cap = (size_t)1 << 22;
+    /* cuboids up to this many keys aggregate into a dense table, sized for the largest of them */
+    uint64_t dense_max = n * 2 > 65536 ? n * 2 : 65536;
+    dense_max = dense_max > DENSE_MAX ? DENSE_MAX : dense_max;
+    s->dense_cap = 1;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        uint64_t size = s->cuboids[ci].size;
+        if (size <= dense_max && size > s->dense_cap) {
+            s->dense_cap = (size_t)size;
+        }
     }
     s->hcap = 16;
     while (s->hcap < n * 2) {
         s->hcap <<= 1;
     }
-    s->c0 = calloc(n ? n : 1, sizeof(double));
-    s->t2 = calloc(n ? n : 1, sizeof(double));
-    s->owner = calloc(n ? n : 1, sizeof(int));
-    s->active = calloc(n ? n : 1, 1);
+    size_t k = n ? n : 1;
+    s->c0 = calloc(k, sizeof(double));
+    s->t2 = calloc(k, sizeof(double));
+    s->fit = calloc(4 * k, sizeof(double));
+    s->owner = calloc(k, sizeof(int));
+    s->active = calloc(k, 1);
+    s->pool = calloc(k, sizeof(size_t));
     s->dense = calloc(s->dense_cap, sizeof(stats_t));
     s->hstats = calloc(s->hcap, sizeof(stats_t));
     s->hkeys = calloc(s->hcap, sizeof(uint64_t));
-    s->touched = calloc(s->dense_cap > s->hcap ? s->dense_cap : s->hcap, sizeof(size_t));
-    if (!s->c0 || !s->t2 || !s->owner || !s->active || !s->dense || !s->hstats || !s->hkeys || !s->touched) {
+    s->touched = calloc(k, sizeof(size_t)); /* one new element per pool leaf at most */
+    if (!s->c0 || !s->t2 || !s->fit || !s->owner || !s->active || !s->pool || !s->dense ||
+        !s->hstats || !s->hkeys || !s->touched) {
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
+    make_keys(s);
     return 0;
 }
 
 static void free_search(search_t *s)
 {
     free(s->cuboids);
+    free(s->keys);
     free(s->c0);
     free(s->t2);
+    free(s->fit);
     free(s->owner);
     free(s->active);
+    free(s->pool);
     free(s->dense);
     free(s->hstats);
     free(s->hkeys);

@@ -70,15 +70,31 @@ CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
 CL_NODISCARD int rca_generalise(rca_search_result_t *r, const cl_rca_cube_t *cube,
                                 const rca_signal_t *sig, cl_err_t *err);
 
+/* The null of the amount family (rca_null.c): x ~ t_nu(mu, phi / w); nu = 0 is Gaussian. */
+typedef struct {
+    double mu, phi, nu;
+} rca_tnull_t;
+
+/* Fit the null on the N leaves (X, W) outside every element, in leaf order: the centre by a Cauchy
+ * fit from MU0 (it settles on the local mode nearest MU0), then scale and degrees of freedom (a
+ * grid from 1 to 34 and Gaussian) by maximum likelihood at that centre. When no fit has a finite
+ * cost the null is Gaussian at MU0 with scale 1. SCRATCH holds 2N doubles. */
+void rca_tnull_fit(rca_tnull_t *out, const double *x, const double *w, size_t n, double mu0,
+                   double *scratch);
+
+/* COST[i] = the cost in nats (negative log density) of leaf (X[i], W[i]) under T, for N leaves. */
+void rca_tnull_price(double *cost, const rca_tnull_t *t, const double *x, const double *w,
+                     size_t n);
+
 /* The count family (rca_counts.c). */
 
 /* The cost in nats, up to terms that do not depend on F, of a leaf of level X (count / expected
  * count), weight W (expected count / dispersion) and expected count LAMBDA at level F. */
 double rca_count_cost(double f, double x, double w, double lambda);
 
-/* The common level f0 of the leaves of G with OWNER[i] < 0 (OWNER NULL: every leaf), robust to
- * anomalous leaves and segments. G->leaf is not read. Returns f0 > 0. */
-double rca_count_level(const rca_signal_t *g, const int *owner);
+/* The common level f0 of N count leaves, given Y[i] = x w (count / dispersion) and W[i] (expected
+ * count / dispersion) of each, robust to anomalous leaves and segments. Returns f0 > 0. */
+double rca_count_level(const double *y, const double *w, size_t n);
 
 /* Set the N weights W[i] = LAMBDA[i] / (1 + (b + V[i]) f0 LAMBDA[i]) of a count signal of levels
  * X and expected counts LAMBDA whose own relative variance is V (NULL: exact), with the

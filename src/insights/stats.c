@@ -35,9 +35,7 @@ double cl_stats_median(const double *v, size_t n, double *scratch)
     return k ? sorted_median(scratch, k) : NAN;
 }
 
-/* The K-th smallest (0-based) of V[0..N), reordering V: quickselect with a median-of-three pivot
- * (deterministic), O(n) on average where a full sort would be O(n log n). */
-static double select_kth(double *v, size_t n, size_t k)
+double cl_stats_select(double *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -96,7 +94,7 @@ double cl_stats_qn_scale(const double *v, size_t n, size_t *out_n)
         }
     }
     size_t h = k / 2 + 1, rank = h * (h - 1) / 2;
-    double q = 2.2219 * select_kth(d, m, rank - 1);
+    double q = 2.2219 * cl_stats_select(d, m, rank - 1);
     if (q == 0) {
         /* heavily tied data (a quarter of all pairs equal): the standard deviation is the scale */
         double mean = 0, ss = 0;

@@ -1,0 +1,146 @@
+/* rca_null.c — the null of the amount family of the root-cause search: the deviations of leaves
+ * outside every element follow a Student-t around a common drift, whose centre, scale and degrees
+ * of freedom are fitted to the data (docs/rca.md, "The model").
+ *
+ * Why a module of its own: the fit is the search's inner loop for amounts (it runs before every
+ * round, ten EM fits each), so it is written for speed — the leaves it fits are packed into
+ * contiguous arrays, each EM step's weights are computed once, and what does not depend on the
+ * leaf is computed once per fit — while every floating-point operation stays the one the
+ * definition prescribes, in the same order: the result is the same, bit for bit, as the plain
+ * two-pass EM, so findings do not move when this code does. Pure, reentrant. */
+#include <math.h>
+
+#include "insights/rca_search.h"
+
+#define PHI_FLOOR 0.1 /* the calibrated noise model may be off by a factor, not by orders */
+#define NULL_ITERS 40
+
+/* The part of a leaf's cost under t_nu(mu, phi / w) that does not depend on the leaf. */
+static double cost_constant(double nu, double phi)
+{
+    if (nu <= 0) {
+        return 0.5 * log(2 * M_PI * phi);
+    }
+    return lgamma(nu / 2) - lgamma((nu + 1) / 2) + 0.5 * log(nu * M_PI * phi);
+}
+
+/* A leaf's cost given the constant K of its fit. */
+static double leaf_cost(double k, double nu, double mu, double phi, double x, double w)
+{
+    double z2 = w * (x - mu) * (x - mu) / phi;
+    if (nu <= 0) {
+        return k + 0.5 * z2;
+    }
+    return k + 0.5 * (nu + 1) * log1p(z2 / nu);
+}
+
+static int converged(double mu_new, double mu, double phi_new, double phi)
+{
+    return fabs(mu_new - mu) < 1e-12 && fabs(phi_new - phi) < 1e-12 * phi;
+}
+
+/* The centre and scale of the t null with NU degrees of freedom over the N leaves (X, W), by EM
+ * from MU0 and phi 1. U is scratch (N doubles): the EM weights of the step. Returns the total
+ * cost. */
+static double fit_free(double nu, double mu0, const double *x, const double *w, size_t n,
+                       double *u, double *mu_out, double *phi_out)
+{
+    double mu = mu0, phi = 1.0;
+    for (int it = 0; it < NULL_ITERS && n > 0; it++) {
+        double sw = 0, swx = 0, cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu;
+            u[i] = nu <= 0 ? 1.0 : (nu + 1) / (nu + w[i] * d * d / phi);
+            sw += u[i] * w[i];
+            swx += u[i] * w[i] * x[i];
+            cnt += 1;
+        }
+        if (sw <= 0) {
+            break;
+        }
+        double mu_new = swx / sw, q = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu_new;
+            q += u[i] * w[i] * d * d;
+        }
+        double phi_new = fmax(q / cnt, PHI_FLOOR);
+        int done = converged(mu_new, mu, phi_new, phi);
+        mu = mu_new;
+        phi = phi_new;
+        if (done) {
+            break;
+        }
+    }
+    double cost = 0, k = cost_constant(nu, phi);
+    for (size_t i = 0; i < n; i++) {
+        cost += leaf_cost(k, nu, mu, phi, x[i], w[i]);
+    }
+    *mu_out = mu;
+    *phi_out = phi;
+    return cost;
+}
+
+/* The same at a fixed centre MU, whose deviations D and squared weighted deviations WD2 = w d d
+ * the caller computed once for the whole grid. Returns the total cost; *phi_out the scale. */
+static double fit_fixed(double nu, double mu, const double *x, const double *w, const double *d,
+                        const double *wd2, size_t n, double *phi_out)
+{
+    double phi = 1.0;
+    for (int it = 0; it < NULL_ITERS && n > 0; it++) {
+        double sw = 0, q = 0, cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            double uw = (nu <= 0 ? 1.0 : (nu + 1) / (nu + wd2[i] / phi)) * w[i];
+            sw += uw;
+            q += uw * d[i] * d[i];
+            cnt += 1;
+        }
+        if (sw <= 0) {
+            break;
+        }
+        double phi_new = fmax(q / cnt, PHI_FLOOR);
+        int done = converged(mu, mu, phi_new, phi);
+        phi = phi_new;
+        if (done) {
+            break;
+        }
+    }
+    double cost = 0, k = cost_constant(nu, phi);
+    for (size_t i = 0; i < n; i++) {
+        cost += leaf_cost(k, nu, mu, phi, x[i], w[i]);
+    }
+    *phi_out = phi;
+    return cost;
+}
+
+void rca_tnull_fit(rca_tnull_t *out, const double *x, const double *w, size_t n, double mu0,
+                   double *scratch)
+{
+    static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
+    double *d = scratch, *wd2 = scratch + n, centre, phi1;
+    (void)fit_free(1, mu0, x, w, n, scratch, &centre, &phi1);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = x[i] - centre;
+        wd2[i] = w[i] * d[i] * d[i];
+    }
+    double best = INFINITY;
+    for (size_t k = 0; k < sizeof(grid) / sizeof(grid[0]); k++) {
+        double phi;
+        double cost = fit_fixed(grid[k], centre, x, w, d, wd2, n, &phi);
+        if (cost < best) {
+            best = cost;
+            *out = (rca_tnull_t){centre, phi, grid[k]};
+        }
+    }
+    if (!isfinite(best)) {
+        *out = (rca_tnull_t){mu0, 1, 0};
+    }
+}
+
+void rca_tnull_price(double *cost, const rca_tnull_t *t, const double *x, const double *w,
+                     size_t n)
+{
+    double k = cost_constant(t->nu, t->phi);
+    for (size_t i = 0; i < n; i++) {
+        cost[i] = leaf_cost(k, t->nu, t->mu, t->phi, x[i], w[i]);
+    }
+}
