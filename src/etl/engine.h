@@ -80,7 +80,8 @@ typedef struct {
     /* Optional (NULL: the runner builds one week at a time on E). Another session on E for
      * another thread: it sees E's tables and types and writes to them, and has temporary tables
      * of its own, so two sessions may build two weeks at once. *out is new: close it (through
-     * its ops) before E. */
+     * its ops) before E. Open and close sessions on E's thread, while no session is running a
+     * statement (an engine may tune itself for the sessions while they are open). */
     int (*open_session)(cl_etl_engine_t **out, cl_etl_engine_t *e, cl_err_t *err);
     /* The engine and its version for the manifest, e.g. "duckdb v1.4.4". Borrowed. */
     const char *(*describe)(cl_etl_engine_t *e);

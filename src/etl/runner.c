@@ -132,10 +132,14 @@ static int run_checks(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
     for (size_t i = 0; i < st->n_checks; i++) {
         const cl_pipeline_check_t *c = &st->checks[i];
         cl_etl_check_result_t res;
+        double t0 = now_seconds();
         int rc = r->engine->ops->check(&res, r->engine, c->sql, r->params, r->n_params, err);
         if (rc != 0) {
             return cl_err_wrap(err, "step '%s', check '%s'", st->id, c->id);
         }
+        cl_log(CL_LOG_DEBUG, MODULE, "check_done",
+               json_pack("{s:s, s:s, s:I, s:f}", "step", st->id, "check", c->id, "failing_rows",
+                         (json_int_t)res.failing_rows, "seconds", now_seconds() - t0));
         const char *status = res.failing_rows == 0          ? "pass"
                              : c->severity == CL_CHECK_WARN ? "warn"
                                                             : "fail";
