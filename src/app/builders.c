@@ -91,6 +91,9 @@ static void *builder_main(void *arg)
             continue;
         }
         me->running = 1;
+        if (me->head) { /* busy now: an idle builder may take what is queued behind this job */
+            pthread_cond_broadcast(&b->wake);
+        }
         pthread_mutex_unlock(&b->lock);
         j->fn(me->ctx, j->payload);
         free(j);

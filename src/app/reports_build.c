@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ai/schemas.h"
 #include "core/log.h"
 #include "http/gzip.h"
 
@@ -233,6 +234,12 @@ static void finish(flight_t *f, json_t *doc)
     json_t *reasons = NULL;
     const char *outcome = "not_configured", *summary_reason = NULL;
     char why[CL_ERR_MSG_MAX + 64], msg[2 * CL_ERR_MSG_MAX];
+    cl_err_t bad;
+    if (r->ai && f->ai_rc == 0 &&
+        cl_schemas_validate(CL_SCHEMA_SUMMARY_RESPONSE, f->summary, &bad) != 0) {
+        f->ai_rc = CL_EDATA; /* never pass on what is not a checked summary */
+        cl_err_set(&f->ai_err, CL_EDATA, "its reply is not a summary: %.200s", bad.msg);
+    }
     if (r->ai && f->ai_rc == 0) {
         json_object_set(doc, "summary", f->summary);
         summarised = 1;

@@ -200,6 +200,19 @@ dev_login catmgr
 api GET /usage -H "Cookie: catlens_session=$SID"
 expect_eq "$STATUS|$(json_get team.id)|$(json_get teams)" "200|electronics|null" "a category manager sees their own team only"
 
+# --- out of scope: 403 before anything is looked at, and nothing changes --------------------------------------------
+lookups() { curl -s "$BASE/metrics" | sed -n 's/^catlens_report_cache_total{result="[a-z]*"} //p' | awk '{s += $1} END {print s + 0}'; }
+state_now() { echo "$(sqlite3 "$STATE/app.db" 'SELECT count(*) FROM report_archive')|$(builds built)|$(lookups)|$(ai_calls)"; }
+before=$(state_now)
+denied=$(audit_count denied)
+wbr books asia
+expect_eq "$STATUS|$(json_get error.code)" "403|forbidden" "catmgr: a cached report of another category is refused (403)"
+known=${BODY//books/X}
+wbr no_such_category asia
+expect_eq "$STATUS|${BODY//no_such_category/X}" "403|$known" "… exactly as a category that does not exist: nothing learnt"
+expect_eq "$(state_now)" "$before" "… no lookup, build, archive or summary happened"
+expect_eq "$(audit_count denied)" $((denied + 2)) "… and both refusals are audited"
+
 # --- the AI service down or slow: degraded, never a 5xx ----------------------------------------------------------------
 stop_ai
 expect_eq "$AI_RC" 0 "catlens ai stops cleanly"
