@@ -84,6 +84,24 @@ static long long slice_bytes(const cl_manifest_t *m, const char *region, const c
     return total;
 }
 
+/* BENCH_DUMP=DIR: write every document to DIR/<category>_<region>_<window>.json, to compare the
+ * output of two builds byte for byte (meta.generated_at is fixed to "bench"). */
+static void dump(const char *doc, const char *category, const char *region, cl_window_t w)
+{
+    const char *dir = getenv("BENCH_DUMP");
+    if (!dir || !doc) {
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s_%s_%s.json", dir, category, region ? region : "all",
+             cl_window_name(w));
+    FILE *fp = fopen(path, "w");
+    if (fp) {
+        fputs(doc, fp);
+        fclose(fp);
+    }
+}
+
 /* One slice: read, 4 × engine, 4 × document. Returns 0 and the two totals. */
 static int run_slice(double *findings_ms, double *docs_ms, double *findings_cpu, cl_reader_t *rd,
                      const cl_catalog_t *cat, const cl_manifest_t *m, const char *category,
@@ -106,6 +124,7 @@ static int run_slice(double *findings_ms, double *docs_ms, double *findings_cpu,
         char *s = rc ? NULL : json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
         t_engine += t2 - t1;
         t_doc += now_ms() - t2;
+        dump(s, category, region, (cl_window_t)w);
         *n_findings += r ? r->findings.n : 0;
         free(s);
         json_decref(doc);

@@ -410,7 +410,7 @@ int cl_demo_generate(cl_demo_result_t *out, const cl_demo_options_t *opt, cl_err
     }
     pthread_mutex_init(&run.lock, NULL);
     cl_demo_world_init(world, opt->seed);
-    cl_demo_plan_init(plan, world, opt->end_week);
+    cl_demo_plan_init(plan, world, opt->end_week, (double)opt->lines / opt->weeks);
     cl_demo_gen_init(gen, world, plan, opt->end_week, opt->weeks, opt->lines);
     rc = cl_file_remove_tree(staging, err);
     rc = rc ? rc : cl_file_mkdirs(staging, err);

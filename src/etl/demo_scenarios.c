@@ -3,7 +3,9 @@
  * category manager would notice in a WBR is visible above the noise at the default size. */
 #include "etl/demo_scenarios.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "etl/demo_rng.h"
@@ -71,6 +73,7 @@ static int largest_country(const cl_demo_world_t *w, int r, double *share)
 typedef struct {
     const cl_demo_world_t *w;
     double size[CL_DEMO_REGIONS][CL_DEMO_L1];
+    double orders[CL_DEMO_REGIONS][CL_DEMO_L1]; /* expected orders a week */
     int used[CL_DEMO_L1];
     uint64_t seed;
 } picker_t;
@@ -120,7 +123,14 @@ static void pick(picker_t *pk, cl_demo_scenario_t *s, int top_r, int top_l)
     uint64_t h = cl_demo_hash(pk->seed, 0x73636e /* scn */, (uint64_t)s->kind, 0, 0);
     s->region = cand[h % (uint64_t)n];
     int l1order[CL_DEMO_L1], lc[CL_DEMO_L1], m = 0;
-    rank(l1order, pk->size[s->region], CL_DEMO_L1);
+    double size[CL_DEMO_L1];
+    for (int i = 0; i < CL_DEMO_L1; i++) { /* a category's size over every region, or in one */
+        size[i] = 0.0;
+        for (int r = 0; r < CL_DEMO_REGIONS; r++) {
+            size[i] += top_r == CL_DEMO_REGIONS || r == s->region ? pk->size[r][i] : 0.0;
+        }
+    }
+    rank(l1order, size, CL_DEMO_L1);
     for (int i = 0; i < CL_DEMO_L1 && m < top_l; i++) {
         int l1 = l1order[i];
         if (!pk->used[l1] && l1_allowed(s->kind, l1)) {
@@ -131,39 +141,226 @@ static void pick(picker_t *pk, cl_demo_scenario_t *s, int top_r, int top_l)
     pk->used[s->l1] = 1;
 }
 
-void cl_demo_plan_init(cl_demo_plan_t *p, const cl_demo_world_t *w, cl_week_t end_week)
+/* ---- how strong: visible above the noise of the data's size ------------------------------- */
+
+/* The expected z of a planted change compared week on week (docs/data-model.md, "Scenarios"):
+ * a relative change E of a count of N expected events a week has Poisson noise from both weeks,
+ * so z = E N / sqrt(N + N (1 +- E)). Planted changes aim at this z: a root-cause search that
+ * names one segment among thousands needs about 4 after paying for the search, and the realised
+ * noise moves it by about 1. */
+#define PLANT_Z 7.0
+
+static double z_of(double e, double n, int rise)
+{
+    return n > 0.0 ? e * sqrt(n) / sqrt(2.0 + (rise ? e : -e)) : 0.0;
+}
+
+/* The smallest change from BASE (what the scenario plants when the data is large enough) to
+ * CAP, in steps of 0.01, whose z on N events reaches PLANT_Z; CAP when none does. */
+static double strength(double n, double base, double cap, int rise)
+{
+    for (int k = 0; base + 0.01 * k < cap; k++) {
+        double e = base + 0.01 * k;
+        if (z_of(e, n, rise) >= PLANT_Z) {
+            return e;
+        }
+    }
+    return cap;
+}
+
+/* Expected orders a week of each region x L1 for LINES_PER_WEEK order lines a week in all. */
+static void slice_orders(picker_t *pk, double lines_per_week)
+{
+    double total = 0.0;
+    for (int r = 0; r < CL_DEMO_REGIONS; r++) {
+        for (int i = 0; i < CL_DEMO_L1; i++) {
+            total += pk->size[r][i] * pk->w->lines_mean[i];
+        }
+    }
+    for (int r = 0; r < CL_DEMO_REGIONS; r++) {
+        for (int i = 0; i < CL_DEMO_L1; i++) {
+            pk->orders[r][i] = total > 0.0 ? lines_per_week * pk->size[r][i] / total : 0.0;
+        }
+    }
+}
+
+/* The share of region R's orders from mobile sessions of traffic L1 SOURCE (NULL: any). */
+static double mobile_source_share(const cl_demo_world_t *w, int r, const char *source)
+{
+    double all = 0.0, seg = 0.0;
+    for (int t = 0; t < CL_DEMO_TRAFFIC; t++) {
+        for (int k = 0; k < CL_DEMO_DEVCHAN; k++) {
+            const cl_demo_devchan_t *dc = &cl_demo_devchans[k];
+            double ts = dc->app ? w->app_traffic_share[t] : w->traffic_share[t];
+            double o = ts * w->devchan_share[r][k] * cl_demo_traffic[t].cr * dc->cr;
+            all += o;
+            if (strcmp(dc->device_type, "mobile") == 0 &&
+                (!source || strcmp(cl_demo_traffic[t].l1, source) == 0)) {
+                seg += o;
+            }
+        }
+    }
+    return all > 0.0 ? seg / all : 0.0;
+}
+
+/* The conversion drop: paid_search on mobile (a broken landing page for search ads) when that
+ * segment is big enough for the planted 35 %. In smaller data every single source's mobile
+ * segment is either too small to tell from noise or nearly one customer type (direct and email
+ * visitors are mostly returning ones, so the change would be as much theirs as the source's):
+ * then the drop hits every mobile session (a broken mobile checkout), by what that needs. */
+static void plan_conversion(cl_demo_scenario_t *s, const picker_t *pk)
+{
+    double slice = pk->orders[s->region][s->l1];
+    double n = slice * mobile_source_share(pk->w, s->region, "paid_search");
+    s->traffic_l1 = "paid_search";
+    if (z_of(s->effect, n, 0) < PLANT_Z) {
+        s->traffic_l1 = NULL;
+        n = slice * mobile_source_share(pk->w, s->region, NULL);
+    }
+    s->effect = strength(n, s->effect, 0.8, 0);
+}
+
+/* The share of L1's lines sold by bronze-tier sellers. */
+static double bronze_share(const cl_demo_world_t *w, int l1)
+{
+    double all = 0.0, bronze = 0.0;
+    for (int g = w->l2_first[l1]; g < w->l2_first[l1] + w->l2_count[l1]; g++) {
+        for (int i = w->l3_first[g]; i < w->l3_first[g] + w->l3_count[g]; i++) {
+            double pw = cl_demo_l2s[g].weight * cl_demo_l3s[i].weight, n = CL_DEMO_PRODUCTS_PER_L3;
+            for (int k = 0; k < CL_DEMO_PRODUCTS_PER_L3; k++) {
+                double pop = pw * (sqrt((k + 1) / n) - sqrt(k / n));
+                all += pop;
+                bronze += w->products[i][k].tier == CL_DEMO_TIERS - 1 ? pop : 0.0;
+            }
+        }
+    }
+    return all > 0.0 ? bronze / all : 0.0;
+}
+
+/* The z of the AOV fall of keep-low probability P over ORDERS orders (see mix_strength). */
+static double mix_z(const cl_demo_world_t *w, int l1, double orders, double p)
+{
+    return (1.0 - cl_demo_mix_shift_ratio(w, l1, p)) * sqrt(orders / 2.0);
+}
+
+/* The keep-low probability whose AOV fall reaches PLANT_Z against the week-on-week noise of the
+ * slice's AOV (an order's value varies about as much as its mean: z = m sqrt(N / 2)), from 0.6
+ * to 0.8 (past that the orders anchored on premium lines vanish and the fall reads as a rate
+ * change, not a mix). */
+static double mix_strength(const cl_demo_world_t *w, int l1, double orders, double base)
+{
+    for (int k = 0; base + 0.01 * k < 0.8; k++) {
+        double p = base + 0.01 * k;
+        if (mix_z(w, l1, orders, p) >= PLANT_Z) {
+            return p;
+        }
+    }
+    return 0.8;
+}
+
+/* The pulse jump that stands out of the gap's week-on-week noise: the index's own (about 3 %) and
+ * the category's revenue growth over every region (an order's value varies about as much as its
+ * mean: relative noise sqrt(4 / N) for N orders a week), aiming at PLANT_Z less two (a gap is
+ * one number, not a search), from BASE to 0.4. */
+static double pulse_strength(const picker_t *pk, int l1, double base)
+{
+    double orders = 0.0;
+    for (int r = 0; r < CL_DEMO_REGIONS; r++) {
+        orders += pk->orders[r][l1];
+    }
+    double noise = sqrt(0.03 * 0.03 + (orders > 0.0 ? 4.0 / orders : 1.0));
+    double e = ceil(100.0 * (PLANT_Z - 2.0) * noise) / 100.0;
+    return e < base ? base : e > 0.4 ? 0.4 : e;
+}
+
+/* Scale each scenario's effect to the data's size: at least its planted base (what a large
+ * data set gets), more when the segment is too small for the base to stand out of the noise,
+ * never past a believable cap. The ground truth carries the effect actually planted. */
+static void plan_strengths(cl_demo_plan_t *p, const picker_t *pk)
+{
+    const double how_mix_base = 0.60;
+    const cl_demo_world_t *w = pk->w;
+    for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
+        cl_demo_scenario_t *s = &p->s[k];
+        double slice = s->region >= 0 ? pk->orders[s->region][s->l1] : 0.0, share = 1.0;
+        switch (s->kind) {
+        case CL_DEMO_SCN_CONVERSION_DROP:
+            plan_conversion(s, pk);
+            break;
+        case CL_DEMO_SCN_COUNTRY_DROP:
+            (void)largest_country(w, s->region, &share);
+            /* revenue: an order's value varies about as much as its mean, halving the count */
+            s->effect = strength(slice * share / 2.0, s->effect, 0.7, 0);
+            break;
+        case CL_DEMO_SCN_MIX_SHIFT:
+            s->effect = mix_strength(w, s->l1, slice, s->effect);
+            if (mix_z(w, s->l1, slice, s->effect) < PLANT_Z) {
+                /* a week cannot show it: premium lines out of stock for four weeks, seen MoM */
+                s->weeks = 4;
+                s->effect = mix_strength(w, s->l1, 4.0 * slice, how_mix_base);
+            }
+            break;
+        case CL_DEMO_SCN_RETURN_SPIKE: {
+            double returns = slice * w->lines_mean[s->l1] * bronze_share(w, s->l1) *
+                             cl_demo_l1s[s->l1].return_rate * cl_demo_tier_returns[CL_DEMO_TIERS - 1];
+            s->effect = strength(returns, s->effect, 3.0, 1);
+            break;
+        }
+        case CL_DEMO_SCN_PULSE_SURGE:
+            s->effect = pulse_strength(pk, s->l1, s->effect);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void cl_demo_plan_init(cl_demo_plan_t *p, const cl_demo_world_t *w, cl_week_t end_week,
+                       double lines_per_week)
 {
     memset(p, 0, sizeof *p);
     p->end_week = end_week;
     picker_t pk = {.w = w, .seed = w->seed};
     slice_sizes(pk.size, w);
+    slice_orders(&pk, lines_per_week);
     static const struct {
         int top_r, top_l, weeks;
         double effect;
     } how[CL_DEMO_SCN_COUNT] = {
-        [CL_DEMO_SCN_CONVERSION_DROP] = {1, 3, 1, 0.35},
-        [CL_DEMO_SCN_COUNTRY_DROP] = {3, 3, 1, 0.28},
-        [CL_DEMO_SCN_MIX_SHIFT] = {2, 2, 1, 0.60},
+        [CL_DEMO_SCN_CONVERSION_DROP] = {1, 2, 1, 0.35},
+        [CL_DEMO_SCN_COUNTRY_DROP] = {2, 1, 1, 0.28},
+        [CL_DEMO_SCN_MIX_SHIFT] = {1, 1, 1, 0.60},
         [CL_DEMO_SCN_RETURN_SPIKE] = {2, 2, 1, 1.00},
         [CL_DEMO_SCN_BUDGET_OVERSPEND] = {3, 3, 4, 0.40},
-        [CL_DEMO_SCN_PULSE_SURGE] = {CL_DEMO_REGIONS, CL_DEMO_L1, 1, 0.20},
+        [CL_DEMO_SCN_PULSE_SURGE] = {CL_DEMO_REGIONS, 1, 1, 0.20},
     };
-    for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
+    /* the scenarios that need the most volume choose first: the mix shift (an AOV change) and
+     * the market pulse (a category's growth, over every region), then the segment ones */
+    static const cl_demo_scn_kind_t ORDER[CL_DEMO_SCN_COUNT] = {
+        CL_DEMO_SCN_MIX_SHIFT,   CL_DEMO_SCN_PULSE_SURGE,       CL_DEMO_SCN_CONVERSION_DROP,
+        CL_DEMO_SCN_COUNTRY_DROP, CL_DEMO_SCN_RETURN_SPIKE, CL_DEMO_SCN_BUDGET_OVERSPEND,
+    };
+    for (int j = 0; j < CL_DEMO_SCN_COUNT; j++) {
+        int k = (int)ORDER[j];
         cl_demo_scenario_t *s = &p->s[k];
         s->kind = (cl_demo_scn_kind_t)k;
         s->country = -1;
         s->weeks = how[k].weeks;
         s->effect = how[k].effect;
         pick(&pk, s, how[k].top_r, how[k].top_l);
-        s->magnitude = s->effect;
         if (k == CL_DEMO_SCN_COUNTRY_DROP) {
             double share;
             s->country = largest_country(w, s->region, &share);
-        } else if (k == CL_DEMO_SCN_MIX_SHIFT) {
-            s->magnitude = 1.0 - cl_demo_mix_shift_ratio(w, s->l1, s->effect);
         } else if (k == CL_DEMO_SCN_PULSE_SURGE) {
             s->region = -1;
         }
+    }
+    plan_strengths(p, &pk);
+    for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
+        cl_demo_scenario_t *s = &p->s[k];
+        s->magnitude = k == CL_DEMO_SCN_MIX_SHIFT
+                           ? 1.0 - cl_demo_mix_shift_ratio(w, s->l1, s->effect)
+                           : s->effect;
     }
 }
 
@@ -198,7 +395,7 @@ void cl_demo_effects_for_week(cl_demo_effects_t *fx, const cl_demo_plan_t *p, cl
         case CL_DEMO_SCN_CONVERSION_DROP:
             for (int t = 0; t < CL_DEMO_TRAFFIC; t++) {
                 for (int d = 0; d < CL_DEMO_DEVCHAN; d++) {
-                    if (strcmp(cl_demo_traffic[t].l1, "paid_search") == 0 &&
+                    if ((!s->traffic_l1 || strcmp(cl_demo_traffic[t].l1, s->traffic_l1) == 0) &&
                         strcmp(cl_demo_devchans[d].device_type, "mobile") == 0) {
                         fx->cr[s->region][s->l1][t][d] = 1.0 - s->effect;
                     }
@@ -230,8 +427,11 @@ static json_t *path_of(const cl_demo_scenario_t *s)
 {
     switch (s->kind) {
     case CL_DEMO_SCN_CONVERSION_DROP:
+        if (!s->traffic_l1) {
+            return json_pack("[{s:s,s:s}]", "dimension", "device_type", "value", "mobile");
+        }
         return json_pack("[{s:s,s:s},{s:s,s:s}]", "dimension", "device_type", "value", "mobile",
-                         "dimension", "traffic_l1", "value", "paid_search");
+                         "dimension", "traffic_l1", "value", s->traffic_l1);
     case CL_DEMO_SCN_COUNTRY_DROP:
         return json_pack("[{s:s,s:s}]", "dimension", "country", "value",
                          cl_demo_countries[s->country].code);
@@ -251,11 +451,17 @@ static void describe(char *out, size_t cap, const cl_demo_scenario_t *s, const c
     int pct = (int)(s->magnitude * 100.0 + 0.5);
     switch (s->kind) {
     case CL_DEMO_SCN_CONVERSION_DROP:
-        snprintf(
-            out, cap,
-            "Conversion of paid_search sessions on mobile fell %d%% in %s x %s in %s (a broken "
-            "mobile landing page for search ads); traffic and other sources unchanged.",
-            pct, cat, reg, week);
+        if (!s->traffic_l1) {
+            snprintf(out, cap,
+                     "Conversion of mobile sessions fell %d%% in %s x %s in %s (a broken mobile "
+                     "checkout after a release); traffic, desktop and tablet unchanged.",
+                     pct, cat, reg, week);
+            break;
+        }
+        snprintf(out, cap,
+                 "Conversion of %s sessions on mobile fell %d%% in %s x %s in %s (a broken "
+                 "mobile landing page for search ads); traffic and other sources unchanged.",
+                 s->traffic_l1, pct, cat, reg, week);
         break;
     case CL_DEMO_SCN_COUNTRY_DROP:
         snprintf(out, cap,
@@ -266,10 +472,10 @@ static void describe(char *out, size_t cap, const cl_demo_scenario_t *s, const c
         break;
     case CL_DEMO_SCN_MIX_SHIFT:
         snprintf(out, cap,
-                 "Premium and luxury items lost share to budget and mid ones in %s x %s in %s "
+                 "Premium and luxury items lost share to budget and mid ones in %s x %s %s%s "
                  "(premium lines out of stock): AOV fell about %d%% from the price-band mix while "
                  "prices within each band and conversion held.",
-                 cat, reg, week, pct);
+                 cat, reg, s->weeks > 1 ? "in the four weeks to " : "in ", week, pct);
         break;
     case CL_DEMO_SCN_RETURN_SPIKE:
         snprintf(out, cap,
@@ -313,7 +519,7 @@ static json_t *scenario_json(const cl_demo_scenario_t *s, cl_week_t end)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:f, s:s, s:s, s:i}", "id",
         cl_demo_scn_id(s->kind), "finding_type", type[s->kind], "metric", metric[s->kind], "window",
-        s->kind == CL_DEMO_SCN_BUDGET_OVERSPEND ? "MoM" : "WoW", "week", week, "category",
+        s->weeks >= 4 ? "MoM" : "WoW", "week", week, "category",
         cl_demo_l1s[s->l1].id, "region", s->region >= 0 ? cl_demo_regions[s->region].id : "all",
         "path", path_of(s), "direction", dir[s->kind], "magnitude",
         (double)(long long)(s->magnitude * 1e4 + 0.5) / 1e4, "description", text, "first_week",

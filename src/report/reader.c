@@ -1,8 +1,11 @@
-/* reader.c — the warehouse side of a report: a handful of GROUPING SETS queries over one slice's
- * Parquet partitions turn into an insight frame. Everything the engine computes later (windows,
- * significance over 52 weeks, breakdowns, root causes) comes from these few aggregated result sets,
- * so a report reads each table once. */
+/* reader.c — the warehouse side of a report: one scan per table of the slice's Parquet partition
+ * (projection and the partition's filters pushed into DuckDB, every value bound), summed in C by
+ * the tally (report/tally.h) into an insight frame. Everything the engine computes later (windows,
+ * significance over 52 weeks, breakdowns, root causes for all four windows) comes from that one
+ * read, so a report reads each table once. */
 #include "report/reader.h"
+
+#include "report/tally.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,7 +55,6 @@ typedef struct {
     const char *column[MAX_TMEASURES];
     int cents[MAX_TMEASURES];  /* money: summed as whole cents */
     int totals;                /* 1: the (week) set gives the slice totals of these measures */
-    long set_g[MAX_TDIMS + 1]; /* GROUPING() value of each set: [0] totals, [1 + d] dimension d */
     cl_db_stmt_t *stmt;
 } query_t;
 
@@ -74,7 +76,6 @@ struct cl_reader {
     cl_db_t *db;
     const cl_catalog_t *cat;
     query_t q[2][T_COUNT]; /* [0] one region, [1] all regions */
-    cl_db_stmt_t *leaves[GRAINS][2];
     size_t leaf_measure[GRAINS][CL_FRAME_MAX_LEAF_MEASURES];
     size_t n_leaf_measures[GRAINS];
     cl_db_stmt_t *pulse;
@@ -166,94 +167,6 @@ static size_t dim_index(const query_t *q, const char *name)
     return CL_FRAME_NONE;
 }
 
-/* Columns of the grouping set of dimension D: its ancestors, then itself. Returns a bit per dim. */
-static unsigned set_bits(const query_t *q, size_t d)
-{
-    unsigned bits = 0;
-    for (size_t k = d; k != CL_FRAME_NONE;
-         k = q->dims[k].parent ? dim_index(q, q->dims[k].parent) : CL_FRAME_NONE) {
-        bits |= 1u << k;
-    }
-    return bits;
-}
-
-static long grouping_value(const query_t *q, unsigned grouped)
-{
-    long g = 0;
-    for (size_t d = 0; d < q->n_dims; d++) {
-        if (!(grouped & (1u << d))) {
-            g |= 1L << (q->n_dims - 1 - d); /* GROUPING(): leftmost argument is the high bit */
-        }
-    }
-    return g;
-}
-
-static void put_group_set(sql_t *b, const query_t *q, unsigned bits)
-{
-    put(b, "(week");
-    for (size_t d = 0; d < q->n_dims; d++) {
-        if (bits & (1u << d)) {
-            put(b, ", ");
-            put_ident(b, q->dims[d].name);
-        }
-    }
-    put(b, ")");
-}
-
-static void put_dims_list(sql_t *b, const query_t *q)
-{
-    for (size_t d = 0; d < q->n_dims; d++) {
-        put(b, d ? ", " : "");
-        put_ident(b, q->dims[d].name);
-    }
-}
-
-static int build_query(sql_t *b, int table, query_t *q, int all)
-{
-    put(b, "SELECT ");
-    if (q->n_dims) {
-        put(b, "GROUPING(");
-        put_dims_list(b, q);
-        put(b, ") AS g, ");
-    } else {
-        put(b, "0 AS g, ");
-    }
-    put(b, "week");
-    for (size_t d = 0; d < q->n_dims; d++) {
-        put(b, ", ");
-        put_ident(b, q->dims[d].name);
-    }
-    for (size_t m = 0; m < q->n_measures; m++) {
-        char expr[48];
-        snprintf(expr, sizeof expr, ", sum(m%zu)", m);
-        put(b, expr);
-    }
-    put(b, " FROM (");
-    put_inner(b, table, q, all);
-    put(b, ") GROUP BY GROUPING SETS (");
-    int first = 1;
-    q->set_g[0] = -1;
-    if (q->totals) {
-        put(b, "(week)");
-        q->set_g[0] = grouping_value(q, 0);
-        first = 0;
-    }
-    for (size_t d = 0; d < q->n_dims; d++) {
-        unsigned bits = set_bits(q, d);
-        put(b, first ? "" : ", ");
-        put_group_set(b, q, bits);
-        q->set_g[1 + d] = grouping_value(q, bits);
-        first = 0;
-    }
-    put(b, ") ORDER BY g");
-    for (size_t d = 0; d < q->n_dims; d++) {
-        put(b, ", ");
-        put_ident(b, q->dims[d].name);
-    }
-    put(b, ", week");
-    return b->overflow ? -1 : 0;
-}
-
 /* Which measures TABLE gives, from the catalog. */
 static int plan_table(query_t *q, int table, const cl_catalog_t *cat, int all, cl_err_t *err)
 {
@@ -317,41 +230,6 @@ static int check_catalog(const cl_catalog_t *cat, cl_err_t *err)
     return 0;
 }
 
-static int prepare_leaves(cl_reader_t *r, size_t grain, int all, cl_err_t *err)
-{
-    const query_t *q = &r->q[all][GRAIN_DEFS[grain].table];
-    query_t lq = *q;
-    lq.n_dims -= GRAIN_DEFS[grain].drop_last;
-    sql_t *bp = calloc(1, sizeof *bp);
-    if (!bp) {
-        return cl_err_set(err, CL_ENOMEM, "out of memory");
-    }
-    put(bp, "SELECT ");
-    put_dims_list(bp, &lq);
-    for (size_t k = 0; k < r->n_leaf_measures[grain]; k++) {
-        size_t qm = 0;
-        while (qm < q->n_measures && q->measure[qm] != r->leaf_measure[grain][k]) {
-            qm++;
-        }
-        for (int p = 0; p < CL_WINDOW_COUNT * 2; p++) {
-            char expr[96];
-            snprintf(expr, sizeof expr, ", sum(m%zu) FILTER (WHERE week BETWEEN $p%d AND $p%d)", qm,
-                     2 * p, 2 * p + 1);
-            put(bp, expr);
-        }
-    }
-    put(bp, " FROM (");
-    put_inner(bp, GRAIN_DEFS[grain].table, q, all);
-    put(bp, ") GROUP BY ");
-    put_dims_list(bp, &lq);
-    put(bp, " ORDER BY ");
-    put_dims_list(bp, &lq);
-    int rc = bp->overflow ? cl_err_set(err, CL_EINTERNAL, "reader: leaf query too long")
-                          : cl_db_prepare(&r->leaves[grain][all], r->db, bp->s, err);
-    free(bp);
-    return rc;
-}
-
 /* The grain's measures: those of its ids the catalog has and the grain's table carries. */
 static void plan_grain(cl_reader_t *r, size_t grain)
 {
@@ -394,7 +272,8 @@ int cl_reader_open(cl_reader_t **out, cl_db_t *db, const cl_catalog_t *cat, cl_e
                 continue;
             }
             memset(b, 0, sizeof *b);
-            if (rc == 0 && build_query(b, t, q, all) != 0) {
+            put_inner(b, t, q, all);
+            if (rc == 0 && b->overflow) {
                 rc = cl_err_set(err, CL_EINTERNAL, "reader: query for %s too long", TABLES[t]);
             }
             rc = rc ? rc : cl_db_prepare(&q->stmt, db, b->s, err);
@@ -403,9 +282,6 @@ int cl_reader_open(cl_reader_t **out, cl_db_t *db, const cl_catalog_t *cat, cl_e
     free(b);
     for (size_t g = 0; rc == 0 && g < GRAINS; g++) {
         plan_grain(r, g);
-        for (int all = 0; rc == 0 && all < 2 && r->n_leaf_measures[g]; all++) {
-            rc = r->q[all][GRAIN_DEFS[g].table].stmt ? prepare_leaves(r, g, all, err) : 0;
-        }
     }
     rc = rc ? rc
             : cl_db_prepare(&r->pulse, db,
@@ -429,9 +305,6 @@ void cl_reader_close(cl_reader_t *r)
     for (int all = 0; all < 2; all++) {
         for (int t = 0; t < T_COUNT; t++) {
             cl_db_stmt_free(r->q[all][t].stmt);
-        }
-        for (size_t g = 0; g < GRAINS; g++) {
-            cl_db_stmt_free(r->leaves[g][all]);
         }
     }
     cl_db_stmt_free(r->pulse);
@@ -482,25 +355,6 @@ static long week_of(const cl_frame_t *f, const cl_db_result_t *res, size_t row, 
     return idx;
 }
 
-/* The frame value of row ROW's dimension D in query Q, resolving its ancestors first (their columns
- * are in the row too). FDIMS maps query dimensions to frame dimensions. */
-static int row_value(size_t *out, cl_frame_t *f, const query_t *q, const size_t *fdims,
-                     const cl_db_result_t *res, size_t row, size_t col0, size_t d, cl_err_t *err)
-{
-    size_t parent_value = CL_FRAME_NONE;
-    if (q->dims[d].parent) {
-        int rc = row_value(&parent_value, f, q, fdims, res, row, col0,
-                           dim_index(q, q->dims[d].parent), err);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    char *text = cl_db_result_text(res, row, col0 + d);
-    int rc = cl_frame_value(out, f, fdims[d], text ? text : "(null)", parent_value, err);
-    free(text);
-    return rc;
-}
-
 /* The frame dimensions of Q (created in Q's order: parents first), each carrying Q's measures. */
 static int frame_dims(size_t *fdims, cl_frame_t *f, const query_t *q, const unsigned char *usable,
                       cl_err_t *err)
@@ -543,116 +397,116 @@ static void availability(unsigned char *usable, cl_frame_t *f, const cl_reader_t
     }
 }
 
-static int load_rows(cl_frame_t *f, const query_t *q, const size_t *fdims,
-                     const unsigned char *usable, const cl_db_result_t *res, cl_err_t *err)
+/* The grain whose leaves come from TABLE, or -1. */
+static int grain_of(const cl_reader_t *r, int table)
 {
-    size_t col0 = 2, mcol0 = 2 + q->n_dims;
-    for (size_t row = 0; row < cl_db_result_rows(res); row++) {
-        long g = (long)cl_db_result_int64(res, row, 0);
-        long w = week_of(f, res, row, 1);
-        size_t s = 0;
-        while (s <= q->n_dims && q->set_g[s] != g) {
-            s++;
-        }
-        if (w < 0 || s > q->n_dims) {
-            continue; /* outside the frame's weeks (cannot happen with the bound range) */
-        }
-        size_t v = 0;
-        if (s > 0) {
-            int rc = row_value(&v, f, q, fdims, res, row, col0, s - 1, err);
-            if (rc != 0) {
-                return rc;
-            }
-        }
-        for (size_t m = 0; m < q->n_measures; m++) {
-            if (!usable[m]) {
-                continue;
-            }
-            double x = value(res, row, mcol0 + m) / (q->cents[m] ? 100.0 : 1.0);
-            if (s == 0) {
-                *cl_frame_total(f, (size_t)w, q->measure[m]) = x;
-            } else {
-                *cl_frame_cell(f, fdims[s - 1], v, (size_t)w, q->measure[m]) = x;
-            }
+    for (int g = 0; g < GRAINS; g++) {
+        if (GRAIN_DEFS[g].table == table && r->n_leaf_measures[g]) {
+            return g;
         }
     }
-    return 0;
+    return -1;
 }
 
-static int load_table(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, int table, int all,
-                      const char *category, const char *region, size_t *fdims, cl_err_t *err)
+/* The comparison periods of every window of the snapshot's week, as week keys. */
+static void spec_periods(cl_tally_spec_t *spec, const cl_manifest_t *m)
 {
-    query_t *q = &r->q[all][table];
-    unsigned char usable[MAX_TMEASURES] = {0};
-    if (!q->stmt || !cl_manifest_has_table(m, TABLES[table])) {
-        return 0;
+    for (int win = 0; win < CL_WINDOW_COUNT; win++) {
+        cl_window_range_t wr = cl_window_range((cl_window_t)win, m->week);
+        cl_week_format(spec->period_lo[2 * win], wr.cur_first);
+        cl_week_format(spec->period_hi[2 * win], wr.cur_last);
+        cl_week_format(spec->period_lo[2 * win + 1], wr.prev_first);
+        cl_week_format(spec->period_hi[2 * win + 1], wr.prev_last);
     }
-    availability(usable, f, r, m, table, q);
-    int rc = frame_dims(fdims, f, q, usable, err);
-    rc = rc ? rc : bind_slice(q->stmt, m, TABLES[table], category, region, err);
+}
+
+/* The tally of TABLE's rows: Q's dimensions and measures and, for a grain's table, its leaves. */
+static int new_tally(cl_tally_t **out, const cl_reader_t *r, const cl_manifest_t *m, int table,
+                     const query_t *q, cl_err_t *err)
+{
+    const char *names[MAX_TDIMS];
+    size_t parent[MAX_TDIMS], leaf_measures[CL_FRAME_MAX_LEAF_MEASURES];
+    cl_tally_spec_t spec = {.n_dims = q->n_dims, .dims = names, .parent = parent,
+                            .n_measures = q->n_measures, .totals = q->totals,
+                            .first_week = m->first_week, .n_weeks = m->n_weeks,
+                            .leaf_measures = leaf_measures};
+    for (size_t d = 0; d < q->n_dims; d++) {
+        names[d] = q->dims[d].name;
+        parent[d] = q->dims[d].parent ? dim_index(q, q->dims[d].parent) : CL_FRAME_NONE;
+    }
+    int g = grain_of(r, table);
+    if (g >= 0) {
+        spec.n_leaf_dims = q->n_dims - GRAIN_DEFS[g].drop_last;
+        spec.n_leaf_measures = r->n_leaf_measures[g];
+        for (size_t k = 0; k < spec.n_leaf_measures; k++) {
+            size_t qm = 0;
+            while (qm < q->n_measures && q->measure[qm] != r->leaf_measure[g][k]) {
+                qm++;
+            }
+            leaf_measures[k] = qm; /* plan_grain took only measures Q carries */
+        }
+        spec_periods(&spec, m);
+    }
+    return cl_tally_new(out, &spec, err);
+}
+
+/* Run Q's statement and sum its rows into *out (new). */
+static int tally_rows(cl_tally_t **out, const cl_reader_t *r, const cl_manifest_t *m, int table,
+                      const query_t *q, cl_err_t *err)
+{
     cl_db_result_t *res = NULL;
+    int rc = new_tally(out, r, m, table, q, err);
     rc = rc ? rc : cl_db_stmt_run(&res, q->stmt, err);
-    rc = rc ? rc : load_rows(f, q, fdims, usable, res, err);
+    for (cl_db_chunk_t *c = NULL; rc == 0;) {
+        rc = cl_db_result_chunk(&c, res, err);
+        if (rc != 0 || !c) {
+            break;
+        }
+        rc = cl_tally_add(*out, c, err);
+        cl_db_chunk_free(c);
+    }
     cl_db_result_free(res);
     return rc;
 }
 
-static int bind_periods(cl_db_stmt_t *st, const cl_manifest_t *m, cl_err_t *err)
+/* TABLE's weekly sums into F; *tally keeps its rows for the grain's leaves (NULL when none). */
+static int load_table(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, int table, int all,
+                      const char *category, const char *region, size_t *fdims, cl_tally_t **tally,
+                      cl_err_t *err)
 {
-    int rc = 0;
-    for (int win = 0; rc == 0 && win < CL_WINDOW_COUNT; win++) {
-        cl_window_range_t wr = cl_window_range((cl_window_t)win, m->week);
-        cl_week_t bounds[4] = {wr.cur_first, wr.cur_last, wr.prev_first, wr.prev_last};
-        for (int k = 0; rc == 0 && k < 4; k++) {
-            char name[8], key[CL_WEEK_KEY_LEN];
-            snprintf(name, sizeof name, "p%d", win * 4 + k);
-            cl_week_format(key, bounds[k]);
-            rc = bind(st, name, key, err);
-        }
+    query_t *q = &r->q[all][table];
+    unsigned char usable[MAX_TMEASURES] = {0};
+    double scale[MAX_TMEASURES];
+    if (!q->stmt || !cl_manifest_has_table(m, TABLES[table])) {
+        return 0;
     }
-    return rc;
+    for (size_t k = 0; k < q->n_measures; k++) {
+        scale[k] = q->cents[k] ? 100.0 : 1.0;
+    }
+    availability(usable, f, r, m, table, q);
+    int rc = frame_dims(fdims, f, q, usable, err);
+    rc = rc ? rc : bind_slice(q->stmt, m, TABLES[table], category, region, err);
+    rc = rc ? rc : tally_rows(tally, r, m, table, q, err);
+    return rc ? rc : cl_tally_write(*tally, f, fdims, q->measure, usable, scale, err);
 }
 
-static int load_leaves(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, size_t g, int all,
-                       const char *category, const char *region, const size_t *fdims, cl_err_t *err)
+static int load_leaves(cl_frame_t *f, cl_reader_t *r, size_t g, int all, const size_t *fdims,
+                       cl_tally_t *tally, cl_err_t *err)
 {
-    int table = GRAIN_DEFS[g].table;
-    const query_t *q = &r->q[all][table];
-    cl_db_stmt_t *st = r->leaves[g][all];
-    if (!st || !cl_manifest_has_table(m, TABLES[table])) {
+    const query_t *q = &r->q[all][GRAIN_DEFS[g].table];
+    if (!tally || !r->n_leaf_measures[g]) {
         return 0;
     }
     size_t n_dims = q->n_dims - GRAIN_DEFS[g].drop_last, grain = 0;
-    size_t nk = r->n_leaf_measures[g], per = CL_WINDOW_COUNT * 2;
+    size_t nk = r->n_leaf_measures[g];
     double leaf_scale[CL_FRAME_MAX_LEAF_MEASURES];
     for (size_t k = 0; k < nk; k++) {
         leaf_scale[k] =
             cl_catalog_at(r->cat, r->leaf_measure[g][k])->unit == CL_UNIT_CURRENCY ? 100.0 : 1.0;
     }
     int rc = cl_frame_leaf_dims(&grain, f, fdims, n_dims, r->leaf_measure[g], nk, err);
-    rc = rc ? rc : bind_slice(st, m, TABLES[table], category, region, err);
-    rc = rc ? rc : bind_periods(st, m, err);
-    cl_db_result_t *res = NULL;
-    rc = rc ? rc : cl_db_stmt_run(&res, st, err);
-    for (size_t row = 0; rc == 0 && row < cl_db_result_rows(res); row++) {
-        uint32_t codes[CL_FRAME_MAX_LEAF_DIMS];
-        double sums[CL_WINDOW_COUNT * 2 * CL_FRAME_MAX_LEAF_MEASURES];
-        for (size_t d = 0; rc == 0 && d < n_dims; d++) {
-            size_t v = 0;
-            rc = row_value(&v, f, q, fdims, res, row, 0, d, err);
-            codes[d] = (uint32_t)v;
-        }
-        for (size_t k = 0; k < nk; k++) {
-            for (size_t p = 0; p < per; p++) {
-                sums[p * nk + k] = value(res, row, n_dims + k * per + p) / leaf_scale[k];
-            }
-        }
-        rc = rc ? rc : cl_frame_add_leaf(f, grain, codes, sums, err);
-    }
-    cl_db_result_free(res);
-    return rc;
+    return rc ? rc : cl_tally_write_leaves(tally, f, grain, fdims, leaf_scale, err);
 }
-
 static int load_pulse(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, const char *category,
                       cl_err_t *err)
 {
@@ -680,11 +534,16 @@ int cl_reader_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m, co
     int all = region == NULL;
     int rc = cl_frame_new(&f, m->first_week, m->n_weeks, cl_catalog_count(r->cat), err);
     size_t fdims[T_COUNT][MAX_TDIMS];
+    cl_tally_t *tally[T_COUNT] = {NULL};
     for (int t = 0; rc == 0 && t < T_COUNT; t++) {
-        rc = load_table(f, r, m, t, all, category, region, fdims[t], err);
+        rc = load_table(f, r, m, t, all, category, region, fdims[t], &tally[t], err);
     }
     for (size_t g = 0; rc == 0 && g < GRAINS; g++) {
-        rc = load_leaves(f, r, m, g, all, category, region, fdims[GRAIN_DEFS[g].table], err);
+        int t = GRAIN_DEFS[g].table;
+        rc = load_leaves(f, r, g, all, fdims[t], tally[t], err);
+    }
+    for (int t = 0; t < T_COUNT; t++) {
+        cl_tally_free(tally[t]);
     }
     rc = rc ? rc : load_pulse(f, r, m, category, err);
     if (rc != 0) {

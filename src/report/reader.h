@@ -7,9 +7,10 @@
  * method, fulfilment, seller tier, promo flag, price band, device OS, city: the sales measures it
  * holds), marketing_cube (country, traffic_l1 → traffic_l2 → campaign; spend, impressions, clicks,
  * and two derived columns: paid_revenue / paid_orders = attributed sales of rows that had spend),
- * budget and market_pulse. One prepared statement per table and region mode, GROUPING SETS over
- * the partition of the slice (hive pruning on region and category_l1), every value bound: the
- * snapshot path glob, category, region and weeks. Column names come from the catalog (validated
+ * budget and market_pulse. One prepared statement per table and region mode: a single scan of
+ * the slice's partition (hive pruning on region and category_l1, only the columns it needs), every
+ * value bound: the snapshot path glob, category, region and weeks; the rows are summed in C
+ * (report/tally.h) into every breakdown, the totals and the leaves of all four windows at once. Column names come from the catalog (validated
  * identifiers, quoted), never from a request.
  *
  * Measures the manifest lists as not available stay NaN (cl_frame_set_na). A table the snapshot

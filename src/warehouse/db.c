@@ -304,6 +304,90 @@ char *cl_db_result_text(const cl_db_result_t *r, size_t row, size_t col)
     return copy;
 }
 
+struct cl_db_chunk {
+    duckdb_data_chunk chunk;
+    duckdb_result *res; /* the result the chunk came from (column types) */
+};
+
+int cl_db_result_chunk(cl_db_chunk_t **out, cl_db_result_t *r, cl_err_t *err)
+{
+    *out = NULL;
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(r->res);
+    if (!chunk) {
+        return 0;
+    }
+    if (duckdb_data_chunk_get_size(chunk) == 0) {
+        duckdb_destroy_data_chunk(&chunk);
+        return 0;
+    }
+    cl_db_chunk_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        duckdb_destroy_data_chunk(&chunk);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    c->chunk = chunk;
+    c->res = &r->res;
+    *out = c;
+    return 0;
+}
+
+void cl_db_chunk_free(cl_db_chunk_t *c)
+{
+    if (!c) {
+        return;
+    }
+    duckdb_destroy_data_chunk(&c->chunk);
+    free(c);
+}
+
+size_t cl_db_chunk_rows(const cl_db_chunk_t *c)
+{
+    return (size_t)duckdb_data_chunk_get_size(c->chunk);
+}
+
+/* The vector of column COL when it has TYPE, else NULL. */
+static duckdb_vector chunk_vector(const cl_db_chunk_t *c, size_t col, duckdb_type type)
+{
+    if (col >= (size_t)duckdb_column_count(c->res) || duckdb_column_type(c->res, (idx_t)col) != type) {
+        return NULL;
+    }
+    return duckdb_data_chunk_get_vector(c->chunk, (idx_t)col);
+}
+
+int cl_db_chunk_doubles(const double **values, const uint64_t **valid, const cl_db_chunk_t *c,
+                        size_t col, cl_err_t *err)
+{
+    duckdb_vector v = chunk_vector(c, col, DUCKDB_TYPE_DOUBLE);
+    if (!v) {
+        return cl_err_set(err, CL_EINVAL, "result column %zu is not DOUBLE", col);
+    }
+    *values = (const double *)duckdb_vector_get_data(v);
+    *valid = duckdb_vector_get_validity(v);
+    return 0;
+}
+
+int cl_db_chunk_texts(const char **ptr, uint32_t *len, const cl_db_chunk_t *c, size_t col,
+                      cl_err_t *err)
+{
+    duckdb_vector v = chunk_vector(c, col, DUCKDB_TYPE_VARCHAR);
+    if (!v) {
+        return cl_err_set(err, CL_EINVAL, "result column %zu is not VARCHAR", col);
+    }
+    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
+    uint64_t *valid = duckdb_vector_get_validity(v);
+    size_t n = cl_db_chunk_rows(c);
+    for (size_t i = 0; i < n; i++) {
+        if (valid && !(valid[i / 64] >> (i % 64) & 1)) {
+            ptr[i] = NULL;
+            len[i] = 0;
+            continue;
+        }
+        len[i] = s[i].value.inlined.length;
+        ptr[i] = len[i] <= 12 ? s[i].value.inlined.inlined : s[i].value.pointer.ptr;
+    }
+    return 0;
+}
+
 void cl_db_result_free(cl_db_result_t *r)
 {
     if (!r) {

@@ -80,6 +80,30 @@ char *cl_db_result_text(const cl_db_result_t *r, size_t row, size_t col);
 long cl_db_result_col_index(const cl_db_result_t *r, const char *name);
 void cl_db_result_free(cl_db_result_t *r);
 
+/* Chunks: a large result read column by column, a few thousand rows at a time, with no call per value —
+ * the fast way to consume hundreds of thousands of rows. A result read in chunks is consumed by it: do not
+ * read it with the per-value functions above as well. Arrays a chunk hands out are borrowed: they live
+ * until cl_db_chunk_free. */
+typedef struct cl_db_chunk cl_db_chunk_t;
+
+/* The next chunk of R into *out, or *out = NULL when R is exhausted. Returns 0 or CL_ENOMEM.
+ * *out is new: cl_db_chunk_free(). */
+CL_NODISCARD int cl_db_result_chunk(cl_db_chunk_t **out, cl_db_result_t *r, cl_err_t *err);
+void cl_db_chunk_free(cl_db_chunk_t *c);
+size_t cl_db_chunk_rows(const cl_db_chunk_t *c);
+
+/* Column COL of a DOUBLE column: *values (one per row) and *valid, the validity bits (row i is NULL when
+ * bit i % 64 of valid[i / 64] is clear; *valid is NULL when no row is NULL; the value of a NULL row is
+ * undefined). Returns 0 or CL_EINVAL (no such column, or not DOUBLE). */
+CL_NODISCARD int cl_db_chunk_doubles(const double **values, const uint64_t **valid,
+                                     const cl_db_chunk_t *c, size_t col, cl_err_t *err);
+
+/* Column COL of a VARCHAR column, for every row of the chunk: PTR[row] and LEN[row], the bytes of the
+ * value (not NUL-terminated; PTR[row] is NULL for NULL), into the caller's arrays of cl_db_chunk_rows()
+ * entries. Returns 0 or CL_EINVAL (no such column, or not VARCHAR). */
+CL_NODISCARD int cl_db_chunk_texts(const char **ptr, uint32_t *len, const cl_db_chunk_t *c, size_t col,
+                                   cl_err_t *err);
+
 /* Appender: bulk insert of rows the program generates (demo data), much faster than INSERT statements.
  * Open it on an existing table (a trusted name the program created), then per row call one cl_db_append_* per
  * column in column order and cl_db_appender_end_row. The append calls never fail on their own: the first

@@ -38,12 +38,14 @@ rr() { # rr TABLE FILTER SLICE MEASURE
                     (max(v) FILTER (cur AND NOT slice) / max(v) FILTER (NOT cur AND NOT slice)), 3) FROM x"
 }
 
-# --- (a) conversion drop: paid_search on mobile in one category x region ---------------------
-c=$(sc conversion_drop category) r=$(sc conversion_drop region)
-v=$(rr sales_cube "category_l1 = '$c' AND region = '$r'" "device_type = 'mobile' AND traffic_l1 = 'paid_search'" "sum(orders)::DOUBLE / sum(visits)")
-below "$v" 0.8 && pass "conversion of paid_search x mobile in $c x $r fell against the rest (x$v)" \
+# --- (a) conversion drop: one traffic source on mobile in one category x region ---------------
+# (paid_search when its segment is big enough for the size, else every mobile session: the path says)
+c=$(sc conversion_drop category) r=$(sc conversion_drop region) t=$(sc conversion_drop "path[2].value")
+seg="device_type = 'mobile'"; [ "$t" = NULL ] && t=any || seg="$seg AND traffic_l1 = '$t'"
+v=$(rr sales_cube "category_l1 = '$c' AND region = '$r'" "$seg" "sum(orders)::DOUBLE / sum(visits)")
+below "$v" 0.8 && pass "conversion of $t x mobile in $c x $r fell against the rest (x$v)" \
     || fail "the conversion drop is visible in sales_cube" "ratio $v"
-v=$(rr sales_cube "category_l1 = '$c' AND region = '$r'" "device_type = 'mobile' AND traffic_l1 = 'paid_search'" "sum(visits)::DOUBLE")
+v=$(rr sales_cube "category_l1 = '$c' AND region = '$r'" "$seg" "sum(visits)::DOUBLE")
 above "$v" 0.9 && pass "... while its visits held (x$v)" || fail "visits of the conversion slice held" "ratio $v"
 
 # --- (f) country revenue drop ----------------------------------------------------------------

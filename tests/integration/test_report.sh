@@ -127,4 +127,15 @@ CATLENS_ETL_HISTORY_WEEKS=2 run etl --week $WEEK --source "$WORK/demo2" --wareho
 expect_rc 0 "etl publishes them"
 report_scenarios "$(check_scenarios "$WORK/dwh2" "$WORK/demo2/ground_truth.json" conversion_drop)"
 
+# The default `make run` data: 1 M lines over 60 weeks, ~300 orders a week in the largest slices. The planted
+# effects scale to the size (stronger where a segment is small, see src/etl/demo_scenarios.h), so a user who
+# runs `make run` sees every scenario in its report.
+rm -rf "$WORK/demo2" "$WORK/dwh2"
+run demo-data --out "$WORK/demo3" --weeks 60 --orders 1000000 --end-week $WEEK --seed 42
+expect_rc 0 "demo-data: the make run default (60 weeks, 1 M order lines)"
+run etl --week $WEEK --source "$WORK/demo3" --warehouse "$WORK/dwh3"
+expect_rc 0 "etl publishes them"
+report_scenarios "$(check_scenarios "$WORK/dwh3" "$WORK/demo3/ground_truth.json" conversion_drop country_drop \
+    mix_shift return_spike budget_overspend pulse_surge)"
+
 finish

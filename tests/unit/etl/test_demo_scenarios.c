@@ -10,6 +10,11 @@
 
 #include "etl/demo_scenarios.h"
 
+/* order lines a week: large enough for every base effect (100 M) and the default make run size
+ * (1 M lines over 60 weeks) */
+#define LARGE 1e8
+#define DEFAULT (1e6 / 60)
+
 typedef struct {
     cl_demo_world_t w;
     cl_demo_plan_t p;
@@ -23,7 +28,7 @@ static int setup(void **state)
         return -1;
     }
     cl_demo_world_init(&f->w, 42);
-    cl_demo_plan_init(&f->p, &f->w, (cl_week_t){2026, 47});
+    cl_demo_plan_init(&f->p, &f->w, (cl_week_t){2026, 47}, LARGE);
     *state = f;
     return 0;
 }
@@ -38,7 +43,7 @@ static void test_demo_scenarios__placement_is_seeded_and_distinct(void **state)
 {
     fixture_t *f = *state;
     cl_demo_plan_t again;
-    cl_demo_plan_init(&again, &f->w, (cl_week_t){2026, 47});
+    cl_demo_plan_init(&again, &f->w, (cl_week_t){2026, 47}, LARGE);
     assert_memory_equal(&again, &f->p, sizeof again);
     int used[CL_DEMO_L1] = {0};
     for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
@@ -62,7 +67,7 @@ static void test_demo_scenarios__placement_is_seeded_and_distinct(void **state)
     cl_demo_world_t *w2 = malloc(sizeof *w2);
     cl_demo_plan_t p2;
     cl_demo_world_init(w2, 7);
-    cl_demo_plan_init(&p2, w2, (cl_week_t){2026, 47});
+    cl_demo_plan_init(&p2, w2, (cl_week_t){2026, 47}, LARGE);
     int moved = 0;
     for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
         moved += p2.s[k].l1 != f->p.s[k].l1 || p2.s[k].region != f->p.s[k].region;
@@ -174,6 +179,46 @@ static void test_demo_scenarios__ground_truth_has_the_contract_shape(void **stat
     json_decref(gt);
 }
 
+/* At the default size the planted changes are stronger, within their caps, on segments big
+ * enough; the same inputs give the same plan, and the ground truth says what was planted. */
+static void test_demo_scenarios__effects_scale_to_the_size(void **state)
+{
+    fixture_t *f = *state;
+    cl_demo_plan_t small, again;
+    cl_demo_plan_init(&small, &f->w, (cl_week_t){2026, 47}, DEFAULT);
+    cl_demo_plan_init(&again, &f->w, (cl_week_t){2026, 47}, DEFAULT);
+    assert_memory_equal(&small, &again, sizeof small);
+    static const double cap[CL_DEMO_SCN_COUNT] = {0.8, 0.7, 0.8, 3.0, 0.4, 0.4};
+    int stronger = 0;
+    for (int k = 0; k < CL_DEMO_SCN_COUNT; k++) {
+        const cl_demo_scenario_t *s = &small.s[k], *big = &f->p.s[k];
+        assert_true(s->effect >= big->effect - 1e-12);
+        assert_true(s->effect <= cap[k] + 1e-12);
+        stronger += s->effect > big->effect + 1e-12;
+    }
+    assert_true(stronger >= 3);
+    /* the conversion drop leaves mobile paid_search (too small) for every mobile session, and
+     * the ground truth says so */
+    const cl_demo_scenario_t *c = &small.s[CL_DEMO_SCN_CONVERSION_DROP];
+    assert_null(c->traffic_l1);
+    assert_string_equal(f->p.s[CL_DEMO_SCN_CONVERSION_DROP].traffic_l1, "paid_search");
+    json_t *gt = cl_demo_ground_truth(&small, 42, 60, 1000000);
+    json_t *cs = json_array_get(json_object_get(gt, "scenarios"), CL_DEMO_SCN_CONVERSION_DROP);
+    json_t *path = json_object_get(cs, "path");
+    assert_int_equal(json_array_size(path), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(path, 0), "value")),
+                        "mobile");
+    assert_true(json_real_value(json_object_get(cs, "magnitude")) ==
+                (double)(long long)(c->effect * 1e4 + 0.5) / 1e4);
+    assert_non_null(strstr(json_string_value(json_object_get(cs, "description")), "mobile checkout"));
+    cl_demo_effects_for_week(&f->fx, &small, (cl_week_t){2026, 47});
+    for (int k = 0; k < CL_DEMO_DEVCHAN; k++) {
+        int mobile = strcmp(cl_demo_devchans[k].device_type, "mobile") == 0;
+        assert_true(f->fx.cr[c->region][c->l1][0][k] == (mobile ? 1.0 - c->effect : 1.0));
+    }
+    json_decref(gt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +230,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_demo_scenarios__ground_truth_has_the_contract_shape,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_scenarios__effects_scale_to_the_size, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

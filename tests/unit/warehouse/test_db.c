@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,75 @@ static void test_db__appender_refuses_mismatched_rows(void **state)
     cl_db_close(db);
 }
 
+/* A result read in chunks: every row once, long and short texts and NULLs exact, wrong types
+ * refused. */
+static void test_db__chunks_read_every_row(void **state)
+{
+    (void)state;
+    cl_db_t *db = open_memory();
+    cl_err_t err;
+    cl_db_result_t *r = NULL;
+    assert_int_equal(cl_db_query(&r, db,
+                                 "SELECT i::DOUBLE AS x, CASE WHEN i % 7 = 0 THEN NULL WHEN i % 2 "
+                                 "= 0 THEN 'short' || i ELSE 'a value longer than twelve ' || i "
+                                 "END AS s, CASE WHEN i % 5 = 0 THEN NULL ELSE (i * 0.5)::DOUBLE END AS y "
+                                 "FROM range(5000) t(i)",
+                                 &err),
+                     0);
+    size_t seen = 0;
+    double sum_x = 0, sum_y = 0;
+    size_t nulls_s = 0, nulls_y = 0, long_ok = 0;
+    const char **ptr = malloc(5000 * sizeof *ptr);
+    uint32_t *len = malloc(5000 * sizeof *len);
+    for (;;) {
+        cl_db_chunk_t *c = NULL;
+        assert_int_equal(cl_db_result_chunk(&c, r, &err), 0);
+        if (!c) {
+            break;
+        }
+        size_t n = cl_db_chunk_rows(c);
+        const double *x = NULL, *y = NULL;
+        const uint64_t *vx = NULL, *vy = NULL;
+        assert_int_equal(cl_db_chunk_doubles(&x, &vx, c, 0, &err), 0);
+        assert_int_equal(cl_db_chunk_doubles(&y, &vy, c, 2, &err), 0);
+        assert_int_equal(cl_db_chunk_texts(ptr, len, c, 1, &err), 0);
+        assert_int_equal(cl_db_chunk_doubles(&x, &vx, c, 1, &err), CL_EINVAL);
+        assert_int_equal(cl_db_chunk_texts(ptr, len, c, 0, &err), CL_EINVAL);
+        assert_int_equal(cl_db_chunk_doubles(&x, &vx, c, 3, &err), CL_EINVAL);
+        assert_int_equal(cl_db_chunk_doubles(&x, &vx, c, 0, &err), 0);
+        assert_int_equal(cl_db_chunk_texts(ptr, len, c, 1, &err), 0);
+        for (size_t i = 0; i < n; i++) {
+            long id = (long)x[i];
+            sum_x += x[i];
+            int y_valid = !vy || (vy[i / 64] >> (i % 64) & 1);
+            nulls_y += !y_valid;
+            sum_y += y_valid ? y[i] : 0;
+            if (!ptr[i]) {
+                nulls_s++;
+                assert_int_equal(id % 7, 0);
+                continue;
+            }
+            char want[64];
+            snprintf(want, sizeof want, id % 2 ? "a value longer than twelve %ld" : "short%ld", id);
+            assert_int_equal(len[i], strlen(want));
+            assert_memory_equal(ptr[i], want, len[i]);
+            long_ok += id % 2;
+        }
+        seen += n;
+        cl_db_chunk_free(c);
+    }
+    assert_int_equal(seen, 5000);
+    assert_true(sum_x == 4999.0 * 5000 / 2);
+    assert_int_equal(nulls_s, 715);
+    assert_int_equal(nulls_y, 1000);
+    assert_true(sum_y == 0.5 * (4999.0 * 5000 / 2 - 5.0 * 999 * 1000 / 2));
+    assert_true(long_ok > 2000);
+    free(ptr);
+    free(len);
+    cl_db_result_free(r);
+    cl_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_db__quote_literal),
         cmocka_unit_test(test_db__appender_stores_every_type_exactly),
         cmocka_unit_test(test_db__appender_refuses_mismatched_rows),
+        cmocka_unit_test(test_db__chunks_read_every_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
