@@ -9,31 +9,7 @@
 command -v node >/dev/null || { echo "1..0 # SKIP node is not installed"; exit 77; }
 cd "$CATLENS_SRC"
 
-WEEK=2026-W47
-WH="$WORK/warehouse"
-STATE="$WORK/state"
-mkdir -p "$STATE"
-"$CATLENS_MAKE_SOURCE" "$WORK/source" "$WEEK" 3 >/dev/null || { fail "make the source tree"; finish; exit 1; }
-run etl --week "$WEEK" --source "$WORK/source" --warehouse "$WH"
-expect_rc 0 "a snapshot of $WEEK is published"
-
-node tests/fakes/fake_llm.js >"$WORK/fake.out" &
-PIDS+=($!)
-wait_for test -s "$WORK/fake.out"
-FAKE="http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/fake.out")"
-fake() { curl -s -XPOST "$FAKE/$1" -d "$2" >/dev/null; }
-fake_calls() { curl -s "$FAKE/_log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-
-cat >"$WORK/models.yaml" <<YAML
-default: fake
-chain: []
-retry: {max_attempts: 1, base_ms: 10, max_ms: 50, max_retry_after_ms: 1000}
-agent: {max_steps: 2, max_tokens: 100000, max_cost_micros: 100000000}
-models:
-  offline: {provider: offline, price: {input: 0, output: 0}}
-  fake: {provider: openai, endpoint: '$FAKE/v1/chat/completions', auth: none, timeout_ms: 20000,
-         price: {input: 150000, output: 600000}}
-YAML
+snapshot_and_fake_provider
 AI_PORT=$(free_port)
 cat >"$WORK/catlens.yaml" <<YAML
 env: dev
