@@ -34,7 +34,7 @@ static void put_entity(cl_strbuf_t *b, const char *s)
     for (const char *p = s ? s : ""; *p; p++) {
         unsigned char c = (unsigned char)*p;
         int keep = isalnum(c) || c == '_' || c == '-' || c == ' ' || c == '&' || c >= 0x80;
-        cl_strbuf_putc(b, keep ? (char)c : ' ');
+        cl_strbuf_putc(b, (char)(keep ? c : ' '));
     }
 }
 
