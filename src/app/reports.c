@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "http/gzip.h"
+#include "insights/engine.h"
 
 #define MODULE "app"
 
@@ -205,11 +206,14 @@ static int copy_name(char *out, const char *what, const char *v, cl_err_t *err)
     return 0;
 }
 
-/* The identity as the envelope header, and the cache key derived from it. */
+/* The identity as the envelope header, and the cache key derived from it. The engine's version is
+ * part of it: after an upgrade that changes findings or their text, reports of the same snapshot
+ * are built again instead of served from the cache or the archive as they were. */
 static void make_key(cl_reports_key_t *k)
 {
-    int n = snprintf(k->header, sizeof k->header, "%s%s\n%s\n%s\n%s\n%s\n", REPORTS_ENVELOPE_MAGIC,
-                     k->snapshot, k->category, k->region, k->window_name, k->week_key);
+    int n = snprintf(k->header, sizeof k->header, "%s%s\n%s\n%s\n%s\n%s\n%s\n",
+                     REPORTS_ENVELOPE_MAGIC, CL_INSIGHTS_VERSION, k->snapshot, k->category,
+                     k->region, k->window_name, k->week_key);
     k->header_len = n > 0 && (size_t)n < sizeof k->header ? (size_t)n : 0;
     unsigned char d[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)k->header, k->header_len, d);
