@@ -12,6 +12,7 @@
 #include "ai/schemas.h"
 #include "core/log.h"
 #include "http/gzip.h"
+#include "insights/engine.h"
 
 #define MODULE "app"
 #define NOT_CONFIGURED "summary service not configured"
@@ -100,7 +101,7 @@ static void fallback(flight_t *f, const cl_err_t *cause, int unusable)
                    k->week_key, what);
     }
     cl_archived_t old = {0};
-    cl_archive_key_t ak = {k->category, k->region, k->window_name, k->week_key, NULL};
+    cl_archive_key_t ak = {k->category, k->region, k->window_name, k->week_key, NULL, NULL};
     cl_err_t e;
     char *text = NULL;
     size_t n = 0;
@@ -161,7 +162,8 @@ static int from_archive(flight_t *f)
 {
     cl_reports_t *r = f->r;
     const cl_reports_key_t *k = &f->key;
-    cl_archive_key_t ak = {k->category, k->region, k->window_name, k->week_key, k->snapshot};
+    cl_archive_key_t ak = {k->category, k->region,   k->window_name,
+                           k->week_key, k->snapshot, CL_INSIGHTS_VERSION};
     cl_archived_t a = {0};
     cl_err_t e;
     int rc = cl_archive_get(&a, r->archive, &ak, &e);
@@ -276,8 +278,8 @@ static void finish(flight_t *f, json_t *doc)
     size_t len = 0;
     cl_err_t e;
     if (reports_gzip(&gz, &len, doc, "", 0, &e) == 0) {
-        cl_archive_key_t ak = {f->key.category, f->key.region, f->key.window_name, f->key.week_key,
-                               f->key.snapshot};
+        cl_archive_key_t ak = {f->key.category, f->key.region,   f->key.window_name,
+                               f->key.week_key, f->key.snapshot, CL_INSIGHTS_VERSION};
         if (!degraded && cl_archive_put(r->archive, &ak, gz, len, summarised, &e) != 0) {
             cl_logf(CL_LOG_ERROR, MODULE, "archive_failed", "%s", e.msg);
         }

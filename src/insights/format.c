@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void cl_format_number(char *out, size_t cap, double v, int decimals)
 {
@@ -126,9 +127,42 @@ void cl_format_dimension(char *out, size_t cap, const char *dimension)
     humanize(out, cap, dimension);
 }
 
+/* Words that are acronyms or brands in dimension values; keep in step with web/src/lib/format.ts.
+ */
+static const struct {
+    const char *word, *text;
+} VALUE_WORDS[] = {{"seo", "SEO"},  {"crm", "CRM"}, {"cod", "COD"},       {"bnpl", "BNPL"},
+                   {"ios", "iOS"},  {"tv", "TV"},   {"sms", "SMS"},       {"tiktok", "TikTok"},
+                   {"b2b", "B2B"},  {"usa", "USA"}, {"google", "Google"}, {"bing", "Bing"},
+                   {"meta", "Meta"}};
+
 void cl_format_dimension_value(char *out, size_t cap, const char *value)
 {
-    humanize(out, cap, value); /* a code such as "US" has no underscore or lower-case first letter */
+    char raw[256];
+    humanize(raw, sizeof raw,
+             value); /* a code such as "US" has no underscore or lower-case letter */
+    if (cap == 0) {
+        return;
+    }
+    out[0] = '\0';
+    size_t k = 0;
+    for (const char *w = raw; *w;) { /* word by word: "Seo google" → "SEO google" */
+        size_t n = strcspn(w, " ");
+        const char *text = NULL;
+        for (size_t i = 0; !text && i < sizeof VALUE_WORDS / sizeof *VALUE_WORDS; i++) {
+            const char *a = VALUE_WORDS[i].word;
+            if (strlen(a) == n && strncasecmp(w, a, n) == 0) {
+                text = VALUE_WORDS[i].text;
+            }
+        }
+        int wrote = text ? snprintf(out + k, cap - k, "%s%s", text, w[n] ? " " : "")
+                         : snprintf(out + k, cap - k, "%.*s%s", (int)n, w, w[n] ? " " : "");
+        if (wrote < 0 || (size_t)wrote >= cap - k) {
+            return; /* truncated: OUT holds what fitted */
+        }
+        k += (size_t)wrote;
+        w += n + (w[n] ? 1 : 0);
+    }
 }
 
 void cl_format_segment_append(char *out, size_t cap, const char *dimension, const char *value)

@@ -28,6 +28,8 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
      " rating TEXT NOT NULL CHECK (rating IN ('useful', 'not_useful')), comment TEXT, request_id "
      "TEXT);"},
     {"archive", 2, "ALTER TABLE report_archive ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;"},
+    /* the engine version that made the report: an exact lookup wants the running one */
+    {"archive", 3, "ALTER TABLE report_archive ADD COLUMN engine TEXT NOT NULL DEFAULT '';"},
 };
 
 struct cl_archive {
@@ -83,11 +85,12 @@ int cl_archive_put(cl_archive_t *a, const cl_archive_key_t *k, const void *gz, s
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, a,
                   "INSERT OR REPLACE INTO report_archive(category, region, win, week, snapshot, "
-                  "stored_at, report_gz, summarised) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                  "stored_at, report_gz, summarised, engine) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                   err);
     const char *vals[] = {k->category, k->region, k->window, k->week, k->snapshot};
     rc = rc ? rc : bind_texts(st, vals, 5, err);
+    rc = rc ? rc : cl_sqlite_bind_text(st, 9, k->engine ? k->engine : "", err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 6, (int64_t)time(NULL), err);
     rc = rc ? rc : cl_sqlite_bind_blob(st, 7, gz, len, err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 8, summarised ? 1 : 0, err);
@@ -146,10 +149,11 @@ int cl_archive_get(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, a,
                   "SELECT " ROW_COLUMNS " FROM report_archive WHERE category = ?1 AND "
-                  "region = ?2 AND win = ?3 AND week = ?4 AND snapshot = ?5",
+                  "region = ?2 AND win = ?3 AND week = ?4 AND snapshot = ?5 AND engine = ?6",
                   err);
-    const char *vals[] = {k->category, k->region, k->window, k->week, k->snapshot};
-    rc = rc ? rc : bind_texts(st, vals, 5, err);
+    const char *vals[] = {k->category, k->region,   k->window,
+                          k->week,     k->snapshot, k->engine ? k->engine : ""};
+    rc = rc ? rc : bind_texts(st, vals, 6, err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc < 0) {
         return rc;

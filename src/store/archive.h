@@ -1,10 +1,11 @@
 /* archive.h — the report archive and report feedback (SQLite, state/app.db).
  *
  * Owns: every successfully built report, gzip-compressed, keyed by category × region × window ×
- * week × snapshot (a rebuild of the same key replaces it), so that when a report cannot be produced
- * the last good one can be served instead, flagged stale; and users' feedback on reports and
- * findings. It does not decide access: callers check the user's scope before they read an archived
- * report, exactly as for a fresh one.
+ * week × snapshot (a rebuild of the same key replaces it) and labelled with the engine version that
+ * made it (an exact lookup wants the same version; the stale fallback takes any), so that when a
+ * report cannot be produced the last good one can be served instead, flagged stale; and users'
+ * feedback on reports and findings. It does not decide access: callers check the user's scope
+ * before they read an archived report, exactly as for a fresh one.
  *
  * Durability: synchronous=NORMAL (a power loss may lose the last archived reports; they are rebuilt
  * on demand). Errors: as store/sqlite.h, plus CL_ENOTFOUND (nothing archived). Thread safety:
@@ -22,6 +23,7 @@ typedef struct cl_archive cl_archive_t;
 
 typedef struct {
     const char *category, *region, *window, *week, *snapshot;
+    const char *engine; /* the engine version (CL_INSIGHTS_VERSION); NULL: "" */
 } cl_archive_key_t;
 
 typedef struct {
@@ -51,14 +53,14 @@ void cl_archive_close(cl_archive_t *a);
 CL_NODISCARD int cl_archive_put(cl_archive_t *a, const cl_archive_key_t *key, const void *gz,
                                 size_t len, int summarised, cl_err_t *err);
 
-/* The report archived under exactly KEY (snapshot included). Returns 0 (OUT filled; free OUT->gz),
- * CL_ENOTFOUND or a database error. */
+/* The report archived under exactly KEY (snapshot and engine version included). Returns 0 (OUT
+ * filled; free OUT->gz), CL_ENOTFOUND or a database error. */
 CL_NODISCARD int cl_archive_get(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *key,
                                 cl_err_t *err);
 
 /* The last good report for KEY's category × region × window: of KEY's week (any snapshot, newest
- * stored first), else of the latest earlier week. KEY->snapshot is ignored. Returns 0 (OUT filled;
- * free OUT->gz), CL_ENOTFOUND or a database error. */
+ * stored first), else of the latest earlier week. KEY->snapshot and KEY->engine are ignored.
+ * Returns 0 (OUT filled; free OUT->gz), CL_ENOTFOUND or a database error. */
 CL_NODISCARD int cl_archive_latest(cl_archived_t *out, cl_archive_t *a, const cl_archive_key_t *key,
                                    cl_err_t *err);
 

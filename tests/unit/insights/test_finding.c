@@ -189,6 +189,14 @@ static void test_format__segments(void **state)
     assert_string_equal(small, "Custome");
     cl_format_dimension_value(b, sizeof b, "");
     assert_string_equal(b, "");
+    cl_format_dimension_value(b, sizeof b, "ios"); /* acronyms and brands, word by word */
+    assert_string_equal(b, "iOS");
+    cl_format_dimension_value(b, sizeof b, "crm_abandoned_cart");
+    assert_string_equal(b, "CRM abandoned cart");
+    cl_format_dimension_value(b, sizeof b, "tiktok_ads");
+    assert_string_equal(b, "TikTok ads");
+    cl_format_dimension_value(b, sizeof b, "seo_google");
+    assert_string_equal(b, "SEO Google");
 }
 
 int main(void)

@@ -122,9 +122,9 @@ static void test_archive__latest_good_report_and_feedback(void **state)
     cl_err_t err;
     assert_int_equal(cl_archive_open(&a, p, &err), 0);
     cl_archived_t got;
-    cl_archive_key_t k46 = {"toys", "europe", "WoW", "2026-W46", "2026-W46.aaa"};
-    cl_archive_key_t k47 = {"toys", "europe", "WoW", "2026-W47", "2026-W47.bbb"};
-    cl_archive_key_t other = {"toys", "asia", "WoW", "2026-W47", "2026-W47.bbb"};
+    cl_archive_key_t k46 = {"toys", "europe", "WoW", "2026-W46", "2026-W46.aaa", NULL};
+    cl_archive_key_t k47 = {"toys", "europe", "WoW", "2026-W47", "2026-W47.bbb", NULL};
+    cl_archive_key_t other = {"toys", "asia", "WoW", "2026-W47", "2026-W47.bbb", NULL};
     assert_int_equal(cl_archive_latest(&got, a, &k47, &err), CL_ENOTFOUND);
     assert_int_equal(cl_archive_put(a, &k46, "\x1f\x8b-46", 5, 0, &err), 0);
     assert_int_equal(cl_archive_put(a, &other, "\x1f\x8b-as", 5, 0, &err), 0);
@@ -145,11 +145,22 @@ static void test_archive__latest_good_report_and_feedback(void **state)
     assert_memory_equal(got.gz, "\x1f\x8b-48", 5);
     assert_int_equal(got.summarised, 1);
     free(got.gz);
-    cl_archive_key_t k47b = {"toys", "europe", "WoW", "2026-W47", "2026-W47.ccc"};
+    /* a report made by another engine version is not this one's: built again, still a fallback */
+    cl_archive_key_t k47e = {"toys", "europe", "WoW", "2026-W47", "2026-W47.bbb", "engine-2"};
+    assert_int_equal(cl_archive_get(&got, a, &k47e, &err), CL_ENOTFOUND);
+    assert_int_equal(cl_archive_latest(&got, a, &k47e, &err), 0);
+    assert_memory_equal(got.gz, "\x1f\x8b-48", 5);
+    free(got.gz);
+    assert_int_equal(cl_archive_put(a, &k47e, "\x1f\x8b-e2", 5, 1, &err), 0);
+    assert_int_equal(cl_archive_get(&got, a, &k47e, &err), 0);
+    assert_memory_equal(got.gz, "\x1f\x8b-e2", 5);
+    free(got.gz);
+    assert_int_equal(cl_archive_get(&got, a, &k47, &err), CL_ENOTFOUND); /* replaced */
+    cl_archive_key_t k47b = {"toys", "europe", "WoW", "2026-W47", "2026-W47.ccc", NULL};
     assert_int_equal(cl_archive_get(&got, a, &k47b, &err), CL_ENOTFOUND); /* another snapshot */
-    cl_archive_key_t k45 = {"toys", "europe", "WoW", "2026-W45", NULL};
+    cl_archive_key_t k45 = {"toys", "europe", "WoW", "2026-W45", NULL, NULL};
     assert_int_equal(cl_archive_latest(&got, a, &k45, &err), CL_ENOTFOUND); /* never a later week */
-    cl_archive_key_t mom = {"toys", "europe", "MoM", "2026-W47", NULL};
+    cl_archive_key_t mom = {"toys", "europe", "MoM", "2026-W47", NULL, NULL};
     assert_int_equal(cl_archive_latest(&got, a, &mom, &err),
                      CL_ENOTFOUND); /* never another window */
 

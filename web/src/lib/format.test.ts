@@ -96,5 +96,8 @@ describe("labels", () => {
   it("keeps country codes as they are", () => {
     expect(valueLabel("US")).toBe("US");
     expect(valueLabel("north_america")).toBe("North america");
+    expect(valueLabel("seo_google")).toBe("SEO Google");
+    expect(valueLabel("ios")).toBe("iOS");
+    expect(valueLabel("crm_abandoned_cart")).toBe("CRM abandoned cart");
   });
 });

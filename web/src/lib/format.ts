@@ -196,12 +196,33 @@ export function dimensionLabel(dimension: string): string {
   return DIMENSION_LABELS[dimension] ?? humanize(dimension);
 }
 
-/** Dimension values that are codes (US, DE) stay as they are; snake_case ids get humanised. */
+/** Words of dimension values that are acronyms or brands; the same list as src/insights/format.c. */
+const VALUE_WORDS: Record<string, string> = {
+  seo: "SEO",
+  crm: "CRM",
+  cod: "COD",
+  bnpl: "BNPL",
+  ios: "iOS",
+  tv: "TV",
+  sms: "SMS",
+  tiktok: "TikTok",
+  b2b: "B2B",
+  usa: "USA",
+  google: "Google",
+  bing: "Bing",
+  meta: "Meta",
+};
+
+/** Dimension values that are codes (US, DE) stay as they are; snake_case ids get humanised, with
+ * acronyms and brands spelled as they are ("seo_google" → "SEO Google", "ios" → "iOS"). */
 export function valueLabel(value: string): string {
   if (/^[A-Z0-9]{2,3}$/.test(value)) {
     return value;
   }
-  return humanize(value);
+  return humanize(value)
+    .split(" ")
+    .map((w) => VALUE_WORDS[w.toLowerCase()] ?? w)
+    .join(" ");
 }
 
 /** "Traffic source: Paid search › Device: Mobile"; the whole segment when the path is empty. */
