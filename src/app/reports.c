@@ -273,8 +273,10 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
     struct stat st;
     int n = snprintf(link, sizeof link, "%s/current/%s", r->cfg->warehouse_dir, week);
     int have = n > 0 && (size_t)n < sizeof link && lstat(link, &st) == 0;
-    long long ctime_ns = have ? (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec
-                              : 0;
+    long long ctime_ns = 0;
+    if (have) {
+        ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    }
     double now = reports_now();
     size_t slot = 0;
     pthread_mutex_lock(&r->lock);
