@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -112,6 +113,9 @@ void cl_reports_close(cl_reports_t *r)
     pthread_mutex_unlock(&r->lock);
     cl_builders_free(r->builders);
     cl_ai_client_free(r->ai);
+    for (size_t i = 0; i < REPORTS_RESOLVE_SLOTS; i++) {
+        free(r->resolved[i].dir);
+    }
     for (size_t i = 0; i < REPORTS_DIMS_SLOTS; i++) {
         free(r->dims[i].dir);
         json_decref(r->dims[i].doc);
@@ -264,6 +268,55 @@ static int check_dimensions(cl_reports_key_t *k, cl_reports_t *r, cl_err_t *err)
     return rc;
 }
 
+/* cl_snapshot_resolve through r->resolved: a realpath() walks and reads every component of the
+ * path, which was a tenth of a cached view's CPU; one lstat of the link tells whether the last
+ * answer still holds. */
+static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t *err)
+{
+    char link[CL_SNAPSHOT_PATH_MAX];
+    struct stat st;
+    int n = snprintf(link, sizeof link, "%s/current/%s", r->cfg->warehouse_dir, week);
+    int have = n > 0 && (size_t)n < sizeof link && lstat(link, &st) == 0;
+    long long ctime_ns = 0;
+    if (have) {
+        ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    }
+    double now = reports_now();
+    size_t slot = 0;
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < REPORTS_RESOLVE_SLOTS; i++) {
+        resolve_slot_t *e = &r->resolved[i];
+        if (e->dir && strcmp(e->week, week) == 0) {
+            if (have && e->dev == (unsigned long long)st.st_dev &&
+                e->ino == (unsigned long long)st.st_ino && e->ctime_ns == ctime_ns &&
+                now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
+                *out = strdup(e->dir);
+                pthread_mutex_unlock(&r->lock);
+                return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+            }
+            slot = i;
+            break;
+        }
+        if (!e->dir || e->resolved_at < r->resolved[slot].resolved_at) {
+            slot = i; /* an empty slot, else the oldest */
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    int rc = cl_snapshot_resolve(out, r->cfg->warehouse_dir, week, err);
+    char *copy = rc == 0 && have ? strdup(*out) : NULL;
+    pthread_mutex_lock(&r->lock);
+    resolve_slot_t *e = &r->resolved[slot];
+    free(e->dir);
+    *e = (resolve_slot_t){.dir = copy,
+                          .dev = have ? (unsigned long long)st.st_dev : 0,
+                          .ino = have ? (unsigned long long)st.st_ino : 0,
+                          .ctime_ns = ctime_ns,
+                          .resolved_at = now};
+    snprintf(e->week, sizeof e->week, "%s", week);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
 int cl_reports_locate(cl_reports_key_t *k, cl_reports_t *r, const char *category,
                       const char *region, cl_window_t window, cl_week_t week, cl_err_t *err)
 {
@@ -278,7 +331,7 @@ int cl_reports_locate(cl_reports_key_t *k, cl_reports_t *r, const char *category
     snprintf(k->window_name, sizeof k->window_name, "%s", cl_window_name(window));
     cl_week_format(k->week_key, week);
     cl_err_t why;
-    rc = cl_snapshot_resolve(&k->snapshot_dir, r->cfg->warehouse_dir, k->week_key, &why);
+    rc = resolve_week(&k->snapshot_dir, r, k->week_key, &why);
     if (rc == CL_ENOTFOUND) {
         rc = 0;
         k->unusable = CL_ENOTFOUND;

@@ -39,6 +39,21 @@ typedef struct {
     unsigned long used;
 } dims_slot_t;
 
+/* A week's resolved snapshot folder, kept while WAREHOUSE/current/<week> is the same link (device,
+ * inode and change time of the link itself, one lstat) and for at most REPORTS_RESOLVE_TTL_S: a
+ * republished week (a new link, renamed or re-made over the old one) is seen by the next request,
+ * and a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
+#define REPORTS_RESOLVE_SLOTS 8
+#define REPORTS_RESOLVE_TTL_S 1.0
+
+typedef struct {
+    char week[CL_WEEK_KEY_LEN];
+    char *dir; /* realpath of the link; NULL: slot empty */
+    unsigned long long dev, ino;
+    long long ctime_ns;
+    double resolved_at; /* monotonic seconds */
+} resolve_slot_t;
+
 struct cl_reports {
     const cl_config_t *cfg;
     cl_reports_options_t opt;
@@ -55,6 +70,7 @@ struct cl_reports {
     int waiting; /* requests not yet answered */
     dims_slot_t dims[REPORTS_DIMS_SLOTS];
     unsigned long dims_clock;
+    resolve_slot_t resolved[REPORTS_RESOLVE_SLOTS]; /* under lock */
 
     cl_metric_family_t *m_builds;    /* {outcome}: built, failed, precomputed, cached */
     cl_metric_family_t *m_build_s;   /* histogram */
