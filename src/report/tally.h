@@ -18,6 +18,7 @@
 #define CL_REPORT_TALLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/calendar.h"
 #include "core/defs.h"
@@ -57,6 +58,14 @@ void cl_tally_free(cl_tally_t *t);
  * (VARCHAR, in SPEC's order) and the measures (DOUBLE, NULL allowed). Returns 0, CL_EINVAL (a column
  * of the wrong type), CL_EDATA (more values than a frame dimension holds) or CL_ENOMEM. */
 CL_NODISCARD int cl_tally_add(cl_tally_t *t, const cl_db_chunk_t *c, cl_err_t *err);
+
+/* The same for some rows of a chunk laid out otherwise: COLS[k] is the chunk column of tally column k
+ * (0 the week, 1 .. n_dims the dimensions, then the measures; NULL: k itself), SEL the N_SEL row
+ * indices to add (NULL: every row). The ETL's one scan over a whole table (report/frames.h) routes
+ * each slice's rows to its tally with it. Returns as cl_tally_add, or CL_EINVAL for a row index
+ * outside the chunk. */
+CL_NODISCARD int cl_tally_add_rows(cl_tally_t *t, const cl_db_chunk_t *c, const size_t *cols,
+                                   const uint32_t *sel, size_t n_sel, cl_err_t *err);
 
 /* Write the sums into F: FDIMS[d] is dimension d's frame dimension, MEASURE[m] the frame measure of
  * measure column m, USABLE[m] 0 to leave it out, SCALE[m] what its sums are divided by (100: cents).
