@@ -133,10 +133,14 @@ static int build_frames(void *ctx, json_t *manifest, const char *staging, cl_err
     cl_db_options_t dbo = {.threads = fc->cfg->etl_threads,
                            .memory_limit = fc->cfg->etl_memory_limit};
     size_t n = 0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     int rc = cl_catalog_load(&cat, fc->cfg->metrics_path, err);
     rc = rc ? rc : cl_report_frames_build(&n, manifest, staging, cat, &dbo, err);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     if (rc == 0 && fc->progress) {
-        fprintf(fc->progress, "[report frames] %zu slices\n", n);
+        fprintf(fc->progress, "[report frames] %zu slices, %.2fs CPU\n", n,
+                (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
     }
     cl_catalog_free(cat);
     return rc;

@@ -24,8 +24,8 @@
 /* Build the frames of the snapshot staged in STAGING, whose manifest so far is MANIFEST (the
  * runner's: week, first_week, tables without files), for catalog CAT, on a DuckDB opened with DBO.
  * Adds MANIFEST.tables.report_frames (without files: the publish lists them). *n_frames: files
- * written. Returns 0, CL_EDATA (the staged snapshot lacks sales_cube or holds a row a frame cannot),
- * CL_EQUERY, CL_EIO or CL_ENOMEM. */
+ * written. Returns 0, CL_EDATA (the staged snapshot lacks sales_cube or holds a row a frame
+ * cannot), CL_EQUERY, CL_EIO or CL_ENOMEM. */
 CL_NODISCARD int cl_report_frames_build(size_t *n_frames, json_t *manifest, const char *staging,
                                         const cl_catalog_t *cat, const cl_db_options_t *dbo,
                                         cl_err_t *err);

@@ -56,8 +56,8 @@ typedef struct {
     size_t n_measures;
     size_t measure[MAX_TMEASURES]; /* catalog index */
     const char *column[MAX_TMEASURES];
-    int cents[MAX_TMEASURES];  /* money: summed as whole cents */
-    int totals;                /* 1: the (week) set gives the slice totals of these measures */
+    int cents[MAX_TMEASURES]; /* money: summed as whole cents */
+    int totals;               /* 1: the (week) set gives the slice totals of these measures */
     cl_db_stmt_t *stmt;
 } query_t;
 
@@ -488,9 +488,13 @@ static int new_tally(cl_tally_t **out, const cl_reader_t *r, const cl_manifest_t
 {
     const char *names[MAX_TDIMS];
     size_t parent[MAX_TDIMS], leaf_measures[CL_FRAME_MAX_LEAF_MEASURES];
-    cl_tally_spec_t spec = {.n_dims = q->n_dims, .dims = names, .parent = parent,
-                            .n_measures = q->n_measures, .totals = q->totals,
-                            .first_week = m->first_week, .n_weeks = m->n_weeks,
+    cl_tally_spec_t spec = {.n_dims = q->n_dims,
+                            .dims = names,
+                            .parent = parent,
+                            .n_measures = q->n_measures,
+                            .totals = q->totals,
+                            .first_week = m->first_week,
+                            .n_weeks = m->n_weeks,
                             .leaf_measures = leaf_measures};
     for (size_t d = 0; d < q->n_dims; d++) {
         names[d] = q->dims[d].name;
@@ -543,7 +547,8 @@ static int scan_table(cl_tally_t **tally, cl_reader_t *r, const cl_manifest_t *m
     return rc ? rc : tally_rows(tally, r, m, table, q, err);
 }
 
-/* TABLE's weekly sums from TALLY into F (nothing when TALLY is NULL: the snapshot lacks the table). */
+/* TABLE's weekly sums from TALLY into F (nothing when TALLY is NULL: the snapshot lacks the table).
+ */
 static int load_table(cl_frame_t *f, cl_reader_t *r, const cl_manifest_t *m, int table, int all,
                       size_t *fdims, cl_tally_t *tally, cl_err_t *err)
 {
@@ -654,14 +659,14 @@ static int scan_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m,
     return rc;
 }
 
-int cl_reader_frame_path(char *out, size_t cap, const cl_manifest_t *m, long region,
-                         long category)
+int cl_reader_frame_path(char *out, size_t cap, const cl_manifest_t *m, long region, long category)
 {
-    int n = region >= 0 ? snprintf(out, cap, "%s/" CL_READER_FRAMES_TABLE
-                                             "/region=%s/category_l1=%s/frame.bin",
-                                   m->dir, m->raw_regions[region], m->raw_categories[category])
-                        : snprintf(out, cap, "%s/" CL_READER_FRAMES_TABLE "/all/category_l1=%s/frame.bin",
-                                   m->dir, m->raw_categories[category]);
+    int n =
+        region >= 0
+            ? snprintf(out, cap, "%s/" CL_READER_FRAMES_TABLE "/region=%s/category_l1=%s/frame.bin",
+                       m->dir, m->raw_regions[region], m->raw_categories[category])
+            : snprintf(out, cap, "%s/" CL_READER_FRAMES_TABLE "/all/category_l1=%s/frame.bin",
+                       m->dir, m->raw_categories[category]);
     return n >= 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -698,9 +703,9 @@ int cl_reader_frame(cl_frame_t **out, cl_reader_t *r, const cl_manifest_t *m, co
 typedef struct {
     cl_reader_t *r;
     const cl_manifest_t *m;
-    size_t n_slices;   /* n_regions × n_categories (one region) + n_categories (every region) */
-    cl_tally_t **tal;  /* n_slices × T_COUNT, NULL where the slice does not exist */
-    double *pulse;     /* n_categories × n_weeks */
+    size_t n_slices;  /* n_regions × n_categories (one region) + n_categories (every region) */
+    cl_tally_t **tal; /* n_slices × T_COUNT, NULL where the slice does not exist */
+    double *pulse;    /* n_categories × n_weeks */
     /* per chunk */
     long *key_r, *key_c;
     uint32_t *sel;
@@ -821,9 +826,9 @@ static int build_table(build_t *b, int table, cl_err_t *err)
         int all = s >= m->n_regions * nc;
         size_t ci = all ? s - m->n_regions * nc : s % nc;
         int exists = all ? cl_manifest_has_slice(m, -1, (long)ci) : m->pairs[s];
-        rc = exists ? new_tally(&b->tal[s * T_COUNT + (size_t)table], r, m, table,
-                                all ? q1 : q0, err)
-                    : 0;
+        rc = exists
+                 ? new_tally(&b->tal[s * T_COUNT + (size_t)table], r, m, table, all ? q1 : q0, err)
+                 : 0;
     }
     sql_t *sq = calloc(1, sizeof *sq);
     cl_db_stmt_t *st = NULL;
@@ -833,9 +838,9 @@ static int build_table(build_t *b, int table, cl_err_t *err)
     }
     if (rc == 0) {
         put_inner(sq, table, q1, 2);
-        rc = sq->overflow ? cl_err_set(err, CL_EINTERNAL, "reader: scan of %s too long",
-                                       TABLES[table])
-                          : 0;
+        rc = sq->overflow
+                 ? cl_err_set(err, CL_EINTERNAL, "reader: scan of %s too long", TABLES[table])
+                 : 0;
     }
     rc = rc ? rc : cl_db_prepare(&st, r->db, sq->s, err);
     rc = rc ? rc : bind_all(st, m, TABLES[table], err);

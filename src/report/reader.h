@@ -10,8 +10,8 @@
  * budget and market_pulse. One prepared statement per table and region mode: a single scan of
  * the slice's partition (hive pruning on region and category_l1, only the columns it needs), every
  * value bound: the snapshot path glob, category, region and weeks; the rows are summed in C
- * (report/tally.h) into every breakdown, the totals and the leaves of all four windows at once. Column names come from the catalog (validated
- * identifiers, quoted), never from a request.
+ * (report/tally.h) into every breakdown, the totals and the leaves of all four windows at once.
+ * Column names come from the catalog (validated identifiers, quoted), never from a request.
  *
  * Report frames: a snapshot published with them (table report_frames, written by the ETL through
  * report/frames.h) holds every slice's frame as built here, so cl_reader_frame reads one file
@@ -60,8 +60,7 @@ uint64_t cl_reader_fingerprint(const cl_reader_t *r);
 /* The frame file of CATEGORY (index) in REGION (index; -1: every region) of snapshot M:
  * M->dir/report_frames/region=R/category_l1=C/frame.bin, or .../all/category_l1=C/frame.bin.
  * Returns 0 or -1 when it does not fit CAP. */
-int cl_reader_frame_path(char *out, size_t cap, const cl_manifest_t *m, long region,
-                         long category);
+int cl_reader_frame_path(char *out, size_t cap, const cl_manifest_t *m, long region, long category);
 
 /* The ETL side (report/frames.h): every slice of M (each category in each region that has it, and
  * each category over every region) built with ONE scan per table over all of M's files, whose rows

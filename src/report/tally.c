@@ -38,12 +38,13 @@ typedef struct {
     unsigned char *seen;   /* n × size: 1 when a non-NULL value was added */
     unsigned char *exists; /* n × rows_per_group: a row reached this (group, week) */
     size_t n_rows;         /* rows_per_group: weeks for a set, 1 for leaves */
+    size_t last;           /* the group found last: rows sorted by key repeat it */
 } groups_t;
 
 typedef struct {
-    size_t n_dims;       /* dimensions of the key, in spec order */
+    size_t n_dims; /* dimensions of the key, in spec order */
     size_t dims[MAX_KEY];
-    long g;              /* GROUPING() value: the order of sets in the SQL reader */
+    long g; /* GROUPING() value: the order of sets in the SQL reader */
     groups_t groups;
 } set_t;
 
@@ -240,6 +241,10 @@ static int groups_grow(groups_t *g)
 /* The group of KEY (g->k codes), added (empty) when new. */
 static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
 {
+    if (g->last < g->n && memcmp(&g->keys[g->last * g->k], key, g->k * sizeof *key) == 0) {
+        *out = g->last;
+        return 0;
+    }
     if (g->n == g->cap && groups_grow(g) != 0) {
         return CL_ENOMEM;
     }
@@ -247,7 +252,7 @@ static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
     for (; g->slots[s]; s = (s + 1) & (g->n_slots - 1)) {
         size_t i = g->slots[s] - 1;
         if (memcmp(&g->keys[i * g->k], key, g->k * sizeof *key) == 0) {
-            *out = i;
+            *out = g->last = i;
             return 0;
         }
     }
@@ -257,7 +262,7 @@ static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
     memset(&g->seen[i * g->size], 0, g->size);
     memset(&g->exists[i * g->n_rows], 0, g->n_rows);
     g->slots[s] = (uint32_t)i + 1;
-    *out = i;
+    *out = g->last = i;
     return 0;
 }
 
@@ -505,7 +510,8 @@ static int add_leaves(cl_tally_t *t, const uint32_t *sel, size_t rows, const dou
                 continue;
             }
             for (size_t k = 0; k < nk; k++) {
-                size_t m = t->spec.leaf_measures[k], cell = li * t->leaves.size + (size_t)p * nk + k;
+                size_t m = t->spec.leaf_measures[k],
+                       cell = li * t->leaves.size + (size_t)p * nk + k;
                 if (is_valid(valid[m], i)) {
                     t->leaves.sum[cell] += x[m][i];
                     t->leaves.seen[cell] = 1;

@@ -14,16 +14,15 @@
 #include "report/tally.h"
 
 /* Rows: week, l1, l2 (under l1), device; measures a, b. */
-static const char *ROWS_SQL =
-    "SELECT week, l1, l2, device, a::DOUBLE, b::DOUBLE FROM (VALUES "
-    "('2026-W46', 'paid', 'search', 'mobile', 100.0, NULL::DOUBLE), "
-    "('2026-W46', 'paid', 'search', 'mobile', 50.0, NULL), "
-    "('2026-W47', 'paid', 'social', 'desktop', 7.0, 1.0), "
-    "('2026-W47', 'organic', 'search', 'mobile', 3.0, 2.0), "
-    "('2026-W47', 'organic', NULL, 'mobile', 1.0, NULL), "
-    "('2026-W47', 'paid', 'search', 'desktop', 20.0, 4.0), "
-    "('2026-W45', 'paid', 'search', 'mobile', 1000.0, 1000.0)) "
-    "t(week, l1, l2, device, a, b)";
+static const char *ROWS_SQL = "SELECT week, l1, l2, device, a::DOUBLE, b::DOUBLE FROM (VALUES "
+                              "('2026-W46', 'paid', 'search', 'mobile', 100.0, NULL::DOUBLE), "
+                              "('2026-W46', 'paid', 'search', 'mobile', 50.0, NULL), "
+                              "('2026-W47', 'paid', 'social', 'desktop', 7.0, 1.0), "
+                              "('2026-W47', 'organic', 'search', 'mobile', 3.0, 2.0), "
+                              "('2026-W47', 'organic', NULL, 'mobile', 1.0, NULL), "
+                              "('2026-W47', 'paid', 'search', 'desktop', 20.0, 4.0), "
+                              "('2026-W45', 'paid', 'search', 'mobile', 1000.0, 1000.0)) "
+                              "t(week, l1, l2, device, a, b)";
 
 typedef struct {
     cl_db_t *db;
@@ -87,9 +86,16 @@ static void build_from(fx_t *fx, int mixed)
     assert_int_equal(cl_frame_new(&fx->f, first, 2, 2, &err), 0);
     static const char *const names[] = {"l1", "l2", "device"};
     const size_t parent[] = {CL_FRAME_NONE, 0, CL_FRAME_NONE}, leaf_measures[] = {1, 0};
-    cl_tally_spec_t spec = {.n_dims = 3, .dims = names, .parent = parent, .n_measures = 2,
-                            .totals = 1, .first_week = first, .n_weeks = 2, .n_leaf_dims = 2,
-                            .n_leaf_measures = 2, .leaf_measures = leaf_measures};
+    cl_tally_spec_t spec = {.n_dims = 3,
+                            .dims = names,
+                            .parent = parent,
+                            .n_measures = 2,
+                            .totals = 1,
+                            .first_week = first,
+                            .n_weeks = 2,
+                            .n_leaf_dims = 2,
+                            .n_leaf_measures = 2,
+                            .leaf_measures = leaf_measures};
     for (int p = 0; p < CL_TALLY_PERIODS; p++) { /* current: W47; previous: W45 to W46 */
         strcpy(spec.period_lo[p], p % 2 ? "2026-W45" : "2026-W47");
         strcpy(spec.period_hi[p], p % 2 ? "2026-W46" : "2026-W47");
@@ -116,8 +122,7 @@ static void build_from(fx_t *fx, int mixed)
     const double scale[] = {1, 1}, leaf_scale[] = {1, 10};
     assert_int_equal(cl_tally_write(t, fx->f, fx->fdims, measure, usable, scale, &err), 0);
     const size_t leaf_catalog[] = {1, 0};
-    assert_int_equal(
-        cl_frame_leaf_dims(&fx->grain, fx->f, fx->fdims, 2, leaf_catalog, 2, &err), 0);
+    assert_int_equal(cl_frame_leaf_dims(&fx->grain, fx->f, fx->fdims, 2, leaf_catalog, 2, &err), 0);
     assert_int_equal(cl_tally_write_leaves(t, fx->f, fx->grain, fx->fdims, leaf_scale, &err), 0);
     cl_tally_free(t);
 }
@@ -217,7 +222,8 @@ static void test_tally__selected_rows_through_a_column_map_give_the_same_frame(v
     const cl_frame_leaves_t *la = &a.f->leaves[a.grain], *lb = &b.f->leaves[b.grain];
     assert_int_equal(la->n_leaves, lb->n_leaves);
     assert_memory_equal(la->codes, lb->codes, la->n_leaves * 2 * sizeof(uint32_t));
-    assert_memory_equal(la->sums, lb->sums, la->n_leaves * CL_WINDOW_COUNT * 2 * 2 * sizeof(double));
+    assert_memory_equal(la->sums, lb->sums,
+                        la->n_leaves * CL_WINDOW_COUNT * 2 * 2 * sizeof(double));
     done(&a);
     done(&b);
 }
@@ -228,8 +234,12 @@ static void test_tally__refuses_bad_specs_and_columns(void **state)
     cl_err_t err;
     static const char *const names[] = {"a", "b"};
     const size_t parent[] = {1, CL_FRAME_NONE};
-    cl_tally_spec_t spec = {.n_dims = 2, .dims = names, .parent = parent, .n_measures = 1,
-                            .first_week = {2026, 47}, .n_weeks = 1};
+    cl_tally_spec_t spec = {.n_dims = 2,
+                            .dims = names,
+                            .parent = parent,
+                            .n_measures = 1,
+                            .first_week = {2026, 47},
+                            .n_weeks = 1};
     cl_tally_t *t = NULL;
     assert_int_equal(cl_tally_new(&t, &spec, &err), CL_EINVAL); /* a parent after its child */
     assert_null(t);
