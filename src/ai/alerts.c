@@ -11,7 +11,7 @@
 
 #include "core/log.h"
 
-#define ALERT_GAP_MS (10 * 60 * 1000)
+#define ALERT_GAP_MS ((int64_t)10 * 60 * 1000)
 #define RATE_WINDOW_MIN 15
 #define RATE_MIN_ANSWERS 10
 #define HOOK_TIMEOUT_MS 5000

@@ -142,7 +142,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *payload)
 {
     cl_strbuf_t *b = payload;
     cl_strbuf_append(b, data, size * n);
-    return cl_strbuf_ok(b) && b->len <= 4u * 1024u * 1024u ? size * n : 0;
+    return cl_strbuf_ok(b) && b->len <= (size_t)4 * 1024 * 1024 ? size * n : 0;
 }
 
 static int status_code(long status)

@@ -91,7 +91,7 @@ static const char *better_name(cl_direction_t d)
 {
     return d == CL_DIR_HIGHER_IS_BETTER  ? "higher"
            : d == CL_DIR_LOWER_IS_BETTER ? "lower"
-                                        : "neutral";
+                                         : "neutral";
 }
 
 static const char *unit_name(const cl_ai_metric_t *m)

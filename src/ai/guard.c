@@ -212,7 +212,7 @@ static int scan_literal(cl_items_t *it, struct ctx *c, const char *text, size_t 
                         const struct cited *cited, size_t *used)
 {
     cl_literal_t lit;
-    if (!cl_guard_parse_literal(&lit, text + i, n - i, i ? text[i - 1] : 0)) {
+    if (!cl_guard_parse_literal(&lit, text + i, n - i, (char)(i ? text[i - 1] : 0))) {
         return 1; /* not a literal: scan as a word */
     }
     *used = lit.len;

@@ -31,7 +31,8 @@ typedef enum {
     CL_FIG_PLAIN
 } cl_fig_unit_t;
 
-/* A metric as the request describes it; unit and direction use the metric catalog's names and enums. */
+/* A metric as the request describes it; unit and direction use the metric catalog's names and
+ * enums. */
 typedef struct {
     const char *id;
     const char *label;

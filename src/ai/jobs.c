@@ -71,7 +71,8 @@ int cl_jobs_submit(char id[CL_JOB_ID_LEN], cl_jobs_t *j, json_t *request, int64_
     if (RAND_bytes(raw, sizeof raw) != 1) {
         return cl_err_set(err, CL_EINTERNAL, "jobs: no randomness for an id");
     }
-    memcpy(id, "j-", 2);
+    id[0] = 'j';
+    id[1] = '-';
     for (size_t i = 0; i < sizeof raw; i++) {
         snprintf(id + 2 + 2 * i, 3, "%02x", raw[i]);
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ai/strbuf.h"
+#include "insights/format.h"
 
 #define MAX_BULLETS 5
 #define MAX_ACTIONS 3
@@ -34,11 +35,30 @@ static void put_entity(cl_strbuf_t *b, const char *s)
     for (const char *p = s ? s : ""; *p; p++) {
         unsigned char c = (unsigned char)*p;
         int keep = isalnum(c) || c == '_' || c == '-' || c == ' ' || c == '&' || c >= 0x80;
-        cl_strbuf_putc(b, keep ? (char)c : ' ');
+        cl_strbuf_putc(b, (char)(keep ? c : ' '));
     }
 }
 
-/* "mobile / paid_search", or the category for the empty path. */
+/* A path step as prose: the dimension's label, lower-case ("device", "customer type"), then the
+ * value with underscores as spaces ("paid search"). A label with a digit ("Traffic source L2") is
+ * left out, so no digit stands outside a placeholder (the numbers guardrail). */
+static void put_step(cl_strbuf_t *b, json_t *step)
+{
+    char label[64], value[256];
+    cl_format_dimension(label, sizeof label, json_string_value(json_object_get(step, "dimension")));
+    snprintf(value, sizeof value, "%s", json_string_value(json_object_get(step, "value")) ?: "");
+    for (char *p = value; *p; p++) {
+        *p = *p == '_' ? ' ' : *p;
+    }
+    if (!strpbrk(label, "0123456789")) {
+        label[0] = (char)tolower((unsigned char)label[0]);
+        put_entity(b, label);
+        cl_strbuf_putc(b, ' ');
+    }
+    put_entity(b, value);
+}
+
+/* "device mobile and traffic source paid search", or the category for the empty path. */
 static void put_path(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai_finding_t *f)
 {
     if (json_array_size(f->path) == 0) {
@@ -50,9 +70,19 @@ static void put_path(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai_findin
     json_array_foreach(f->path, i, step)
     {
         if (i) {
-            cl_strbuf_puts(b, " / ");
+            cl_strbuf_puts(b, " and ");
         }
-        put_entity(b, json_string_value(json_object_get(step, "value")));
+        put_step(b, step);
+    }
+}
+
+/* put_path at the start of a sentence: its first letter a capital. */
+static void put_path_first(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai_finding_t *f)
+{
+    size_t start = b->len;
+    put_path(b, in, f);
+    if (b->data && b->len > start) {
+        b->data[start] = (char)toupper((unsigned char)b->data[start]);
     }
 }
 
@@ -103,7 +133,7 @@ static void sentence_driver(cl_strbuf_t *b, const cl_ai_input_t *in, const cl_ai
 {
     const char *field = has(f, "contribution") ? "contribution" : "change";
     double v = num(f, field);
-    put_path(b, in, f);
+    put_path_first(b, in, f);
     cl_strbuf_printf(b, " %s {%s.%s} of ", v >= 0 ? "added" : "took away", f->handle, field);
     put_label(b, f->metric, 0);
     if (has(f, "change_pct")) {
@@ -311,11 +341,21 @@ static json_t *actions(const cl_ai_input_t *in)
                           (needs_action(&in->findings[j]) && in->findings[j].metric == f->metric);
         }
         if (!needs_action(f) || seen_metric) {
-            continue; /* one action per metric: the best ranked finding names where to look */
+            continue; /* one action per metric */
+        }
+        /* where to look: the best ranked unfavourable finding of the metric that names a segment
+         * ("conversion rate in device mobile"), else this one (the slice as a whole) */
+        const cl_ai_finding_t *where = f;
+        for (size_t j = i; json_array_size(f->path) == 0 && j < in->nfindings; j++) {
+            const cl_ai_finding_t *g = &in->findings[j];
+            if (g->metric == f->metric && needs_action(g) && json_array_size(g->path) > 0) {
+                where = g;
+                break;
+            }
         }
         cl_strbuf_t b;
         cl_strbuf_init(&b);
-        action_of(&b, in, f);
+        action_of(&b, in, where);
         json_t *text = take_string(&b);
         int dup = 0;
         size_t k;

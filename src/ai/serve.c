@@ -41,7 +41,7 @@ static void sha256_hex(char out[CL_AI_KEY_LEN], const char *a, const char *b, co
     }
     EVP_DigestFinal_ex(ctx, md, &n);
     EVP_MD_CTX_free(ctx);
-    for (unsigned int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < 32; i++) {
         snprintf(out + 2 * i, 3, "%02x", md[i]);
     }
 }

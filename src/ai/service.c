@@ -15,7 +15,7 @@
 #include "core/file.h"
 #include "core/log.h"
 
-#define MAX_BODY (1024u * 1024u)
+#define MAX_BODY ((size_t)1024 * 1024)
 
 /* ---- configuration ---- */
 
@@ -434,7 +434,7 @@ static int add_routes(cl_ai_service_t *svc, cl_err_t *err)
 static int load_arm_prompts(cl_ai_service_t *svc, cl_err_t *err)
 {
     const cl_rollout_t *r = &svc->models->rollout;
-    svc->arm_prompts = calloc(r->n + 1, sizeof *svc->arm_prompts);
+    svc->arm_prompts = calloc(r->n + 1, sizeof(cl_prompt_t *));
     if (!svc->arm_prompts) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }

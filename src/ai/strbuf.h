@@ -12,7 +12,7 @@
 
 #include "core/defs.h"
 
-#define CL_STRBUF_MAX (16u * 1024u * 1024u)
+#define CL_STRBUF_MAX ((size_t)16 * 1024 * 1024)
 
 typedef struct {
     char *data; /* NUL-terminated when len > 0 or after any append; NULL before */

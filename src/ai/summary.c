@@ -15,7 +15,7 @@
 #include "ai/narrator.h"
 #include "core/log.h"
 
-#define MSG_OVERHEAD_TOKENS 32 /* role and framing tokens per message, generously */
+#define MSG_OVERHEAD_TOKENS ((int64_t)32) /* role and framing tokens per message, generously */
 
 struct run {
     const cl_summary_env_t *env;

@@ -48,7 +48,7 @@ static int walk(const char *tpl, cl_strbuf_t *out,
 {
     size_t n = strlen(tpl);
     if (n > CL_TEMPLATE_MAX_BYTES) {
-        return cl_err_set(err, CL_ETOOBIG, "template is larger than %u bytes",
+        return cl_err_set(err, CL_ETOOBIG, "template is larger than %zu bytes",
                           CL_TEMPLATE_MAX_BYTES);
     }
     size_t i = 0;

@@ -14,7 +14,7 @@
 #include "core/defs.h"
 #include "core/err.h"
 
-#define CL_TEMPLATE_MAX_BYTES (256u * 1024u)
+#define CL_TEMPLATE_MAX_BYTES ((size_t)256 * 1024)
 
 typedef struct {
     const char *name;

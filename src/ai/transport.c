@@ -289,7 +289,7 @@ static int map_curl(CURLcode code, const struct call *c, cl_err_t *err)
         return cl_err_set(err, CL_ETIMEOUT, "provider did not answer in time");
     case CURLE_WRITE_ERROR:
         if (c->too_big) {
-            return cl_err_set(err, CL_ETOOBIG, "provider reply larger than %u bytes",
+            return cl_err_set(err, CL_ETOOBIG, "provider reply larger than %zu bytes",
                               CL_TRANSPORT_MAX_BODY);
         }
         return cl_err_set(err, CL_ENOMEM, "provider reply: out of memory");

@@ -16,7 +16,7 @@
 #include "core/defs.h"
 #include "core/err.h"
 
-#define CL_TRANSPORT_MAX_BODY (8u * 1024u * 1024u)
+#define CL_TRANSPORT_MAX_BODY ((size_t)8 * 1024 * 1024)
 
 typedef struct cl_transport cl_transport_t;
 

@@ -162,7 +162,7 @@ static entry_t **find_live(shard_t *s, uint64_t h, const char *key, int64_t now)
 static void grow(shard_t *s)
 {
     size_t nb = s->n_buckets * 2;
-    entry_t **b = calloc(nb, sizeof *b);
+    entry_t **b = calloc(nb, sizeof(entry_t *));
     if (!b) {
         return; /* chains just get longer */
     }
@@ -302,7 +302,7 @@ int cl_cache_mem_incr(cl_cache_mem_t *m, const char *key, int ttl_ms, int64_t *o
     }
     if (rc == 0) {
         char text[32];
-        int len = snprintf(text, sizeof text, "%lld", (long long)(n + 1));
+        int len = snprintf(text, sizeof text, "%lld", (long long)n + 1);
         rc = insert(m, s, h, key, text, (size_t)len, expires);
         *out = n + 1;
     }

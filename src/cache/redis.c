@@ -4,6 +4,7 @@
  * its stale connection) once the door reopens. */
 #include "cache/internal.h"
 
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -43,6 +44,19 @@ struct cl_cache_redis {
     int logged_down; /* atomic: one warning per outage */
 };
 
+/* A database number: the whole of S, decimal, 0-1000. 0 on success, -1 otherwise. */
+static int parse_db(const char *s, int *db)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < 0 || v > 1000) {
+        return -1;
+    }
+    *db = (int)v;
+    return 0;
+}
+
 static int parse_url(cl_cache_redis_t *r, const char *url, cl_err_t *err)
 {
     r->port = 6379;
@@ -54,9 +68,10 @@ static int parse_url(cl_cache_redis_t *r, const char *url, cl_err_t *err)
                               "cache.redis_url: unix:// needs an absolute socket path");
         }
         memcpy(r->unix_path, path, n);
-        if (path[n] == '?' && sscanf(path + n, "?db=%d", &r->db) != 1) {
+        if (path[n] == '?' &&
+            (strncmp(path + n, "?db=", 4) != 0 || parse_db(path + n + 4, &r->db))) {
             return cl_err_set(err, CL_ECONFIG,
-                              "cache.redis_url: only ?db=N may follow the socket path");
+                              "cache.redis_url: only ?db=N (0-1000) may follow the socket path");
         }
         return 0;
     }
@@ -93,12 +108,9 @@ static int parse_url(cl_cache_redis_t *r, const char *url, cl_err_t *err)
         p = end;
     }
     if (*p == '/' && p[1]) {
-        char *end = NULL;
-        long db = strtol(p + 1, &end, 10);
-        if (end == p + 1 || *end || db < 0 || db > 1000) {
+        if (parse_db(p + 1, &r->db)) {
             return cl_err_set(err, CL_ECONFIG, "cache.redis_url has a bad database number");
         }
-        r->db = (int)db;
     } else if (*p && strcmp(p, "/") != 0) {
         return cl_err_set(err, CL_ECONFIG,
                           "cache.redis_url has trailing characters after the host");
@@ -251,7 +263,7 @@ static conn_t *connection(cl_cache_redis_t *r)
         redisFree(c->ctx); /* made before the last failure: do not trust it */
         c->ctx = NULL;
     }
-    struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
+    struct timeval tv = {r->timeout_ms / 1000, (suseconds_t)(r->timeout_ms % 1000) * 1000};
     redisContext *ctx = r->unix_path[0] ? redisConnectUnixWithTimeout(r->unix_path, tv)
                                         : redisConnectWithTimeout(r->host, r->port, tv);
     if (!ctx || ctx->err || redisSetTimeout(ctx, tv) != REDIS_OK || setup_session(r, ctx) != 0) {

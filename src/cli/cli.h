@@ -35,8 +35,8 @@ CL_NODISCARD int cl_cli_load_config(cl_config_t **out, const char *from_option);
 /* Print "catlens NAME: MESSAGE" for ERR to stderr and return the exit code for its code. */
 int cl_cli_fail(const char *command, const cl_err_t *err);
 
-/* For commands whose issue has not landed: --help prints a usage line, anything else says "not built yet" and
- * returns 2. */
+/* For commands whose issue has not landed: --help prints a usage line, anything else says "not
+ * built yet" and returns 2. */
 int cl_cli_not_built(const char *name, int argc, char **argv);
 
 /* Print the usage of CMD to OUT. */

@@ -188,7 +188,7 @@ static void env_name_of(char *out, size_t len, const char *path)
 {
     size_t j = (size_t)snprintf(out, len, "CATLENS_");
     for (const char *p = path; *p && j + 1 < len; p++) {
-        out[j++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+        out[j++] = (char)(*p == '.' ? '_' : toupper((unsigned char)*p));
     }
     out[j] = '\0';
 }

@@ -124,16 +124,15 @@ static int read_field(cl_csv_t *c, cl_err_t *err)
             return rc;
         }
         if (!at_line_end(c) && c->data[c->pos] != ',') {
-            return cl_err_set(err, CL_EINVAL, "csv: line %zu: text after a closing quote",
-                              c->line);
+            return cl_err_set(err, CL_EINVAL, "csv: line %zu: text after a closing quote", c->line);
         }
         return end_field(c, start, err);
     }
     while (!at_line_end(c) && c->data[c->pos] != ',') {
         char ch = c->data[c->pos++];
         if (ch == '"' || ch == '\0') {
-            return cl_err_set(err, CL_EINVAL, "csv: line %zu: %s inside an unquoted field",
-                              c->line, ch ? "quote" : "NUL byte");
+            return cl_err_set(err, CL_EINVAL, "csv: line %zu: %s inside an unquoted field", c->line,
+                              ch ? "quote" : "NUL byte");
         }
         if (put_byte(c, ch) != 0) {
             return cl_err_set(err, CL_ENOMEM, "csv: out of memory");

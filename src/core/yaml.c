@@ -191,7 +191,7 @@ int cl_yaml_parse(json_t **out, const char *text, size_t len, const char *name, 
 {
     *out = NULL;
     if (len > CL_YAML_MAX_BYTES) {
-        return cl_err_set(err, CL_EINVAL, "%s: larger than %u bytes", name, CL_YAML_MAX_BYTES);
+        return cl_err_set(err, CL_EINVAL, "%s: larger than %zu bytes", name, CL_YAML_MAX_BYTES);
     }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {

@@ -16,7 +16,7 @@
 #include "core/defs.h"
 #include "core/err.h"
 
-#define CL_YAML_MAX_BYTES (8u * 1024u * 1024u)
+#define CL_YAML_MAX_BYTES ((size_t)8 * 1024 * 1024)
 #define CL_YAML_MAX_DEPTH 64
 
 /* Parse LEN bytes of YAML. NAME (a file name) prefixes error messages. An empty document yields an

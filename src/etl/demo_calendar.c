@@ -20,7 +20,7 @@ int64_t cl_demo_nth_weekday(int y, int m, int weekday, int n)
 {
     int64_t first = cl_days_from_civil(y, m, 1);
     int shift = (weekday - cl_demo_weekday(first) + 7) % 7;
-    return first + shift + 7 * (n - 1);
+    return first + shift + (int64_t)7 * (n - 1);
 }
 
 int64_t cl_demo_easter(int year)

@@ -347,7 +347,7 @@ static int gen_cell(week_t *wk, const cell_t *x, const country_day_t *cd, int64_
  * type) of the day's mix: one draw per session when few, else sequential binomials. */
 static void split_sessions(int64_t *count, const day_mix_t *mix, cl_demo_rng_t *rng, int64_t n)
 {
-    memset(count, 0, sizeof(int64_t) * SUBCELLS);
+    memset(count, 0, sizeof(int64_t) * (size_t)SUBCELLS);
     if (n < 64) {
         for (int64_t i = 0; i < n; i++) {
             double u = cl_demo_rng_unit(rng) * mix->cum[SUBCELLS - 1];
@@ -454,7 +454,7 @@ static int gen_marketing(week_t *wk)
                     wk->paid_plan[c][i][t] / LANDING * tr->cpc * cpc_cat;
                 cl_demo_rng_t rng;
                 cl_demo_rng_init(&rng, cl_demo_hash(wk->w->seed, TAG_MARKETING, (uint64_t)wk->day,
-                                                    (uint64_t)c, (uint64_t)(i * 64 + t)));
+                                                    (uint64_t)c, (uint64_t)i * 64 + (uint64_t)t));
                 int64_t clicks =
                     cl_demo_rng_round(&rng, wk->paid[c][i][t] / LANDING *
                                                 cl_demo_noise_of(cl_demo_rng_next(&rng), 0.03));

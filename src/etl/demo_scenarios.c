@@ -302,7 +302,8 @@ static void plan_strengths(cl_demo_plan_t *p, const picker_t *pk)
             break;
         case CL_DEMO_SCN_RETURN_SPIKE: {
             double returns = slice * w->lines_mean[s->l1] * bronze_share(w, s->l1) *
-                             cl_demo_l1s[s->l1].return_rate * cl_demo_tier_returns[CL_DEMO_TIERS - 1];
+                             cl_demo_l1s[s->l1].return_rate *
+                             cl_demo_tier_returns[CL_DEMO_TIERS - 1];
             s->effect = strength(returns, s->effect, 3.0, 1);
             break;
         }
@@ -337,7 +338,7 @@ void cl_demo_plan_init(cl_demo_plan_t *p, const cl_demo_world_t *w, cl_week_t en
     /* the scenarios that need the most volume choose first: the mix shift (an AOV change) and
      * the market pulse (a category's growth, over every region), then the segment ones */
     static const cl_demo_scn_kind_t ORDER[CL_DEMO_SCN_COUNT] = {
-        CL_DEMO_SCN_MIX_SHIFT,   CL_DEMO_SCN_PULSE_SURGE,       CL_DEMO_SCN_CONVERSION_DROP,
+        CL_DEMO_SCN_MIX_SHIFT,    CL_DEMO_SCN_PULSE_SURGE,  CL_DEMO_SCN_CONVERSION_DROP,
         CL_DEMO_SCN_COUNTRY_DROP, CL_DEMO_SCN_RETURN_SPIKE, CL_DEMO_SCN_BUDGET_OVERSPEND,
     };
     for (int j = 0; j < CL_DEMO_SCN_COUNT; j++) {
@@ -519,11 +520,10 @@ static json_t *scenario_json(const cl_demo_scenario_t *s, cl_week_t end)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:f, s:s, s:s, s:i}", "id",
         cl_demo_scn_id(s->kind), "finding_type", type[s->kind], "metric", metric[s->kind], "window",
-        s->weeks >= 4 ? "MoM" : "WoW", "week", week, "category",
-        cl_demo_l1s[s->l1].id, "region", s->region >= 0 ? cl_demo_regions[s->region].id : "all",
-        "path", path_of(s), "direction", dir[s->kind], "magnitude",
-        (double)(long long)(s->magnitude * 1e4 + 0.5) / 1e4, "description", text, "first_week",
-        first, "weeks", s->weeks);
+        s->weeks >= 4 ? "MoM" : "WoW", "week", week, "category", cl_demo_l1s[s->l1].id, "region",
+        s->region >= 0 ? cl_demo_regions[s->region].id : "all", "path", path_of(s), "direction",
+        dir[s->kind], "magnitude", (double)(long long)(s->magnitude * 1e4 + 0.5) / 1e4,
+        "description", text, "first_week", first, "weeks", s->weeks);
     if (o && s->kind == CL_DEMO_SCN_MIX_SHIFT) {
         json_object_set_new(o, "dimension", json_string("price_band"));
     }

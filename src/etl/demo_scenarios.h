@@ -20,11 +20,10 @@
  *                     x region in the end week (root_cause on return_rate, path seller_tier);
  *   budget_overspend  CPC of every paid source rises 40 % in one category x region over the last
  *                     four weeks while the budget stays at plan (budget_pacing, MoM);
- *   pulse_surge       the market pulse of one category jumps 20 % (up to 40 %) in the end week with no
- *                     internal change (market_pulse on revenue, direction down: we fall behind
- *                     the market; every region).
- * Everything else is ordinary noise, seasonality and trend. Thread safety: a plan is built once
- * and then read; cl_demo_effects_for_week fills caller-owned storage. */
+ *   pulse_surge       the market pulse of one category jumps 20 % (up to 40 %) in the end week with
+ * no internal change (market_pulse on revenue, direction down: we fall behind the market; every
+ * region). Everything else is ordinary noise, seasonality and trend. Thread safety: a plan is built
+ * once and then read; cl_demo_effects_for_week fills caller-owned storage. */
 #ifndef CL_ETL_DEMO_SCENARIOS_H
 #define CL_ETL_DEMO_SCENARIOS_H
 
@@ -49,9 +48,9 @@ typedef struct {
     int region;  /* -1: every region */
     int country; /* -1: not country-specific */
     int l1;
-    int weeks;        /* the effect covers the last WEEKS weeks up to the end week */
-    double effect;    /* the planted parameter: a relative change (0.35) or a probability */
-    double magnitude; /* the expected relative change of the scenario's metric on its path */
+    int weeks;              /* the effect covers the last WEEKS weeks up to the end week */
+    double effect;          /* the planted parameter: a relative change (0.35) or a probability */
+    double magnitude;       /* the expected relative change of the scenario's metric on its path */
     const char *traffic_l1; /* conversion drop: the traffic source of its segment (static), or
                              * NULL: every source */
 } cl_demo_scenario_t;

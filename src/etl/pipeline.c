@@ -13,8 +13,8 @@
 #define PIPELINE_MAX_BYTES ((size_t)1024 * 1024)
 
 const char *const cl_pipeline_builtin_params[] = {
-    "week",   "first_week",    "first_week_start", "week_start", "week_end",
-    "source", "history_weeks", NULL,
+    "week",     "first_week", "first_week_start", "week_start",
+    "week_end", "source",     "history_weeks",    NULL,
 };
 
 /* What a validation error needs: the file name and the path of the key being read. */
@@ -317,8 +317,8 @@ static int get_sql(cl_pipeline_step_t *st, ctx_t *c, const cl_pipeline_t *p, con
     return 0;
 }
 
-static int parse_checks(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
-                        const char *where, json_t *checks)
+static int parse_checks(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, const char *where,
+                        json_t *checks)
 {
     if (!checks || json_is_null(checks)) {
         return 0;
@@ -352,12 +352,12 @@ static const char *const STEP_KEYS[] = {"id",     "description",   "sql",   "tab
 static const char *const LOOP_KEYS[] = {"id", "description", "for_each_week", "steps", NULL};
 static const char *const LOOP_STEP_KEYS[] = {"id", "description", "sql", "table", "checks", NULL};
 
-static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
-                      const char *where, json_t *obj, int in_loop);
+static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, const char *where,
+                      json_t *obj, int in_loop);
 
 /* A for_each_week step: only its own id and description, and its steps. */
-static int parse_loop(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
-                      const char *where, json_t *obj)
+static int parse_loop(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, const char *where,
+                      json_t *obj)
 {
     char key[160];
     snprintf(key, sizeof key, "%s.for_each_week", where);
@@ -385,8 +385,8 @@ static int parse_loop(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
     return rc;
 }
 
-static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
-                      const char *where, json_t *obj, int in_loop)
+static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, const char *where,
+                      json_t *obj, int in_loop)
 {
     if (!json_is_object(obj)) {
         return bad(c, where, "must be a mapping");
@@ -412,8 +412,8 @@ static int parse_step(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st,
     return rc ? rc : parse_checks(c, p, st, where, json_object_get(obj, "checks"));
 }
 
-static const char *const OUTPUT_KEYS[] = {"table", "description", "partition_by", "key",
-                                          "measures", "not_available", NULL};
+static const char *const OUTPUT_KEYS[] = {
+    "table", "description", "partition_by", "key", "measures", "not_available", NULL};
 
 static int parse_output(ctx_t *c, cl_pipeline_output_t *o, size_t idx, json_t *obj)
 {

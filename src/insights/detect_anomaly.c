@@ -50,8 +50,9 @@ static int emit(cl_detect_t *d, size_t metric, size_t dim, size_t value, const c
     cl_format_value(exp_, sizeof exp_, m, a->expected);
     cl_format_number(pct, sizeof pct, fabs(a->deviation_pct), 1);
     if (dim != CL_FRAME_NONE) {
-        snprintf(where, sizeof where, " in %s %s", d->f->dims[dim].name,
-                 d->f->dims[dim].values[value]);
+        snprintf(where, sizeof where, " in ");
+        cl_format_segment_append(where, sizeof where, d->f->dims[dim].name,
+                                 d->f->dims[dim].values[value]);
     }
     snprintf(fd->title, sizeof fd->title, "%s%s was %s in %s, %s%% %s the expected %s", m->label,
              where, cur, week, pct, a->deviation < 0 ? "below" : "above", exp_);

@@ -114,14 +114,21 @@ static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric
 {
     char where[192] = "", contrib[64], share[32], mag[64];
     size_t dim = c->dim, value = c->value;
-    while (dim != CL_FRAME_NONE) { /* "traffic_l1 social / traffic_l2 facebook", root first */
-        char part[192];
-        snprintf(part, sizeof part, "%s %s%s%s", d->f->dims[dim].name,
-                 d->f->dims[dim].values[value], where[0] ? " / " : "", where);
+    /* "Traffic source: Social \u203a Facebook": the hierarchy's root label, then its values root first */
+    size_t root = dim;
+    while (dim != CL_FRAME_NONE) {
+        char part[192], val[96];
+        cl_format_dimension_value(val, sizeof val, d->f->dims[dim].values[value]);
+        snprintf(part, sizeof part, "%s%s%s", val, where[0] ? " \u203a " : "", where);
         snprintf(where, sizeof where, "%s", part);
         value = d->f->dims[dim].parents[value];
+        root = dim;
         dim = d->f->dims[dim].parent;
     }
+    char label[64], part[256];
+    cl_format_dimension(label, sizeof label, d->f->dims[root].name);
+    snprintf(part, sizeof part, "%s: %s", label, where);
+    snprintf(where, sizeof where, "%s", part);
     cl_format_change(contrib, sizeof contrib, m, row->contribution);
     cl_format_number(share, sizeof share, row->contribution_pct, 0);
     if (m->kind == CL_METRIC_RATIO && fabs(row->mix_effect) > fabs(row->rate_effect)) {

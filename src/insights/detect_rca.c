@@ -102,10 +102,12 @@ static void rc_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric_t *
                      const cl_rca_element_t *el)
 {
     char where[256] = "", contrib[64], share[32], mag[64];
-    for (size_t i = 0; i < fd->path_len; i++) {
-        size_t len = strlen(where);
-        snprintf(where + len, sizeof where - len, "%s%s %s", i ? ", " : "", fd->path_dim[i],
-                 fd->path_value[i]);
+    for (size_t i = 0; i < fd->path_len; i++) { /* "Device: Mobile, Traffic source: Paid search" */
+        if (i) {
+            size_t len = strlen(where);
+            snprintf(where + len, sizeof where - len, ", ");
+        }
+        cl_format_segment_append(where, sizeof where, fd->path_dim[i], fd->path_value[i]);
     }
     cl_format_change(contrib, sizeof contrib, m, el->explained);
     cl_format_number(share, sizeof share, 100 * el->share, 0);

@@ -76,3 +76,68 @@ void cl_format_pct(char *out, size_t cap, double pct)
     cl_format_number(num, sizeof num, pct, 1);
     snprintf(out, cap, "%s%s%%", num[0] == '-' ? "" : "+", num);
 }
+
+/* Keep in step with DIMENSION_LABELS in web/src/lib/format.ts. */
+static const struct {
+    const char *name, *label;
+} DIMENSION_LABELS[] = {
+    {"region", "Region"},
+    {"country", "Country"},
+    {"city", "City"},
+    {"category_l1", "Category"},
+    {"category_l2", "Subcategory"},
+    {"category_l3", "Category L3"},
+    {"traffic_l1", "Traffic source"},
+    {"traffic_l2", "Traffic source L2"},
+    {"campaign", "Campaign"},
+    {"device_type", "Device"},
+    {"device_os", "Device OS"},
+    {"customer_type", "Customer type"},
+    {"channel", "Channel"},
+    {"payment_method", "Payment method"},
+    {"fulfilment", "Fulfilment"},
+    {"seller_tier", "Seller tier"},
+    {"promo_flag", "Promotion"},
+    {"price_band", "Price band"},
+};
+
+/* "paid_search" → "Paid search": underscores become spaces, the first letter a capital. */
+static void humanize(char *out, size_t cap, const char *id)
+{
+    if (cap == 0) {
+        return;
+    }
+    size_t k = 0;
+    for (const char *p = id ? id : ""; *p && k + 1 < cap; p++, k++) {
+        char c = *p == '_' ? ' ' : *p;
+        out[k] = k == 0 && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    }
+    out[k] = '\0';
+}
+
+void cl_format_dimension(char *out, size_t cap, const char *dimension)
+{
+    for (size_t i = 0; i < sizeof DIMENSION_LABELS / sizeof *DIMENSION_LABELS; i++) {
+        if (dimension && strcmp(dimension, DIMENSION_LABELS[i].name) == 0) {
+            snprintf(out, cap, "%s", DIMENSION_LABELS[i].label);
+            return;
+        }
+    }
+    humanize(out, cap, dimension);
+}
+
+void cl_format_dimension_value(char *out, size_t cap, const char *value)
+{
+    humanize(out, cap, value); /* a code such as "US" has no underscore or lower-case first letter */
+}
+
+void cl_format_segment_append(char *out, size_t cap, const char *dimension, const char *value)
+{
+    char dim[64], val[256];
+    cl_format_dimension(dim, sizeof dim, dimension);
+    cl_format_dimension_value(val, sizeof val, value);
+    size_t len = strlen(out);
+    if (len < cap) {
+        snprintf(out + len, cap - len, "%s: %s", dim, val);
+    }
+}

@@ -22,4 +22,15 @@ void cl_format_pct(char *out, size_t cap, double pct);
  * negative. */
 void cl_format_number(char *out, size_t cap, double v, int decimals);
 
+/* The reader's label of DIMENSION: "device_type" → "Device", "traffic_l1" → "Traffic source"; a
+ * dimension without one is its name humanised ("seller_tier" → "Seller tier"). The same table as
+ * the web UI's (web/src/lib/format.ts), so a title reads like the page around it. */
+void cl_format_dimension(char *out, size_t cap, const char *dimension);
+
+/* VALUE as a person reads it: "paid_search" → "Paid search"; codes ("US", "DE") stay. */
+void cl_format_dimension_value(char *out, size_t cap, const char *value);
+
+/* Append "Device: Mobile" (DIMENSION's label, VALUE humanised) to the string in OUT. */
+void cl_format_segment_append(char *out, size_t cap, const char *dimension, const char *value);
+
 #endif

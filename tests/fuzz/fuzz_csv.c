@@ -1,5 +1,6 @@
 /* fuzz_csv.c — the CSV reader and the root-cause label normaliser read benchmark files from
- * outside (catlens rca). Every row must parse or fail cleanly; a normalised label must be stable. */
+ * outside (catlens rca). Every row must parse or fail cleanly; a normalised label must be stable.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* fuzz_yaml.c — every YAML file (configuration, overlays, catalog, pipelines, prompts) goes through cl_yaml_parse. */
+/* fuzz_yaml.c — every YAML file (configuration, overlays, catalog, pipelines, prompts) goes through
+ * cl_yaml_parse. */
 #include <stdint.h>
 #include <jansson.h>
 

@@ -1,9 +1,10 @@
 /* standalone_driver.c — replays a fuzz corpus through LLVMFuzzerTestOneInput without libFuzzer.
  *
- * Why: gcc has no libFuzzer, yet every parser's corpus (seeds plus every crash ever found) must run inside
- * `make test`, plain and under ASan+UBSan. Each argument is a file or a folder of files; each file is one input.
- * Besides each file as it is, every prefix at a few cut points is fed too, so truncation bugs surface even
- * without a coverage-guided run. `make fuzz` builds the same targets against real libFuzzer with clang. */
+ * Why: gcc has no libFuzzer, yet every parser's corpus (seeds plus every crash ever found) must run
+ * inside `make test`, plain and under ASan+UBSan. Each argument is a file or a folder of files;
+ * each file is one input. Besides each file as it is, every prefix at a few cut points is fed too,
+ * so truncation bugs surface even without a coverage-guided run. `make fuzz` builds the same
+ * targets against real libFuzzer with clang. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

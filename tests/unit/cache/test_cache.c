@@ -250,8 +250,17 @@ static void test_cache__unreachable_redis_at_open_and_bad_urls(void **state)
     assert_int_equal(cl_cache_get(&v, &n, c, "x", &err), CL_ENOTFOUND);
     assert_int_equal(cl_cache_set(c, "x", "1", 1, 1000, &err), 0);
     cl_cache_close(c);
-    const char *bad[] = {"http://x",      "redis://",   "redis://h:0",  "redis://h:99999",
-                         "redis://h/abc", "unix://rel", "redis://h:12x"};
+    const char *bad[] = {"http://x",
+                         "redis://",
+                         "redis://h:0",
+                         "redis://h:99999",
+                         "redis://h/abc",
+                         "unix://rel",
+                         "redis://h:12x",
+                         "unix:///tmp/r.sock?db=",
+                         "unix:///tmp/r.sock?db=3x",
+                         "unix:///tmp/r.sock?db=-1",
+                         "unix:///tmp/r.sock?x=1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         opt.redis_url = bad[i];
         if (cl_cache_open(&c, &opt, &err) != CL_ECONFIG) {

@@ -210,7 +210,8 @@ static void test_demo_scenarios__effects_scale_to_the_size(void **state)
                         "mobile");
     assert_true(json_real_value(json_object_get(cs, "magnitude")) ==
                 (double)(long long)(c->effect * 1e4 + 0.5) / 1e4);
-    assert_non_null(strstr(json_string_value(json_object_get(cs, "description")), "mobile checkout"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(cs, "description")), "mobile checkout"));
     cl_demo_effects_for_week(&f->fx, &small, (cl_week_t){2026, 47});
     for (int k = 0; k < CL_DEMO_DEVCHAN; k++) {
         int mobile = strcmp(cl_demo_devchans[k].device_type, "mobile") == 0;

@@ -119,12 +119,13 @@ static void test_pipeline__watermark_requires_and_availability_parse(void **stat
     (void)state;
     cl_pipeline_t *p = NULL;
     cl_err_t err;
-    int rc = parse(&p,
-                   "name: x\nversion: 1\nrequires: [events, more/data.csv]\n"
-                   "watermark:\n  description: latest day\n"
-                   "  sql: SELECT 'e' AS source_table, $week_end AS loaded_through\n" STEP_OK
-                   OUTPUTS_OK "    measures: [a, b]\n    not_available: [b]\n",
-                   &err);
+    int rc =
+        parse(&p,
+              "name: x\nversion: 1\nrequires: [events, more/data.csv]\n"
+              "watermark:\n  description: latest day\n"
+              "  sql: SELECT 'e' AS source_table, $week_end AS loaded_through\n" STEP_OK OUTPUTS_OK
+              "    measures: [a, b]\n    not_available: [b]\n",
+              &err);
     if (rc != 0) {
         fail_msg("%s", err.msg);
     }
@@ -167,9 +168,9 @@ static void test_pipeline__bad_watermark_requires_and_availability(void **state)
     expect_error("name: x\nversion: 1\nwatermark:\n  description: d\n  sql: SELECT 1\n"
                  "  when: now\n" STEP_OK OUTPUTS_OK,
                  "watermark.when: unknown key");
-    expect_error("name: x\nversion: 1\nwatermark:\n  description: d\n  sql: SELECT $wk\n" STEP_OK
-                     OUTPUTS_OK,
-                 "watermark.sql: unknown parameter $wk");
+    expect_error(
+        "name: x\nversion: 1\nwatermark:\n  description: d\n  sql: SELECT $wk\n" STEP_OK OUTPUTS_OK,
+        "watermark.sql: unknown parameter $wk");
     expect_error("name: x\nversion: 1\nrequires: [/etc]\n" STEP_OK OUTPUTS_OK,
                  "requires: paths must be relative to the source");
     expect_error("name: x\nversion: 1\nrequires: events\n" STEP_OK OUTPUTS_OK,
@@ -263,19 +264,20 @@ static void test_pipeline__statement_lists_and_week_loops_parse(void **state)
     (void)state;
     cl_pipeline_t *p = NULL;
     cl_err_t err;
-    int rc = parse(&p,
-                   "name: x\nversion: 1\nsteps:\n"
-                   "  - id: setup\n    description: d\n"
-                   "    sql: [CREATE TABLE t (week VARCHAR), 'CREATE TABLE u (n INT)']\n"
-                   "  - id: weeks\n    description: each week\n    for_each_week: true\n"
-                   "    steps:\n"
-                   "      - id: one\n        description: d\n"
-                   "        sql: INSERT INTO t VALUES ($batch_week)\n"
-                   "      - id: two\n        description: d\n        table: t\n"
-                   "        sql: [INSERT INTO u VALUES (1), 'SELECT $batch_week, $week']\n"
-                   "        checks:\n          - {id: c, description: d, sql: 'SELECT 1 WHERE $week "
-                   "IS NULL'}\n" OUTPUTS_OK,
-                   &err);
+    int rc =
+        parse(&p,
+              "name: x\nversion: 1\nsteps:\n"
+              "  - id: setup\n    description: d\n"
+              "    sql: [CREATE TABLE t (week VARCHAR), 'CREATE TABLE u (n INT)']\n"
+              "  - id: weeks\n    description: each week\n    for_each_week: true\n"
+              "    steps:\n"
+              "      - id: one\n        description: d\n"
+              "        sql: INSERT INTO t VALUES ($batch_week)\n"
+              "      - id: two\n        description: d\n        table: t\n"
+              "        sql: [INSERT INTO u VALUES (1), 'SELECT $batch_week, $week']\n"
+              "        checks:\n          - {id: c, description: d, sql: 'SELECT 1 WHERE $week "
+              "IS NULL'}\n" OUTPUTS_OK,
+              &err);
     if (rc != 0) {
         fail_msg("%s", err.msg);
     }
@@ -323,12 +325,12 @@ static void test_pipeline__bad_week_loops_are_named(void **state)
                  "    for_each_week: yes please\n"
                  "    steps:\n      - {id: b, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
                  "steps[0].for_each_week: must be true");
-    expect_error(LOOP_HEAD "      - id: b\n        description: d\n        for_each_week: true\n"
-                           "        steps:\n          - {id: c, description: d, sql: SELECT 1}\n"
-                           OUTPUTS_OK,
+    expect_error(LOOP_HEAD
+                 "      - id: b\n        description: d\n        for_each_week: true\n"
+                 "        steps:\n          - {id: c, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
                  "steps[0].steps[0].for_each_week: a for_each_week step cannot hold another");
-    expect_error(LOOP_HEAD "      - {id: b, description: d, sql: SELECT 1, when_exists: [x]}\n"
-                           OUTPUTS_OK,
+    expect_error(LOOP_HEAD
+                 "      - {id: b, description: d, sql: SELECT 1, when_exists: [x]}\n" OUTPUTS_OK,
                  "steps[0].steps[0].when_exists: unknown key");
     expect_error("name: x\nversion: 1\nsteps:\n  - id: a\n    description: d\n    sql: SELECT 1\n"
                  "    steps:\n      - {id: b, description: d, sql: SELECT 1}\n" OUTPUTS_OK,
@@ -338,12 +340,12 @@ static void test_pipeline__bad_week_loops_are_named(void **state)
                  "steps[0].steps[0].id: duplicate step id");
     expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: []}\n" OUTPUTS_OK,
                  "steps[0].sql: must not be an empty list");
-    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: [SELECT 1, '']}\n"
-                 OUTPUTS_OK,
+    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: [SELECT 1, "
+                 "'']}\n" OUTPUTS_OK,
                  "steps[0].sql[1]: must be a non-empty statement");
-    expect_error("name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: {x: 1}}\n"
-                 OUTPUTS_OK,
-                 "steps[0].sql: must be a statement or a list of statements");
+    expect_error(
+        "name: x\nversion: 1\nsteps:\n  - {id: a, description: d, sql: {x: 1}}\n" OUTPUTS_OK,
+        "steps[0].sql: must be a statement or a list of statements");
 }
 
 static void test_pipeline__sql_params_skip_literals_and_comments(void **state)

@@ -168,6 +168,29 @@ static void test_format__numbers(void **state)
     assert_string_equal(b, "n/a");
 }
 
+/* Segments in titles read like the UI: the dimension's label, the value humanised, codes kept;
+ * a short buffer truncates rather than overflows. */
+static void test_format__segments(void **state)
+{
+    (void)state;
+    char b[96] = "in ";
+    cl_format_segment_append(b, sizeof b, "device_type", "mobile");
+    assert_string_equal(b, "in Device: Mobile");
+    b[0] = '\0';
+    cl_format_segment_append(b, sizeof b, "traffic_l1", "paid_search");
+    assert_string_equal(b, "Traffic source: Paid search");
+    b[0] = '\0';
+    cl_format_segment_append(b, sizeof b, "country", "US");
+    assert_string_equal(b, "Country: US");
+    cl_format_dimension(b, sizeof b, "loyalty_tier"); /* not in the table: its name, humanised */
+    assert_string_equal(b, "Loyalty tier");
+    char small[8] = "";
+    cl_format_segment_append(small, sizeof small, "customer_type", "returning");
+    assert_string_equal(small, "Custome");
+    cl_format_dimension_value(b, sizeof b, "");
+    assert_string_equal(b, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_finding__ranking_puts_headlines_first),
         cmocka_unit_test(test_finding__path_limit_and_within),
         cmocka_unit_test(test_format__numbers),
+        cmocka_unit_test(test_format__segments),
     };
     return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
 }

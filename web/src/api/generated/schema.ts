@@ -212,7 +212,7 @@ export interface paths {
         put?: never;
         /**
          * The weekly business review of a category × region × window × week
-         * @description Out of scope: 403 (audited), and nothing about the data is revealed. Unknown category or region: 404. The report comes from the cache (meta.cache hit) or is built (miss); when it cannot be built the last good report of the same category × region × window is served with meta.stale true and the reason. Until the AI service is wired, summary is null with meta.summary_reason.
+         * @description Out of scope: 403 (audited), and nothing about the data is revealed. Unknown category or region: 404. The report comes from the cache (meta.cache hit) or is built (miss); when it cannot be built the last good report of the same category × region × window is served with meta.stale true and the reason. The summary comes from the AI service; when it is down, slow or over budget the offline narrator writes it and meta.degraded is true with the reason; with no AI service configured, summary is null with meta.summary_reason.
          */
         post: {
             parameters: {
