@@ -24,7 +24,7 @@ typedef struct {
 
 static void put(buf_t *b, const void *data, size_t len)
 {
-    if (b->failed) {
+    if (b->failed || len == 0) { /* an empty array's pointer may be NULL */
         return;
     }
     if (b->n + len > b->cap) {
@@ -207,7 +207,8 @@ static size_t get_index(rd_t *r)
 
 static int bad(cl_err_t *err, const char *path)
 {
-    return cl_err_set(err, CL_EDATA, "%s is not a readable frame file", path);
+    (void)path; /* the message may reach a user: it names no server path */
+    return cl_err_set(err, CL_EDATA, "a report frame file of the snapshot is not readable");
 }
 
 static int get_dim(rd_t *r, cl_frame_t *f, size_t expect, const char *path, cl_err_t *err)

@@ -89,7 +89,7 @@ f="$bad/report_frames/region=asia/category_l1=toys/frame.bin"
 head -c 100 "$f" >"$f.cut" && mv "$f.cut" "$f"
 RC=0; "$DOC" "$WORK/damaged" $WEEK toys asia WoW >/dev/null 2>"$WORK/err" || RC=$?
 expect_rc 4 "a truncated frame file is refused as bad data"
-expect_contains "$(cat "$WORK/err")" "is not a readable frame file" "the message names the frame file"
+expect_contains "$(cat "$WORK/err")" "a report frame file of the snapshot is not readable" "the message says so (without a server path)"
 
 RC=0; "$DOC" "$WORK/wh" $WEEK garden all WoW >/dev/null 2>"$WORK/err" || RC=$?
 expect_rc 2 "an unknown category is refused (not found)"
