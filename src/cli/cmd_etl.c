@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "core/calendar.h"
+#include "core/catalog.h"
 #include "core/log.h"
 #include "etl/pipeline.h"
 #include "etl/runner.h"
+#include "report/frames.h"
 
 #define USAGE                                                                                      \
     "usage: catlens etl [--week YYYY-Www] [--pipeline NAME|FILE] [--source DIR]\n"                 \
@@ -118,6 +120,32 @@ static void report(const cl_etl_result_t *res, const char *week, size_t tables)
     printf("  checks: %zu passed, %zu warnings\n", res->checks_passed, res->checks_warned);
 }
 
+/* The post-export step of every pipeline: the report frames (report/frames.h). */
+typedef struct {
+    const cl_config_t *cfg;
+    FILE *progress;
+} frames_ctx_t;
+
+static int build_frames(void *ctx, json_t *manifest, const char *staging, cl_err_t *err)
+{
+    const frames_ctx_t *fc = ctx;
+    cl_catalog_t *cat = NULL;
+    cl_db_options_t dbo = {.threads = fc->cfg->etl_threads,
+                           .memory_limit = fc->cfg->etl_memory_limit};
+    size_t n = 0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    int rc = cl_catalog_load(&cat, fc->cfg->metrics_path, err);
+    rc = rc ? rc : cl_report_frames_build(&n, manifest, staging, cat, &dbo, err);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    if (rc == 0 && fc->progress) {
+        fprintf(fc->progress, "[report frames] %zu slices, %.2fs CPU\n", n,
+                (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
+    }
+    cl_catalog_free(cat);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     etl_args_t a = {0};
@@ -158,6 +186,9 @@ static int run(int argc, char **argv)
         .workers = cfg->etl_threads, /* one week per thread in a for_each_week step */
         .progress = isatty(STDERR_FILENO) || getenv("CATLENS_PROGRESS") ? stderr : NULL,
     };
+    frames_ctx_t fctx = {cfg, opt.progress};
+    opt.post_export = build_frames;
+    opt.post_export_ctx = &fctx;
     if (opt.progress && !getenv("CATLENS_LOG_LEVEL")) {
         cl_log_set_level(CL_LOG_WARN); /* on a terminal the progress lines say what info would */
     }

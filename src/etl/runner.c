@@ -604,6 +604,15 @@ static int run_locked(run_t *r, json_t **missing, json_t **watermark, cl_err_t *
     if (rc == 0 && !manifest) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
     }
+    if (rc == 0 && r->opt->post_export) {
+        double t0 = now_seconds();
+        cl_etl_engine_close(r->engine); /* its memory is the post-export step's now */
+        r->engine = NULL;
+        rc = r->opt->post_export(r->opt->post_export_ctx, manifest, staging, err);
+        if (rc == 0 && r->opt->progress) {
+            fprintf(r->opt->progress, "[post-export] %.2fs\n", now_seconds() - t0);
+        }
+    }
     rc = rc ? rc
             : cl_snapshot_publish(&r->out->snapshot, r->opt->warehouse_dir, r->opt->week, staging,
                                   manifest, err);

@@ -46,6 +46,12 @@ typedef struct {
                     (when the engine has sessions; at most 8); 0 or 1: one week at a time */
     cl_etl_engine_open_fn open_engine; /* NULL: cl_etl_engine_duckdb_open */
     FILE *progress;                    /* one line per step and export; NULL: quiet */
+    /* A step after the export, before the publish, for every pipeline (NULL: none): it may add
+     * files to STAGING and entries to MANIFEST.tables (the publish lists and checksums them).
+     * The engine is closed by then (its memory is free). catlens etl builds the report frames
+     * here (report/frames.h). Returns 0 or an error, which fails the run. */
+    int (*post_export)(void *ctx, json_t *manifest, const char *staging, cl_err_t *err);
+    void *post_export_ctx;
 } cl_etl_options_t;
 
 typedef struct {

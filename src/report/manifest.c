@@ -230,6 +230,20 @@ int cl_manifest_load(cl_manifest_t **out, const char *dir, cl_err_t *err)
     return 0;
 }
 
+int cl_manifest_from_json(cl_manifest_t **out, const char *dir, json_t *doc, cl_err_t *err)
+{
+    *out = NULL;
+    cl_manifest_t *m = calloc(1, sizeof *m);
+    int rc = m && (m->dir = strdup(dir)) ? parse(m, doc, err)
+                                         : cl_err_set(err, CL_ENOMEM, "out of memory");
+    if (rc != 0) {
+        cl_manifest_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
 void cl_manifest_free(cl_manifest_t *m)
 {
     if (!m) {

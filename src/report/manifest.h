@@ -35,6 +35,11 @@ typedef struct {
 CL_NODISCARD int cl_manifest_load(cl_manifest_t **out, const char *dir, cl_err_t *err);
 void cl_manifest_free(cl_manifest_t *m);
 
+/* The same from a manifest document DOC (borrowed) of the snapshot folder DIR: the ETL's view of
+ * a staged snapshot before it is published (report/frames.h). Same errors. */
+CL_NODISCARD int cl_manifest_from_json(cl_manifest_t **out, const char *dir, json_t *doc,
+                                       cl_err_t *err);
+
 /* 1 when TABLE is in the snapshot with at least one file. */
 int cl_manifest_has_table(const cl_manifest_t *m, const char *table);
 

@@ -1,7 +1,8 @@
 /* report.h — the weekly business review of one category × region × window × week, built from a
  * published snapshot (docs/contracts.md §4 and §7; JSON Schema: docs/schemas/wbr.schema.json).
  *
- * cl_report_build reads the slice (report/reader.h), runs the insight engine (insights/engine.h)
+ * cl_report_build reads the slice (report/reader.h: the snapshot's report frame of the slice, or
+ * its cubes when the snapshot has none), runs the insight engine (insights/engine.h)
  * and assembles the document: KPI tiles, derived tiles, breakdown tables, decompositions, market
  * pulse, marketing, ranked findings, metric definitions and meta. It does not fill `summary`
  * (null) nor the app-owned meta fields (cache, stale, degraded, reasons). Everything it emits is

@@ -38,12 +38,13 @@ typedef struct {
     unsigned char *seen;   /* n × size: 1 when a non-NULL value was added */
     unsigned char *exists; /* n × rows_per_group: a row reached this (group, week) */
     size_t n_rows;         /* rows_per_group: weeks for a set, 1 for leaves */
+    size_t last;           /* the group found last: rows sorted by key repeat it */
 } groups_t;
 
 typedef struct {
-    size_t n_dims;       /* dimensions of the key, in spec order */
+    size_t n_dims; /* dimensions of the key, in spec order */
     size_t dims[MAX_KEY];
-    long g;              /* GROUPING() value: the order of sets in the SQL reader */
+    long g; /* GROUPING() value: the order of sets in the SQL reader */
     groups_t groups;
 } set_t;
 
@@ -240,6 +241,10 @@ static int groups_grow(groups_t *g)
 /* The group of KEY (g->k codes), added (empty) when new. */
 static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
 {
+    if (g->last < g->n && memcmp(&g->keys[g->last * g->k], key, g->k * sizeof *key) == 0) {
+        *out = g->last;
+        return 0;
+    }
     if (g->n == g->cap && groups_grow(g) != 0) {
         return CL_ENOMEM;
     }
@@ -247,7 +252,7 @@ static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
     for (; g->slots[s]; s = (s + 1) & (g->n_slots - 1)) {
         size_t i = g->slots[s] - 1;
         if (memcmp(&g->keys[i * g->k], key, g->k * sizeof *key) == 0) {
-            *out = i;
+            *out = g->last = i;
             return 0;
         }
     }
@@ -257,7 +262,7 @@ static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
     memset(&g->seen[i * g->size], 0, g->size);
     memset(&g->exists[i * g->n_rows], 0, g->n_rows);
     g->slots[s] = (uint32_t)i + 1;
-    *out = i;
+    *out = g->last = i;
     return 0;
 }
 
@@ -420,17 +425,18 @@ static int week_added(cl_tally_t *t, uint32_t c)
     return 0;
 }
 
-/* Intern column COL (week: the last code slot) of every row of the chunk. */
-static int intern_column(cl_tally_t *t, dict_t *d, const cl_db_chunk_t *c, size_t col,
-                         size_t slot, int weeks, cl_err_t *err)
+/* Intern column COL (week: the last code slot) of the selected rows of the chunk (SEL: row indices,
+ * NULL: rows 0 .. N). */
+static int intern_column(cl_tally_t *t, dict_t *d, const cl_db_chunk_t *c, size_t col, size_t slot,
+                         int weeks, const uint32_t *sel, size_t n, cl_err_t *err)
 {
-    size_t rows = cl_db_chunk_rows(c), stride = t->spec.n_dims + 1;
+    size_t stride = t->spec.n_dims + 1;
     int rc = cl_db_chunk_texts(t->ptr, t->plen, c, col, err);
-    for (size_t i = 0; rc == 0 && i < rows; i++) {
-        size_t before = d->n;
+    for (size_t j = 0; rc == 0 && j < n; j++) {
+        size_t i = sel ? sel[j] : j, before = d->n;
         uint32_t code = 0;
         rc = dict_code(d, t->ptr[i], t->plen[i], &code);
-        t->codes[i * stride + slot] = code;
+        t->codes[j * stride + slot] = code;
         if (rc == 0 && weeks && d->n > before) {
             rc = week_added(t, code);
         }
@@ -452,14 +458,15 @@ static inline int is_valid(const uint64_t *valid, size_t i)
     return !valid || (valid[i / 64] >> (i % 64) & 1);
 }
 
-static int add_sets(cl_tally_t *t, size_t rows, const double *const *x,
+static int add_sets(cl_tally_t *t, const uint32_t *sel, size_t rows, const double *const *x,
                     const uint64_t *const *valid, cl_err_t *err)
 {
     size_t stride = t->spec.n_dims + 1, nm = t->spec.n_measures;
     for (size_t s = 0; s < t->n_sets; s++) {
         set_t *set = &t->sets[s];
-        for (size_t i = 0; i < rows; i++) {
-            const uint32_t *codes = &t->codes[i * stride];
+        for (size_t j = 0; j < rows; j++) {
+            size_t i = sel ? sel[j] : j;
+            const uint32_t *codes = &t->codes[j * stride];
             long w = t->week_index[codes[t->spec.n_dims]];
             if (w < 0) {
                 continue; /* outside the frame's weeks (cannot happen with the bound range) */
@@ -486,12 +493,13 @@ static int add_sets(cl_tally_t *t, size_t rows, const double *const *x,
     return 0;
 }
 
-static int add_leaves(cl_tally_t *t, size_t rows, const double *const *x,
+static int add_leaves(cl_tally_t *t, const uint32_t *sel, size_t rows, const double *const *x,
                       const uint64_t *const *valid, cl_err_t *err)
 {
     size_t stride = t->spec.n_dims + 1, nk = t->spec.n_leaf_measures;
-    for (size_t i = 0; i < rows; i++) {
-        const uint32_t *codes = &t->codes[i * stride];
+    for (size_t j = 0; j < rows; j++) {
+        size_t i = sel ? sel[j] : j;
+        const uint32_t *codes = &t->codes[j * stride];
         size_t li = 0;
         if (groups_find(&t->leaves, codes, &li) != 0) {
             return cl_err_set(err, CL_ENOMEM, "out of memory");
@@ -502,7 +510,8 @@ static int add_leaves(cl_tally_t *t, size_t rows, const double *const *x,
                 continue;
             }
             for (size_t k = 0; k < nk; k++) {
-                size_t m = t->spec.leaf_measures[k], cell = li * t->leaves.size + (size_t)p * nk + k;
+                size_t m = t->spec.leaf_measures[k],
+                       cell = li * t->leaves.size + (size_t)p * nk + k;
                 if (is_valid(valid[m], i)) {
                     t->leaves.sum[cell] += x[m][i];
                     t->leaves.seen[cell] = 1;
@@ -513,26 +522,39 @@ static int add_leaves(cl_tally_t *t, size_t rows, const double *const *x,
     return 0;
 }
 
-int cl_tally_add(cl_tally_t *t, const cl_db_chunk_t *c, cl_err_t *err)
+int cl_tally_add_rows(cl_tally_t *t, const cl_db_chunk_t *c, const size_t *cols,
+                      const uint32_t *sel, size_t n_sel, cl_err_t *err)
 {
-    size_t rows = cl_db_chunk_rows(c), nd = t->spec.n_dims;
-    if (rows == 0) {
+    size_t rows = cl_db_chunk_rows(c), nd = t->spec.n_dims, n = sel ? n_sel : rows;
+    if (n == 0) {
         return 0;
     }
     if (scratch(t, rows) != 0) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
-    int rc = intern_column(t, &t->weeks, c, 0, nd, 1, err);
+    for (size_t j = 0; sel && j < n; j++) {
+        if (sel[j] >= rows) {
+            return cl_err_set(err, CL_EINVAL, "tally: a selected row is not in the chunk");
+        }
+    }
+#define COL(k) (cols ? cols[k] : (k))
+    int rc = intern_column(t, &t->weeks, c, COL(0), nd, 1, sel, n, err);
     for (size_t d = 0; rc == 0 && d < nd; d++) {
-        rc = intern_column(t, &t->dims[d], c, 1 + d, d, 0, err);
+        rc = intern_column(t, &t->dims[d], c, COL(1 + d), d, 0, sel, n, err);
     }
     const double *x[CL_TALLY_MAX_MEASURES];
     const uint64_t *valid[CL_TALLY_MAX_MEASURES];
     for (size_t m = 0; rc == 0 && m < t->spec.n_measures; m++) {
-        rc = cl_db_chunk_doubles(&x[m], &valid[m], c, 1 + nd + m, err);
+        rc = cl_db_chunk_doubles(&x[m], &valid[m], c, COL(1 + nd + m), err);
     }
-    rc = rc ? rc : add_sets(t, rows, x, valid, err);
-    return rc ? rc : (t->spec.n_leaf_dims ? add_leaves(t, rows, x, valid, err) : 0);
+#undef COL
+    rc = rc ? rc : add_sets(t, sel, n, x, valid, err);
+    return rc ? rc : (t->spec.n_leaf_dims ? add_leaves(t, sel, n, x, valid, err) : 0);
+}
+
+int cl_tally_add(cl_tally_t *t, const cl_db_chunk_t *c, cl_err_t *err)
+{
+    return cl_tally_add_rows(t, c, NULL, NULL, 0, err);
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */

@@ -41,10 +41,17 @@ while IFS='|' read -r path sha; do
     got=$(sha256sum "$snap/$path" | cut -d' ' -f1)
     [ "$got" = "$sha" ] || bad=$((bad + 1))
 done < <(q "SELECT f->>'path', f->>'sha256' FROM (SELECT unnest(json_extract(json(content), '\$.tables.*.files[*]')) AS f FROM read_text('$manifest'))")
-nfiles=$(find "$snap" -name '*.parquet' | wc -l)
+nfiles=$(find "$snap" -type f \( -name '*.parquet' -o -name 'frame.bin' \) | wc -l)
 [ "$nfiles" -gt 0 ] && [ "$bad" -eq 0 ] && pass "manifest checksums match all $nfiles files" || fail "manifest checksums match" "$bad mismatches"
 listed=$(q "SELECT count(*) FROM (SELECT unnest(json_extract(json(content), '\$.tables.*.files[*]')) FROM read_text('$manifest'))")
 expect_eq "$listed" "$nfiles" "the manifest lists every data file"
+# the report frames (report/frames.h): one per category x region of sales_cube and one per category x all
+nframes=$(find "$snap/report_frames" -name frame.bin | wc -l)
+nslices=$(find "$snap/sales_cube" -mindepth 2 -maxdepth 2 -type d | wc -l)
+ncats=$(find "$snap/sales_cube" -mindepth 2 -maxdepth 2 -type d -printf '%f\n' | sort -u | wc -l)
+expect_eq "$nframes" "$((nslices + ncats))" "a report frame per slice and per category over every region"
+expect_eq "$(q "SELECT json_extract(json(content), '\$.tables.report_frames.slices') FROM read_text('$manifest')")" \
+    "$nframes" "the manifest lists the report frames"
 
 # --- reconciliation, computed here from the source files ------------------------------------
 first=$(q "SELECT first_week FROM read_json('$manifest')")

@@ -235,6 +235,7 @@ expect_eq "$STATUS|$(json_get meta.stale)|$(json_get meta.reasons.0.code)" "200|
 expect_eq "$(json_get meta.snapshot)" "${good##*/}" "… of the snapshot it was made from"
 swap_snapshot "$WEEK.00000000000000bb"
 find "$WH/snapshots/$WEEK/$WEEK.00000000000000bb/sales_cube" -name '*.parquet' -exec sh -c 'echo garbage >"$1"' _ {} \;
+find "$WH/snapshots/$WEEK/$WEEK.00000000000000bb/report_frames" -name 'frame.bin' -exec sh -c 'echo garbage >"$1"' _ {} \;
 wbr books asia
 expect_eq "$STATUS|$(json_get meta.stale)|$(json_get meta.reasons.0.code)" "200|true|engine_error" \
     "the engine fails on a damaged file: the last good report, stale"
