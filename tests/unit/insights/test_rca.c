@@ -603,6 +603,77 @@ static void test_rca__direction_is_the_effect_on_the_kpi(void **state)
     cl_rca_builder_free(c.b);
 }
 
+/* Exact counts, a (2) x b (10): a=a1's ten leaves have 300 viewers and 6 stalls a minute in the
+ * baseline, 18 now (x3); a=a2's ten have 100 viewers and 2 stalls throughout. The incident holds
+ * 180 of the 200 stalls: the leaves expect 6 and 2 events, too few for any one of them to say
+ * which group is the norm, and the fitted level settles near a1's (2.5). Held at the baseline's
+ * level, a1 is one element at x3 and the description is shorter, so that is the model: a=a1,
+ * explained w'(r' - r) = 0.75 * (0.06 - 0.02) = 0.03, the whole change, and no drift. */
+static void majority_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    (void)payload;
+    if (codes[0] == 0) {
+        add_leaf(c, codes, 18, 6, 300, 300);
+    } else {
+        add_leaf(c, codes, 2, 2, 100, 100);
+    }
+}
+
+static void test_rca__level_held_at_the_baseline_when_shorter(void **state)
+{
+    (void)state;
+    static const int card[] = {2, 10};
+    for (int dir = 0; dir <= 1; dir++) {
+        cube_t c;
+        cube_init(&c, 1, 2, card);
+        cube_fill(&c, majority_leaf, NULL, 1);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        opt.base_periods = 4;
+        opt.direction = dir;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, "a=a1");
+        assert_true(fabs(res->elements[0].explained - 0.75 * (0.06 - 0.02)) < 1e-12);
+        assert_true(res->drift == 0);
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+}
+
+/* Exact counts, a (4) x b (3), 1000 viewers and 50 stalls a leaf in the baseline; now every leaf
+ * has 75 (x1.5: a common move) and a=a1's have 150 (x3). At the baseline's level the common move
+ * would take an element per value of a; the fitted level (1.5) describes it with one parameter,
+ * so it stays the drift, and a=a1 is the one cause: explained 0.25 * (0.15 - 0.05) = 0.025. */
+static void common_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    (void)payload;
+    add_leaf(c, codes, codes[0] == 0 ? 150 : 75, 50, 1000, 1000);
+}
+
+static void test_rca__common_move_stays_the_drift(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 3};
+    cube_t c;
+    cube_init(&c, 1, 2, card);
+    cube_fill(&c, common_leaf, NULL, 1);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    opt.base_periods = 4;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+    assert_elements(&c, res, "a=a1");
+    assert_true(fabs(res->elements[0].explained - 0.25 * (0.15 - 0.05)) < 1e-12);
+    assert_true(fabs(res->drift - 0.5) < 0.01);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
 static void test_rca__deterministic(void **state)
 {
     (void)state;
@@ -712,6 +783,8 @@ int main(void)
         cmocka_unit_test(test_rca__direction_keeps_the_incident_only),
         cmocka_unit_test(test_rca__mix_cause_must_be_material),
         cmocka_unit_test(test_rca__direction_is_the_effect_on_the_kpi),
+        cmocka_unit_test(test_rca__level_held_at_the_baseline_when_shorter),
+        cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__bad_input),
