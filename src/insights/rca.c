@@ -335,10 +335,12 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
     return rc != 0 ? rc : calibrate(mix, err);
 }
 
+/* Search signal S. MIX: it is the mix signal, whose common level (the overall volume change) is
+ * always fitted: share shifts are defined against it. */
 static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
-                         int depth, int max_el, int direction, cl_err_t *err)
+                         int depth, int max_el, int direction, int mix, cl_err_t *err)
 {
-    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction};
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction, !mix};
     return rca_search(out, c, &sig, depth, max_el, err);
 }
 
@@ -641,11 +643,11 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1, &tot,
                       err);
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, err);
+        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, 0, err);
     }
     int with_mix = cube->cur_den && !o.no_mix;
     if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, err); /* see mix_worth_it */
+        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, 1, err); /* mix_worth_it */
     }
     if (rc == 0) {
         rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &main, &mix, &tot, max_el,

@@ -796,7 +796,7 @@ int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_si
     size_t limit = (size_t)max_elements * 3 < RCA_SEARCH_MAX_FOUND ? (size_t)max_elements * 3
                                                                      : RCA_SEARCH_MAX_FOUND;
     search_rounds(&s, limit);
-    if (sig->counts) {
+    if (sig->counts && sig->level_choice) {
         rc = try_baseline_level(&s, limit, err);
         if (rc != 0) {
             free_search(&s);
