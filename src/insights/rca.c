@@ -544,8 +544,9 @@ static int is_cause(const cl_rca_element_t *el, double se, int direction)
 }
 
 static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_search_result_t *main,
-                        const rca_search_result_t *mixr, const signal_t *mainsig, const signal_t *mix,
-                        const sums_t *tot, int max_el, int direction, cl_err_t *err)
+                        const rca_search_result_t *mixr, const signal_t *mainsig,
+                        const signal_t *mix, const sums_t *tot, int max_el, int direction,
+                        cl_err_t *err)
 {
     size_t cap = main->n_found + (mixr ? mixr->n_found : 0);
     r->elements = calloc(cap ? cap : 1, sizeof(*r->elements));
