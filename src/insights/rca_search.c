@@ -607,8 +607,11 @@ static void search_rounds(search_t *s, size_t limit)
  * incident holds most of the events, the fitted level can settle between the broken segment and
  * the rest, and each leaf, weighed alone against overdispersed noise, is too weak to say which is
  * which; the segment as a whole is not. So the search is run again with the level held at 1, and
- * that description is kept when it is shorter. A genuine common move (everything else down 20 %)
- * stays with the fitted level: at level 1 it would take an element per segment to describe. */
+ * that description is kept when it is shorter by the report bar (the data make it at least 20
+ * times more likely): a near tie, as when one segment holds nearly all of a slice whose traffic
+ * grew 5 % ("the segment rose" or "everything rose"), keeps the fitted level, the common move.
+ * A genuine common move (everything else down 20 %) stays with the fitted level: at level 1 it
+ * would take an element per segment to describe. */
 static int try_baseline_level(search_t *s, size_t limit, cl_err_t *err)
 {
     size_t n = s->sig->n;
@@ -628,7 +631,7 @@ static int try_baseline_level(search_t *s, size_t limit, cl_err_t *err)
     memcpy(c0, s->c0, n * sizeof(double));
     s->level_fixed = 1;
     search_rounds(s, limit);
-    if (!(total_cost(s) < fitted)) { /* ties: the fitted level, as before */
+    if (!(total_cost(s) < fitted - RCA_EVIDENCE_BAR)) { /* not clearly shorter: as before */
         memcpy(s->picks, picks, sizeof(picks));
         s->n_picks = n_picks;
         s->mu = mu;
