@@ -335,10 +335,12 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
     return rc != 0 ? rc : calibrate(mix, err);
 }
 
+/* Search signal S. MIX: it is the mix signal, whose common level (the overall volume change) is
+ * always fitted: share shifts are defined against it. */
 static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
-                         int depth, int max_el, int direction, cl_err_t *err)
+                         int depth, int max_el, int direction, int mix, cl_err_t *err)
 {
-    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction};
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction, !mix};
     return rca_search(out, c, &sig, depth, max_el, err);
 }
 
@@ -502,9 +504,49 @@ static void summarise(cl_rca_result_t *r)
     r->confidence = r->n_elements && denom > 0 ? certainty * fabs(expl) / denom : 0;
 }
 
+/* The standard error of the KPI's change under the null of the main signal: what the KPI would
+ * move by from its leaves' own noise alone. Counts: var(y) = f0 lambda d = f0 lambda^2 / w per leaf
+ * (the negative binomial of rca_counts.c at the fitted level f0); amounts: var(obs - exp) =
+ * m^2 phi / w (the calibrated relative noise at the null's scale). A ratio divides the numerator's
+ * noise by the current denominator. */
+static double kpi_noise(const signal_t *s, const rca_search_result_t *res, const cl_rca_cube_t *c,
+                        const sums_t *tot)
+{
+    double var = 0, f0 = fmax(res->drift + 1, 0);
+    for (size_t j = 0; j < s->n; j++) {
+        if (s->w[j] > 0) {
+            var += (s->counts ? f0 : res->phi) * s->m[j] * s->m[j] / s->w[j];
+        }
+    }
+    double se = sqrt(var);
+    return c->cur_den ? (tot->d > 0 ? se / tot->d : 0) : se;
+}
+
+/* 1 if element EL is a cause of the KPI's change in the question's DIRECTION (0: either): its
+ * effect on the KPI (the exact counterfactual, explain()) goes that way; and, for a mix element,
+ * the effect is material: the KPI without the shift would differ from the KPI with it by more than
+ * the KPI's own noise SE allows at the report bar, 0.5 (explained / SE)^2 >= log 20 (the
+ * convention of an element's evidence). A mix element is a claim about the KPI ("traffic moved to
+ * a weaker source"), so it is judged on the KPI's scale: a segment whose viewers doubled is a
+ * significant share shift, but not the KPI's root cause when its effect is within the KPI's noise.
+ * A rate element is a claim about its own segment (it broke) and is not held to this: a small
+ * segment that truly broke is reported even when the total cannot show it (docs/rca.md). */
+static int is_cause(const cl_rca_element_t *el, double se, int direction)
+{
+    if (direction * el->explained < 0) {
+        return 0; /* a leaf group that moved against the question: background */
+    }
+    if (el->kind != CL_RCA_KIND_MIX || !(se > 0)) {
+        return 1;
+    }
+    double z = el->explained / se;
+    return 0.5 * z * z >= RCA_EVIDENCE_BAR;
+}
+
 static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_search_result_t *main,
-                        const rca_search_result_t *mixr, const signal_t *mix, const sums_t *tot,
-                        int max_el, int direction, cl_err_t *err)
+                        const rca_search_result_t *mixr, const signal_t *mainsig,
+                        const signal_t *mix, const sums_t *tot, int max_el, int direction,
+                        cl_err_t *err)
 {
     size_t cap = main->n_found + (mixr ? mixr->n_found : 0);
     r->elements = calloc(cap ? cap : 1, sizeof(*r->elements));
@@ -529,6 +571,28 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
     explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
     qsort(r->elements, r->n_elements, sizeof(*r->elements), cmp_element);
     explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
+    /* drop what is not a cause of the KPI's change (is_cause), one at a time from the least
+     * material: the others' effects are stated against the rest, which changes with each drop */
+    double se = kpi_noise(mainsig, main, c, tot);
+    for (;;) {
+        size_t worst = r->n_elements;
+        for (size_t k = 0; k < r->n_elements; k++) {
+            if (!is_cause(&r->elements[k], se, direction) &&
+                (worst == r->n_elements ||
+                 fabs(r->elements[k].explained) < fabs(r->elements[worst].explained))) {
+                worst = k;
+            }
+        }
+        if (worst == r->n_elements) {
+            break;
+        }
+        memmove(&r->elements[worst], &r->elements[worst + 1],
+                (r->n_elements - worst - 1) * sizeof(*r->elements));
+        r->n_elements--;
+        explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
+        qsort(r->elements, r->n_elements, sizeof(*r->elements), cmp_element);
+        explain(r->elements, r->n_elements, owned, c, tot, r->total_change);
+    }
     free(owned);
     r->drift = main->drift;
     r->n_candidates = main->n_candidates;
@@ -580,15 +644,15 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1, &tot,
                       err);
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, err);
+        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, 0, err);
     }
     int with_mix = cube->cur_den && !o.no_mix;
     if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, err); /* see mix_worth_it */
+        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, 1, err); /* mix_worth_it */
     }
     if (rc == 0) {
-        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &mix, &tot, max_el, dir,
-                          err);
+        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &main, &mix, &tot, max_el,
+                          dir, err);
     }
     if (rc == 0) {
         *out = r;

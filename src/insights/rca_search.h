@@ -28,6 +28,9 @@ typedef struct {
     int counts;         /* 1: the count family (quasi-Poisson, see rca_search.c) */
     const double *lambda; /* counts: the expected count of each leaf (> 0); amounts: unused */
     int direction;      /* +1 / -1: only elements that moved up / down are candidates; 0: both */
+    int level_choice;   /* counts: 1 = the null's level is fitted or held at the baseline's (1),
+                         * whichever describes the signal shorter; 0 = always fitted (a mix
+                         * signal: share shifts are defined against the common volume change) */
 } rca_signal_t;
 
 typedef struct {

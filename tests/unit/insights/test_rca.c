@@ -495,6 +495,191 @@ static void test_rca__direction_keeps_the_incident_only(void **state)
     cl_rca_builder_free(c.b);
 }
 
+/* Exact counts (no noise), a (4 values) x b (3): every leaf 5000 viewers with 250 stalls in both
+ * periods, except a=a2, whose viewers double (5000 -> 10000) at an unchanged rate Q. The share
+ * shift of a2 is certain (w 0.25 -> 0.40); its effect on the KPI is (w' - w)(Q - r'_R) = 0.15 (Q -
+ * 0.05). At Q = 4.8 % that is -0.0003, against a KPI noise of about sqrt(9*250*2 + 3*480*3) / 75000
+ * = 0.00125 (Poisson, widened by the baseline's own noise): z = 0.24, under the report bar, so no
+ * mix cause. At Q = 1 % it is -0.006 against about 0.001: z = 6, a cause. */
+static void share_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    double q = *(const double *)payload;
+    int moved = codes[0] == 1;
+    double den0 = 5000, den1 = moved ? 10000 : 5000, rate = moved ? q : 0.05;
+    add_leaf(c, codes, den1 * rate, den0 * rate, den1, den0);
+}
+
+static void test_rca__mix_cause_must_be_material(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 3};
+    static const double rates[] = {0.048, 0.01};
+    static const char *const want[] = {"", "a=a2"};
+    for (int k = 0; k < 2; k++) {
+        cube_t c;
+        cube_init(&c, 1, 2, card);
+        cube_fill(&c, share_leaf, (void *)&rates[k], 1);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, want[k]);
+        if (k == 1) {
+            const cl_rca_element_t *e = &res->elements[0];
+            assert_int_equal(e->kind, CL_RCA_KIND_MIX);
+            /* w 0.25 -> 0.40, rate 1 % against the rest's 5 %: exactly -0.006 */
+            assert_true(fabs(e->mix_effect - 0.15 * (0.01 - 0.05)) < 1e-12);
+        }
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+}
+
+/* Exact counts, a (4) x b (3), 5000 viewers and 250 stalls a leaf in both periods, except a=a1:
+ * rate 10 % in the baseline (500 stalls a leaf), 13 % now, on 2000 viewers a leaf instead of 5000.
+ * Its stalls rose against its viewers (x1.3: a clear rate element), but its share fell from 0.25
+ * to 6000 / 51000 while its rate was twice the rest's, so its effect on the KPI is
+ * mix + rate = (6000/51000 - 0.25)(0.10 - 0.05) + (6000/51000)(0.13 - 0.10) = -0.00309: it lowered
+ * the stall rate. Asked about a rise (+1), it is no cause; asked either way, it is the segment
+ * that moved (rate: its own rate moved most); asked about a fall (-1), its share shift is (mix).
+ * That one must be material: with a baseline of 4 periods the KPI's noise is about
+ * sqrt(9*250*1.25 + 3*200*1.1) / 51000 = 0.00116 (Poisson widened by the baseline's own noise,
+ * d = 1 + mu / (4 * events)), z = 0.00309 / 0.00116 = 2.7, 0.5 z^2 = 3.5 >= log 20; with a
+ * baseline of one period d doubles, z = 2.2, 0.5 z^2 = 2.3: not shown. */
+static void shrink_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    (void)payload;
+    if (codes[0] == 0) {
+        add_leaf(c, codes, 260, 500, 2000, 5000);
+    } else {
+        add_leaf(c, codes, 250, 250, 5000, 5000);
+    }
+}
+
+static void test_rca__direction_is_the_effect_on_the_kpi(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 3};
+    static const char *const want[] = {"a=a1", "a=a1", ""}; /* direction -1, 0, +1 */
+    static const cl_rca_kind_t kind[] = {CL_RCA_KIND_MIX, CL_RCA_KIND_RATE};
+    for (int dir = -1; dir <= 1; dir++) {
+        cube_t c;
+        cube_init(&c, 1, 2, card);
+        cube_fill(&c, shrink_leaf, NULL, 1);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        opt.base_periods = 4;
+        opt.direction = dir;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, want[dir + 1]);
+        if (dir <= 0 && res->n_elements == 1) {
+            const cl_rca_element_t *e = &res->elements[0];
+            double w1 = 6000.0 / 51000.0;
+            assert_int_equal(e->kind, kind[dir + 1]);
+            assert_true(fabs(e->mix_effect - (w1 - 0.25) * (0.10 - 0.05)) < 1e-12);
+            assert_true(fabs(e->rate_effect - w1 * (0.13 - 0.10)) < 1e-12);
+            assert_true(e->explained < 0);
+        }
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+    /* the same cube with a baseline of one period: the fall's share shift is within the noise */
+    cube_t c;
+    cube_init(&c, 1, 2, card);
+    cube_fill(&c, shrink_leaf, NULL, 1);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    opt.direction = -1;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+    assert_elements(&c, res, "");
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
+/* Exact counts, a (2) x b (10): a=a1's ten leaves have 300 viewers and 6 stalls a minute in the
+ * baseline, 18 now (x3); a=a2's ten have 100 viewers and 2 stalls throughout. The incident holds
+ * 180 of the 200 stalls: the leaves expect 6 and 2 events, too few for any one of them to say
+ * which group is the norm, and the fitted level settles near a1's (2.5). Held at the baseline's
+ * level, a1 is one element at x3; asked about a rise (+1), the fitted level has no element to
+ * offer (a2 fell against it) and the baseline's is far shorter, so that is the model: a=a1,
+ * explained w'(r' - r) = 0.75 * (0.06 - 0.02) = 0.03, the whole change, and no drift. (Asked
+ * either way, "a1 rose x3" and "a2 fell to a third" are mirror images that differ by the fitted
+ * level's ½ log 20 = 1.5 nats, under the report bar: the fitted level is kept, as before.) */
+static void majority_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    (void)payload;
+    if (codes[0] == 0) {
+        add_leaf(c, codes, 18, 6, 300, 300);
+    } else {
+        add_leaf(c, codes, 2, 2, 100, 100);
+    }
+}
+
+static void test_rca__level_held_at_the_baseline_when_shorter(void **state)
+{
+    (void)state;
+    static const int card[] = {2, 10};
+    static const char *const want[] = {"a=a2", "a=a1"}; /* direction 0, +1 */
+    for (int dir = 0; dir <= 1; dir++) {
+        cube_t c;
+        cube_init(&c, 1, 2, card);
+        cube_fill(&c, majority_leaf, NULL, 1);
+        cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+        opt.counts = 1;
+        opt.base_periods = 4;
+        opt.direction = dir;
+        cl_rca_result_t *res = NULL;
+        cl_err_t err;
+        assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+        assert_elements(&c, res, want[dir]);
+        if (dir == 1) {
+            assert_true(fabs(res->elements[0].explained - 0.75 * (0.06 - 0.02)) < 1e-12);
+            assert_true(res->drift == 0);
+        }
+        cl_rca_result_free(res);
+        cl_rca_builder_free(c.b);
+    }
+}
+
+/* Exact counts, a (4) x b (3), 1000 viewers and 50 stalls a leaf in the baseline; now every leaf
+ * has 75 (x1.5: a common move) and a=a1's have 150 (x3). At the baseline's level the common move
+ * would take an element per value of a; the fitted level (1.5) describes it with one parameter,
+ * so it stays the drift, and a=a1 is the one cause: explained 0.25 * (0.15 - 0.05) = 0.025. */
+static void common_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+{
+    (void)r;
+    (void)payload;
+    add_leaf(c, codes, codes[0] == 0 ? 150 : 75, 50, 1000, 1000);
+}
+
+static void test_rca__common_move_stays_the_drift(void **state)
+{
+    (void)state;
+    static const int card[] = {4, 3};
+    cube_t c;
+    cube_init(&c, 1, 2, card);
+    cube_fill(&c, common_leaf, NULL, 1);
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.counts = 1;
+    opt.base_periods = 4;
+    cl_rca_result_t *res = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_run(&res, cl_rca_builder_cube(c.b), &opt, &err), 0);
+    assert_elements(&c, res, "a=a1");
+    assert_true(fabs(res->elements[0].explained - 0.25 * (0.15 - 0.05)) < 1e-12);
+    assert_true(fabs(res->drift - 0.5) < 0.01);
+    cl_rca_result_free(res);
+    cl_rca_builder_free(c.b);
+}
+
 static void test_rca__deterministic(void **state)
 {
     (void)state;
@@ -602,6 +787,10 @@ int main(void)
         cmocka_unit_test(test_rca__child_when_the_rest_of_the_parent_is_normal),
         cmocka_unit_test(test_rca__anomalous_majority_is_not_the_norm),
         cmocka_unit_test(test_rca__direction_keeps_the_incident_only),
+        cmocka_unit_test(test_rca__mix_cause_must_be_material),
+        cmocka_unit_test(test_rca__direction_is_the_effect_on_the_kpi),
+        cmocka_unit_test(test_rca__level_held_at_the_baseline_when_shorter),
+        cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__bad_input),
