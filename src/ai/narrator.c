@@ -48,7 +48,7 @@ static void put_step(cl_strbuf_t *b, json_t *step)
     cl_format_dimension(label, sizeof label, json_string_value(json_object_get(step, "dimension")));
     snprintf(value, sizeof value, "%s", json_string_value(json_object_get(step, "value")) ?: "");
     for (char *p = value; *p; p++) {
-        *p = *p == '_' ? ' ' : *p;
+        *p = (char)(*p == '_' ? ' ' : *p);
     }
     if (!strpbrk(label, "0123456789")) {
         label[0] = (char)tolower((unsigned char)label[0]);

@@ -15,13 +15,15 @@
 
 #define USAGE                                                                                      \
     "usage: catlens rca --data-dir DIR --labels FILE --out FILE [--max-depth N]\n"                 \
-    "                   [--max-elements N] [--worse up|down] [--verbose]\n"                       \
+    "                   [--max-elements N] [--worse up|down] [--verbose]\n"                        \
     "\n"                                                                                           \
     "Localise the root cause of every labelled case in DIR (one DIR/<case>.csv each) and write\n"  \
-    "FILE with the columns case,root_cause,seconds (elements as attr=value&attr=value, attributes\n" \
+    "FILE with the columns case,root_cause,seconds (elements as attr=value&attr=value, "           \
+    "attributes\n"                                                                                 \
     "sorted, joined by ';'). Two formats, told apart by their columns:\n"                          \
     "  ratio     case CSV: min, value, cnt and attribute columns; labels: case,\n"                 \
-    "            anomaly_timestamp[, root_cause]. KPI = value / cnt at the anomaly minute against\n" \
+    "            anomaly_timestamp[, root_cause]. KPI = value / cnt at the anomaly minute "        \
+    "against\n"                                                                                    \
     "            the mean of the 4 minutes before.\n"                                              \
     "  additive  case CSV: attribute columns, real (current) and predict (baseline); labels:\n"    \
     "            case[, root_cause].\n"                                                            \
@@ -32,9 +34,9 @@
     "  --out FILE          where to write the predictions\n"                                       \
     "  --max-depth N       most attributes per element (default: every attribute, at most 8)\n"    \
     "  --max-elements N    most elements per case (default 10)\n"                                  \
-    "  --worse up|down     the cases are incidents in which the KPI rose (fell): report only\n"   \
+    "  --worse up|down     the cases are incidents in which the KPI rose (fell): report only\n"    \
     "                      causes that moved it that way (RS: stalls up). Default: either way\n"   \
-    "  --verbose           print each case's elements with their numbers to stderr\n"             \
+    "  --verbose           print each case's elements with their numbers to stderr\n"              \
     "\n"                                                                                           \
     "Exit codes: 0 done, 2 bad option or input (missing file, bad columns, a label for an\n"       \
     "unknown case), 1 otherwise.\n"
@@ -62,10 +64,14 @@ static int parse_count(int *out, const char *s, int lo, int hi)
 static int parse_args(rca_args_t *a, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'}, {"labels", required_argument, NULL, 'l'},
-        {"out", required_argument, NULL, 'o'},      {"max-depth", required_argument, NULL, 'D'},
-        {"max-elements", required_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},        {"worse", required_argument, NULL, 'w'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"labels", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'o'},
+        {"max-depth", required_argument, NULL, 'D'},
+        {"max-elements", required_argument, NULL, 'E'},
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"worse", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -73,10 +79,9 @@ static int parse_args(rca_args_t *a, int argc, char **argv)
     for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         if (ch == 'd' || ch == 'l' || ch == 'o') {
             *(ch == 'd' ? &a->dir : ch == 'l' ? &a->labels : &a->out) = optarg;
-        } else if (ch == 'D' && parse_count(&a->max_depth, optarg, 1, CL_RCA_MAX_DEPTH) == 0) {
-            continue;
-        } else if (ch == 'E' && parse_count(&a->max_elements, optarg, 1, 64) == 0) {
-            continue;
+        } else if ((ch == 'D' && parse_count(&a->max_depth, optarg, 1, CL_RCA_MAX_DEPTH) == 0) ||
+                   (ch == 'E' && parse_count(&a->max_elements, optarg, 1, 64) == 0)) {
+            continue; /* a count in range */
         } else if (ch == 'v') {
             a->verbose = 1;
         } else if (ch == 'w' && (strcmp(optarg, "up") == 0 || strcmp(optarg, "down") == 0)) {
@@ -134,8 +139,8 @@ static void score_case(score_t *s, const char *pred, const char *truth)
 }
 
 /* The elements of R as normalised text into BUF (CAP bytes). */
-static int format_result(char *buf, size_t cap, const cl_rca_cube_t *cube,
-                         const cl_rca_result_t *r, cl_err_t *err)
+static int format_result(char *buf, size_t cap, const cl_rca_cube_t *cube, const cl_rca_result_t *r,
+                         cl_err_t *err)
 {
     size_t len = 0;
     buf[0] = '\0';
@@ -209,9 +214,9 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
         cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
         opt.max_depth = a->max_depth ? a->max_depth
                                      : (int)(cube->n_attrs < CL_RCA_MAX_DEPTH ? cube->n_attrs
-                                                                               : CL_RCA_MAX_DEPTH);
+                                                                              : CL_RCA_MAX_DEPTH);
         opt.max_elements = a->max_elements;
-        opt.counts = ratio; /* viewers and stalls are counts; S values are amounts */
+        opt.counts = ratio;         /* viewers and stalls are counts; S values are amounts */
         opt.base_periods = periods; /* the baseline is the mean of the minutes before */
         opt.direction = a->direction;
         rc = cl_rca_run(&r, cube, &opt, err);
@@ -266,7 +271,8 @@ static int run(int argc, char **argv)
     size_t cap = 1 << 16;
     char *buf = malloc(cap);
     score_t score = {0, 0, 0};
-    rc = buf ? rca_labels_read(&labels, a.labels, &err) : cl_err_set(&err, CL_ENOMEM, "out of memory");
+    rc = buf ? rca_labels_read(&labels, a.labels, &err)
+             : cl_err_set(&err, CL_ENOMEM, "out of memory");
     if (rc == 0 && !(secs = calloc(labels.n ? labels.n : 1, sizeof(double)))) {
         rc = cl_err_set(&err, CL_ENOMEM, "out of memory");
     }
@@ -301,7 +307,8 @@ static int run(int argc, char **argv)
     free(buf);
     if (rc != 0) {
         /* bad input of any kind is a usage error for a benchmark runner */
-        int code = rc == CL_EINVAL || rc == CL_ENOTFOUND || rc == CL_ETOOBIG ? 2 : cl_err_exit_code(rc);
+        int code =
+            rc == CL_EINVAL || rc == CL_ENOTFOUND || rc == CL_ETOOBIG ? 2 : cl_err_exit_code(rc);
         fprintf(stderr, "catlens rca: %s\n", err.msg[0] ? err.msg : cl_err_name(rc));
         return code;
     }

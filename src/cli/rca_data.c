@@ -152,7 +152,8 @@ void rca_labels_dispose(rca_labels_t *labels)
 static int label_row(rca_labels_t *out, const cl_csv_t *csv, long c_case, long c_ts, long c_rc,
                      const char *path, cl_err_t *err)
 {
-    size_t need = (size_t)(c_case > c_ts ? (c_case > c_rc ? c_case : c_rc) : (c_ts > c_rc ? c_ts : c_rc));
+    size_t need =
+        (size_t)(c_case > c_ts ? (c_case > c_rc ? c_case : c_rc) : (c_ts > c_rc ? c_ts : c_rc));
     if (cl_csv_count(csv) <= need) {
         return cl_err_set(err, CL_EINVAL, "%s: line %zu has %zu fields", path, cl_csv_line(csv),
                           cl_csv_count(csv));
@@ -355,7 +356,8 @@ static int add_row(cl_rca_builder_t *b, const cl_csv_t *csv, const layout_t *lay
     }
     int rc = 0;
     if (!ratio) {
-        rc = cl_rca_builder_add(b, values, num, den, 0, 0, err); /* real = current, predict = baseline */
+        rc = cl_rca_builder_add(b, values, num, den, 0, 0,
+                                err); /* real = current, predict = baseline */
     } else {
         long long m = 0;
         (void)parse_int(&m, cl_csv_field(csv, (size_t)lay->c_min));

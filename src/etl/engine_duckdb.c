@@ -303,7 +303,8 @@ static int sort_into_staging(duck_t *d, const cl_etl_export_t *spec, cl_err_t *e
 {
     char sql[SQL_MAX] = "";
     const char *tables[] = {spec->table};
-    int rc = append(sql, sizeof sql, err, "CREATE OR REPLACE TABLE " EXPORT_TABLE " AS SELECT * FROM ");
+    int rc =
+        append(sql, sizeof sql, err, "CREATE OR REPLACE TABLE " EXPORT_TABLE " AS SELECT * FROM ");
     rc = rc ? rc : append_idents(sql, sizeof sql, tables, 1, err);
     rc = rc ? rc : append(sql, sizeof sql, err, " ORDER BY ");
     rc = rc ? rc : append_idents(sql, sizeof sql, spec->partition_by, spec->n_partition_by, err);
@@ -325,8 +326,7 @@ static int is_partition_column(const cl_etl_export_t *spec, const char *col)
 /* The columns a partition file holds, into OUT: all but the partition columns (their values are
  * in the folder names, as DuckDB's own writer does), in table order, ENUM columns as VARCHAR (an
  * ENUM is an engine-side encoding of text: the file holds the text). */
-static int select_list(char *out, size_t cap, duck_t *d, const cl_etl_export_t *spec,
-                       cl_err_t *err)
+static int select_list(char *out, size_t cap, duck_t *d, const cl_etl_export_t *spec, cl_err_t *err)
 {
     cl_db_result_t *r = NULL;
     out[0] = '\0';
@@ -396,7 +396,8 @@ static int copy_part(cl_db_t *db, const char *select, const part_t *part, cl_err
     }
     /* no ORDER BY: on one thread the scan of the sorted table returns its row-id order (sorting
      * again cost most of the export), and the row-id range skips the other partitions' groups */
-    rc = rc ? rc : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd)", target);
+    rc = rc ? rc
+            : append(sql, sizeof sql, err, ") TO %s (FORMAT parquet, COMPRESSION zstd)", target);
     return rc ? rc : cl_db_exec(db, sql, err);
 }
 
@@ -438,8 +439,8 @@ static int run_writers(duck_t *d, writers_t *w, int n, cl_err_t *err)
         writers[i].db = d->db;
         rc = rc || i == 0 ? rc : cl_db_connect(&writers[i].db, d->db, err);
         if (rc == 0 && i > 0) {
-            writers[i].started = pthread_create(&writers[i].thread, NULL, write_parts,
-                                                &writers[i]) == 0;
+            writers[i].started =
+                pthread_create(&writers[i].thread, NULL, write_parts, &writers[i]) == 0;
             rc = writers[i].started ? 0 : cl_err_set(err, CL_ENOMEM, "cannot start a writer");
         }
         if (rc != 0 && i > 0 && !writers[i].started && writers[i].db != d->db) {

@@ -30,7 +30,7 @@ typedef struct {
     json_t *checks;               /* manifest check results */
     json_t *tables;               /* manifest tables */
     cl_etl_result_t *out;
-    size_t step_no;               /* 1-based, for progress lines */
+    size_t step_no; /* 1-based, for progress lines */
 } run_t;
 
 static double now_seconds(void)
@@ -353,8 +353,8 @@ static int run_loop(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
         rc = l.rc;
     }
     cl_log(CL_LOG_INFO, MODULE, "loop_done",
-           json_pack("{s:s, s:i, s:i, s:f, s:i}", "step", st->id, "weeks", l.n_weeks, "sessions",
-                     n, "seconds", now_seconds() - t0, "ok", rc == 0));
+           json_pack("{s:s, s:i, s:i, s:f, s:i}", "step", st->id, "weeks", l.n_weeks, "sessions", n,
+                     "seconds", now_seconds() - t0, "ok", rc == 0));
     for (size_t i = 0; rc == 0 && i < st->n_steps; i++) {
         rc = finish_step(r, &st->steps[i], 1, l.seconds[i], err);
     }
@@ -379,9 +379,9 @@ static int run_steps(run_t *r, cl_err_t *err)
             continue;
         }
         double t0 = now_seconds();
-        int rc = st->for_each_week ? run_loop(r, st, err)
-                                   : run_statements(r->engine, st, NULL, r->params, r->n_params,
-                                                    err);
+        int rc = st->for_each_week
+                     ? run_loop(r, st, err)
+                     : run_statements(r->engine, st, NULL, r->params, r->n_params, err);
         rc = rc || st->for_each_week ? rc : finish_step(r, st, 0, now_seconds() - t0, err);
         if (rc != 0) {
             return rc;
@@ -541,7 +541,7 @@ static int check_source(const char *source, const cl_pipeline_t *p, cl_err_t *er
             return cl_err_set(err, CL_ENOTFOUND,
                               "source folder '%s' has no %s (pipeline %s requires it; see its "
                               "documentation for the layout)",
-                              source, p->requires[i], p->name);
+                              source, p->requires[i], p -> name);
         }
     }
     return 0;
@@ -590,8 +590,8 @@ static int run_locked(run_t *r, json_t **missing, json_t **watermark, cl_err_t *
     char spill[CL_SNAPSHOT_PATH_MAX], staging[CL_SNAPSHOT_PATH_MAX];
     int by_query = r->opt->pipeline->watermark.sql != NULL;
     int rc = by_query ? 0
-                      : cl_etl_check_watermark(missing, watermark, r->opt->source_dir,
-                                               r->opt->week, err);
+                      : cl_etl_check_watermark(missing, watermark, r->opt->source_dir, r->opt->week,
+                                               err);
     rc = rc ? rc : open_engine(r, spill, sizeof spill, err);
     if (rc == 0 && by_query) {
         rc = query_watermark(r, missing, watermark, err);

@@ -5,8 +5,8 @@
  * (etl/watermark.h: the source's _watermark.json, or the pipeline's watermark query), run each
  * step and its data checks through an engine (etl/engine.h: the runner never names DuckDB, so a
  * Spark SQL engine can be dropped in writing the same layout) — a for_each_week step once per week
- * of the history window, several weeks at once on engine sessions — prove that every column an output
- * declares not available is NULL and list those (and measures without a single value) in the
+ * of the history window, several weeks at once on engine sessions — prove that every column an
+ * output declares not available is NULL and list those (and measures without a single value) in the
  * manifest, export the output tables into a staging folder, publish them atomically
  * (etl/snapshot.h), and record the attempt under WAREHOUSE/runs/<week>/ whatever its outcome.
  *
@@ -40,8 +40,8 @@ typedef struct {
     const char *week;              /* "2026-W47" */
     const char *source_dir;
     const char *warehouse_dir;
-    int history_weeks;                 /* weeks ending at WEEK kept in the snapshot, >= 1 */
-    cl_etl_engine_options_t engine;    /* spill_dir is set by the runner when NULL */
+    int history_weeks;              /* weeks ending at WEEK kept in the snapshot, >= 1 */
+    cl_etl_engine_options_t engine; /* spill_dir is set by the runner when NULL */
     int workers; /* weeks a for_each_week step builds at once, each on its own engine session
                     (when the engine has sessions; at most 8); 0 or 1: one week at a time */
     cl_etl_engine_open_fn open_engine; /* NULL: cl_etl_engine_duckdb_open */

@@ -91,7 +91,7 @@ static void family_free(cl_metric_family_t *f)
 }
 
 static cl_metric_family_t *declare(cl_metrics_t *m, kind_t kind, const char *name, const char *help,
-                            const char *const labels[], const double *buckets, size_t nb)
+                                   const char *const labels[], const double *buckets, size_t nb)
 {
     if (!m || !name_ok(name, 1)) {
         return NULL;
@@ -139,20 +139,20 @@ static cl_metric_family_t *declare(cl_metrics_t *m, kind_t kind, const char *nam
 }
 
 cl_metric_family_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help,
-                                const char *const labels[])
+                                       const char *const labels[])
 {
     return declare(m, KIND_COUNTER, name, help, labels, NULL, 0);
 }
 
 cl_metric_family_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help,
-                              const char *const labels[])
+                                     const char *const labels[])
 {
     return declare(m, KIND_GAUGE, name, help, labels, NULL, 0);
 }
 
 cl_metric_family_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help,
-                                  const char *const labels[], const double *buckets,
-                                  size_t n_buckets)
+                                         const char *const labels[], const double *buckets,
+                                         size_t n_buckets)
 {
     return declare(m, KIND_HISTOGRAM, name, help, labels, buckets, n_buckets);
 }

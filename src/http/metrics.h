@@ -38,12 +38,12 @@ void cl_metrics_free(cl_metrics_t *m);
  * lives as long as M), or NULL when the name or labels are invalid, the name is taken by another
  * type, or memory ran out. Declaring the same name and type twice returns the first family. */
 cl_metric_family_t *cl_metrics_counter(cl_metrics_t *m, const char *name, const char *help,
-                                const char *const labels[]);
+                                       const char *const labels[]);
 cl_metric_family_t *cl_metrics_gauge(cl_metrics_t *m, const char *name, const char *help,
-                              const char *const labels[]);
+                                     const char *const labels[]);
 cl_metric_family_t *cl_metrics_histogram(cl_metrics_t *m, const char *name, const char *help,
-                                  const char *const labels[], const double *buckets,
-                                  size_t n_buckets);
+                                         const char *const labels[], const double *buckets,
+                                         size_t n_buckets);
 
 /* Update the series of family F with label VALUES (as many as its labels; NULL when it has none). F
  * may be NULL (nothing happens), so optional metrics need no checks at the call site. */
@@ -52,7 +52,8 @@ void cl_metrics_inc(cl_metric_family_t *f, const char *const values[],
 void cl_metrics_set(cl_metric_family_t *f, const char *const values[],
                     double v); /* gauge, or a counter mirrored from
                                     a module's own running total */
-void cl_metrics_observe(cl_metric_family_t *f, const char *const values[], double v); /* histogram */
+void cl_metrics_observe(cl_metric_family_t *f, const char *const values[],
+                        double v); /* histogram */
 
 /* Call FN(PAYLOAD) before each render, e.g. to copy a module's own statistics into gauges. Up to 16
  * hooks. */

@@ -544,8 +544,8 @@ int cl_http_server_new(cl_http_server_t **out, const cl_http_options_t *opt, cl_
     o->threads = o->threads > 0 ? o->threads : 4;
     o->slow_threads = o->slow_threads > 0 ? o->slow_threads : 16;
     o->slow_queue = o->slow_queue > 0 ? o->slow_queue : 256;
-    o->max_body = o->max_body > 0 ? o->max_body : 64 * 1024;
-    o->max_header = o->max_header > 0 ? o->max_header : 16 * 1024;
+    o->max_body = o->max_body > 0 ? o->max_body : (size_t)64 * 1024;
+    o->max_header = o->max_header > 0 ? o->max_header : (size_t)16 * 1024;
     o->idle_timeout_s = o->idle_timeout_s > 0 ? o->idle_timeout_s : 15;
     o->max_connections = o->max_connections > 0 ? o->max_connections : 1024;
     o->max_per_ip = o->max_per_ip > 0 ? o->max_per_ip : 256;
@@ -645,7 +645,7 @@ int cl_http_server_start(cl_http_server_t *srv, cl_err_t *err)
         flags, (uint16_t)srv->opt.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opt.threads, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(2 * srv->opt.max_header + 8 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * srv->opt.max_header + (size_t)8 * 1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opt.idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->opt.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->opt.max_per_ip,

@@ -114,7 +114,8 @@ static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric
 {
     char where[192] = "", contrib[64], share[32], mag[64];
     size_t dim = c->dim, value = c->value;
-    /* "Traffic source: Social \u203a Facebook": the hierarchy's root label, then its values root first */
+    /* "Traffic source: Social \u203a Facebook": the hierarchy's root label, then its values root
+     * first */
     size_t root = dim;
     while (dim != CL_FRAME_NONE) {
         char part[192], val[96];

@@ -29,9 +29,10 @@
 #include "insights/period.h"
 #include "insights/pulse.h"
 
-/* The version of what the engine and the summary writer produce for the same data (meta.engine_version;
- * part of every report's cache and archive identity). Bump it whenever findings, their numbers or
- * their text change, so reports already made are built again. insights-2: segment labels in titles. */
+/* The version of what the engine and the summary writer produce for the same data
+ * (meta.engine_version; part of every report's cache and archive identity). Bump it whenever
+ * findings, their numbers or their text change, so reports already made are built again.
+ * insights-2: segment labels in titles. */
 #define CL_INSIGHTS_VERSION "insights-2"
 
 typedef struct {

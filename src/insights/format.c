@@ -110,8 +110,8 @@ static void humanize(char *out, size_t cap, const char *id)
     }
     size_t k = 0;
     for (const char *p = id ? id : ""; *p && k + 1 < cap; p++, k++) {
-        char c = *p == '_' ? ' ' : *p;
-        out[k] = k == 0 && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+        char c = (char)(*p == '_' ? ' ' : *p);
+        out[k] = (char)(k == 0 && c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     }
     out[k] = '\0';
 }

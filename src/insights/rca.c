@@ -31,7 +31,7 @@
 
 typedef struct {
     size_t n;
-    int counts;      /* 1: x = y / lambda, m = lambda (the count family); 0: amounts */
+    int counts; /* 1: x = y / lambda, m = lambda (the count family); 0: amounts */
     size_t *leaf;
     double *x, *w, *m;
     double *v; /* counts: the relative variance of lambda itself (the baseline's own noise) */
@@ -411,7 +411,8 @@ static void explain(cl_rca_element_t *el, size_t n_el, sums_t *owned, const cl_r
 static int overlaps(const cl_rca_cube_t *c, const cl_rca_element_t *a, const cl_rca_element_t *b)
 {
     for (size_t i = 0; i < c->n_leaves; i++) {
-        if (rca_leaf_matches(c, i, a->pairs, a->depth) && rca_leaf_matches(c, i, b->pairs, b->depth)) {
+        if (rca_leaf_matches(c, i, a->pairs, a->depth) &&
+            rca_leaf_matches(c, i, b->pairs, b->depth)) {
             return 1;
         }
     }

@@ -30,8 +30,8 @@
 #include "core/defs.h"
 #include "core/err.h"
 
-#define CL_RCA_MAX_DEPTH 8    /* most attribute=value pairs in one element */
-#define CL_RCA_MAX_ATTRS 32   /* most attributes in a cube */
+#define CL_RCA_MAX_DEPTH 8       /* most attribute=value pairs in one element */
+#define CL_RCA_MAX_ATTRS 32      /* most attributes in a cube */
 #define CL_RCA_MAX_VALUES 65535u /* most distinct values of one attribute */
 
 typedef struct {
@@ -72,7 +72,10 @@ typedef struct {
 
 /* CL_RCA_OPTIONS_INIT: the defaults (depth 3, 10 elements, amounts, mix searched, a baseline of
  * one period, either direction). */
-#define CL_RCA_OPTIONS_INIT {0, 0, 0, 0, 0, 0}
+#define CL_RCA_OPTIONS_INIT                                                                        \
+    {                                                                                              \
+        0, 0, 0, 0, 0, 0                                                                           \
+    }
 
 typedef enum {
     CL_RCA_KIND_CHANGE = 0, /* additive KPI: the segment's value moved */
@@ -86,10 +89,10 @@ typedef struct {
 } cl_rca_pair_t;
 
 typedef struct {
-    int depth;                              /* number of pairs, 1 .. max_depth */
-    cl_rca_pair_t pairs[CL_RCA_MAX_DEPTH];  /* sorted by attribute index */
+    int depth;                             /* number of pairs, 1 .. max_depth */
+    cl_rca_pair_t pairs[CL_RCA_MAX_DEPTH]; /* sorted by attribute index */
     cl_rca_kind_t kind;
-    size_t n_leaves;                        /* leaves in the segment */
+    size_t n_leaves; /* leaves in the segment */
     /* The segment's numbers (den = 0 for additive KPIs; ratios are 0 when their den is 0). */
     double cur_num, base_num, cur_den, base_den, cur_ratio, base_ratio;
     /* The part of the KPI's change this element explains, in the KPI's unit (an additive KPI's

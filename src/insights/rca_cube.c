@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct {
-    char **names;    /* code -> value */
+    char **names; /* code -> value */
     size_t n, cap;
     uint32_t *slots; /* code + 1; 0 empty */
     size_t n_slots;  /* power of two */

@@ -42,8 +42,8 @@ static int converged(double mu_new, double mu, double phi_new, double phi)
 /* The centre and scale of the t null with NU degrees of freedom over the N leaves (X, W), by EM
  * from MU0 and phi 1. U is scratch (N doubles): the EM weights of the step. Returns the total
  * cost. */
-static double fit_free(double nu, double mu0, const double *x, const double *w, size_t n,
-                       double *u, double *mu_out, double *phi_out)
+static double fit_free(double nu, double mu0, const double *x, const double *w, size_t n, double *u,
+                       double *mu_out, double *phi_out)
 {
     double mu = mu0, phi = 1.0;
     for (int it = 0; it < NULL_ITERS && n > 0; it++) {
@@ -136,8 +136,7 @@ void rca_tnull_fit(rca_tnull_t *out, const double *x, const double *w, size_t n,
     }
 }
 
-void rca_tnull_price(double *cost, const rca_tnull_t *t, const double *x, const double *w,
-                     size_t n)
+void rca_tnull_price(double *cost, const rca_tnull_t *t, const double *x, const double *w, size_t n)
 {
     double k = cost_constant(t->nu, t->phi);
     for (size_t i = 0; i < n; i++) {

@@ -54,10 +54,10 @@ typedef struct {
     double log_k[CL_RCA_MAX_DEPTH + 1];
     size_t n_candidates;
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
-    double mu, phi, nu;  /* counts: mu is the level f0, phi 1, nu 0 */
+    double mu, phi, nu; /* counts: mu is the level f0, phi 1, nu 0 */
     double *c0;
-    double *fit;    /* 4n scratch for the null fit: the leaves outside, packed, and the fit's own */
-    double *t2; /* per leaf, the second aggregated term: amounts w x^2, counts w x log lambda */
+    double *fit; /* 4n scratch for the null fit: the leaves outside, packed, and the fit's own */
+    double *t2;  /* per leaf, the second aggregated term: amounts w x^2, counts w x log lambda */
     /* the state */
     int *owner;
     unsigned char *active;
@@ -77,8 +77,7 @@ typedef struct {
     int level_fixed; /* counts: the null's level is held at 1 (the baseline), not fitted */
 } search_t;
 
-int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs,
-                     int depth)
+int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs, int depth)
 {
     const uint32_t *row = cube->codes + leaf * cube->n_attrs;
     for (int j = 0; j < depth; j++) {
@@ -113,8 +112,8 @@ static int add_cuboid(search_t *s, const int *attrs, int depth, cl_err_t *err)
         }
     }
     if (s->n_cuboids >= MAX_CUBOIDS) {
-        return cl_err_set(err, CL_ETOOBIG, "rca: more than %d attribute combinations; lower the depth",
-                          MAX_CUBOIDS);
+        return cl_err_set(err, CL_ETOOBIG,
+                          "rca: more than %d attribute combinations; lower the depth", MAX_CUBOIDS);
     }
     if (s->n_cuboids == s->cap_cuboids) {
         size_t cap = s->cap_cuboids ? 2 * s->cap_cuboids : 64;
@@ -330,8 +329,8 @@ static double element_cost(const search_t *s, const stats_t *st, int depth, int 
     if (s->sig->counts) {
         /* one level for the element: f = Σy/d / Σlambda/d; its gain over the null is the
          * likelihood ratio S1 log(f / f0) - W (f - f0), all of it owed to the shift */
-        double f = st->s1 / st->w, pen = s->log_k[depth] + log((double)s->max_depth) +
-                                         0.5 * log1p(st->n);
+        double f = st->s1 / st->w,
+               pen = s->log_k[depth] + log((double)s->max_depth) + 0.5 * log1p(st->n);
         double lr = (st->s1 > 0 ? st->s1 * log(f / s->mu) : 0) - st->w * (f - s->mu);
         *shift_ok = lr > pen;
         return (st->s1 > 0 ? st->w * f - st->s1 * log(f) : 0) - st->s2 + pen;
@@ -341,8 +340,8 @@ static double element_cost(const search_t *s, const stats_t *st, int depth, int 
     double phi_e = q / st->n;
     int inflated = phi_e > s->phi;
     double phi = inflated ? phi_e : s->phi;
-    double pen = s->log_k[depth] + log((double)s->max_depth) +
-                 0.5 * log1p(st->n) * (inflated ? 2 : 1);
+    double pen =
+        s->log_k[depth] + log((double)s->max_depth) + 0.5 * log1p(st->n) * (inflated ? 2 : 1);
     double t2 = (delta - s->mu) * (delta - s->mu) * st->w / phi;
     *shift_ok = 0.5 * t2 > pen;
     return 0.5 * st->n * log(2 * M_PI * phi) + q / (2 * phi) + pen;
@@ -502,8 +501,9 @@ static void prune(search_t *s)
             stats_t st;
             owned_stats(s, k, &st);
             int ok = 0;
-            double score = st.n > 0 ? st.c0 - element_cost(s, &st, s->cuboids[s->picks[k].cuboid].depth, &ok)
-                                    : -1;
+            double score =
+                st.n > 0 ? st.c0 - element_cost(s, &st, s->cuboids[s->picks[k].cuboid].depth, &ok)
+                         : -1;
             s->picks[k].score = ok ? score : -1;
             if (s->picks[k].score < worst_score) {
                 worst_score = s->picks[k].score;
@@ -528,10 +528,10 @@ static int contains(const search_t *s, const pick_t *a, const pick_t *b)
         int found = 0;
         for (int k = 0; k < cb->depth && !found; k++) {
             if (cb->attrs[k] == ca->attrs[j]) {
-                uint32_t va = (uint32_t)(a->key / ca->stride[j] %
-                                         s->cube->attrs[ca->attrs[j]].n_values);
-                uint32_t vb = (uint32_t)(b->key / cb->stride[k] %
-                                         s->cube->attrs[cb->attrs[k]].n_values);
+                uint32_t va =
+                    (uint32_t)(a->key / ca->stride[j] % s->cube->attrs[ca->attrs[j]].n_values);
+                uint32_t vb =
+                    (uint32_t)(b->key / cb->stride[k] % s->cube->attrs[cb->attrs[k]].n_values);
                 if (va != vb) {
                     return 0;
                 }
@@ -797,7 +797,7 @@ int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_si
     }
     count_candidates(&s);
     size_t limit = (size_t)max_elements * 3 < RCA_SEARCH_MAX_FOUND ? (size_t)max_elements * 3
-                                                                     : RCA_SEARCH_MAX_FOUND;
+                                                                   : RCA_SEARCH_MAX_FOUND;
     search_rounds(&s, limit);
     if (sig->counts && sig->level_choice) {
         rc = try_baseline_level(&s, limit, err);

@@ -21,16 +21,16 @@
 #include "insights/rca.h"
 
 typedef struct {
-    size_t n;           /* leaves in the signal */
-    const size_t *leaf; /* cube leaf index of each */
-    const double *x;    /* amounts: deviation; counts: level, count / expected count */
-    const double *w;    /* amounts: weight, 1 / var(x); counts: expected count / dispersion */
-    int counts;         /* 1: the count family (quasi-Poisson, see rca_search.c) */
+    size_t n;             /* leaves in the signal */
+    const size_t *leaf;   /* cube leaf index of each */
+    const double *x;      /* amounts: deviation; counts: level, count / expected count */
+    const double *w;      /* amounts: weight, 1 / var(x); counts: expected count / dispersion */
+    int counts;           /* 1: the count family (quasi-Poisson, see rca_search.c) */
     const double *lambda; /* counts: the expected count of each leaf (> 0); amounts: unused */
-    int direction;      /* +1 / -1: only elements that moved up / down are candidates; 0: both */
-    int level_choice;   /* counts: 1 = the null's level is fitted or held at the baseline's (1),
-                         * whichever describes the signal shorter; 0 = always fitted (a mix
-                         * signal: share shifts are defined against the common volume change) */
+    int direction;        /* +1 / -1: only elements that moved up / down are candidates; 0: both */
+    int level_choice;     /* counts: 1 = the null's level is fitted or held at the baseline's (1),
+                           * whichever describes the signal shorter; 0 = always fitted (a mix
+                           * signal: share shifts are defined against the common volume change) */
 } rca_signal_t;
 
 typedef struct {
@@ -44,11 +44,11 @@ typedef struct {
 typedef struct {
     size_t n_found;
     rca_found_t found[64];
-    double drift;         /* the null's centre (counts: level - 1) */
-    double phi;           /* the null's scale factor */
-    double nu;            /* the null's degrees of freedom (0: Gaussian) */
-    size_t n_candidates;  /* distinct elements considered */
-    int max_depth;        /* the search's depth bound */
+    double drift;                       /* the null's centre (counts: level - 1) */
+    double phi;                         /* the null's scale factor */
+    double nu;                          /* the null's degrees of freedom (0: Gaussian) */
+    size_t n_candidates;                /* distinct elements considered */
+    int max_depth;                      /* the search's depth bound */
     double log_k[CL_RCA_MAX_DEPTH + 1]; /* log of the distinct elements at each depth */
 } rca_search_result_t;
 
@@ -107,7 +107,6 @@ CL_NODISCARD int rca_count_calibrate(double *w, const double *x, const double *l
                                      const double *v, size_t n, cl_err_t *err);
 
 /* 1 if cube leaf LEAF holds every pair of EL. */
-int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs,
-                     int depth);
+int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs, int depth);
 
 #endif

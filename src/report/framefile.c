@@ -276,7 +276,7 @@ static int get_grain(rd_t *r, cl_frame_t *f, const char *path, cl_err_t *err)
     }
     int rc = cl_frame_leaf_dims(&grain, f, dims, (size_t)nd, measures, (size_t)nm, err);
     uint64_t n_leaves = rc ? 0 : get_u64(r);
-    size_t per = CL_WINDOW_COUNT * 2 * (size_t)nm;
+    size_t per = (size_t)CL_WINDOW_COUNT * 2 * (size_t)nm;
     if (rc == 0 && n_leaves > (r->n - r->at) / (per * sizeof(double))) {
         return bad(err, path);
     }

@@ -473,7 +473,7 @@ static int grain_of(const cl_reader_t *r, int table)
 /* The comparison periods of every window of the snapshot's week, as week keys. */
 static void spec_periods(cl_tally_spec_t *spec, const cl_manifest_t *m)
 {
-    for (int win = 0; win < CL_WINDOW_COUNT; win++) {
+    for (size_t win = 0; win < CL_WINDOW_COUNT; win++) {
         cl_window_range_t wr = cl_window_range((cl_window_t)win, m->week);
         cl_week_format(spec->period_lo[2 * win], wr.cur_first);
         cl_week_format(spec->period_hi[2 * win], wr.cur_last);
@@ -932,7 +932,7 @@ int cl_reader_build_frames(size_t *n_frames, cl_reader_t *r, const cl_manifest_t
 {
     *n_frames = 0;
     build_t b = {.r = r, .m = m, .n_slices = m->n_regions * m->n_categories + m->n_categories};
-    b.tal = calloc(b.n_slices * T_COUNT, sizeof *b.tal);
+    b.tal = calloc(b.n_slices * T_COUNT, sizeof(cl_tally_t *));
     b.pulse = malloc(m->n_categories * m->n_weeks * sizeof *b.pulse + 1);
     int rc = b.tal && b.pulse ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < m->n_categories * m->n_weeks; i++) {

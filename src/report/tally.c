@@ -354,7 +354,7 @@ int cl_tally_new(cl_tally_t **out, const cl_tally_spec_t *spec, cl_err_t *err)
     qsort(t->sets, t->n_sets, sizeof *t->sets, cmp_sets); /* stable enough: g values differ */
     t->leaves.k = spec->n_leaf_dims;
     t->leaves.n_rows = 1;
-    t->leaves.size = CL_TALLY_PERIODS * spec->n_leaf_measures;
+    t->leaves.size = (size_t)CL_TALLY_PERIODS * spec->n_leaf_measures;
     *out = t;
     return 0;
 }
@@ -688,7 +688,7 @@ int cl_tally_write_leaves(cl_tally_t *t, cl_frame_t *f, size_t grain, const size
             rc = frame_value(&v, t, f, fdims, &g->keys[li * g->k], d, err);
             codes[d] = (uint32_t)v;
         }
-        for (size_t c = 0; c < CL_TALLY_PERIODS * nk; c++) {
+        for (size_t c = 0; c < (size_t)CL_TALLY_PERIODS * nk; c++) {
             size_t cell = li * g->size + c;
             sums[c] = g->seen[cell] ? g->sum[cell] / scale[c % nk] : NAN;
         }

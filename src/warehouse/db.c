@@ -1,5 +1,6 @@
-/* db.c — a thin, careful wrapper over DuckDB's C API: every failure becomes a cl_err_t with DuckDB's first line of
- * message, every resource has one owner, and values reach SQL only as bound parameters. */
+/* db.c — a thin, careful wrapper over DuckDB's C API: every failure becomes a cl_err_t with
+ * DuckDB's first line of message, every resource has one owner, and values reach SQL only as bound
+ * parameters. */
 #include "warehouse/db.h"
 
 #include <duckdb.h>
@@ -76,8 +77,8 @@ int cl_db_open(cl_db_t **out, const char *path, const cl_db_options_t *opt, cl_e
     }
     const char *where = (path && strcmp(path, ":memory:") != 0) ? path : NULL;
     if (duckdb_open_ext(where, &db->database, config, &open_error) != DuckDBSuccess) {
-        rc = cl_err_set(err, CL_EIO, "cannot open DuckDB database %s: %s", where ? where : "(memory)",
-                        open_error ? open_error : "unknown error");
+        rc = cl_err_set(err, CL_EIO, "cannot open DuckDB database %s: %s",
+                        where ? where : "(memory)", open_error ? open_error : "unknown error");
         goto cleanup;
     }
     db->owns_database = 1;
@@ -348,7 +349,8 @@ size_t cl_db_chunk_rows(const cl_db_chunk_t *c)
 /* The vector of column COL when it has TYPE, else NULL. */
 static duckdb_vector chunk_vector(const cl_db_chunk_t *c, size_t col, duckdb_type type)
 {
-    if (col >= (size_t)duckdb_column_count(c->res) || duckdb_column_type(c->res, (idx_t)col) != type) {
+    if (col >= (size_t)duckdb_column_count(c->res) ||
+        duckdb_column_type(c->res, (idx_t)col) != type) {
         return NULL;
     }
     return duckdb_data_chunk_get_vector(c->chunk, (idx_t)col);
@@ -397,14 +399,15 @@ void cl_db_result_free(cl_db_result_t *r)
     free(r);
 }
 
-/* The appender fills one DuckDB data chunk directly (a value is a store into a vector, no per-value cast) and
- * hands it to duckdb_append_data_chunk when it is full: about ten times faster than duckdb_append_<type>. So the
- * value types must match the column types exactly; a mismatch is a programming error reported as CL_EQUERY. */
+/* The appender fills one DuckDB data chunk directly (a value is a store into a vector, no per-value
+ * cast) and hands it to duckdb_append_data_chunk when it is full: about ten times faster than
+ * duckdb_append_<type>. So the value types must match the column types exactly; a mismatch is a
+ * programming error reported as CL_EQUERY. */
 struct cl_db_appender {
     duckdb_appender app;
     duckdb_data_chunk chunk;
     idx_t ncols, cap, row, col;
-    duckdb_type *types; /* per column; DECIMAL columns stored as int64 are DUCKDB_TYPE_DECIMAL */
+    duckdb_type *types;   /* per column; DECIMAL columns stored as int64 are DUCKDB_TYPE_DECIMAL */
     duckdb_type *storage; /* ENUM columns: UTINYINT, USMALLINT or UINTEGER */
     uint32_t *enum_size;  /* ENUM columns: dictionary size */
     duckdb_vector *vecs;
@@ -445,7 +448,8 @@ static int appender_types(cl_db_appender_t *a, duckdb_logical_type *lt, cl_err_t
         }
         if (a->types[c] == DUCKDB_TYPE_DECIMAL &&
             duckdb_decimal_internal_type(lt[c]) != DUCKDB_TYPE_BIGINT) {
-            return cl_err_set(err, CL_EINVAL, "appender: column %llu is a DECIMAL wider than 18 digits",
+            return cl_err_set(err, CL_EINVAL,
+                              "appender: column %llu is a DECIMAL wider than 18 digits",
                               (unsigned long long)c);
         }
     }
@@ -489,11 +493,11 @@ int cl_db_appender_open(cl_db_appender_t **out, cl_db_t *db, const char *table, 
     a->ncols = ncols = duckdb_appender_column_count(a->app);
     a->cap = duckdb_vector_size();
     a->types = calloc(a->ncols + 1, sizeof *a->types);
-    a->vecs = calloc(a->ncols + 1, sizeof *a->vecs);
+    a->vecs = calloc(a->ncols + 1, sizeof(duckdb_vector));
     a->data = calloc(a->ncols + 1, sizeof *a->data);
     a->storage = calloc(a->ncols + 1, sizeof *a->storage);
     a->enum_size = calloc(a->ncols + 1, sizeof *a->enum_size);
-    lt = calloc(a->ncols + 1, sizeof *lt);
+    lt = calloc(a->ncols + 1, sizeof(duckdb_logical_type));
     if (!a->types || !a->vecs || !a->data || !a->storage || !a->enum_size || !lt) {
         rc = cl_err_set(err, CL_ENOMEM, "out of memory");
         goto cleanup;
@@ -526,9 +530,11 @@ static void *slot(cl_db_appender_t *a, duckdb_type want, const char *what)
     }
     if (a->col >= a->ncols || a->types[a->col] != want) {
         a->failed = 1;
-        snprintf(a->msg, sizeof a->msg, "append failed: column %llu %s", (unsigned long long)a->col + 1,
-                 a->col >= a->ncols ? "does not exist (too many values in a row)" : "has another type");
-        snprintf(a->msg + strlen(a->msg), sizeof a->msg - strlen(a->msg), " than the %s appended", what);
+        snprintf(
+            a->msg, sizeof a->msg, "append failed: column %llu %s", (unsigned long long)a->col + 1,
+            a->col >= a->ncols ? "does not exist (too many values in a row)" : "has another type");
+        snprintf(a->msg + strlen(a->msg), sizeof a->msg - strlen(a->msg), " than the %s appended",
+                 what);
         return NULL;
     }
     return a->data[a->col];
@@ -613,7 +619,8 @@ void cl_db_append_enum(cl_db_appender_t *a, uint32_t index)
     }
     if (index >= a->enum_size[a->col]) {
         a->failed = 1;
-        snprintf(a->msg, sizeof a->msg, "append failed: value %llu of a row is past its ENUM (%u >= %u)",
+        snprintf(a->msg, sizeof a->msg,
+                 "append failed: value %llu of a row is past its ENUM (%u >= %u)",
                  (unsigned long long)a->col + 1, index, a->enum_size[a->col]);
         return;
     }
@@ -677,7 +684,8 @@ int cl_db_appender_end_row(cl_db_appender_t *a, cl_err_t *err)
 {
     if (!a->failed && a->col != a->ncols) {
         a->failed = 1;
-        snprintf(a->msg, sizeof a->msg, "append failed: a row has %llu values, the table %llu columns",
+        snprintf(a->msg, sizeof a->msg,
+                 "append failed: a row has %llu values, the table %llu columns",
                  (unsigned long long)a->col, (unsigned long long)a->ncols);
     }
     if (a->failed) {

@@ -48,9 +48,9 @@ static void test_narrator__byte_identical_and_as_recorded(void **state)
         0);
     if (strcmp(a, want) != 0 && getenv("CATLENS_UPDATE_GOLDEN")) {
         /* a reviewed change of the text: CATLENS_UPDATE_GOLDEN=1 rewrites the recording */
-        assert_int_equal(cl_file_write_atomic("tests/fixtures/ai/narrator_expected.json", a,
-                                              strlen(a), NULL),
-                         0);
+        assert_int_equal(
+            cl_file_write_atomic("tests/fixtures/ai/narrator_expected.json", a, strlen(a), NULL),
+            0);
     } else if (strcmp(a, want) != 0) {
         print_error("narrator output changed (CATLENS_UPDATE_GOLDEN=1 records it):\n%s\n", a);
         fail();

@@ -233,7 +233,7 @@ static void test_runner__watermark_rules(void **state)
 }
 
 #define PIPE_WATERMARK(instant_sql)                                                                \
-    "watermark:\n  description: from the data\n"                                                  \
+    "watermark:\n  description: from the data\n"                                                   \
     "  sql: SELECT 'orders' AS source_table, " instant_sql " AS loaded_through\n"
 
 static json_t *manifest_of(const cl_etl_result_t *res)
@@ -386,8 +386,8 @@ static void test_runner__required_path_missing_is_refused(void **state)
     fx_t *f = *state;
     cl_etl_result_t res;
     cl_err_t err;
-    cl_pipeline_t *p = pipeline("name: t\nversion: 7\nrequires: [orders, events]\n"
-                                PIPE_HEAD_STEPS PIPE_OUT);
+    cl_pipeline_t *p =
+        pipeline("name: t\nversion: 7\nrequires: [orders, events]\n" PIPE_HEAD_STEPS PIPE_OUT);
     assert_int_equal(run(&res, f, p, &err), CL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "has no events (pipeline t requires it"));
     assert_false(cl_file_exists(f->warehouse)); /* refused before the warehouse is touched */
@@ -412,8 +412,9 @@ static void test_runner__engine_query_and_count_values(void **state)
     assert_true(json_is_null(json_object_get(r0, "n")));
     assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "i")), "1");
     json_decref(rows);
-    assert_int_equal(e->ops->exec(e, "CREATE TABLE t AS SELECT range AS a, NULL::INT AS b, "
-                                     "CASE WHEN range > 2 THEN 1 END AS c FROM range(5)",
+    assert_int_equal(e->ops->exec(e,
+                                  "CREATE TABLE t AS SELECT range AS a, NULL::INT AS b, "
+                                  "CASE WHEN range > 2 THEN 1 END AS c FROM range(5)",
                                   NULL, 0, &err),
                      0);
     const char *cols[] = {"a", "b", "c"};
@@ -599,8 +600,9 @@ static void test_runner__engine_is_an_interface(void **state)
     opt.workers = 4;
     fake_weeks[0] = '\0';
     assert_int_equal(cl_etl_run(&res, &opt, &err), CL_EQUERY);
-    assert_string_equal(fake_weeks, "SELECT 1, $batch_week:2026-W46 SELECT 2, $batch_week:2026-W46 "
-                                    "SELECT 1, $batch_week:2026-W47 SELECT 2, $batch_week:2026-W47");
+    assert_string_equal(fake_weeks,
+                        "SELECT 1, $batch_week:2026-W46 SELECT 2, $batch_week:2026-W46 "
+                        "SELECT 1, $batch_week:2026-W47 SELECT 2, $batch_week:2026-W47");
     assert_non_null(strstr(err.msg, "step 'after': fake engine refused"));
     cl_pipeline_free(p);
 }
@@ -623,8 +625,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_runner__engine_query_and_count_values),
         cmocka_unit_test_setup_teardown(test_runner__second_writer_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_runner__week_loop_builds_every_week, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_runner__week_loop_builds_every_week, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__failing_week_is_named_and_publishes_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runner__engine_is_an_interface, setup, teardown),

@@ -450,7 +450,7 @@ static void test_rca__child_when_the_rest_of_the_parent_is_normal(void **state)
 static void test_rca__anomalous_majority_is_not_the_norm(void **state)
 {
     (void)state;
-    parent_plan_t p = {0, 0.6}; /* a=a1: 60 % of the viewers, its rate 4-fold */
+    parent_plan_t p = {0, 0.6};    /* a=a1: 60 % of the viewers, its rate 4-fold */
     check_parent_plan(&p, "a=a1"); /* and the normal 40 % are not reported as a drop */
 }
 

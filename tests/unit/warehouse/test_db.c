@@ -26,8 +26,9 @@ static void test_db__bound_text_is_data_not_sql(void **state)
     (void)state;
     cl_db_t *db = open_memory();
     cl_err_t err;
-    assert_int_equal(cl_db_exec(db, "CREATE TABLE t(name VARCHAR, n BIGINT); "
-                                    "INSERT INTO t VALUES ('books', 1), ('toys', 2)",
+    assert_int_equal(cl_db_exec(db,
+                                "CREATE TABLE t(name VARCHAR, n BIGINT); "
+                                "INSERT INTO t VALUES ('books', 1), ('toys', 2)",
                                 &err),
                      0);
     cl_db_stmt_t *st = NULL;
@@ -57,7 +58,9 @@ static void test_db__named_parameters_and_types(void **state)
     cl_err_t err;
     cl_db_stmt_t *st = NULL;
     assert_int_equal(
-        cl_db_prepare(&st, db, "SELECT $a::BIGINT + 1 AS a, $b::DOUBLE * 2 AS b, $c AS c, $d AS d", &err), 0);
+        cl_db_prepare(&st, db, "SELECT $a::BIGINT + 1 AS a, $b::DOUBLE * 2 AS b, $c AS c, $d AS d",
+                      &err),
+        0);
     size_t ia, ib, ic, id;
     assert_int_equal(cl_db_param_index(&ia, st, "a", &err), 0);
     assert_int_equal(cl_db_param_index(&ib, st, "b", &err), 0);
@@ -122,9 +125,10 @@ static void test_db__appender_stores_every_type_exactly(void **state)
     (void)state;
     cl_db_t *db = open_memory();
     cl_err_t err;
-    assert_int_equal(cl_db_exec(db, "CREATE TYPE colour AS ENUM ('red', 'green'); "
-                                    "CREATE TABLE t(i BIGINT, j INTEGER, d DOUBLE, b BOOLEAN, "
-                                    "s VARCHAR, day DATE, ts TIMESTAMP, m DECIMAL(18,2), c colour)",
+    assert_int_equal(cl_db_exec(db,
+                                "CREATE TYPE colour AS ENUM ('red', 'green'); "
+                                "CREATE TABLE t(i BIGINT, j INTEGER, d DOUBLE, b BOOLEAN, "
+                                "s VARCHAR, day DATE, ts TIMESTAMP, m DECIMAL(18,2), c colour)",
                                 &err),
                      0);
     cl_db_appender_t *a = NULL;
@@ -181,8 +185,10 @@ static void test_db__appender_refuses_mismatched_rows(void **state)
     (void)state;
     cl_db_t *db = open_memory();
     cl_err_t err;
-    assert_int_equal(cl_db_exec(db, "CREATE TYPE colour AS ENUM ('red', 'green'); "
-                                    "CREATE TABLE t(i BIGINT, c colour)", &err),
+    assert_int_equal(cl_db_exec(db,
+                                "CREATE TYPE colour AS ENUM ('red', 'green'); "
+                                "CREATE TABLE t(i BIGINT, c colour)",
+                                &err),
                      0);
     cl_db_appender_t *a = NULL;
     assert_int_equal(cl_db_appender_open(&a, db, "nope", &err), CL_ENOTFOUND);
@@ -223,13 +229,14 @@ static void test_db__chunks_read_every_row(void **state)
     cl_db_t *db = open_memory();
     cl_err_t err;
     cl_db_result_t *r = NULL;
-    assert_int_equal(cl_db_query(&r, db,
-                                 "SELECT i::DOUBLE AS x, CASE WHEN i % 7 = 0 THEN NULL WHEN i % 2 "
-                                 "= 0 THEN 'short' || i ELSE 'a value longer than twelve ' || i "
-                                 "END AS s, CASE WHEN i % 5 = 0 THEN NULL ELSE (i * 0.5)::DOUBLE END AS y "
-                                 "FROM range(5000) t(i)",
-                                 &err),
-                     0);
+    assert_int_equal(
+        cl_db_query(&r, db,
+                    "SELECT i::DOUBLE AS x, CASE WHEN i % 7 = 0 THEN NULL WHEN i % 2 "
+                    "= 0 THEN 'short' || i ELSE 'a value longer than twelve ' || i "
+                    "END AS s, CASE WHEN i % 5 = 0 THEN NULL ELSE (i * 0.5)::DOUBLE END AS y "
+                    "FROM range(5000) t(i)",
+                    &err),
+        0);
     size_t seen = 0;
     double sum_x = 0, sum_y = 0;
     size_t nulls_s = 0, nulls_y = 0, long_ok = 0;
