@@ -271,7 +271,8 @@ static int get_grain(rd_t *r, cl_frame_t *f, const char *path, cl_err_t *err)
     for (size_t i = 0; nm <= CL_FRAME_MAX_LEAF_MEASURES && i < nm; i++) {
         measures[i] = (size_t)get_u64(r);
     }
-    if (r->bad || nd > CL_FRAME_MAX_LEAF_DIMS || nm > CL_FRAME_MAX_LEAF_MEASURES) {
+    /* a grain without a measure has no sums to read: damaged (and it would divide by zero below) */
+    if (r->bad || nd > CL_FRAME_MAX_LEAF_DIMS || nm > CL_FRAME_MAX_LEAF_MEASURES || nm == 0) {
         return bad(err, path);
     }
     int rc = cl_frame_leaf_dims(&grain, f, dims, (size_t)nd, measures, (size_t)nm, err);
