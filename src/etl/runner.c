@@ -541,7 +541,7 @@ static int check_source(const char *source, const cl_pipeline_t *p, cl_err_t *er
             return cl_err_set(err, CL_ENOTFOUND,
                               "source folder '%s' has no %s (pipeline %s requires it; see its "
                               "documentation for the layout)",
-                              source, p->requires[i], p -> name);
+                              source, p->requires[i], p->name);
         }
     }
     return 0;
