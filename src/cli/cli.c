@@ -25,6 +25,19 @@ int cl_cli_load_config(cl_config_t **out, const char *from_option)
     return rc;
 }
 
+int cl_cli_bad_option(const char *name, const char *opt, int bad_value, const char *usage)
+{
+    fprintf(stderr, "catlens %s: %s or incomplete option '%s'\n\n%s", name,
+            bad_value ? "bad" : "unknown", opt, usage);
+    return 2;
+}
+
+int cl_cli_unexpected_argument(const char *name, const char *arg)
+{
+    fprintf(stderr, "catlens %s: unexpected argument '%s'\n", name, arg);
+    return 2;
+}
+
 int cl_cli_fail(const char *command, const cl_err_t *err)
 {
     fprintf(stderr, "catlens %s: %s\n", command, err->msg[0] ? err->msg : cl_err_name(err->code));

@@ -32,6 +32,13 @@ const char *cl_cli_config_path(const char *from_option);
  * Returns 0 or the error code (already printed). *out is new: cl_config_free(). */
 CL_NODISCARD int cl_cli_load_config(cl_config_t **out, const char *from_option);
 
+/* getopt's refusals, said the same way by every command: "catlens NAME: unknown or incomplete
+ * option 'OPT'" (or "bad or incomplete" with BAD_VALUE set, for options whose value is checked
+ * while parsing) followed by USAGE, and "catlens NAME: unexpected argument 'ARG'". Both return 2.
+ */
+int cl_cli_bad_option(const char *name, const char *opt, int bad_value, const char *usage);
+int cl_cli_unexpected_argument(const char *name, const char *arg);
+
 /* Print "catlens NAME: MESSAGE" for ERR to stderr and return the exit code for its code. */
 int cl_cli_fail(const char *command, const cl_err_t *err);
 

@@ -63,14 +63,11 @@ static int parse_args(int *port, const char **config, int argc, char **argv)
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens ai: unknown or incomplete option '%s'\n\n%s", argv[optind - 1],
-                    USAGE);
-            return 2;
+            return cl_cli_bad_option("ai", argv[optind - 1], 0, USAGE);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "catlens ai: unexpected argument '%s'\n\n%s", argv[optind], USAGE);
-        return 2;
+        return cl_cli_unexpected_argument("ai", argv[optind]);
     }
     return 0;
 }

@@ -52,14 +52,11 @@ static int parse_args(const char **config, const char **port_file, int argc, cha
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens app: unknown or incomplete option '%s'\n\n%s",
-                    argv[optind - 1], USAGE);
-            return 2;
+            return cl_cli_bad_option("app", argv[optind - 1], 0, USAGE);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "catlens app: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        return cl_cli_unexpected_argument("app", argv[optind]);
     }
     return 0;
 }

@@ -87,14 +87,11 @@ static int parse_args(batch_args_t *a, int argc, char **argv)
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens batch: unknown or incomplete option '%s'\n\n%s",
-                    argv[optind - 1], USAGE);
-            return 2;
+            return cl_cli_bad_option("batch", argv[optind - 1], 0, USAGE);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "catlens batch: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        return cl_cli_unexpected_argument("batch", argv[optind]);
     }
     return 0;
 }

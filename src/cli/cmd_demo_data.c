@@ -105,14 +105,11 @@ static int parse_args(demo_args_t *a, int argc, char **argv)
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens demo-data: unknown or incomplete option '%s'\n\n%s",
-                    argv[optind - 1], USAGE);
-            return 2;
+            return cl_cli_bad_option("demo-data", argv[optind - 1], 0, USAGE);
         }
     }
     if (rc == 0 && optind < argc) {
-        fprintf(stderr, "catlens demo-data: unexpected argument '%s'\n", argv[optind]);
-        rc = 2;
+        rc = cl_cli_unexpected_argument("demo-data", argv[optind]);
     }
     if (rc == 0 && !a->out) {
         fprintf(stderr, "catlens demo-data: --out DIR is required\n\n%s", USAGE);

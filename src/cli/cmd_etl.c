@@ -77,14 +77,11 @@ static int parse_args(etl_args_t *a, int argc, char **argv)
             fputs(USAGE, stdout);
             return 1;
         default:
-            fprintf(stderr, "catlens etl: unknown or incomplete option '%s'\n\n%s",
-                    argv[optind - 1], USAGE);
-            return 2;
+            return cl_cli_bad_option("etl", argv[optind - 1], 0, USAGE);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "catlens etl: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        return cl_cli_unexpected_argument("etl", argv[optind]);
     }
     return 0;
 }

@@ -90,14 +90,11 @@ static int parse_args(rca_args_t *a, int argc, char **argv)
             fputs(USAGE, stdout);
             return 1;
         } else {
-            fprintf(stderr, "catlens rca: bad or incomplete option '%s'\n\n%s", argv[optind - 1],
-                    USAGE);
-            return 2;
+            return cl_cli_bad_option("rca", argv[optind - 1], 1, USAGE);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "catlens rca: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        return cl_cli_unexpected_argument("rca", argv[optind]);
     }
     if (!a->dir || !a->labels || !a->out) {
         fprintf(stderr, "catlens rca: --data-dir, --labels and --out are required\n\n%s", USAGE);
