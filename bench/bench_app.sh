@@ -153,16 +153,7 @@ if [ "$slow_n" -gt 0 ] && command -v node >/dev/null; then
     pids+=($!)
     wait_file "$work/fake.out"
     fake="http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$work/fake.out")"
-    cat >"$work/models.yaml" <<YAML
-default: fake
-chain: []
-retry: {max_attempts: 1, base_ms: 10, max_ms: 50, max_retry_after_ms: 1000}
-agent: {max_steps: 2, max_tokens: 100000, max_cost_micros: 100000000}
-models:
-  offline: {provider: offline, price: {input: 0, output: 0}}
-  fake: {provider: openai, endpoint: '$fake/v1/chat/completions', auth: none, timeout_ms: 60000,
-         price: {input: 0, output: 0}}
-YAML
+    tests/fakes/fake_models.sh "$fake" 60000 0 0 >"$work/models.yaml"
     # the shipped configuration with: that model, the state of its own, unlimited budgets and rates (one
     # user asks for everything), room for every summary at once, a timeout above the summary's delay
     python3 - "$here/config/catlens.yaml" "$work" "$here" "$slow_n" "$slow_ms" >"$work/slow.yaml" <<'PY'

@@ -165,14 +165,5 @@ snapshot_and_fake_provider() {
     fake() { curl -s -XPOST "$FAKE/$1" -d "$2" >/dev/null; }
     fake_calls() { curl -s "$FAKE/_log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
-    cat >"$WORK/models.yaml" <<YAML
-default: fake
-chain: []
-retry: {max_attempts: 1, base_ms: 10, max_ms: 50, max_retry_after_ms: 1000}
-agent: {max_steps: 2, max_tokens: 100000, max_cost_micros: 100000000}
-models:
-  offline: {provider: offline, price: {input: 0, output: 0}}
-  fake: {provider: openai, endpoint: '$FAKE/v1/chat/completions', auth: none, timeout_ms: 20000,
-         price: {input: 150000, output: 600000}}
-YAML
+    "$CATLENS_SRC/tests/fakes/fake_models.sh" "$FAKE" 20000 150000 600000 >"$WORK/models.yaml"
 }
