@@ -205,7 +205,7 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
     cl_rca_builder_t *b = NULL;
     cl_rca_result_t *r = NULL;
     int ratio = 0, periods = 1;
-    int rc = rca_case_read(&b, &ratio, &periods, a->dir, label, err);
+    int rc = rca_case_read(&b, &ratio, &periods, a->dir, label, a->direction, err);
     if (rc == 0) {
         const cl_rca_cube_t *cube = cl_rca_builder_cube(b);
         cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
@@ -216,6 +216,7 @@ static int run_case(char *buf, size_t cap, const rca_args_t *a, const rca_label_
         opt.counts = ratio;         /* viewers and stalls are counts; S values are amounts */
         opt.base_periods = periods; /* the baseline is the mean of the minutes before */
         opt.direction = a->direction;
+        opt.dispersion = cl_rca_builder_dispersion(b); /* the minutes' own noise (rca.h) */
         rc = cl_rca_run(&r, cube, &opt, err);
         if (rc == 0 && a->verbose) {
             print_case(label, cube, r);

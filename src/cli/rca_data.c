@@ -295,7 +295,7 @@ static int read_layout(layout_t *lay, int *ratio, const cl_csv_t *csv, const cha
 }
 
 /* Which of the minutes before the anomaly the file holds: their count is the baseline's divisor. */
-static int count_minutes(int *out, cl_csv_t *csv, const layout_t *lay, long long t,
+static int count_minutes(int *out, int *index, cl_csv_t *csv, const layout_t *lay, long long t,
                          const char *path, cl_err_t *err)
 {
     int seen[BASELINE_MINUTES + 1] = {0}, rc;
@@ -319,7 +319,7 @@ static int count_minutes(int *out, cl_csv_t *csv, const layout_t *lay, long long
     }
     *out = 0;
     for (int k = 1; k <= BASELINE_MINUTES; k++) {
-        *out += seen[k];
+        index[k] = seen[k] ? (*out)++ : -1; /* minutes the file holds, as periods 0 .. n-1 */
     }
     if (*out == 0) {
         return cl_err_set(err, CL_EINVAL, "%s: no rows in the %d minutes before the anomaly", path,
@@ -329,7 +329,7 @@ static int count_minutes(int *out, cl_csv_t *csv, const layout_t *lay, long long
 }
 
 static int add_row(cl_rca_builder_t *b, const cl_csv_t *csv, const layout_t *lay, int ratio,
-                   long long t, int minutes, const char *path, cl_err_t *err)
+                   long long t, const int *index, const char *path, cl_err_t *err)
 {
     size_t n_cols = (size_t)lay->attr_col[lay->n_attrs - 1] + 1;
     long cols[] = {lay->c_min, lay->c_value, lay->c_cnt, lay->c_real, lay->c_predict};
@@ -364,14 +364,14 @@ static int add_row(cl_rca_builder_t *b, const cl_csv_t *csv, const layout_t *lay
         if (m == t) {
             rc = cl_rca_builder_add(b, values, num, 0, den, 0, err);
         } else if (m < t && m >= t - 60LL * BASELINE_MINUTES && (t - m) % 60 == 0) {
-            rc = cl_rca_builder_add(b, values, 0, num / minutes, 0, den / minutes, err);
+            rc = cl_rca_builder_add_period(b, values, index[(t - m) / 60], num, den, err);
         }
     }
     return rc != 0 ? cl_err_wrap(err, "%s: line %zu", path, cl_csv_line(csv)) : 0;
 }
 
 int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *dir,
-                  const rca_label_t *label, cl_err_t *err)
+                  const rca_label_t *label, int direction, cl_err_t *err)
 {
     *out = NULL;
     char path[4096];
@@ -383,7 +383,8 @@ int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *
     cl_csv_t *csv = NULL;
     cl_rca_builder_t *b = NULL;
     layout_t lay;
-    int minutes = 1, rc = cl_file_read_all(&data, &len, path, MAX_FILE, err);
+    int minutes = 1, index[BASELINE_MINUTES + 1] = {0};
+    int rc = cl_file_read_all(&data, &len, path, MAX_FILE, err);
     if (rc == CL_ENOTFOUND) {
         rc = cl_err_set(err, CL_ENOTFOUND, "label for case '%.80s' but no file %s", label->name,
                         path);
@@ -403,7 +404,7 @@ int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *
             break;
         }
         if (rc == 0 && *ratio && pass == 0) {
-            rc = count_minutes(&minutes, csv, &lay, label->timestamp, path, err);
+            rc = count_minutes(&minutes, index, csv, &lay, label->timestamp, path, err);
             continue;
         }
         if (rc == 0 && pass == 0) {
@@ -412,8 +413,14 @@ int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *
         if (rc == 0) {
             rc = cl_rca_builder_new(&b, lay.n_attrs, lay.names, *ratio, err);
         }
+        if (rc == 0 && *ratio) {
+            rc = cl_rca_builder_set_periods(b, minutes, err);
+        }
         while (rc == 0 && (rc = cl_csv_next(csv, err)) == 1) {
-            rc = add_row(b, csv, &lay, *ratio, label->timestamp, minutes, path, err);
+            rc = add_row(b, csv, &lay, *ratio, label->timestamp, index, path, err);
+        }
+        if (rc == 0 && *ratio) { /* the per-leaf baseline of its minutes (rca.h) */
+            rc = cl_rca_builder_settle_baseline(b, direction, NULL, err);
         }
         if (rc < 0 && err && !strstr(err->msg, path)) {
             cl_err_wrap(err, "%s", path);

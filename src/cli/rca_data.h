@@ -3,7 +3,8 @@
  *   ratio (RS):    case CSV `min, value, cnt, <attributes…>`; labels `case, anomaly_timestamp
  *                  [, root_cause]`. Current = the anomaly minute; baseline = per-leaf mean of the 4
  *                  minutes before (numerator and denominator separately; a leaf missing in a
- *                  minute counts 0 for it); KPI = value / cnt.
+ *                  minute counts 0 for it), leaving out, when the question has a direction, a
+ *                  minute in which the incident had begun (rca.h); KPI = value / cnt.
  *   additive (S):  case CSV `<attributes…>, real, predict`; labels `case[, root_cause]`.
  * Owns: the label table and the cube builder of one case. Errors: CL_EINVAL (bad columns, bad
  * numbers, malformed CSV: the message names the file and line), CL_ENOTFOUND (no such file),
@@ -38,10 +39,12 @@ void rca_labels_dispose(rca_labels_t *labels);
 
 /* Read case LABEL from DIR/<name>.csv into a new builder. *ratio says which format it was;
  * *periods how many periods the baseline averages (the minutes before the anomaly; 1 additive).
+ * Ratio cases: the baseline is settled from its minutes (cl_rca_builder_settle_baseline) with the
+ * question's DIRECTION (+1 / -1; 0 = the plain mean of the minutes).
  * Returns 0, CL_ENOTFOUND, CL_EINVAL, CL_EIO, CL_ETOOBIG or CL_ENOMEM. *out is new:
  * cl_rca_builder_free(). */
 CL_NODISCARD int rca_case_read(cl_rca_builder_t **out, int *ratio, int *periods, const char *dir,
-                               const rca_label_t *label, cl_err_t *err);
+                               const rca_label_t *label, int direction, cl_err_t *err);
 
 /* Normalise a root-cause text in place: each element's pairs sorted by attribute, elements
  * deduplicated, empty elements dropped. Returns 0 or CL_EINVAL (a pair without '='). */

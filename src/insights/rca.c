@@ -193,9 +193,9 @@ static int calibrate(signal_t *s, cl_err_t *err)
 }
 
 /* Counts: the negative-binomial weights of a count signal (rca_count_calibrate). */
-static int calibrate_counts(signal_t *s, cl_err_t *err)
+static int calibrate_counts(signal_t *s, double b_floor, cl_err_t *err)
 {
-    return rca_count_calibrate(s->w, s->x, s->m, s->v, s->n, err);
+    return rca_count_calibrate(s->w, s->x, s->m, s->v, s->n, b_floor, err);
 }
 
 /* ---- validation and totals -------------------------------------------------------------- */
@@ -277,7 +277,7 @@ static double ratio(double num, double den)
  * so that a leaf new since the baseline can be weighed). Either way the expectation is itself an
  * estimate, as noisy as the baseline events it rests on. */
 static int count_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, const sums_t *tot,
-                         double p, cl_err_t *err)
+                         double p, double b_floor, cl_err_t *err)
 {
     double r0 = tot->g > 0 && tot->f > 0 ? tot->f / tot->g : tot->d > 0 ? tot->v / tot->d : 0;
     r0 = r0 > 1e-9 ? r0 : 1e-9;
@@ -288,12 +288,12 @@ static int count_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, 
             count_push(mix, i, c->cur_den[i], (g + 0.5) / p, g + 0.5);
         }
     }
-    int rc = calibrate_counts(main, err);
-    return rc != 0 ? rc : calibrate_counts(mix, err);
+    int rc = calibrate_counts(main, b_floor, err);
+    return rc != 0 ? rc : calibrate_counts(mix, 0, err);
 }
 
 static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, int counts,
-                        double periods, const sums_t *tot, cl_err_t *err)
+                        double periods, double b_floor, const sums_t *tot, cl_err_t *err)
 {
     int rc = signal_alloc(main, c->n_leaves, err);
     if (rc == 0 && c->cur_den) {
@@ -317,10 +317,10 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
                 signal_push(main, i, c->cur_num[i], c->base_num[i]);
             }
         }
-        return counts ? calibrate_counts(main, err) : calibrate(main, err);
+        return counts ? calibrate_counts(main, b_floor, err) : calibrate(main, err);
     }
     if (counts) {
-        return count_signals(main, mix, c, tot, periods, err);
+        return count_signals(main, mix, c, tot, periods, b_floor, err);
     }
     /* Amounts: a leaf's expected numerator is its own baseline ratio times its current
      * denominator; a leaf new since the baseline gets the cube's ratio. */
@@ -617,6 +617,9 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     if (o.direction < -1 || o.direction > 1) {
         return cl_err_set(err, CL_EINVAL, "rca: direction must be -1, 0 or 1");
     }
+    if (!isfinite(o.dispersion) || o.dispersion < 0) {
+        return cl_err_set(err, CL_EINVAL, "rca: dispersion must be finite and >= 0");
+    }
     int rc = validate(cube, err);
     if (rc != 0) {
         return rc;
@@ -642,8 +645,8 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     r->base_kpi = cube->cur_den ? ratio(tot.f, tot.g) : tot.f;
     r->total_change = r->cur_kpi - r->base_kpi;
 
-    rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1, &tot,
-                      err);
+    rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1,
+                      o.dispersion, &tot, err);
     if (rc == 0) {
         rc = search_signal(&res[0], cube, &main, depth, max_el, dir, 0, err);
     }

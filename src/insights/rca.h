@@ -33,6 +33,7 @@
 #define CL_RCA_MAX_DEPTH 8       /* most attribute=value pairs in one element */
 #define CL_RCA_MAX_ATTRS 32      /* most attributes in a cube */
 #define CL_RCA_MAX_VALUES 65535u /* most distinct values of one attribute */
+#define CL_RCA_MAX_PERIODS 32    /* most baseline periods a builder keeps apart */
 
 typedef struct {
     const char *name;               /* borrowed; unique within the cube */
@@ -57,24 +58,27 @@ typedef struct {
 } cl_rca_cube_t;
 
 typedef struct {
-    int max_depth;    /* most pairs per element; 0 = 3. Clamped to the number of attributes. */
-    int max_elements; /* most elements returned; 0 = 10 */
-    int counts;       /* 1: numerator and denominator count events (orders, sessions, viewers):
-                       * the noise model keeps at least Poisson noise. 0: amounts (revenue). */
-    int no_mix;       /* ratio KPIs only: 1 = do not search for mix (denominator share) causes */
-    int base_periods; /* counts only: the baseline values are means over this many periods (the
-                       * mean of the 4 minutes before an anomaly: 4), so their own noise is that
-                       * of counts base_periods times as large; 0 = 1 */
-    int direction;    /* 0: causes that moved the KPI either way. +1 (-1): only causes that raised
-                       * (lowered) it: the question is an incident in that direction (stalls up,
-                       * conversion down) and segments that moved the other way are background */
+    int max_depth;     /* most pairs per element; 0 = 3. Clamped to the number of attributes. */
+    int max_elements;  /* most elements returned; 0 = 10 */
+    int counts;        /* 1: numerator and denominator count events (orders, sessions, viewers):
+                        * the noise model keeps at least Poisson noise. 0: amounts (revenue). */
+    int no_mix;        /* ratio KPIs only: 1 = do not search for mix (denominator share) causes */
+    int base_periods;  /* counts only: the baseline values are means over this many periods (the
+                        * mean of the 4 minutes before an anomaly: 4), so their own noise is that
+                        * of counts base_periods times as large; 0 = 1 */
+    int direction;     /* 0: causes that moved the KPI either way. +1 (-1): only causes that raised
+                        * (lowered) it: the question is an incident in that direction (stalls up,
+                        * conversion down) and segments that moved the other way are background */
+    double dispersion; /* counts only: the numerator's negative-binomial dispersion b (var = mu (1 +
+                        * b mu)) measured on the baseline's periods (cl_rca_builder_dispersion),
+                        * a floor under the one fitted on the current period; 0 = none known */
 } cl_rca_options_t;
 
 /* CL_RCA_OPTIONS_INIT: the defaults (depth 3, 10 elements, amounts, mix searched, a baseline of
  * one period, either direction). */
 #define CL_RCA_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        0, 0, 0, 0, 0, 0                                                                           \
+        0, 0, 0, 0, 0, 0, 0                                                                        \
     }
 
 typedef enum {
@@ -156,6 +160,38 @@ CL_NODISCARD int cl_rca_builder_set_parent(cl_rca_builder_t *b, size_t child, si
 CL_NODISCARD int cl_rca_builder_add(cl_rca_builder_t *b, const char *const *values, double cur_num,
                                     double base_num, double cur_den, double base_den,
                                     cl_err_t *err);
+
+/* Baseline periods: instead of a baseline the caller averaged, give the builder each baseline
+ * period's numbers and let it settle the baseline, so that an incident that began inside the
+ * baseline window does not pass for normal (docs/rca.md, §1a). Declare PERIODS (1 ..
+ * CL_RCA_MAX_PERIODS) once, before any row; returns 0 or CL_EINVAL. */
+CL_NODISCARD int cl_rca_builder_set_periods(cl_rca_builder_t *b, int periods, cl_err_t *err);
+
+/* Add one baseline row of period PERIOD (0 .. periods-1): numerator NUM and denominator DEN (the
+ * latter ignored by an additive builder). Rows of the same leaf and period are summed; a leaf
+ * absent from a period counts 0 there. They reach the cube's baseline only when settled
+ * (cl_rca_builder_settle_baseline). Returns 0, CL_EINVAL (no periods declared, period out of
+ * range, settled already, bad number) or CL_ENOMEM / CL_ETOOBIG like cl_rca_builder_add. */
+CL_NODISCARD int cl_rca_builder_add_period(cl_rca_builder_t *b, const char *const *values,
+                                           int period, double num, double den, cl_err_t *err);
+
+/* Settle the baseline of every leaf from its periods, once, after the last row: the mean over
+ * its periods. With a DIRECTION (+1: incidents raise the ratio, -1: lower it; the question's, as
+ * in cl_rca_options_t) and counts of a ratio KPI, a period in which the leaf's ratio is off its
+ * least-moved half of the periods by a factor of three or more in that direction, beyond chance,
+ * is left out: the incident had begun. DIRECTION 0 or an additive builder: every period kept.
+ * The result is added to the baseline numbers cl_rca_builder_add gave. *EXCLUDED (may be NULL) =
+ * the leaf-periods left out. Returns 0, CL_EINVAL (no periods, settled twice, bad direction) or
+ * CL_ENOMEM (nothing settled). */
+CL_NODISCARD int cl_rca_builder_settle_baseline(cl_rca_builder_t *b, int direction,
+                                                size_t *excluded, cl_err_t *err);
+
+/* The numerator's negative-binomial dispersion b (var = mu (1 + b mu)) measured on the settled
+ * baseline's periods, for cl_rca_options_t.dispersion: how much more than Poisson a leaf's count
+ * moves from period to period (after the common move of the cube's ratio), fitted robustly on the
+ * leaves that expect at least 5 events a period; 0 when fewer than 10 leaves do, no periods were
+ * settled, or the KPI is additive. */
+double cl_rca_builder_dispersion(const cl_rca_builder_t *b);
 
 /* The cube built so far: borrowed, valid until the next cl_rca_builder_add or _free. */
 const cl_rca_cube_t *cl_rca_builder_cube(cl_rca_builder_t *b);

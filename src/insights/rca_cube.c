@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insights/rca_search.h"
+
 typedef struct {
     char **names; /* code -> value */
     size_t n, cap;
@@ -27,6 +29,10 @@ struct cl_rca_builder {
     double *cur_num, *base_num, *cur_den, *base_den;
     size_t *leaf_slots; /* leaf + 1; 0 empty */
     size_t n_leaf_slots;
+    int periods;       /* baseline periods declared (cl_rca_builder_set_periods); 0 none */
+    int settled;       /* cl_rca_builder_settle_baseline has run */
+    double *per;       /* n_leaves × periods × 2: each leaf's numerator, denominator per period */
+    double dispersion; /* measured on the settled periods (rca_baseline_settle) */
     cl_rca_cube_t cube;
 };
 
@@ -139,6 +145,7 @@ void cl_rca_builder_free(cl_rca_builder_t *b)
     free(b->cur_den);
     free(b->base_den);
     free(b->leaf_slots);
+    free(b->per);
     free(b);
 }
 
@@ -216,6 +223,13 @@ static int grow_leaves(cl_rca_builder_t *b)
         }
         *cols[k] = p;
     }
+    if (b->periods > 0) {
+        double *per = realloc(b->per, cap * (size_t)b->periods * 2 * sizeof(double));
+        if (!per) {
+            return CL_ENOMEM;
+        }
+        b->per = per;
+    }
     b->cap_leaves = cap;
     size_t n_slots = cap * 2;
     size_t *slots = calloc(n_slots, sizeof(size_t));
@@ -236,18 +250,9 @@ static int grow_leaves(cl_rca_builder_t *b)
     return 0;
 }
 
-int cl_rca_builder_add(cl_rca_builder_t *b, const char *const *values, double cur_num,
-                       double base_num, double cur_den, double base_den, cl_err_t *err)
+/* The leaf of VALUES, new (all zeros) if the builder has not seen the combination: *leaf. */
+static int leaf_for(cl_rca_builder_t *b, const char *const *values, size_t *leaf, cl_err_t *err)
 {
-    if (!b->ratio) {
-        cur_den = base_den = 0;
-    }
-    double nums[] = {cur_num, base_num, cur_den, base_den};
-    for (size_t k = 0; k < 4; k++) {
-        if (!isfinite(nums[k]) || (k >= 2 && nums[k] < 0)) {
-            return cl_err_set(err, CL_EINVAL, "rca: values must be finite, denominators >= 0");
-        }
-    }
     uint32_t row[CL_RCA_MAX_ATTRS];
     for (size_t a = 0; a < b->n_attrs; a++) {
         if (!values[a]) {
@@ -266,22 +271,107 @@ int cl_rca_builder_add(cl_rca_builder_t *b, const char *const *values, double cu
     while (b->leaf_slots[h]) {
         size_t i = b->leaf_slots[h] - 1;
         if (memcmp(b->codes + i * b->n_attrs, row, bytes) == 0) {
-            b->cur_num[i] += cur_num;
-            b->base_num[i] += base_num;
-            b->cur_den[i] += cur_den;
-            b->base_den[i] += base_den;
+            *leaf = i;
             return 0;
         }
         h = (h + 1) & (b->n_leaf_slots - 1);
     }
     size_t i = b->n_leaves++;
     memcpy(b->codes + i * b->n_attrs, row, bytes);
-    b->cur_num[i] = cur_num;
-    b->base_num[i] = base_num;
-    b->cur_den[i] = cur_den;
-    b->base_den[i] = base_den;
+    b->cur_num[i] = b->base_num[i] = b->cur_den[i] = b->base_den[i] = 0;
+    if (b->periods > 0) {
+        memset(b->per + i * (size_t)b->periods * 2, 0, (size_t)b->periods * 2 * sizeof(double));
+    }
     b->leaf_slots[h] = i + 1;
+    *leaf = i;
     return 0;
+}
+
+int cl_rca_builder_add(cl_rca_builder_t *b, const char *const *values, double cur_num,
+                       double base_num, double cur_den, double base_den, cl_err_t *err)
+{
+    if (!b->ratio) {
+        cur_den = base_den = 0;
+    }
+    double nums[] = {cur_num, base_num, cur_den, base_den};
+    for (size_t k = 0; k < 4; k++) {
+        if (!isfinite(nums[k]) || (k >= 2 && nums[k] < 0)) {
+            return cl_err_set(err, CL_EINVAL, "rca: values must be finite, denominators >= 0");
+        }
+    }
+    size_t i = 0;
+    int rc = leaf_for(b, values, &i, err);
+    if (rc != 0) {
+        return rc;
+    }
+    b->cur_num[i] += cur_num;
+    b->base_num[i] += base_num;
+    b->cur_den[i] += cur_den;
+    b->base_den[i] += base_den;
+    return 0;
+}
+
+int cl_rca_builder_set_periods(cl_rca_builder_t *b, int periods, cl_err_t *err)
+{
+    if (periods < 1 || periods > CL_RCA_MAX_PERIODS || b->n_leaves > 0 || b->periods > 0) {
+        return cl_err_set(err, CL_EINVAL,
+                          "rca: baseline periods must be 1..%d, declared once, before any row",
+                          CL_RCA_MAX_PERIODS);
+    }
+    b->periods = periods;
+    return 0;
+}
+
+int cl_rca_builder_add_period(cl_rca_builder_t *b, const char *const *values, int period,
+                              double num, double den, cl_err_t *err)
+{
+    if (b->periods == 0 || b->settled || period < 0 || period >= b->periods) {
+        return cl_err_set(err, CL_EINVAL,
+                          "rca: a baseline period row needs declared periods, a period in range "
+                          "and an unsettled baseline");
+    }
+    if (!b->ratio) {
+        den = 0;
+    }
+    if (!isfinite(num) || !isfinite(den) || den < 0) {
+        return cl_err_set(err, CL_EINVAL, "rca: values must be finite, denominators >= 0");
+    }
+    size_t i = 0;
+    int rc = leaf_for(b, values, &i, err);
+    if (rc != 0) {
+        return rc;
+    }
+    double *cell = b->per + (i * (size_t)b->periods + (size_t)period) * 2;
+    cell[0] += num;
+    cell[1] += den;
+    return 0;
+}
+
+int cl_rca_builder_settle_baseline(cl_rca_builder_t *b, int direction, size_t *excluded,
+                                   cl_err_t *err)
+{
+    if (excluded) {
+        *excluded = 0;
+    }
+    if (b->periods == 0 || b->settled || direction < -1 || direction > 1) {
+        return cl_err_set(err, CL_EINVAL,
+                          "rca: no baseline periods to settle, settled twice, or a bad direction");
+    }
+    size_t n = 0;
+    if (rca_baseline_settle(b->base_num, b->ratio ? b->base_den : NULL, b->per, b->n_leaves,
+                            b->periods, direction, &n, &b->dispersion) != 0) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    b->settled = 1;
+    if (excluded) {
+        *excluded = n;
+    }
+    return 0;
+}
+
+double cl_rca_builder_dispersion(const cl_rca_builder_t *b)
+{
+    return b->settled ? b->dispersion : 0;
 }
 
 const cl_rca_cube_t *cl_rca_builder_cube(cl_rca_builder_t *b)

@@ -102,9 +102,21 @@ double rca_count_level(const double *y, const double *w, size_t n);
 /* Set the N weights W[i] = LAMBDA[i] / (1 + (b + V[i]) f0 LAMBDA[i]) of a count signal of levels
  * X and expected counts LAMBDA whose own relative variance is V (NULL: exact), with the
  * negative-binomial dispersion b fitted robustly on the leaves that expect at least 5 events (0
- * when fewer than 30 do, or they are no noisier than that). Returns 0 or CL_ENOMEM. */
+ * when fewer than 30 do, or they are no noisier than that), and at least B_FLOOR (a dispersion
+ * measured on the baseline's periods; 0 = none). Returns 0 or CL_ENOMEM. */
 CL_NODISCARD int rca_count_calibrate(double *w, const double *x, const double *lambda,
-                                     const double *v, size_t n, cl_err_t *err);
+                                     const double *v, size_t n, double b_floor, cl_err_t *err);
+
+/* The robust baseline of N leaves from P periods (rca_counts.c): PER holds, per leaf and period,
+ * the numerator and the denominator (N × P × 2). Adds each leaf's mean over its kept periods to
+ * BASE_NUM[i] and BASE_DEN[i] (BASE_DEN NULL: an additive KPI, every period kept);
+ * *N_EXCLUDED = the leaf-periods left out. DIRECTION: the question's (rca.h, cl_rca_options_t).
+ * *DISPERSION = the numerator's negative-binomial dispersion over the kept periods (0: counts
+ * too few to tell, or amounts); see cl_rca_builder_dispersion. Returns 0 or CL_ENOMEM (then
+ * nothing was added). */
+CL_NODISCARD int rca_baseline_settle(double *base_num, double *base_den, const double *per,
+                                     size_t n, int p, int direction, size_t *n_excluded,
+                                     double *dispersion);
 
 /* 1 if cube leaf LEAF holds every pair of EL. */
 int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs, int depth);

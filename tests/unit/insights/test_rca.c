@@ -1,6 +1,7 @@
 /* Root-cause localisation on hand-made cubes: additive causes at depth 1, 2 and 3, two at once, a
  * ratio drop in a small segment, a ratio moved by mix, hierarchies, pure noise, determinism, the
- * builder, the text form and bad input. Noise comes from a fixed xorshift stream. */
+ * builder, the baseline settled from its periods (an incident's onset left out, the noise
+ * measured), the text form and bad input. Noise comes from a fixed xorshift stream. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -738,6 +739,154 @@ static void test_rca__builder_sums_and_formats(void **state)
     assert_null(b);
 }
 
+/* A two-leaf cube with four baseline periods each (hand-computed in the comments). Leaf a0's
+ * incident began in its last baseline period (60 stalls of 100 viewers against 2-4 before). */
+static cl_rca_builder_t *periods_cube(void)
+{
+    const char *names[] = {"a"};
+    const char *a0[] = {"a0"}, *a1[] = {"a1"};
+    const double p0[4][2] = {{3, 100}, {2, 100}, {4, 100}, {60, 100}};
+    const double p1[4][2] = {{5, 200}, {6, 200}, {4, 200}, {5, 200}};
+    cl_rca_builder_t *b = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 4, &err), 0);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(cl_rca_builder_add_period(b, a0, k, p0[k][0], p0[k][1], &err), 0);
+        assert_int_equal(cl_rca_builder_add_period(b, a1, k, p1[k][0], p1[k][1], &err), 0);
+    }
+    assert_int_equal(cl_rca_builder_add(b, a0, 70, 0, 100, 0, &err), 0);
+    assert_int_equal(cl_rca_builder_add(b, a1, 5, 0, 200, 0, &err), 0);
+    return b;
+}
+
+static void test_rca__baseline_leaves_out_the_incident_onset(void **state)
+{
+    (void)state;
+    cl_err_t err;
+    size_t excluded = 99;
+    /* Cube ratio r0 = 89/1200; the bar = log(2 leaves x 4 periods / 0.05) = 5.08 nats.
+     * a0, direction +1: its least-moved half is periods 1 and 0 (2 and 3 of 200), ratio
+     * (5 + 0.5) / (200 + 0.5 / r0) = 0.02660, so period 2 expects 2.66 (4 is within x3: kept)
+     * and period 3 expects 2.66 but saw 60: x22, evidence 60 log(60/2.66) - 57.3 = 129.6 nats:
+     * left out. Baseline (3 + 2 + 4) / 3 = 3 of 100. a1 moves within x3 everywhere: 20/4, 200. */
+    cl_rca_builder_t *b = periods_cube();
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, &excluded, &err), 0);
+    const cl_rca_cube_t *cube = cl_rca_builder_cube(b);
+    assert_int_equal(excluded, 1);
+    assert_float_equal(cube->base_num[0], 3.0, 1e-12);
+    assert_float_equal(cube->base_den[0], 100.0, 1e-12);
+    assert_float_equal(cube->base_num[1], 5.0, 1e-12);
+    assert_float_equal(cube->base_den[1], 200.0, 1e-12);
+    assert_float_equal(cube->cur_num[0], 70.0, 1e-12); /* the current period is untouched */
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, NULL, &err), CL_EINVAL); /* twice */
+    const char *a0[] = {"a0"};
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 0, 1, 1, &err), CL_EINVAL); /* settled */
+    cl_rca_builder_free(b);
+
+    /* Without a direction a high and a low period cannot be told apart: the plain mean. */
+    b = periods_cube();
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 0, &excluded, &err), 0);
+    cube = cl_rca_builder_cube(b);
+    assert_int_equal(excluded, 0);
+    assert_float_equal(cube->base_num[0], 69.0 / 4, 1e-12);
+    cl_rca_builder_free(b);
+
+    /* Direction -1 (incidents lower the ratio): a0's least-moved half is now periods 3 and 2
+     * (64 of 200, ratio 64.5 / 206.74 = 0.312), and periods 0 and 1 (3 and 2 where 31.2 were
+     * expected, x10 and x16 below, 21.2 and 23.7 nats) are left out: baseline (60 + 4) / 2. */
+    b = periods_cube();
+    assert_int_equal(cl_rca_builder_settle_baseline(b, -1, &excluded, &err), 0);
+    cube = cl_rca_builder_cube(b);
+    assert_int_equal(excluded, 2);
+    assert_float_equal(cube->base_num[0], 32.0, 1e-12);
+    assert_float_equal(cube->base_num[1], 5.0, 1e-12);
+    cl_rca_builder_free(b);
+}
+
+static void test_rca__baseline_periods_bad_use(void **state)
+{
+    (void)state;
+    const char *names[] = {"a"};
+    const char *a0[] = {"a0"};
+    cl_rca_builder_t *b = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 0, 1, 1, &err), CL_EINVAL); /* undeclared */
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, NULL, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_set_periods(b, 0, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_set_periods(b, CL_RCA_MAX_PERIODS + 1, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_set_periods(b, 2, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 3, &err), CL_EINVAL);          /* once */
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 2, 1, 1, &err), CL_EINVAL); /* range */
+    assert_int_equal(cl_rca_builder_add_period(b, a0, -1, 1, 1, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 0, 1, -1, &err), CL_EINVAL);
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 0, NAN, 1, &err), CL_EINVAL);
+    assert_true(cl_rca_builder_dispersion(b) == 0); /* not settled */
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 2, NULL, &err), CL_EINVAL);
+    cl_rca_builder_free(b);
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_add(b, a0, 1, 1, 1, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 2, &err), CL_EINVAL); /* after a row */
+    cl_rca_builder_free(b);
+    /* an additive builder keeps every period: the plain mean, no dispersion */
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 0, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 2, &err), 0);
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 0, 10, 0, &err), 0);
+    assert_int_equal(cl_rca_builder_add_period(b, a0, 1, 1000, 0, &err), 0);
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, NULL, &err), 0);
+    assert_float_equal(cl_rca_builder_cube(b)->base_num[0], 505.0, 1e-12);
+    assert_true(cl_rca_builder_dispersion(b) == 0);
+    cl_rca_builder_free(b);
+    cl_rca_cube_t none = {0};
+    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+    opt.dispersion = -1;
+    cl_rca_result_t *res = NULL;
+    assert_int_equal(cl_rca_run(&res, &none, &opt, &err), CL_EINVAL);
+    assert_null(res);
+}
+
+/* Ten leaves of 1000 viewers a period; five at 40, 60, 40, 60 stalls and five at 60, 40, 60, 40,
+ * so the cube's ratio is the same in every period and each leaf expects 50. Each leaf's Pearson
+ * chi-square over its 4 periods is 4 x 10^2 / (50 (1 + 50 b)) = 8 / (1 + 50 b); its median over
+ * the leaves meets the median of a chi-square with 3 degrees of freedom, 3 (1 - 2/27)^3 =
+ * 2.381457 (Wilson-Hilferty), at b = (8 / 2.381457 - 1) / 50 = 0.047186. */
+static void fill_dispersion(cl_rca_builder_t *b, int common_move)
+{
+    cl_err_t err;
+    for (int i = 0; i < 10; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "v%d", i);
+        const char *row[] = {name};
+        for (int k = 0; k < 4; k++) {
+            int high = common_move ? k % 2 : (k + i) % 2;
+            assert_int_equal(cl_rca_builder_add_period(b, row, k, high ? 60 : 40, 1000, &err), 0);
+        }
+        assert_int_equal(cl_rca_builder_add(b, row, 50, 0, 1000, 0, &err), 0);
+    }
+}
+
+static void test_rca__dispersion_from_the_baseline_periods(void **state)
+{
+    (void)state;
+    const char *names[] = {"a"};
+    cl_rca_builder_t *b = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 4, &err), 0);
+    fill_dispersion(b, 0);
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, NULL, &err), 0);
+    assert_float_equal(cl_rca_builder_dispersion(b), 0.047186, 1e-5);
+    cl_rca_builder_free(b);
+    /* the same swings, but every leaf at once: a common move of the cube's ratio, no noise */
+    assert_int_equal(cl_rca_builder_new(&b, 1, names, 1, &err), 0);
+    assert_int_equal(cl_rca_builder_set_periods(b, 4, &err), 0);
+    fill_dispersion(b, 1);
+    assert_int_equal(cl_rca_builder_settle_baseline(b, 1, NULL, &err), 0);
+    assert_true(cl_rca_builder_dispersion(b) == 0);
+    cl_rca_builder_free(b);
+}
+
 static void test_rca__bad_input(void **state)
 {
     (void)state;
@@ -793,6 +942,9 @@ int main(void)
         cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
+        cmocka_unit_test(test_rca__baseline_leaves_out_the_incident_onset),
+        cmocka_unit_test(test_rca__baseline_periods_bad_use),
+        cmocka_unit_test(test_rca__dispersion_from_the_baseline_periods),
         cmocka_unit_test(test_rca__bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
