@@ -67,6 +67,11 @@ static void on_render(void *payload)
     cl_metrics_set(app->m_audit_batches, NULL, (double)au.batches);
     cl_metrics_set(app->m_audit_flushes, NULL, (double)au.flushes);
     cl_metrics_set(app->m_audit_flush_failures, NULL, (double)au.flush_failures);
+    uint64_t hits = 0, misses = 0;
+    cl_sessions_cache_stats(cl_auth_sessions(app->auth), &hits, &misses);
+    static const char *const HIT[] = {"hit"}, *const MISS[] = {"miss"};
+    cl_metrics_set(app->m_session_cache, HIT, (double)hits);
+    cl_metrics_set(app->m_session_cache, MISS, (double)misses);
     int64_t n = 0;
     if (cl_sessions_count(&n, cl_auth_sessions(app->auth), NULL) == 0) {
         cl_metrics_set(app->m_sessions, NULL, (double)n);
@@ -102,10 +107,12 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
     app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up",
                                        "1 when the cache backend is reachable", NULL);
     app->m_sessions = cl_metrics_gauge(m, "catlens_sessions_active", "Sessions alive", NULL);
+    app->m_session_cache = cl_metrics_counter(m, "catlens_session_cache_total",
+                                              "Session lookups by cache result", RESULT);
     if (!app->m_report_cache || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
         !app->m_audit_batches || !app->m_audit_flushes || !app->m_audit_flush_failures ||
         !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
-        !app->m_sessions) {
+        !app->m_sessions || !app->m_session_cache) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
     }
     return cl_metrics_on_render(m, on_render, app, err);

@@ -32,6 +32,7 @@ struct cl_app {
     cl_metric_family_t *m_audit_failures, *m_audit_batches, *m_audit_flushes,
         *m_audit_flush_failures;
     cl_metric_family_t *m_cache_ops, *m_cache_errors, *m_cache_reconnects, *m_cache_up, *m_sessions;
+    cl_metric_family_t *m_session_cache; /* {result} */
 };
 
 /* The signed-in user of a request (freed with the request). */

@@ -36,6 +36,8 @@ struct cl_sqlite {
     char *path;
     struct cache_slot cache[CACHE_SLOTS];
     unsigned next_victim;
+    void *userdata;
+    void (*free_userdata)(void *);
 };
 
 /* Map an SQLite result code to a catlens code and a message from SQLite (which never quotes bound
@@ -168,6 +170,7 @@ void cl_sqlite_close(cl_sqlite_t *db)
     if (!db) {
         return;
     }
+    cl_sqlite_set_userdata(db, NULL, NULL);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         if (db->cache[i].st) {
             sqlite3_finalize(db->cache[i].st->stmt);
@@ -187,6 +190,35 @@ void cl_sqlite_close(cl_sqlite_t *db)
 const char *cl_sqlite_path(const cl_sqlite_t *db)
 {
     return db->path;
+}
+
+int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err)
+{
+    *out = 0;
+    cl_sqlite_stmt_t *st = NULL;
+    int rc = cl_sqlite_cached(&st, db, "PRAGMA data_version", err);
+    rc = rc ? rc : cl_sqlite_step(st, err);
+    if (rc == CL_SQLITE_ROW) {
+        *out = cl_sqlite_column_int64(st, 0);
+        cl_sqlite_reset(st); /* ends the read transaction the pragma began */
+        return 0;
+    }
+    return rc < 0 ? rc
+                  : cl_err_set(err, CL_EINTERNAL, "%s: PRAGMA data_version gave no row", db->path);
+}
+
+void cl_sqlite_set_userdata(cl_sqlite_t *db, void *value, void (*free_fn)(void *))
+{
+    if (db->userdata && db->free_userdata) {
+        db->free_userdata(db->userdata);
+    }
+    db->userdata = value;
+    db->free_userdata = free_fn;
+}
+
+void *cl_sqlite_userdata(const cl_sqlite_t *db)
+{
+    return db->userdata;
 }
 
 int cl_sqlite_exec(cl_sqlite_t *db, const char *sql, cl_err_t *err)

@@ -129,6 +129,33 @@ for user in leader catmgr regmgr admin; do
     expect_status 401 "$user: signed out means signed out"
 done
 
+# --- the session cache: every worker thread keeps the sessions it read, checked on each request ---------------------
+auth_me_codes() { # auth_me_codes: CODES = the status of 8 GET /auth-me with $SID, each on a new connection (any
+    local i  # thread); not in a subshell, so that every call stays recorded for the contract check
+    CODES=""
+    for i in 1 2 3 4 5 6 7 8; do
+        api GET /auth-me -H "Cookie: catlens_session=$SID"
+        CODES="$CODES$STATUS "
+    done
+}
+dev_login regmgr
+auth_me_codes
+expect_eq "$CODES" "200 200 200 200 200 200 200 200 " "a session is served (and cached by the threads that served it)"
+hash=$(printf '%s' "$SID" | sha256sum | cut -d' ' -f1)
+sqlite3 "$STATE/sessions.db" "DELETE FROM sessions WHERE id_hash = '$hash'"
+auth_me_codes
+expect_eq "$CODES" "401 401 401 401 401 401 401 401 " \
+    "a session revoked by another process (the sqlite3 shell) is refused at once, on every thread"
+dev_login regmgr
+auth_me_codes
+post_json /logout ''
+expect_status 200 "sign-out with a cached session"
+auth_me_codes
+expect_eq "$CODES" "401 401 401 401 401 401 401 401 " "after sign-out the cached session is refused on every thread"
+api GET /metrics
+hits=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_session_cache_total{result="hit"} //p')
+[ "${hits:-0}" -gt 0 ] && pass "session lookups are served from the cache ($hits hits)" || fail "session cache hits" "$hits"
+
 # an out-of-scope user learns nothing about what exists: unknown and existing categories answer alike
 dev_login catmgr
 wbr toys north_america
