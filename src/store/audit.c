@@ -39,12 +39,13 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
 
 typedef struct queued {
     struct queued *next;
-    char *fields[9]; /* ts, event, outcome, user_id, role, team, request_id, client, detail (NULL
-                        allowed) */
+    const char *fields[9]; /* ts, event, outcome, user_id, role, team, request_id, client, detail
+                              (NULL allowed), in TEXT */
     cl_audit_durability_t durability;
     uint64_t batch; /* the batch that committed it: a flush that began after it puts it on disk */
     void (*done)(void *, int);
     void *payload;
+    char text[];
 } queued_t;
 
 typedef struct {
@@ -155,7 +156,7 @@ static void utc_now(char out[32])
     snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-static int insert(cl_sqlite_t *db, char *const vals[9], cl_err_t *err)
+static int insert(cl_sqlite_t *db, const char *const vals[9], cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
     int rc = cl_sqlite_cached(
@@ -164,42 +165,54 @@ static int insert(cl_sqlite_t *db, char *const vals[9], cl_err_t *err)
         "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         err);
     for (int i = 0; rc == 0 && i < 9; i++) {
-        rc = cl_sqlite_bind_text(st, i + 1, vals[i], err);
+        rc = cl_sqlite_bind_text_borrowed(st, i + 1, vals[i], err); /* they outlive the step */
     }
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
-static void free_fields(char *f[9])
+/* A queued copy of EV — ts now, outcome defaulted, detail as JSON text — in one allocation (a
+ * cached view makes one record, so this is on every request's path). NULL when out of memory. */
+static queued_t *make_queued(const cl_audit_event_t *ev)
 {
-    for (int i = 0; i < 9; i++) {
-        free(f[i]);
-    }
-}
-
-/* Copy EV into F (ts now, outcome defaulted, detail as JSON text). Returns 0 or CL_ENOMEM. */
-static int copy_fields(char *f[9], const cl_audit_event_t *ev)
-{
-    char ts[32];
+    char ts[32], small[2048], *big = NULL;
     utc_now(ts);
-    const char *src[8] = {ts,
+    const char *detail = "{}";
+    if (ev->detail) {
+        size_t n = json_dumpb(ev->detail, small, sizeof small - 1, JSON_COMPACT | JSON_SORT_KEYS);
+        if (n > 0 && n < sizeof small) {
+            small[n] = '\0';
+            detail = small;
+        } else if (!(detail = big = json_dumps(ev->detail, JSON_COMPACT | JSON_SORT_KEYS))) {
+            return NULL;
+        }
+    }
+    const char *src[9] = {ts,
                           ev->event,
                           ev->outcome ? ev->outcome : "ok",
                           ev->user_id,
                           ev->role,
                           ev->team,
                           ev->request_id,
-                          ev->client};
-    int ok = 1;
-    for (int i = 0; i < 8; i++) {
-        f[i] = src[i] ? strdup(src[i]) : NULL;
-        ok &= !src[i] || f[i] != NULL;
+                          ev->client,
+                          detail};
+    size_t len[9], total = 0;
+    for (int i = 0; i < 9; i++) {
+        len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+        total += len[i];
     }
-    f[8] = ev->detail ? json_dumps(ev->detail, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
-    if (!ok || !f[8]) {
-        free_fields(f);
-        return CL_ENOMEM;
+    queued_t *q = calloc(1, sizeof *q + total);
+    if (q) {
+        char *at = q->text;
+        for (int i = 0; i < 9; i++) {
+            if (src[i]) {
+                memcpy(at, src[i], len[i]);
+                q->fields[i] = at;
+                at += len[i];
+            }
+        }
     }
-    return 0;
+    free(big);
+    return q;
 }
 
 typedef struct {
@@ -242,7 +255,6 @@ static void tell(queued_t *q, int rc)
     while (q) {
         queued_t *next = q->next;
         q->done(q->payload, rc);
-        free_fields(q->fields);
         free(q);
         q = next;
     }
@@ -418,9 +430,8 @@ static int start_threads(cl_audit_t *a)
 int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev,
                           void (*done)(void *payload, int rc), void *payload, cl_err_t *err)
 {
-    queued_t *q = calloc(1, sizeof *q);
-    if (!q || copy_fields(q->fields, ev) != 0) {
-        free(q);
+    queued_t *q = make_queued(ev);
+    if (!q) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     q->durability = ev->durability;
@@ -429,7 +440,6 @@ int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev,
     pthread_mutex_lock(&a->lock);
     if (!a->started && start_threads(a) != 0) {
         pthread_mutex_unlock(&a->lock);
-        free_fields(q->fields);
         free(q);
         return cl_err_set(err, CL_ENOMEM, "cannot start the audit writer");
     }

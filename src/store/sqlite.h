@@ -105,6 +105,10 @@ void cl_sqlite_stmt_free(cl_sqlite_stmt_t *st);
  * parameter) or CL_ENOMEM. */
 CL_NODISCARD int cl_sqlite_bind_text(cl_sqlite_stmt_t *st, int index, const char *value,
                                      cl_err_t *err);
+/* As cl_sqlite_bind_text, without the copy: VALUE must stay as it is until the statement has been
+ * stepped to its end (or reset) — for hot paths whose values outlive the statement's run. */
+CL_NODISCARD int cl_sqlite_bind_text_borrowed(cl_sqlite_stmt_t *st, int index, const char *value,
+                                              cl_err_t *err);
 CL_NODISCARD int cl_sqlite_bind_blob(cl_sqlite_stmt_t *st, int index, const void *data, size_t len,
                                      cl_err_t *err);
 CL_NODISCARD int cl_sqlite_bind_int64(cl_sqlite_stmt_t *st, int index, int64_t value,
