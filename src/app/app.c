@@ -62,6 +62,16 @@ static void on_render(void *payload)
     cl_metrics_set(app->m_cache_errors, NULL, (double)st.errors);
     cl_metrics_set(app->m_cache_reconnects, NULL, (double)st.reconnects);
     cl_metrics_set(app->m_cache_up, NULL, st.backend_up);
+    cl_audit_stats_t au;
+    cl_audit_stats(&au, app->audit);
+    cl_metrics_set(app->m_audit_batches, NULL, (double)au.batches);
+    cl_metrics_set(app->m_audit_flushes, NULL, (double)au.flushes);
+    cl_metrics_set(app->m_audit_flush_failures, NULL, (double)au.flush_failures);
+    uint64_t hits = 0, misses = 0;
+    cl_sessions_cache_stats(cl_auth_sessions(app->auth), &hits, &misses);
+    static const char *const HIT[] = {"hit"}, *const MISS[] = {"miss"};
+    cl_metrics_set(app->m_session_cache, HIT, (double)hits);
+    cl_metrics_set(app->m_session_cache, MISS, (double)misses);
     int64_t n = 0;
     if (cl_sessions_count(&n, cl_auth_sessions(app->auth), NULL) == 0) {
         cl_metrics_set(app->m_sessions, NULL, (double)n);
@@ -81,6 +91,12 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
         cl_metrics_counter(m, "catlens_logins_total", "Sign-ins by mode and outcome", LOGIN);
     app->m_audit_failures =
         cl_metrics_counter(m, "catlens_audit_failures_total", "Audit records that failed", NULL);
+    app->m_audit_batches = cl_metrics_counter(m, "catlens_audit_batches_total",
+                                              "Audit transactions committed (group commit)", NULL);
+    app->m_audit_flushes = cl_metrics_counter(m, "catlens_audit_flushes_total",
+                                              "fdatasync calls of the audit WAL", NULL);
+    app->m_audit_flush_failures = cl_metrics_counter(
+        m, "catlens_audit_flush_failures_total", "Failed fdatasync calls of the audit WAL", NULL);
     app->m_cache_ops =
         cl_metrics_counter(m, "catlens_cache_operations_total", "Cache operations by kind", OP);
     app->m_cache_errors =
@@ -91,9 +107,12 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
     app->m_cache_up = cl_metrics_gauge(m, "catlens_cache_backend_up",
                                        "1 when the cache backend is reachable", NULL);
     app->m_sessions = cl_metrics_gauge(m, "catlens_sessions_active", "Sessions alive", NULL);
+    app->m_session_cache = cl_metrics_counter(m, "catlens_session_cache_total",
+                                              "Session lookups by cache result", RESULT);
     if (!app->m_report_cache || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
+        !app->m_audit_batches || !app->m_audit_flushes || !app->m_audit_flush_failures ||
         !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
-        !app->m_sessions) {
+        !app->m_sessions || !app->m_session_cache) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
     }
     return cl_metrics_on_render(m, on_render, app, err);
@@ -265,10 +284,20 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
     return 0;
 }
 
+/* How durable EVENT's record is before its reply leaves (the product owner's decision, docs/app.md
+ * "Audit"): a report view is written before its reply and flushed as it leaves (a power loss may
+ * lose the views of the flush in progress); every security record — login, login_failed, logout,
+ * denied, feedback and anything new — is on disk first. */
+static cl_audit_durability_t durability_of(const char *event)
+{
+    return strcmp(event, "report_view") == 0 ? CL_AUDIT_WRITTEN : CL_AUDIT_FLUSHED;
+}
+
 static void event_of(cl_audit_event_t *ev, cl_http_req_t *req, const cl_user_t *u,
                      const char *event, const char *outcome, const json_t *detail)
 {
     *ev = (cl_audit_event_t){
+        .durability = durability_of(event),
         .event = event,
         .outcome = outcome,
         .user_id = u ? u->id : NULL,
@@ -376,7 +405,7 @@ void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, 
         cl_http_release(req);
         return;
     }
-    start_audit(req, h); /* releases REQ once the record is durable */
+    start_audit(req, h); /* releases REQ once the record is durable (durability_of) */
 }
 
 int app_deny(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, json_t *detail,

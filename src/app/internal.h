@@ -29,8 +29,10 @@ struct cl_app {
     cl_metric_family_t *m_report_cache; /* {result} */
     cl_metric_family_t *m_denials;      /* {route} */
     cl_metric_family_t *m_logins;       /* {mode, outcome} */
-    cl_metric_family_t *m_audit_failures;
+    cl_metric_family_t *m_audit_failures, *m_audit_batches, *m_audit_flushes,
+        *m_audit_flush_failures;
     cl_metric_family_t *m_cache_ops, *m_cache_errors, *m_cache_reconnects, *m_cache_up, *m_sessions;
+    cl_metric_family_t *m_session_cache; /* {result} */
 };
 
 /* The signed-in user of a request (freed with the request). */
@@ -53,15 +55,16 @@ CL_NODISCARD int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_
                                cl_err_t *err);
 
 /* Queue an audit record for REQ, whose reply is made, and hold that reply until the record is
- * durable (group commit). The handler returns what this returns (CL_HTTP_DEFERRED, or an error when
- * nothing could be queued). DETAIL is stolen. If the record cannot be written the reply becomes a
- * 503. */
+ * durable (group commit): committed for a report_view, on disk for every other event (see
+ * durability_of in app.c). The handler returns what this returns (CL_HTTP_DEFERRED, or an error
+ * when nothing could be queued). DETAIL is stolen. If the record cannot be written the reply
+ * becomes a 503. */
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail);
 
 /* For a parked request (cl_http_park) whose reply is made, on any thread: queue its audit record
- * and release it once the record is durable. DETAIL is stolen. If the record cannot be written the
- * reply becomes a 503. */
+ * and release it once the record is durable (as app_reply_audited). DETAIL is stolen. If the record
+ * cannot be written the reply becomes a 503. */
 void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                          const char *outcome, json_t *detail);
 

@@ -1,10 +1,19 @@
 /* session.c — sessions in SQLite. Ids and sign-in states are looked up by their SHA-256, never
- * stored raw; the CSRF token is stored raw because the server must hand it back to the page. */
+ * stored raw; the CSRF token is stored raw because the server must hand it back to the page.
+ *
+ * Each thread's connection keeps the sessions it read (a small set-associative cache, evicting the
+ * least recently used of a set), valid while the connection's PRAGMA data_version stays the same:
+ * any other connection's or process's commit to the file (a sign-out, a sign-in elsewhere, a
+ * revocation with the sqlite3 shell, another thread's idle touch) changes it, and then the cache is
+ * emptied before it is used. This connection's own writes do not change it, so each of them empties
+ * (or, for the idle touch, updates) the cache itself. The expiry rules are applied to the cached
+ * timestamps on every hit. */
 #include "auth/session.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +41,29 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
      " created_at INTEGER NOT NULL);"},
 };
 
+#define CACHE_SETS 64
+#define CACHE_WAYS 4 /* at most 256 sessions per thread */
+#define TOUCH_EVERY_S 60
+
+typedef struct {
+    unsigned char key[SHA256_DIGEST_LENGTH]; /* the id's SHA-256; all zero: free */
+    json_t *user;
+    char csrf[CL_SESSION_TOKEN_LEN];
+    int64_t last_seen, expires_at;
+    uint64_t used; /* for eviction */
+} cached_t;
+
+typedef struct {
+    int64_t data_version; /* of the connection when the entries were read */
+    uint64_t clock;
+    size_t n;
+    cached_t slot[CACHE_SETS][CACHE_WAYS];
+} cache_t;
+
 struct cl_sessions {
     cl_sqlite_pool_t *pool;
     cl_session_limits_t limits;
+    uint64_t hits, misses; /* atomics */
 };
 
 static int64_t now_s(void)
@@ -42,17 +71,120 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md; /* fetched once: EVP_sha256() would look it up on every digest */
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* SHA-256 of S, raw (D) and in hex (HEX, may be NULL). */
+static void digest2(unsigned char d[SHA256_DIGEST_LENGTH], char hex[65], const char *s)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    if (!sha256_md || !EVP_Digest(s, strlen(s), d, NULL, sha256_md, NULL)) {
+        SHA256((const unsigned char *)s, strlen(s), d);
+    }
+    if (hex) {
+        static const char HEX[] = "0123456789abcdef";
+        for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+            hex[2 * i] = HEX[d[i] >> 4];
+            hex[2 * i + 1] = HEX[d[i] & 15];
+        }
+        hex[64] = '\0';
+    }
+}
+
 /* Hex SHA-256 of S. */
 static void digest(char out[65], const char *s)
 {
     unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)s, strlen(s), d);
-    static const char HEX[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof d; i++) {
-        out[2 * i] = HEX[d[i] >> 4];
-        out[2 * i + 1] = HEX[d[i] & 15];
+    digest2(d, out, s);
+}
+
+/* ---- the per-connection cache
+ * ----------------------------------------------------------------------- */
+
+static void cache_clear(cache_t *c)
+{
+    for (size_t i = 0; c->n > 0 && i < CACHE_SETS; i++) {
+        for (size_t w = 0; w < CACHE_WAYS; w++) {
+            cached_t *e = &c->slot[i][w];
+            if (e->user) {
+                json_decref(e->user);
+                memset(e, 0, sizeof *e);
+                c->n--;
+            }
+        }
     }
-    out[64] = '\0';
+}
+
+static void cache_free(void *p)
+{
+    cache_t *c = p;
+    cache_clear(c);
+    free(c);
+}
+
+/* DB's cache, made on first use; NULL when out of memory (then every lookup queries). */
+static cache_t *cache_of(cl_sqlite_t *db)
+{
+    cache_t *c = cl_sqlite_userdata(db);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL) {
+        c->data_version = -1;
+        cl_sqlite_set_userdata(db, c, cache_free);
+    }
+    return c;
+}
+
+static cached_t *cache_find(cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH])
+{
+    cached_t *set = c->slot[key[0] % CACHE_SETS];
+    for (size_t w = 0; w < CACHE_WAYS; w++) {
+        if (set[w].user && memcmp(set[w].key, key, SHA256_DIGEST_LENGTH) == 0) {
+            set[w].used = ++c->clock;
+            return &set[w];
+        }
+    }
+    return NULL;
+}
+
+/* Keep USER (a new reference is taken) and the rest under KEY, in a free way or the least recently
+ * used one of its set. */
+static void cache_put(cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH], json_t *user,
+                      const char *csrf, int64_t last_seen, int64_t expires_at)
+{
+    cached_t *set = c->slot[key[0] % CACHE_SETS], *e = &set[0];
+    for (size_t w = 0; w < CACHE_WAYS && e->user; w++) {
+        if (!set[w].user || set[w].used < e->used) {
+            e = &set[w];
+        }
+    }
+    if (e->user) {
+        json_decref(e->user);
+    } else {
+        c->n++;
+    }
+    memcpy(e->key, key, SHA256_DIGEST_LENGTH);
+    e->user = json_incref(user);
+    snprintf(e->csrf, sizeof e->csrf, "%s", csrf);
+    e->last_seen = last_seen;
+    e->expires_at = expires_at;
+    e->used = ++c->clock;
+}
+
+/* This thread's connection wrote to the sessions: what it cached may be wrong now, and its
+ * data_version will not say so. */
+static void forget_own(cl_sessions_t *s)
+{
+    cl_sqlite_t *db = NULL;
+    if (cl_sqlite_pool_get(&db, s->pool, NULL) == 0) {
+        cache_t *c = cl_sqlite_userdata(db);
+        if (c) {
+            cache_clear(c);
+        }
+    }
 }
 
 int cl_sessions_token(char out[CL_SESSION_TOKEN_LEN], cl_err_t *err)
@@ -107,7 +239,9 @@ static int delete_session(cl_sessions_t *s, const char *sid, cl_err_t *err)
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, s, "DELETE FROM sessions WHERE id_hash = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
-    return rc ? rc : cl_sqlite_run(st, err);
+    rc = rc ? rc : cl_sqlite_run(st, err);
+    forget_own(s);
+    return rc;
 }
 
 int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user,
@@ -152,6 +286,7 @@ int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t 
         cl_sqlite_rollback(db);
         memset(out, 0, sizeof *out);
     }
+    forget_own(s);
     free(text);
     return rc;
 }
@@ -165,6 +300,34 @@ static int touch(cl_sessions_t *s, const char *h, int64_t now, cl_err_t *err)
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
+/* The hit path: expiry from the cached timestamps, the idle touch written through and kept. */
+static int lookup_cached(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+                         cached_t *e, const char *sid, const char *h, cl_err_t *err)
+{
+    int64_t now = now_s();
+    if (now >= e->expires_at || now - e->last_seen >= s->limits.idle_s) {
+        if (delete_session(s, sid, err) != 0) {
+            /* gone or not, the answer is the same */
+        }
+        return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
+    }
+    *user = json_incref(e->user);
+    if (csrf) {
+        snprintf(csrf, CL_SESSION_TOKEN_LEN, "%s", e->csrf);
+    }
+    if (now - e->last_seen < TOUCH_EVERY_S) {
+        return 0;
+    }
+    int rc = touch(s, h, now, err);
+    if (rc == 0) {
+        e->last_seen = now; /* this connection's own write: its data_version stays the same */
+    } else {
+        json_decref(*user);
+        *user = NULL;
+    }
+    return rc;
+}
+
 int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
                        const char *sid, cl_err_t *err)
 {
@@ -172,12 +335,38 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
     if (!sid || strlen(sid) != CL_SESSION_TOKEN_LEN - 1) {
         return cl_err_set(err, CL_EUNAUTH, "not signed in");
     }
+    unsigned char key[SHA256_DIGEST_LENGTH];
     char h[65];
-    digest(h, sid);
+    digest2(key, h, sid);
+    cl_sqlite_t *db = NULL;
+    int rc = cl_sqlite_pool_get(&db, s->pool, err);
+    if (rc != 0) {
+        return rc;
+    }
+    /* the version first, then the row: a change committed in between empties the cache next time
+     */
+    cache_t *c = cache_of(db);
+    if (c) {
+        int64_t v = 0;
+        rc = cl_sqlite_data_version(&v, db, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if (v != c->data_version) {
+            cache_clear(c);
+            c->data_version = v;
+        }
+        cached_t *e = cache_find(c, key);
+        if (e) {
+            __atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
+            return lookup_cached(user, csrf, s, e, sid, h, err);
+        }
+    }
+    __atomic_add_fetch(&s->misses, 1, __ATOMIC_RELAXED);
     cl_sqlite_stmt_t *st = NULL;
-    int rc =
-        stmt(&st, s,
-             "SELECT user_json, csrf, last_seen, expires_at FROM sessions WHERE id_hash = ?1", err);
+    rc = cl_sqlite_cached(
+        &st, db, "SELECT user_json, csrf, last_seen, expires_at FROM sessions WHERE id_hash = ?1",
+        err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc < 0) {
@@ -196,14 +385,28 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
         return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
     }
     *user = json_loads(cl_sqlite_column_text(st, 0), 0, NULL);
-    if (csrf) {
-        snprintf(csrf, CL_SESSION_TOKEN_LEN, "%s", cl_sqlite_column_text(st, 1));
-    }
+    char token[CL_SESSION_TOKEN_LEN];
+    snprintf(token, sizeof token, "%s", cl_sqlite_column_text(st, 1));
     cl_sqlite_reset(st);
     if (!*user) {
         return cl_err_set(err, CL_EINTERNAL, "a stored session is unreadable");
     }
-    return now - last >= 60 ? touch(s, h, now, err) : 0;
+    if (csrf) {
+        memcpy(csrf, token, sizeof token);
+    }
+    if (now - last >= TOUCH_EVERY_S) {
+        rc = touch(s, h, now, err);
+        if (rc != 0) {
+            json_decref(*user);
+            *user = NULL;
+            return rc;
+        }
+        last = now;
+    }
+    if (c) {
+        cache_put(c, key, *user, token, last, expires);
+    }
+    return 0;
 }
 
 int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err)
@@ -285,9 +488,16 @@ int cl_sessions_purge(cl_sessions_t *s, cl_err_t *err)
     rc = rc ? rc : cl_sqlite_bind_int64(st, 1, now, err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 2, now - s->limits.idle_s, err);
     rc = rc ? rc : cl_sqlite_run(st, err);
+    forget_own(s);
     rc = rc ? rc : stmt(&st, s, "DELETE FROM login_states WHERE created_at <= ?1", err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 1, now - CL_LOGIN_MAX_AGE_S, err);
     return rc ? rc : cl_sqlite_run(st, err);
+}
+
+void cl_sessions_cache_stats(cl_sessions_t *s, uint64_t *hits, uint64_t *misses)
+{
+    *hits = __atomic_load_n(&s->hits, __ATOMIC_RELAXED);
+    *misses = __atomic_load_n(&s->misses, __ATOMIC_RELAXED);
 }
 
 int cl_sessions_count(int64_t *out, cl_sessions_t *s, cl_err_t *err)

@@ -10,6 +10,11 @@
  * so an id planted before sign-in (session fixation) is worthless after it. Lookups slide the idle
  * expiry forward (written at most once a minute per session, not on every request).
  *
+ * Lookups are served from a cache kept with each thread's connection (at most 256 sessions per
+ * thread), checked on every lookup with SQLite's PRAGMA data_version: a sign-out, sign-in, expiry
+ * or revocation committed by any connection or process sharing the file is seen by the very next
+ * lookup on every thread, and the idle and absolute expiry are applied to the cached timestamps.
+ *
  * Errors: CL_EUNAUTH (no such session, expired, or a sign-in state that is unknown, used, expired
  * or from another browser), CL_EIO / CL_EUNAVAILABLE (the database), CL_ENOMEM. Thread safety:
  * shared by all threads; each thread uses its own SQLite connection. */
@@ -57,9 +62,9 @@ CL_NODISCARD int cl_sessions_token(char out[CL_SESSION_TOKEN_LEN], cl_err_t *err
 CL_NODISCARD int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user,
                                     const char *replaces, cl_err_t *err);
 
-/* The session with id SID: *user is new (json_decref), CSRF gets its token (may be NULL). Returns 0
- * or CL_EUNAUTH
- * ("not signed in" / "your session has expired"). */
+/* The session with id SID: *user is a new reference (json_decref) to a document the caller must
+ * not modify (the cache shares it); CSRF gets its token (may be NULL). Returns 0, CL_EUNAUTH ("not
+ * signed in" / "your session has expired") or a database error. */
 CL_NODISCARD int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN],
                                     cl_sessions_t *s, const char *sid, cl_err_t *err);
 
@@ -77,6 +82,9 @@ CL_NODISCARD int cl_sessions_take_login(cl_login_state_t *out, cl_sessions_t *s,
 
 /* Delete expired sessions and sign-ins. Returns 0 or a database error. */
 CL_NODISCARD int cl_sessions_purge(cl_sessions_t *s, cl_err_t *err);
+
+/* Lookups served from the cache and from the database, since open (for metrics and tests). */
+void cl_sessions_cache_stats(cl_sessions_t *s, uint64_t *hits, uint64_t *misses);
 
 /* Sessions alive now (for metrics). */
 CL_NODISCARD int cl_sessions_count(int64_t *out, cl_sessions_t *s, cl_err_t *err);

@@ -64,6 +64,11 @@ static void format_now(char *buf, size_t len)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
 }
 
+int cl_log_enabled(cl_log_level_t level)
+{
+    return (int)level >= threshold() && level < CL_LOG_OFF;
+}
+
 void cl_log(cl_log_level_t level, const char *module, const char *event, json_t *fields)
 {
     if ((int)level < threshold() || level >= CL_LOG_OFF) {

@@ -32,6 +32,9 @@ CL_NODISCARD int cl_log_level_parse(cl_log_level_t *out, const char *name);
 /* Redirect lines to SINK (borrowed; NULL restores stderr). Used by tests to capture output. */
 void cl_log_set_sink(FILE *sink);
 
+/* Whether a line at LEVEL would be written: a caller can skip building its fields. */
+int cl_log_enabled(cl_log_level_t level);
+
 /* Write one line. FIELDS (may be NULL) is stolen: the caller's reference is released. */
 void cl_log(cl_log_level_t level, const char *module, const char *event, json_t *fields);
 

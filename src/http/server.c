@@ -134,6 +134,10 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
 static void access_log(cl_http_req_t *req, int status, double secs,
                        enum MHD_RequestTerminationCode toe)
 {
+    cl_log_level_t level = status >= 500 ? CL_LOG_WARN : CL_LOG_INFO;
+    if (!cl_log_enabled(level)) {
+        return; /* below the threshold: not worth a dozen allocations per request */
+    }
     json_t *f = req->log_fields ? req->log_fields : json_object();
     req->log_fields = NULL;
     json_object_set_new(f, "request_id", json_string(req->id));
@@ -151,7 +155,7 @@ static void access_log(cl_http_req_t *req, int status, double secs,
     if (status >= 500 && req->err.msg[0]) {
         json_object_set_new(f, "error", json_string(req->err.msg));
     }
-    cl_log(status >= 500 ? CL_LOG_WARN : CL_LOG_INFO, req->srv->service, "access", f);
+    cl_log(level, req->srv->service, "access", f);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,

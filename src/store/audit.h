@@ -2,18 +2,31 @@
  * denials, feedback, and whatever else a service must be able to account for later.
  *
  * Owns: table audit_log. Rows are only ever inserted: triggers refuse UPDATE and DELETE, so not
- * even a bug in this program can rewrite history through this file's connections. Every append is
- * its own transaction committed with synchronous=FULL, so a record that was acknowledged survives a
- * crash or a power loss; callers append before they answer the request the record is about.
+ * even a bug in this program can rewrite history through this file's connections.
  *
  * Group commit. cl_audit_append_async() queues a record for the writer thread, which commits
- * whatever is queued in one transaction (one fsync for many records) and then tells each caller. A
- * server holds its response until then (see cl_http_hold), so every answered request's record is on
- * disk, without an fsync per request and without a worker thread waiting. cl_audit_close() writes
- * everything still queued before it returns.
+ * whatever is queued in one transaction to the WAL without waiting for the disk (synchronous=
+ * NORMAL), while a flusher thread runs fdatasync on the WAL back to back. Each record says when its
+ * caller is told (DONE) — its durability:
  *
- * Errors: as store/sqlite.h (CL_EIO, CL_EUNAVAILABLE, CL_ENOMEM, CL_EINTERNAL). Thread safety:
- * shared by all threads; a SQLite connection per thread. */
+ *   CL_AUDIT_FLUSHED (the default): once a flush that began after the record's commit has ended —
+ *     the record is on disk and survives a power loss or kernel crash (what synchronous=FULL gives,
+ *     with one flush for all the records committed meanwhile).
+ *   CL_AUDIT_WRITTEN: once the record's batch is committed — it is in the kernel's page cache of
+ *     the WAL, visible to every reader, and survives any crash of this process (SIGKILL, abort,
+ *     out of memory); a power loss or kernel crash loses at most the records committed since the
+ *     last flush began (the flush in progress: a few ms), and never leaves the file inconsistent.
+ *
+ * A server holds its response until DONE (see cl_http_hold), so every answered request's record is
+ * committed, and on disk when FLUSHED, without an fsync per request and without a worker thread
+ * waiting. Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is
+ * synced before its pages are copied and the database before the WAL is reused, so a checkpoint
+ * never drops a record that was not yet flushed. cl_audit_close() writes everything still queued
+ * and flushes it before it returns.
+ *
+ * Errors: as store/sqlite.h (CL_EIO, CL_EUNAVAILABLE, CL_ENOMEM, CL_EINTERNAL); a failed flush is
+ * CL_EIO for the FLUSHED records waiting on it (the WRITTEN ones were told already, and it is
+ * logged). Thread safety: shared by all threads; a SQLite connection per thread. */
 #ifndef CL_STORE_AUDIT_H
 #define CL_STORE_AUDIT_H
 
@@ -25,6 +38,11 @@
 
 typedef struct cl_audit cl_audit_t;
 
+typedef enum {
+    CL_AUDIT_FLUSHED = 0, /* DONE once the record is on disk (fsynced) */
+    CL_AUDIT_WRITTEN = 1, /* DONE once the record is committed (written, flushed as it leaves) */
+} cl_audit_durability_t;
+
 typedef struct {
     const char *event; /* "login", "login_failed", "logout", "report_view", "denied", "feedback", …
                           (required) */
@@ -32,23 +50,34 @@ typedef struct {
     const char *user_id, *role, *team; /* who; NULL when unknown */
     const char *request_id, *client;   /* the request it belongs to */
     const json_t *detail; /* what (borrowed; NULL: {}), e.g. {"category": …, "region": …} */
+    cl_audit_durability_t durability; /* when the caller is told; 0: CL_AUDIT_FLUSHED */
 } cl_audit_event_t;
+
+typedef struct {
+    uint64_t batches;        /* transactions committed by the writer */
+    uint64_t flushes;        /* fdatasync calls of the WAL that ended */
+    uint64_t flush_failures; /* … of which failed */
+} cl_audit_stats_t;
 
 /* Open (creating, migrating) the audit log at PATH. *out is new: cl_audit_close(). */
 CL_NODISCARD int cl_audit_open(cl_audit_t **out, const char *path, cl_err_t *err);
 void cl_audit_close(cl_audit_t *a);
 
-/* Append EV (committed and fsynced before returning 0). */
+/* Append EV through the writer and wait: returns 0 once DONE would be called with 0 (committed, and
+ * on disk unless EV says CL_AUDIT_WRITTEN), else the error. */
 CL_NODISCARD int cl_audit_append(cl_audit_t *a, const cl_audit_event_t *ev, cl_err_t *err);
 
-/* Queue EV (copied) for the writer thread; DONE(PAYLOAD, RC) is called on that thread once the
- * batch holding it is committed (RC 0) or failed (a negative CL_E*). Returns 0 (DONE will be called
- * exactly once) or CL_ENOMEM (it will not). */
+/* Queue EV (copied) for the writer thread; DONE(PAYLOAD, RC) is called on the writer or the flusher
+ * thread once the record is as durable as EV->durability says (RC 0) or that failed (a negative
+ * CL_E*). Returns 0 (DONE will be called exactly once) or CL_ENOMEM (it will not). */
 CL_NODISCARD int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev,
                                        void (*done)(void *payload, int rc), void *payload,
                                        cl_err_t *err);
 
 /* Number of records of EVENT (NULL: all) — for tests, health and metrics. */
 CL_NODISCARD int cl_audit_count(int64_t *out, cl_audit_t *a, const char *event, cl_err_t *err);
+
+/* Counters since open (for tests and metrics). */
+void cl_audit_stats(cl_audit_stats_t *out, cl_audit_t *a);
 
 #endif

@@ -36,6 +36,9 @@ struct cl_sqlite {
     char *path;
     struct cache_slot cache[CACHE_SLOTS];
     unsigned next_victim;
+    void *userdata;
+    void (*free_userdata)(void *);
+    sqlite3_stmt *begin_st, *commit_st; /* prepared once: group commit runs them all the time */
 };
 
 /* Map an SQLite result code to a catlens code and a message from SQLite (which never quotes bound
@@ -168,6 +171,9 @@ void cl_sqlite_close(cl_sqlite_t *db)
     if (!db) {
         return;
     }
+    cl_sqlite_set_userdata(db, NULL, NULL);
+    sqlite3_finalize(db->begin_st);
+    sqlite3_finalize(db->commit_st);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         if (db->cache[i].st) {
             sqlite3_finalize(db->cache[i].st->stmt);
@@ -187,6 +193,35 @@ void cl_sqlite_close(cl_sqlite_t *db)
 const char *cl_sqlite_path(const cl_sqlite_t *db)
 {
     return db->path;
+}
+
+int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err)
+{
+    *out = 0;
+    cl_sqlite_stmt_t *st = NULL;
+    int rc = cl_sqlite_cached(&st, db, "PRAGMA data_version", err);
+    rc = rc ? rc : cl_sqlite_step(st, err);
+    if (rc == CL_SQLITE_ROW) {
+        *out = cl_sqlite_column_int64(st, 0);
+        cl_sqlite_reset(st); /* ends the read transaction the pragma began */
+        return 0;
+    }
+    return rc < 0 ? rc
+                  : cl_err_set(err, CL_EINTERNAL, "%s: PRAGMA data_version gave no row", db->path);
+}
+
+void cl_sqlite_set_userdata(cl_sqlite_t *db, void *value, void (*free_fn)(void *))
+{
+    if (db->userdata && db->free_userdata) {
+        db->free_userdata(db->userdata);
+    }
+    db->userdata = value;
+    db->free_userdata = free_fn;
+}
+
+void *cl_sqlite_userdata(const cl_sqlite_t *db)
+{
+    return db->userdata;
 }
 
 int cl_sqlite_exec(cl_sqlite_t *db, const char *sql, cl_err_t *err)
@@ -273,6 +308,15 @@ int cl_sqlite_bind_text(cl_sqlite_stmt_t *st, int index, const char *value, cl_e
         return cl_sqlite_bind_null(st, index, err);
     }
     return bind_result(st, sqlite3_bind_text(st->stmt, index, value, -1, SQLITE_TRANSIENT), index,
+                       err);
+}
+
+int cl_sqlite_bind_text_borrowed(cl_sqlite_stmt_t *st, int index, const char *value, cl_err_t *err)
+{
+    if (!value) {
+        return cl_sqlite_bind_null(st, index, err);
+    }
+    return bind_result(st, sqlite3_bind_text(st->stmt, index, value, -1, SQLITE_STATIC), index,
                        err);
 }
 
@@ -373,16 +417,26 @@ int64_t cl_sqlite_last_rowid(cl_sqlite_t *db)
     return (int64_t)sqlite3_last_insert_rowid(db->conn);
 }
 
+/* Run SQL (BEGIN or COMMIT) through the statement kept in *ST, prepared on first use. */
+static int run_kept(cl_sqlite_t *db, sqlite3_stmt **st, const char *sql, cl_err_t *err)
+{
+    int rc = *st ? SQLITE_OK
+                 : sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(*st);
+        sqlite3_reset(*st);
+    }
+    return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : db_error(err, db->conn, rc, db->path);
+}
+
 int cl_sqlite_begin(cl_sqlite_t *db, cl_err_t *err)
 {
-    int rc = sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : db_error(err, db->conn, rc, db->path);
+    return run_kept(db, &db->begin_st, "BEGIN IMMEDIATE", err);
 }
 
 int cl_sqlite_commit(cl_sqlite_t *db, cl_err_t *err)
 {
-    int rc = sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : db_error(err, db->conn, rc, db->path);
+    return run_kept(db, &db->commit_st, "COMMIT", err);
 }
 
 void cl_sqlite_rollback(cl_sqlite_t *db)

@@ -105,6 +105,10 @@ void cl_sqlite_stmt_free(cl_sqlite_stmt_t *st);
  * parameter) or CL_ENOMEM. */
 CL_NODISCARD int cl_sqlite_bind_text(cl_sqlite_stmt_t *st, int index, const char *value,
                                      cl_err_t *err);
+/* As cl_sqlite_bind_text, without the copy: VALUE must stay as it is until the statement has been
+ * stepped to its end (or reset) — for hot paths whose values outlive the statement's run. */
+CL_NODISCARD int cl_sqlite_bind_text_borrowed(cl_sqlite_stmt_t *st, int index, const char *value,
+                                              cl_err_t *err);
 CL_NODISCARD int cl_sqlite_bind_blob(cl_sqlite_stmt_t *st, int index, const void *data, size_t len,
                                      cl_err_t *err);
 CL_NODISCARD int cl_sqlite_bind_int64(cl_sqlite_stmt_t *st, int index, int64_t value,
@@ -149,6 +153,17 @@ void cl_sqlite_rollback(cl_sqlite_t *db);
 
 /* The file DB was opened on (borrowed). */
 const char *cl_sqlite_path(const cl_sqlite_t *db);
+
+/* PRAGMA data_version of DB: it changes when any other connection — of this process or another —
+ * has committed a change to the file since DB last looked, and never for DB's own commits. So a
+ * component may keep what it read through DB while the value stays the same, provided it also
+ * forgets or updates it on its own writes. Returns 0 or an error. */
+CL_NODISCARD int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err);
+
+/* One value a component keeps with DB (e.g. what it read through DB, see cl_sqlite_data_version),
+ * freed with FREE_FN when DB closes or the value is replaced. NULL when none. */
+void cl_sqlite_set_userdata(cl_sqlite_t *db, void *value, void (*free_fn)(void *));
+void *cl_sqlite_userdata(const cl_sqlite_t *db);
 
 /* A connection per thread to one file. cl_sqlite_pool_new opens the file once with OPT (running its
  * migrations) and keeps the settings; each thread's first cl_sqlite_pool_get opens its own

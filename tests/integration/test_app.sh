@@ -129,6 +129,33 @@ for user in leader catmgr regmgr admin; do
     expect_status 401 "$user: signed out means signed out"
 done
 
+# --- the session cache: every worker thread keeps the sessions it read, checked on each request ---------------------
+auth_me_codes() { # auth_me_codes: CODES = the status of 8 GET /auth-me with $SID, each on a new connection (any
+    local i  # thread); not in a subshell, so that every call stays recorded for the contract check
+    CODES=""
+    for i in 1 2 3 4 5 6 7 8; do
+        api GET /auth-me -H "Cookie: catlens_session=$SID"
+        CODES="$CODES$STATUS "
+    done
+}
+dev_login regmgr
+auth_me_codes
+expect_eq "$CODES" "200 200 200 200 200 200 200 200 " "a session is served (and cached by the threads that served it)"
+hash=$(printf '%s' "$SID" | sha256sum | cut -d' ' -f1)
+sqlite3 "$STATE/sessions.db" "DELETE FROM sessions WHERE id_hash = '$hash'"
+auth_me_codes
+expect_eq "$CODES" "401 401 401 401 401 401 401 401 " \
+    "a session revoked by another process (the sqlite3 shell) is refused at once, on every thread"
+dev_login regmgr
+auth_me_codes
+post_json /logout ''
+expect_status 200 "sign-out with a cached session"
+auth_me_codes
+expect_eq "$CODES" "401 401 401 401 401 401 401 401 " "after sign-out the cached session is refused on every thread"
+api GET /metrics
+hits=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_session_cache_total{result="hit"} //p')
+[ "${hits:-0}" -gt 0 ] && pass "session lookups are served from the cache ($hits hits)" || fail "session cache hits" "$hits"
+
 # an out-of-scope user learns nothing about what exists: unknown and existing categories answer alike
 dev_login catmgr
 wbr toys north_america
@@ -281,6 +308,64 @@ recorded=$(($(audit_count denied) - before))
     || fail "SIGTERM under load lost audit records" "answered $answered, recorded $recorded"
 expect_eq "$APP_RC" 0 "SIGTERM under load stops the app cleanly"
 expect_eq "$(sqlite3 "$STATE/audit.db" 'PRAGMA integrity_check')" ok "nothing half-written"
+
+# --- audit durability per record kind (docs/app.md "Audit") ------------------------------------------------------
+# a report view is committed (written) before its reply leaves; a security record is on disk (flushed) first. Both
+# are in audit.db for any reader the moment the reply arrives, and a SIGKILL (no chance to write anything more)
+# loses neither kind.
+start_app kill "${APP_ENV[@]}" CATLENS_LOG_LEVEL=warn || fail "app starts for the durability tests"
+dev_login catmgr
+wbr electronics europe
+expect_status 200 "durability: a report view is served"
+rid=$(header X-Request-Id)
+expect_eq "$(audit_count report_view "request_id = '$rid'")" 1 "a report view's record is in audit.db when its reply arrives"
+api GET /metrics
+flushes0=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_audit_flushes_total //p')
+wbr toys asia
+expect_status 403 "durability: a refusal is answered"
+rid=$(header X-Request-Id)
+expect_eq "$(audit_count denied "request_id = '$rid'")" 1 "a refusal's record (a security record) is in audit.db when its reply arrives"
+api GET /metrics
+flushes1=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_audit_flushes_total //p')
+[ "${flushes1:-0}" -gt "${flushes0:-0}" ] && pass "the refusal waited for a flush of the audit WAL ($flushes0 -> $flushes1)" \
+    || fail "the refusal waited for a flush" "flushes $flushes0 -> $flushes1"
+post_json /logout ''
+expect_status 200 "durability: sign-out is answered"
+rid=$(header X-Request-Id)
+expect_eq "$(audit_count logout "request_id = '$rid'")" 1 "a sign-out's record is in audit.db when its reply arrives"
+dev_login catmgr
+mixed_client() { # mixed_client N: report views (in scope) and refusals (out of scope), alternating, until killed
+    local i code out=$WORK/kill-$1.txt body
+    for i in $(seq 1 400); do
+        if [ $((i % 2)) = 0 ]; then body='{"category":"electronics","region":"europe","window":"WoW","week":"2026-W47"}'
+        else body='{"category":"toys","region":"asia","window":"WoW","week":"2026-W47"}'; fi
+        code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: catlens_session=$SID" \
+            -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' --data-binary "$body" "$BASE/wbr")
+        echo "$code" >>"$out"
+        [ "$code" = 000 ] && break
+    done
+}
+views0=$(audit_count report_view)
+denied0=$(audit_count denied)
+for n in 1 2 3 4; do mixed_client "$n" & done
+sleep 1
+kill -KILL "$APP_PID"
+wait "$APP_PID" 2>/dev/null
+wait
+views=$(cat "$WORK"/kill-*.txt | grep -c '^200$')
+refusals=$(cat "$WORK"/kill-*.txt | grep -c '^403$')
+views_rec=$(($(audit_count report_view) - views0))
+denied_rec=$(($(audit_count denied) - denied0))
+[ "$views" -gt 0 ] && [ "$refusals" -gt 0 ] && pass "SIGKILL: $views views and $refusals refusals answered before the kill" \
+    || fail "the SIGKILL test made requests" "views $views, refusals $refusals"
+[ "$views_rec" -ge "$views" ] && pass "SIGKILL loses no report view that was answered ($views answered, $views_rec records)" \
+    || fail "SIGKILL lost report views" "answered $views, recorded $views_rec"
+[ "$denied_rec" -ge "$refusals" ] && pass "SIGKILL loses no refusal that was answered ($refusals answered, $denied_rec records)" \
+    || fail "SIGKILL lost refusals" "answered $refusals, recorded $denied_rec"
+expect_eq "$(sqlite3 "$STATE/audit.db" 'PRAGMA integrity_check')" ok "after SIGKILL the audit log is intact"
+keep=()
+for p in "${PIDS[@]}"; do [ "$p" != "$APP_PID" ] && keep+=("$p"); done
+PIDS=("${keep[@]}")
 
 # --- OpenID Connect against a real provider -------------------------------------------------------------------------------
 OIDC_DIR="$CATLENS_SRC/tests/fakes/oidc"

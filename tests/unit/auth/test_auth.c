@@ -5,9 +5,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/auth.h"
 #include "store/sqlite.h"
@@ -171,6 +173,163 @@ static void test_session__rotation_expiry_and_single_use_states(void **state)
     age_rows(path, "UPDATE login_states SET created_at = created_at - 601");
     assert_int_equal(cl_sessions_take_login(&out, s, "state-3", "b", &err), CL_EUNAUTH);
     assert_int_equal(cl_sessions_purge(s, &err), 0);
+    json_decref(u);
+    cl_sessions_close(s);
+    tmpdir_remove(dir);
+}
+
+/* Hits and misses of S's session cache since the last call. */
+static void cache_delta(cl_sessions_t *s, uint64_t *hits, uint64_t *misses)
+{
+    static uint64_t h0, m0;
+    uint64_t h = 0, m = 0;
+    cl_sessions_cache_stats(s, &h, &m);
+    *hits = h - h0;
+    *misses = m - m0;
+    h0 = h;
+    m0 = m;
+}
+
+static int lookup_rc(cl_sessions_t *s, const char *sid, const char **role)
+{
+    json_t *got = NULL;
+    cl_err_t err;
+    int rc = cl_sessions_lookup(&got, NULL, s, sid, &err);
+    if (role) {
+        static char buf[64];
+        snprintf(buf, sizeof buf, "%s", rc ? "" : json_string_value(json_object_get(got, "role")));
+        *role = buf;
+    }
+    json_decref(got);
+    return rc;
+}
+
+static int64_t session_rows(const char *path)
+{
+    cl_sqlite_t *db = NULL;
+    cl_sqlite_stmt_t *st = NULL;
+    assert_int_equal(cl_sqlite_open(&db, path, NULL, NULL), 0);
+    assert_int_equal(cl_sqlite_prepare(&st, db, "SELECT count(*) FROM sessions", NULL), 0);
+    assert_int_equal(cl_sqlite_step(st, NULL), CL_SQLITE_ROW);
+    int64_t n = cl_sqlite_column_int64(st, 0);
+    cl_sqlite_reset(st);
+    cl_sqlite_stmt_free(st);
+    cl_sqlite_close(db);
+    return n;
+}
+
+typedef struct {
+    cl_sessions_t *s;
+    const char *sid;
+    int rc;
+} other_thread_t;
+
+static void *sign_out_elsewhere(void *p)
+{
+    other_thread_t *o = p;
+    cl_err_t err;
+    o->rc = cl_sessions_delete(o->s, o->sid, &err); /* through that thread's own connection */
+    return NULL;
+}
+
+static void test_session__cache_is_checked_on_every_lookup(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    tmpdir_make(dir);
+    snprintf(path, sizeof path, "%s/sessions.db", dir);
+    cl_sessions_t *s = NULL;
+    cl_err_t err;
+    cl_session_limits_t lim = {.idle_s = 1800, .absolute_s = 3600};
+    assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
+    json_t *u = json_pack("{s:s,s:s}", "id", "catmgr", "role", "category_manager");
+    uint64_t hits, misses;
+    cache_delta(s, &hits, &misses);
+
+    /* the hit path: read once, then served from the cache, the same user and token */
+    cl_session_ticket_t t;
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        json_t *got = NULL;
+        char csrf[CL_SESSION_TOKEN_LEN];
+        assert_int_equal(cl_sessions_lookup(&got, csrf, s, t.id, &err), 0);
+        assert_true(json_equal(got, u));
+        assert_string_equal(csrf, t.csrf);
+        json_decref(got);
+    }
+    cache_delta(s, &hits, &misses);
+    assert_int_equal(misses, 1);
+    assert_int_equal(hits, 2);
+
+    /* another connection (another process would be the same: the sqlite3 shell, a second app)
+     * changes the row, then deletes it: each is seen by the very next lookup */
+    age_rows(path, "UPDATE sessions SET user_json = json_set(user_json, '$.role', 'admin')");
+    const char *role = NULL;
+    assert_int_equal(lookup_rc(s, t.id, &role), 0);
+    assert_string_equal(role, "admin");
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    cache_delta(s, &hits, &misses);
+    assert_int_equal(misses, 1);
+    assert_int_equal(hits, 1);
+    age_rows(path, "DELETE FROM sessions");
+    assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
+
+    /* sign-out then reuse: on this thread (its own write), and on another thread */
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    assert_int_equal(cl_sessions_delete(s, t.id, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    other_thread_t o = {s, t.id, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, sign_out_elsewhere, &o), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
+
+    /* rotation at sign-in ends the cached session it replaces */
+    cl_session_ticket_t t2;
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    assert_int_equal(cl_sessions_create(&t2, s, u, t.id, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
+    assert_int_equal(lookup_rc(s, t2.id, NULL), 0);
+
+    /* bounded: many more sessions than the cache holds are all still right */
+    enum { MANY = 600 };
+    static cl_session_ticket_t many[MANY];
+    for (int i = 0; i < MANY; i++) {
+        assert_int_equal(cl_sessions_create(&many[i], s, u, NULL, &err), 0);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < MANY; i++) {
+            assert_int_equal(lookup_rc(s, many[i].id, NULL), 0);
+        }
+    }
+    assert_int_equal(cl_sessions_delete(s, many[0].id, &err), 0);
+    assert_int_equal(lookup_rc(s, many[0].id, NULL), CL_EUNAUTH);
+    assert_int_equal(lookup_rc(s, many[MANY - 1].id, NULL), 0);
+    cl_sessions_close(s);
+
+    /* idle expiry from the cached timestamps: nothing in the file changes, the cached session
+     * still ends once it has been idle too long */
+    lim.idle_s = 1;
+    assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
+    cache_delta(s, &hits, &misses);
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    assert_int_equal(lookup_rc(s, t.id, NULL), 0);
+    cache_delta(s, &hits, &misses);
+    assert_int_equal(misses, 1);
+    usleep(1100 * 1000); /* past the 1 s idle limit (time() has moved on by at least 1) */
+    int64_t rows = session_rows(path);
+    assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
+    cache_delta(s, &hits, &misses);
+    assert_int_equal(hits, 1); /* decided from the cache */
+    assert_int_equal(misses, 0);
+    assert_int_equal(session_rows(path), rows - 1); /* and the expired row is deleted */
     json_decref(u);
     cl_sessions_close(s);
     tmpdir_remove(dir);
@@ -350,6 +509,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_user__roles_and_scopes),
         cmocka_unit_test(test_session__rotation_expiry_and_single_use_states),
+        cmocka_unit_test(test_session__cache_is_checked_on_every_lookup),
         cmocka_unit_test(test_auth__dev_users_and_refusals),
         cmocka_unit_test(test_auth__oidc_groups_map_to_roles_and_scopes),
         cmocka_unit_test(test_auth__csrf_rule),

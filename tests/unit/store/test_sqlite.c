@@ -435,6 +435,43 @@ static void test_sqlite__a_second_connection_keeps_the_first_ones_locks(void **s
     cl_sqlite_close(a);
 }
 
+static int freed;
+
+static void count_free(void *p)
+{
+    (void)p;
+    freed++;
+}
+
+static void test_sqlite__data_version_moves_for_other_connections_only(void **state)
+{
+    (void)state;
+    cl_sqlite_t *a = open_db(NOTES_V1, 1, CL_SQLITE_SYNC_NORMAL);
+    cl_sqlite_t *b = open_db(NOTES_V1, 1, CL_SQLITE_SYNC_NORMAL);
+    cl_err_t err;
+    int64_t v0 = 0, v1 = 0;
+    assert_int_equal(cl_sqlite_data_version(&v0, a, &err), 0);
+    assert_int_equal(cl_sqlite_exec(a, "INSERT INTO notes(body) VALUES ('mine')", &err), 0);
+    assert_int_equal(cl_sqlite_data_version(&v1, a, &err), 0);
+    assert_true(v1 == v0); /* its own commit */
+    assert_int_equal(cl_sqlite_exec(b, "INSERT INTO notes(body) VALUES ('theirs')", &err), 0);
+    assert_int_equal(cl_sqlite_data_version(&v1, a, &err), 0);
+    assert_true(v1 != v0); /* another connection's */
+    v0 = v1;
+    assert_int_equal(cl_sqlite_data_version(&v1, a, &err), 0);
+    assert_true(v1 == v0); /* nothing since */
+    /* the value a component keeps with a connection goes with it */
+    freed = 0;
+    cl_sqlite_set_userdata(a, &freed, count_free);
+    assert_ptr_equal(cl_sqlite_userdata(a), &freed);
+    cl_sqlite_set_userdata(a, &v0, count_free);
+    assert_int_equal(freed, 1);
+    cl_sqlite_close(a);
+    assert_int_equal(freed, 2);
+    assert_null(cl_sqlite_userdata(b));
+    cl_sqlite_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +494,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__commits_survive_a_killed_process, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite__data_version_moves_for_other_connections_only,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__a_second_connection_keeps_the_first_ones_locks,
                                         setup, teardown),
     };
