@@ -234,13 +234,14 @@ static int standing_of(struct standing *s, cl_sqlite_t *db, const cl_ledger_t *l
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, team ? "team" : "user", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 2, key, err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 3, period, err);
-    if (rc == 0 && (rc = cl_sqlite_step(st, err)) == CL_SQLITE_ROW) {
-        s->spent = cl_sqlite_column_int64(st, 0);
-        cl_sqlite_reset(st);
-        rc = 0;
-    }
-    if (rc != 0) {
+    rc = rc ? rc : cl_sqlite_step(st, err);
+    if (rc < 0) {
         return rc;
+    }
+    /* SUM without GROUP BY always yields its one row; no row would mean nothing spent */
+    s->spent = rc == CL_SQLITE_ROW ? cl_sqlite_column_int64(st, 0) : 0;
+    if (rc == CL_SQLITE_ROW) {
+        cl_sqlite_reset(st);
     }
     rc = scalar2(&s->reserved, db,
                  team ? "SELECT COALESCE(SUM(amount), 0) FROM ai_reservations WHERE team = ?1"

@@ -138,10 +138,38 @@ static int load_rule(role_rule_t *r, const json_t *j, size_t i, cl_err_t *err)
         err->code = CL_ECONFIG;
         return CL_ECONFIG;
     }
+    const char *team = str_key(j, "team");
     r->group = group ? strdup(group) : NULL;
     r->prefix = prefix ? strdup(prefix) : NULL;
-    r->team = str_key(j, "team") ? strdup(str_key(j, "team")) : NULL;
+    r->team = team ? strdup(team) : NULL;
+    if ((group && !r->group) || (prefix && !r->prefix) || (team && !r->team)) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory"); /* never a rule without its group */
+    }
     return 0;
+}
+
+/* The group → role rules of auth.oidc.roles into a->rules. */
+static int load_rules(cl_auth_t *a, const json_t *roles, cl_err_t *err)
+{
+    if (!json_is_array(roles)) {
+        return cl_err_set(err, CL_ECONFIG,
+                          "config: 'auth.oidc.roles' must list the group → role rules");
+    }
+    a->rules = calloc(json_array_size(roles) + 1, sizeof *a->rules);
+    if (!a->rules) {
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    size_t i;
+    json_t *j;
+    json_array_foreach(roles, i, j)
+    {
+        if (rc == 0) {
+            rc = load_rule(&a->rules[a->n_rules], j, i, err);
+            a->n_rules++; /* counted even when it failed: cl_auth_close frees what it holds */
+        }
+    }
+    return rc;
 }
 
 static int load_oidc(cl_auth_t *a, const json_t *o, cl_err_t *err)
@@ -185,26 +213,16 @@ static int load_oidc(cl_auth_t *a, const json_t *o, cl_err_t *err)
         .jwks_min_refresh_s = refresh,
     };
     rc = cl_oidc_new(&a->oidc, &opt, err);
+    const char *team_claim = str_key(o, "team_claim");
     a->groups_claim = strdup(str_key(o, "groups_claim") ? str_key(o, "groups_claim") : "groups");
-    a->team_claim = str_key(o, "team_claim") ? strdup(str_key(o, "team_claim")) : NULL;
+    a->team_claim = team_claim ? strdup(team_claim) : NULL;
     a->name_claim = strdup(str_key(o, "name_claim") ? str_key(o, "name_claim") : "name");
     a->email_claim = strdup(str_key(o, "email_claim") ? str_key(o, "email_claim") : "email");
-    json_t *roles = json_object_get(o, "roles");
-    if (rc == 0 && !json_is_array(roles)) {
-        rc = cl_err_set(err, CL_ECONFIG,
-                        "config: 'auth.oidc.roles' must list the group → role rules");
+    if (rc == 0 &&
+        (!a->groups_claim || !a->name_claim || !a->email_claim || (team_claim && !a->team_claim))) {
+        rc = cl_err_set(err, CL_ENOMEM, "out of memory");
     }
-    a->rules = rc ? NULL : calloc(json_array_size(roles) + 1, sizeof *a->rules);
-    size_t i;
-    json_t *j;
-    json_array_foreach(roles, i, j)
-    {
-        if (rc == 0 && a->rules) {
-            rc = load_rule(&a->rules[a->n_rules], j, i, err);
-            a->n_rules++;
-        }
-    }
-    return rc;
+    return rc ? rc : load_rules(a, json_object_get(o, "roles"), err);
 }
 
 int cl_auth_open(cl_auth_t **out, const cl_config_t *cfg, cl_err_t *err)

@@ -51,9 +51,9 @@ static int parse_count(long long *out, const char *opt, const char *s, long long
 {
     char *end = NULL;
     errno = 0;
-    long long v = strtoll(s, &end, 10);
+    long long v = strtoll(s, &end, 10); /* always sets END, to S when there are no digits */
     long long mult = 1;
-    if (end && *end && end[1] == '\0') {
+    if (*end && end[1] == '\0') {
         mult = *end == 'k' || *end == 'K' ? 1000LL
                : *end == 'M'              ? 1000000LL
                : *end == 'G'              ? 1000000000LL

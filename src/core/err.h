@@ -44,6 +44,13 @@ void cl_err_clear(cl_err_t *err);
  * returned). Returns CODE, so a failure reads `return cl_err_set(err, CL_EINVAL, "...")`. */
 int cl_err_set(cl_err_t *err, int code, const char *fmt, ...) CL_PRINTF(3, 4);
 
+#ifdef __clang_analyzer__
+/* The static analyser sees one file at a time, so it cannot know that cl_err_set returns CODE and
+ * would follow `return cl_err_set(...)` on as a success. Show it the contract; builds never see
+ * this (cl_err_set names the function inside its own expansion). */
+#define cl_err_set(err, code, ...) ((void)cl_err_set((err), (code), __VA_ARGS__), (code))
+#endif
+
 /* Prefix ERR's message with "CONTEXT: ", keeping its code; returns the code. */
 int cl_err_wrap(cl_err_t *err, const char *fmt, ...) CL_PRINTF(2, 3);
 

@@ -180,6 +180,10 @@ static int handle_event(struct builder *b, const yaml_event_t *ev, const char *n
         return push(b, json_object(), name, ev, err);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
+        if (b->depth == 0) { /* libyaml pairs every end with its start: never popped below 0 */
+            return cl_err_set(err, CL_EINTERNAL, "%s:%zu: end of a collection never started", name,
+                              ev->start_mark.line + 1);
+        }
         pop(b);
         return 0;
     default:

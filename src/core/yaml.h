@@ -20,8 +20,8 @@
 #define CL_YAML_MAX_DEPTH 64
 
 /* Parse LEN bytes of YAML. NAME (a file name) prefixes error messages. An empty document yields an
- * empty object. Returns 0 or CL_EINVAL (syntax, duplicate key, alias, too deep, too big). *out is
- * new: json_decref(). */
+ * empty object. Returns 0, CL_EINVAL (syntax, duplicate key, alias, too deep, too big) or
+ * CL_EINTERNAL (libyaml ended a collection it never started). *out is new: json_decref(). */
 CL_NODISCARD int cl_yaml_parse(json_t **out, const char *text, size_t len, const char *name,
                                cl_err_t *err);
 

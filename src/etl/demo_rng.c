@@ -1,5 +1,5 @@
 /* demo_rng.c — counter-based hashing and the few distributions the demo generator needs. Written
- * here rather than taken from libc because rand() and friends are neither seedable per use nor
+ * here rather than taken from libc because its rand family is neither seedable per use nor
  * reproducible across platforms, and the demo data must be byte-identical for a seed. */
 #include "etl/demo_rng.h"
 

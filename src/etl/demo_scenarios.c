@@ -513,6 +513,9 @@ static json_t *scenario_json(const cl_demo_scenario_t *s, cl_week_t end)
     };
     /* a market_pulse finding's direction is the sign of our growth minus the market's */
     static const char *const dir[CL_DEMO_SCN_COUNT] = {"down", "down", "down", "up", "up", "down"};
+    if ((int)s->kind < 0 || s->kind >= CL_DEMO_SCN_COUNT) {
+        return NULL; /* the plan holds one scenario of each kind; the caller reports the failure */
+    }
     char week[CL_WEEK_KEY_LEN], first[CL_WEEK_KEY_LEN], text[512];
     cl_week_format(week, end);
     cl_week_format(first, cl_week_add(end, -(s->weeks - 1)));

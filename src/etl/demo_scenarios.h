@@ -85,7 +85,7 @@ void cl_demo_effects_for_week(cl_demo_effects_t *fx, const cl_demo_plan_t *p, cl
 
 /* The ground truth document of docs/contracts.md §6 for plan P: {seed, end_week, weeks,
  * scenarios: [...]} plus generator, orders (the requested size). *new* (json_decref), or NULL
- * when out of memory. */
+ * when out of memory (or, a programming error, when P holds a scenario of no known kind). */
 json_t *cl_demo_ground_truth(const cl_demo_plan_t *p, uint64_t seed, int weeks, int64_t orders);
 
 /* "conversion_drop", ... */

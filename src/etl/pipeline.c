@@ -368,16 +368,17 @@ static int parse_loop(ctx_t *c, const cl_pipeline_t *p, cl_pipeline_step_t *st, 
     rc = rc ? rc : get_ident(&st->id, c, where, obj, "id", 0);
     rc = rc ? rc : get_str(&st->description, c, where, obj, "description", 0);
     json_t *steps = json_object_get(obj, "steps");
+    size_t n = json_array_size(steps); /* 0 when it is not a list */
     snprintf(key, sizeof key, "%s.steps", where);
-    if (rc == 0 && (!json_is_array(steps) || json_array_size(steps) == 0)) {
+    if (rc == 0 && n == 0) {
         rc = bad(c, key, "must be a non-empty list of the steps run for each week");
     }
     st->for_each_week = 1;
-    st->steps = rc ? NULL : calloc(json_array_size(steps) + 1, sizeof *st->steps);
+    st->steps = rc ? NULL : calloc(n + 1, sizeof *st->steps);
     if (rc == 0 && !st->steps) {
         rc = cl_err_set(c->err, CL_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; rc == 0 && i < json_array_size(steps); i++) {
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         snprintf(key, sizeof key, "%s.steps[%zu]", where, i);
         st->n_steps = i + 1;
         rc = parse_step(c, p, &st->steps[i], key, json_array_get(steps, i), 1);

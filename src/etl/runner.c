@@ -306,6 +306,9 @@ static int run_loop(run_t *r, const cl_pipeline_step_t *st, cl_err_t *err)
         return cl_err_set(err, CL_EINVAL, "step '%s': more than %d steps", st->id,
                           CL_LOOP_STEPS_MAX);
     }
+    if (r->opt->history_weeks < 1) { /* cl_etl_run refuses it: with no week there is no worker */
+        return cl_err_set(err, CL_EINVAL, "step '%s': no weeks to run", st->id);
+    }
     loop_t l = {.r = r, .loop = st, .n_weeks = r->opt->history_weeks};
     cl_week_t w;
     if (cl_week_parse(&w, r->opt->week, err) != 0) {

@@ -188,7 +188,9 @@ static int hash_files(json_t *manifest, json_t *idsrc, const char *staging, cl_e
         walk_free();
         return cl_err_set(err, CL_EIO, "cannot list %s", staging);
     }
-    qsort(walk.paths, walk.n, sizeof *walk.paths, cmp_str);
+    if (walk.n > 1) { /* an empty folder has no list at all, and qsort must not see NULL */
+        qsort(walk.paths, walk.n, sizeof *walk.paths, cmp_str);
+    }
     json_t *tables = json_object_get(manifest, "tables");
     json_t *idfiles = json_array();
     json_object_set_new(idsrc, "files", idfiles);

@@ -235,6 +235,10 @@ int cl_frame_add_leaf(cl_frame_t *f, size_t grain, const uint32_t *codes, const 
         return cl_err_set(err, CL_EINVAL, "frame: no such leaf grain");
     }
     cl_frame_leaves_t *l = &f->leaves[grain];
+    if (l->n_dims == 0 || l->n_measures == 0) {
+        /* cl_frame_leaf_dims refuses such a grain; growing its arrays would realloc 0 bytes */
+        return cl_err_set(err, CL_EINTERNAL, "frame: leaf grain %zu is empty", grain);
+    }
     size_t per = (size_t)CL_WINDOW_COUNT * 2 * l->n_measures;
     for (size_t i = 0; i < l->n_dims; i++) {
         if (codes[i] >= f->dims[l->dims[i]].n_values) {

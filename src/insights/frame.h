@@ -107,7 +107,9 @@ CL_NODISCARD int cl_frame_leaf_dims(size_t *out, cl_frame_t *f, const size_t *di
                                     const size_t *measures, size_t n_measures, cl_err_t *err);
 
 /* Add a leaf to GRAIN: CODES (n_dims value indices) and SUMS (CL_WINDOW_COUNT × 2 × n_measures,
- * see cl_frame_leaves_t), both copied. Returns 0, CL_EINVAL (a code out of range) or CL_ENOMEM. */
+ * see cl_frame_leaves_t), both copied. Returns 0, CL_EINVAL (no such grain, a code out of range),
+ * CL_ENOMEM, or CL_EINTERNAL for a grain without dimensions or measures (a bug: cl_frame_leaf_dims
+ * refuses them). */
 CL_NODISCARD int cl_frame_add_leaf(cl_frame_t *f, size_t grain, const uint32_t *codes,
                                    const double *sums, cl_err_t *err);
 

@@ -321,8 +321,8 @@ int cl_reader_open(cl_reader_t **out, cl_db_t *db, const cl_catalog_t *cat, cl_e
         for (int t = 0; rc == 0 && t < T_COUNT; t++) {
             query_t *q = &r->q[all][t];
             rc = plan_table(q, t, cat, all, err);
-            if (rc == 0 && q->n_measures == 0) {
-                continue;
+            if (rc != 0 || q->n_measures == 0) {
+                continue; /* a failed plan ends both loops; a table without measures has no query */
             }
             memset(b, 0, sizeof *b);
             put_inner(b, t, q, all);
@@ -751,6 +751,9 @@ static int route(build_t *b, int table, const cl_db_chunk_t *c, const size_t *co
                  cl_err_t *err)
 {
     size_t rows = cl_db_chunk_rows(c), nc = b->m->n_categories;
+    if (rows == 0) {
+        return 0; /* nothing to route, and malloc(0) may be NULL */
+    }
     if (rows > b->cap) {
         free(b->key_r);
         free(b->key_c);

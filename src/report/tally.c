@@ -241,23 +241,24 @@ static int groups_grow(groups_t *g)
 /* The group of KEY (g->k codes), added (empty) when new. */
 static int groups_find(groups_t *g, const uint32_t *key, size_t *out)
 {
-    if (g->last < g->n && memcmp(&g->keys[g->last * g->k], key, g->k * sizeof *key) == 0) {
+    const size_t k = g->k; /* the codes of KEY: growing the table never changes it */
+    if (g->last < g->n && memcmp(&g->keys[g->last * k], key, k * sizeof *key) == 0) {
         *out = g->last;
         return 0;
     }
     if (g->n == g->cap && groups_grow(g) != 0) {
         return CL_ENOMEM;
     }
-    size_t s = hash_codes(key, g->k) & (g->n_slots - 1);
+    size_t s = hash_codes(key, k) & (g->n_slots - 1);
     for (; g->slots[s]; s = (s + 1) & (g->n_slots - 1)) {
         size_t i = g->slots[s] - 1;
-        if (memcmp(&g->keys[i * g->k], key, g->k * sizeof *key) == 0) {
+        if (memcmp(&g->keys[i * k], key, k * sizeof *key) == 0) {
             *out = g->last = i;
             return 0;
         }
     }
     size_t i = g->n++;
-    memcpy(&g->keys[i * g->k], key, g->k * sizeof *key);
+    memcpy(&g->keys[i * k], key, k * sizeof *key);
     memset(&g->sum[i * g->size], 0, g->size * sizeof *g->sum);
     memset(&g->seen[i * g->size], 0, g->size);
     memset(&g->exists[i * g->n_rows], 0, g->n_rows);
@@ -471,15 +472,15 @@ static int add_sets(cl_tally_t *t, const uint32_t *sel, size_t rows, const doubl
             if (w < 0) {
                 continue; /* outside the frame's weeks (cannot happen with the bound range) */
             }
+            groups_t *g = &set->groups;
             uint32_t key[MAX_KEY];
-            for (size_t k = 0; k < set->n_dims; k++) {
+            for (size_t k = 0; k < g->k; k++) { /* g->k is set->n_dims (add_set) */
                 key[k] = codes[set->dims[k]];
             }
             size_t gi = 0;
-            if (groups_find(&set->groups, key, &gi) != 0) {
+            if (groups_find(g, key, &gi) != 0) {
                 return cl_err_set(err, CL_ENOMEM, "out of memory");
             }
-            groups_t *g = &set->groups;
             g->exists[gi * g->n_rows + (size_t)w] = 1;
             size_t cell = gi * g->size + (size_t)w * nm;
             for (size_t m = 0; m < nm; m++) {

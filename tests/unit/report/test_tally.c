@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,8 +98,10 @@ static void build_from(fx_t *fx, int mixed)
                             .n_leaf_measures = 2,
                             .leaf_measures = leaf_measures};
     for (int p = 0; p < CL_TALLY_PERIODS; p++) { /* current: W47; previous: W45 to W46 */
-        strcpy(spec.period_lo[p], p % 2 ? "2026-W45" : "2026-W47");
-        strcpy(spec.period_hi[p], p % 2 ? "2026-W46" : "2026-W47");
+        snprintf(spec.period_lo[p], sizeof spec.period_lo[p], "%s",
+                 p % 2 ? "2026-W45" : "2026-W47");
+        snprintf(spec.period_hi[p], sizeof spec.period_hi[p], "%s",
+                 p % 2 ? "2026-W46" : "2026-W47");
     }
     cl_tally_t *t = NULL;
     assert_int_equal(cl_tally_new(&t, &spec, &err), 0);
