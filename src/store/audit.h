@@ -6,7 +6,9 @@
  *
  * Group commit. cl_audit_append_async() queues a record for the writer thread, which commits
  * whatever is queued in one transaction to the WAL without waiting for the disk (synchronous=
- * NORMAL), while a flusher thread runs fdatasync on the WAL back to back. Each record says when its
+ * NORMAL), while a flusher thread runs fdatasync on the WAL: back to back while FLUSHED records
+ * wait, at most every 5 ms while only WRITTEN ones do (audit.c, VIEW_FLUSH_INTERVAL_NS). Each
+ * record says when its
  * caller is told (DONE) — its durability:
  *
  *   CL_AUDIT_FLUSHED (the default): once a flush that began after the record's commit has ended —
@@ -14,8 +16,8 @@
  *     with one flush for all the records committed meanwhile).
  *   CL_AUDIT_WRITTEN: once the record's batch is committed — it is in the kernel's page cache of
  *     the WAL, visible to every reader, and survives any crash of this process (SIGKILL, abort,
- *     out of memory); a power loss or kernel crash loses at most the records committed since the
- *     last flush began (the flush in progress: a few ms), and never leaves the file inconsistent.
+ *     out of memory); a power loss or kernel crash loses at most the WRITTEN records committed
+ *     in the last ~5 ms and during the flush in progress, and never leaves the file inconsistent.
  *
  * A server holds its response until DONE (see cl_http_hold), so every answered request's record is
  * committed, and on disk when FLUSHED, without an fsync per request and without a worker thread

@@ -248,6 +248,36 @@ static void test_audit_flush__close_writes_and_flushes_everything_queued(void **
     assert_true(fake.began >= 1); /* the last flush came after the last commit */
 }
 
+/* While only views wait, the flusher paces its flushes; a lone view is still flushed with no
+ * traffic after it, and a login committed during the paced wait is flushed and told. */
+static void test_audit_flush__a_lone_view_is_flushed_and_a_login_cuts_the_pace_short(void **state)
+{
+    (void)state;
+    cl_audit_t *a = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_audit_open(&a, path, &err), 0);
+    told_t v1 = TOLD_INIT, v2 = TOLD_INIT, login = TOLD_INIT;
+    cl_audit_event_t ev1 = {
+        .event = "report_view", .request_id = "v1", .durability = CL_AUDIT_WRITTEN};
+    assert_int_equal(cl_audit_append_async(a, &ev1, on_told, &v1, &err), 0);
+    assert_int_equal(wait_told(&v1), 0);
+    fake_wait_began(1); /* the first flush: nothing flushed before, so no wait */
+    cl_audit_event_t ev2 = {
+        .event = "report_view", .request_id = "v2", .durability = CL_AUDIT_WRITTEN};
+    assert_int_equal(cl_audit_append_async(a, &ev2, on_told, &v2, &err), 0);
+    assert_int_equal(wait_told(&v2), 0);
+    fake_wait_began(2); /* nothing else comes: the paced wait ends by itself */
+
+    cl_audit_event_t ev3 = {.event = "login", .request_id = "l1"};
+    assert_int_equal(cl_audit_append_async(a, &ev3, on_told, &login, &err), 0);
+    assert_int_equal(wait_told(&login), 0);
+    cl_audit_stats_t st;
+    cl_audit_stats(&st, a);
+    assert_true(st.flushes >= 3);
+    assert_int_equal(st.flush_failures, 0);
+    cl_audit_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +287,9 @@ int main(void)
             test_audit_flush__a_failed_flush_fails_the_flushed_records_only, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_audit_flush__close_writes_and_flushes_everything_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_audit_flush__a_lone_view_is_flushed_and_a_login_cuts_the_pace_short, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
