@@ -110,17 +110,18 @@ static entry_t **slot(shard_t *s, uint64_t h, const char *key)
     return p;
 }
 
+/* The ends are recognised by identity (the newest has no newer entry, the oldest no older one). */
 static void lru_unlink(shard_t *s, entry_t *e)
 {
-    if (e->newer) {
-        e->newer->older = e->older;
-    } else {
+    if (s->newest == e) {
         s->newest = e->older;
-    }
-    if (e->older) {
-        e->older->newer = e->newer;
     } else {
+        e->newer->older = e->older;
+    }
+    if (s->oldest == e) {
         s->oldest = e->newer;
+    } else {
+        e->older->newer = e->newer;
     }
     e->newer = e->older = NULL;
 }

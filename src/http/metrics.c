@@ -257,7 +257,7 @@ static void update(cl_metric_family_t *f, const char *const values[], double v, 
         s->value += v;
     } else if (s && op == 1) {
         s->value = v;
-    } else if (s) {
+    } else if (s && s->le) { /* an observation: only a histogram's series has buckets */
         size_t b = 0;
         while (b < f->n_buckets && v > f->buckets[b]) {
             b++;

@@ -173,8 +173,7 @@ static double best_ancestor(ancestor_t *best, const gen_t *g)
 {
     ancestor_t seen[RCA_SEARCH_MAX_FOUND * 4];
     size_t n_seen = 0;
-    best->gain = 0;
-    best->members = 0;
+    *best = (ancestor_t){0}; /* no ancestor: depth 0, gain 0 */
     for (size_t k = 0; k < g->r->n_found; k++) {
         const rca_found_t *f = &g->r->found[k];
         /* every proper non-empty subset of the element's pairs */

@@ -38,10 +38,10 @@ typedef struct {
 } cuboid_t;
 
 typedef struct {
-    int cuboid;
     uint64_t key;
-    int alive;
     double score;
+    int cuboid;
+    int alive;
 } pick_t;
 
 typedef struct {
@@ -664,7 +664,7 @@ static void count_candidates(search_t *s)
 static void make_keys(search_t *s)
 {
     size_t n = s->sig->n;
-    if (n == 0 || s->n_cuboids > KEYS_MAX / n) {
+    if (n == 0 || s->n_cuboids == 0 || s->n_cuboids > KEYS_MAX / n) {
         return;
     }
     s->keys = malloc(s->n_cuboids * n * sizeof(uint64_t));

@@ -463,12 +463,15 @@ static const char SCHEMA_TABLE[] =
 int cl_sqlite_schema_version(int *out, cl_sqlite_t *db, const char *component, cl_err_t *err)
 {
     *out = 0;
-    int rc = cl_sqlite_exec(db, SCHEMA_TABLE, err);
     cl_sqlite_stmt_t *st = NULL;
+    int rc = cl_sqlite_exec(db, SCHEMA_TABLE, err);
     rc = rc ? rc
             : cl_sqlite_cached(&st, db, "SELECT version FROM cl_schema WHERE component = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, component, err);
-    rc = rc ? rc : cl_sqlite_step(st, err);
+    if (rc != 0) {
+        return rc; /* an error (negative); only the step below returns CL_SQLITE_ROW */
+    }
+    rc = cl_sqlite_step(st, err);
     if (rc == CL_SQLITE_ROW) {
         *out = (int)cl_sqlite_column_int64(st, 0);
         cl_sqlite_reset(st);
