@@ -101,16 +101,24 @@ static void age_rows(const char *path, const char *sql)
     cl_sqlite_close(db);
 }
 
-static void test_session__rotation_expiry_and_single_use_states(void **state)
+/* A new sessions store (idle 30 min, absolute 1 h) in a new temporary DIR, its file at PATH. */
+static cl_sessions_t *sessions_in(char dir[256], char path[300])
 {
-    (void)state;
-    char dir[256], path[300];
     tmpdir_make(dir);
-    snprintf(path, sizeof path, "%s/sessions.db", dir);
+    snprintf(path, 300, "%s/sessions.db", dir);
     cl_sessions_t *s = NULL;
     cl_err_t err;
     cl_session_limits_t lim = {.idle_s = 1800, .absolute_s = 3600};
     assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
+    return s;
+}
+
+static void test_session__rotation_expiry_and_single_use_states(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    cl_sessions_t *s = sessions_in(dir, path);
+    cl_err_t err;
     json_t *u = json_pack("{s:s,s:s}", "id", "catmgr", "role", "category_manager");
     cl_session_ticket_t t1, t2;
     assert_int_equal(cl_sessions_create(&t1, s, u, NULL, &err), 0);
@@ -236,12 +244,8 @@ static void test_session__cache_is_checked_on_every_lookup(void **state)
 {
     (void)state;
     char dir[256], path[300];
-    tmpdir_make(dir);
-    snprintf(path, sizeof path, "%s/sessions.db", dir);
-    cl_sessions_t *s = NULL;
+    cl_sessions_t *s = sessions_in(dir, path);
     cl_err_t err;
-    cl_session_limits_t lim = {.idle_s = 1800, .absolute_s = 3600};
-    assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
     json_t *u = json_pack("{s:s,s:s}", "id", "catmgr", "role", "category_manager");
     uint64_t hits, misses;
     cache_delta(s, &hits, &misses);
@@ -316,7 +320,7 @@ static void test_session__cache_is_checked_on_every_lookup(void **state)
 
     /* idle expiry from the cached timestamps: nothing in the file changes, the cached session
      * still ends once it has been idle too long */
-    lim.idle_s = 1;
+    cl_session_limits_t lim = {.idle_s = 1, .absolute_s = 3600};
     assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
     cache_delta(s, &hits, &misses);
     assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
