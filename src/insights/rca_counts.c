@@ -139,6 +139,17 @@ int rca_count_calibrate(double *w, const double *x, const double *lambda, const 
 #define BASE_FACTOR 3.0 /* an incident, not the minute-to-minute wobble of a leaf's rate */
 #define BASE_ALPHA 0.05 /* family-wise over every leaf-period (Bonferroni) */
 
+/* A leaf's baseline period K in PER's layout: (numerator, denominator) pairs, period by period. */
+static double num_of(const double *c, int k)
+{
+    return c[2 * (size_t)k];
+}
+
+static double den_of(const double *c, int k)
+{
+    return c[2 * (size_t)k + 1];
+}
+
 /* The evidence in nats that a count Y does not come from a Poisson of mean MU: the log likelihood
  * ratio of mean Y against MU. By Chernoff's bound the chance of at least this much evidence in
  * that tail is at most exp(-evidence), so the test is conservative for small counts. */
@@ -175,9 +186,9 @@ static double disp_median(const disp_t *d, double b)
         double x2 = 0;
         int df = -1;
         for (int k = 0; k < d->p; k++) {
-            double mu = c[2 * k + 1] * d->g[k] * d->rate[j];
+            double mu = den_of(c, k) * d->g[k] * d->rate[j];
             if (kept[k] && mu > 0) {
-                double e = c[2 * k] - mu;
+                double e = num_of(c, k) - mu;
                 x2 += e * e / (mu * (1 + b * mu));
                 df++;
             }
@@ -224,9 +235,9 @@ static double period_dispersion(const double *per, const unsigned char *keep, si
         double sy = 0, sg = 0;
         int n_kept = 0;
         for (int k = 0; k < p; k++) {
-            if (kept[k] && c[2 * k + 1] > 0) {
-                sy += c[2 * k];
-                sg += c[2 * k + 1] * g[k];
+            if (kept[k] && den_of(c, k) > 0) {
+                sy += num_of(c, k);
+                sg += den_of(c, k) * g[k];
                 n_kept++;
             }
         }
@@ -294,10 +305,10 @@ int rca_baseline_settle(double *base_num, double *base_den, const double *per, s
         int order[CL_RCA_MAX_PERIODS], n_rated = 0, n_kept = p;
         memset(kept, 1, sizeof(kept));
         for (int k = 0; robust && k < p; k++) {
-            if (c[2 * k + 1] > 0) { /* periods with a ratio, by it, least moved first */
+            if (den_of(c, k) > 0) { /* periods with a ratio, by it, least moved first */
                 int j = n_rated++;
-                while (j > 0 && direction * (c[2 * order[j - 1]] * c[2 * k + 1] -
-                                             c[2 * k] * c[2 * order[j - 1] + 1]) >
+                while (j > 0 && direction * (num_of(c, order[j - 1]) * den_of(c, k) -
+                                             num_of(c, k) * den_of(c, order[j - 1])) >
                                     0) {
                     order[j] = order[j - 1];
                     j--;
@@ -308,13 +319,13 @@ int rca_baseline_settle(double *base_num, double *base_den, const double *per, s
         int n_ref = (n_rated + 1) / 2;
         double ry = 0, rd = 0;
         for (int j = 0; j < n_ref; j++) {
-            ry += c[2 * order[j]];
-            rd += c[2 * order[j] + 1];
+            ry += num_of(c, order[j]);
+            rd += den_of(c, order[j]);
         }
         double ratio = (ry + 0.5) / (rd + 0.5 / r0);
         for (int j = n_ref; j < n_rated; j++) {
             int k = order[j];
-            double y = c[2 * k], mu = c[2 * k + 1] * ratio;
+            double y = num_of(c, k), mu = den_of(c, k) * ratio;
             int off = direction > 0 ? y >= BASE_FACTOR * mu : BASE_FACTOR * y <= mu;
             if (off && poisson_evidence(y, mu) > bar) {
                 kept[k] = 0;
@@ -324,8 +335,8 @@ int rca_baseline_settle(double *base_num, double *base_den, const double *per, s
         }
         double sy = 0, sd = 0;
         for (int k = 0; k < p; k++) {
-            sy += kept[k] ? c[2 * k] : 0;
-            sd += kept[k] ? c[2 * k + 1] : 0;
+            sy += kept[k] ? num_of(c, k) : 0;
+            sd += kept[k] ? den_of(c, k) : 0;
         }
         base_num[i] += sy / n_kept;
         if (base_den) {

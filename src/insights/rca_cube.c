@@ -209,6 +209,9 @@ int cl_rca_builder_set_parent(cl_rca_builder_t *b, size_t child, size_t parent, 
 
 static int grow_leaves(cl_rca_builder_t *b)
 {
+    if (b->n_attrs == 0) {
+        return CL_EINVAL; /* cl_rca_builder_new refuses a cube without attributes */
+    }
     size_t cap = b->cap_leaves ? b->cap_leaves * 2 : 256;
     uint32_t *codes = realloc(b->codes, cap * b->n_attrs * sizeof(uint32_t));
     if (!codes) {
