@@ -71,7 +71,7 @@ int cl_log_enabled(cl_log_level_t level)
 
 void cl_log(cl_log_level_t level, const char *module, const char *event, json_t *fields)
 {
-    if ((int)level < threshold() || level >= CL_LOG_OFF) {
+    if (!cl_log_enabled(level)) {
         json_decref(fields);
         return;
     }
@@ -102,7 +102,7 @@ void cl_log(cl_log_level_t level, const char *module, const char *event, json_t 
 
 void cl_logf(cl_log_level_t level, const char *module, const char *event, const char *fmt, ...)
 {
-    if ((int)level < threshold()) {
+    if (!cl_log_enabled(level)) {
         return;
     }
     char msg[1024];
