@@ -89,11 +89,7 @@ static double median_z2(const double *x, const double *lambda, const double *v, 
     if (k == 0) {
         return 0;
     }
-    if (k % 2) {
-        return cl_stats_select(tmp, k, k / 2);
-    }
-    double lo = cl_stats_select(tmp, k, k / 2 - 1);
-    return 0.5 * (lo + cl_stats_select(tmp, k, k / 2));
+    return cl_stats_median_inplace(tmp, k);
 }
 
 int rca_count_calibrate(double *w, const double *x, const double *lambda, const double *v, size_t n,
@@ -195,11 +191,7 @@ static double disp_median(const disp_t *d, double b)
         }
         d->x2[j] = df > 0 ? x2 / chi2_median(df) : 1;
     }
-    if (d->n % 2) {
-        return cl_stats_select(d->x2, d->n, d->n / 2);
-    }
-    double lo = cl_stats_select(d->x2, d->n, d->n / 2 - 1);
-    return 0.5 * (lo + cl_stats_select(d->x2, d->n, d->n / 2));
+    return cl_stats_median_inplace(d->x2, d->n);
 }
 
 /* Why: a leaf's count moves from minute to minute by more than Poisson noise (RS: a leaf's stall

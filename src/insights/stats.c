@@ -72,6 +72,15 @@ double cl_stats_select(double *v, size_t n, size_t k)
     return v[k];
 }
 
+double cl_stats_median_inplace(double *v, size_t n)
+{
+    if (n % 2) {
+        return cl_stats_select(v, n, n / 2);
+    }
+    double lo = cl_stats_select(v, n, n / 2 - 1);
+    return 0.5 * (lo + cl_stats_select(v, n, n / 2));
+}
+
 double cl_stats_qn_scale(const double *v, size_t n, size_t *out_n)
 {
     double x[CL_STATS_QN_MAX], d[CL_STATS_QN_MAX * (CL_STATS_QN_MAX - 1) / 2];

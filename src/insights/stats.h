@@ -18,6 +18,9 @@ double cl_stats_median(const double *v, size_t n, double *scratch);
  * index K, without the sort. */
 double cl_stats_select(double *v, size_t n, size_t k);
 
+/* Median of V[0..N) (N > 0, no NaN), reordering V: cl_stats_select once or twice, no copy. */
+double cl_stats_median_inplace(double *v, size_t n);
+
 /* Rousseeuw–Croux Qn scale of the finite values of V: 2.2219 × the k-th smallest of the pairwise
  * distances |v_i − v_j| (k = C(h, 2), h = ⌊n/2⌋ + 1) with the small-sample factor d_n. As robust as
  * the MAD (50 % breakdown) but 82 % efficient against 37 %, so a 50-week history gives a usable
