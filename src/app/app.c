@@ -67,6 +67,7 @@ static void on_render(void *payload)
     cl_metrics_set(app->m_audit_batches, NULL, (double)au.batches);
     cl_metrics_set(app->m_audit_flushes, NULL, (double)au.flushes);
     cl_metrics_set(app->m_audit_flush_failures, NULL, (double)au.flush_failures);
+    cl_metrics_set(app->m_audit_journaled, NULL, (double)au.journaled);
     uint64_t hits = 0, misses = 0;
     cl_sessions_cache_stats(cl_auth_sessions(app->auth), &hits, &misses);
     static const char *const HIT[] = {"hit"}, *const MISS[] = {"miss"};
@@ -97,6 +98,8 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
                                               "fdatasync calls of the audit WAL", NULL);
     app->m_audit_flush_failures = cl_metrics_counter(
         m, "catlens_audit_flush_failures_total", "Failed fdatasync calls of the audit WAL", NULL);
+    app->m_audit_journaled = cl_metrics_counter(
+        m, "catlens_audit_journaled_total", "Audit records appended to the audit journal", NULL);
     app->m_cache_ops =
         cl_metrics_counter(m, "catlens_cache_operations_total", "Cache operations by kind", OP);
     app->m_cache_errors =
@@ -111,6 +114,7 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
                                               "Session lookups by cache result", RESULT);
     if (!app->m_report_cache || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
         !app->m_audit_batches || !app->m_audit_flushes || !app->m_audit_flush_failures ||
+        !app->m_audit_journaled ||
         !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
         !app->m_sessions || !app->m_session_cache) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
@@ -285,9 +289,10 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
 }
 
 /* How durable EVENT's record is before its reply leaves (the product owner's decision, docs/app.md
- * "Audit"): a report view is written before its reply and flushed as it leaves (a power loss may
- * lose the views of the flush in progress); every security record — login, login_failed, logout,
- * denied, feedback and anything new — is on disk first. */
+ * "Audit"): a report view is written before its reply (to the audit journal: CL_AUDIT_WRITTEN)
+ * and flushed as it leaves (a power loss may lose the views of the last few milliseconds); every
+ * security record — login, login_failed, logout, denied, feedback and anything new — is on disk
+ * first. */
 static cl_audit_durability_t durability_of(const char *event)
 {
     return strcmp(event, "report_view") == 0 ? CL_AUDIT_WRITTEN : CL_AUDIT_FLUSHED;
@@ -384,9 +389,32 @@ static held_t *make_held(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, 
     return h;
 }
 
+/* A report view's record into the journal, and the reply goes at once (docs/app.md "Audit").
+ * Returns 0 when it is there; else the reply is to be held for a commit instead. */
+static int journaled(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                     const char *outcome, const json_t *detail)
+{
+    if (durability_of(event) != CL_AUDIT_WRITTEN) {
+        return -1;
+    }
+    cl_audit_event_t ev;
+    event_of(&ev, req, u, event, outcome, detail);
+    cl_err_t err;
+    int rc = cl_audit_append_journaled(app->audit, &ev, &err);
+    if (rc != 0) {
+        cl_logf(CL_LOG_WARN, MODULE, "audit_journal_failed", "%s (the reply waits for a commit)",
+                err.msg);
+    }
+    return rc;
+}
+
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail)
 {
+    if (journaled(app, req, u, event, outcome, detail) == 0) {
+        json_decref(detail);
+        return 0;
+    }
     held_t *h = make_held(app, req, u, event, outcome, detail);
     if (!h) {
         return cl_err_set(NULL, CL_ENOMEM, "out of memory");
@@ -397,6 +425,11 @@ int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, con
 void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                          const char *outcome, json_t *detail)
 {
+    if (journaled(app, req, u, event, outcome, detail) == 0) {
+        json_decref(detail);
+        cl_http_release(req);
+        return;
+    }
     held_t *h = make_held(app, req, u, event, outcome, detail);
     if (!h) {
         cl_err_t e;

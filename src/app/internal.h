@@ -30,7 +30,7 @@ struct cl_app {
     cl_metric_family_t *m_denials;      /* {route} */
     cl_metric_family_t *m_logins;       /* {mode, outcome} */
     cl_metric_family_t *m_audit_failures, *m_audit_batches, *m_audit_flushes,
-        *m_audit_flush_failures;
+        *m_audit_flush_failures, *m_audit_journaled;
     cl_metric_family_t *m_cache_ops, *m_cache_errors, *m_cache_reconnects, *m_cache_up, *m_sessions;
     cl_metric_family_t *m_session_cache; /* {result} */
 };
@@ -54,17 +54,18 @@ CL_NODISCARD int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_
                                const char *event, const char *outcome, json_t *detail,
                                cl_err_t *err);
 
-/* Queue an audit record for REQ, whose reply is made, and hold that reply until the record is
- * durable (group commit): committed for a report_view, on disk for every other event (see
- * durability_of in app.c). The handler returns what this returns (CL_HTTP_DEFERRED, or an error
- * when nothing could be queued). DETAIL is stolen. If the record cannot be written the reply
- * becomes a 503. */
+/* Audit REQ, whose reply is made, as its event needs (durability_of in app.c): a report_view goes
+ * into the audit journal and the reply at once (0); every other event is queued and the reply held
+ * until the record is on disk (group commit; CL_HTTP_DEFERRED) — as is a report_view the journal
+ * cannot take, until it is committed. The handler returns what this returns (or an error when
+ * nothing could be queued). DETAIL is stolen. If the record cannot be written the reply becomes a
+ * 503. */
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail);
 
-/* For a parked request (cl_http_park) whose reply is made, on any thread: queue its audit record
- * and release it once the record is durable (as app_reply_audited). DETAIL is stolen. If the record
- * cannot be written the reply becomes a 503. */
+/* For a parked request (cl_http_park) whose reply is made, on any thread: audit it and release it
+ * once the record is as durable as app_reply_audited says. DETAIL is stolen. If the record cannot
+ * be written the reply becomes a 503. */
 void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                          const char *outcome, json_t *detail);
 

@@ -21,7 +21,19 @@
  *
  * A server holds its response until DONE (see cl_http_hold), so every answered request's record is
  * committed, and on disk when FLUSHED, without an fsync per request and without a worker thread
- * waiting. Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is
+ * waiting.
+ *
+ * The journal. cl_audit_append_journaled() gives WRITTEN's guarantee without the wait: the record
+ * is appended to this process's journal file (store/journal.h, `PATH.journal.<hex>`) by the
+ * caller's own thread — one pwritev, no hand-over, no held reply — and survives any crash of this
+ * process from then on. The writer moves journaled records into audit_log in its next turn (within
+ * a millisecond or so; cl_audit_settle() waits for that), recording in the same transaction how far
+ * it read, so that each is inserted exactly once; the flusher fdatasyncs the journal at most every
+ * 5 ms, so a power loss loses what WRITTEN loses. A process that dies leaves its journal behind,
+ * locked to no one: the next cl_audit_open() of the same log moves what is left into audit_log
+ * before it returns (a torn last record — an append cut short by the crash, never acknowledged — is
+ * dropped) and deletes the file. Journals of live processes sharing the log are left alone. Once a
+ * journal passes 64 MiB, a new one takes over and the old one is drained, synced and deleted. Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is
  * synced before its pages are copied and the database before the WAL is reused, so a checkpoint
  * never drops a record that was not yet flushed. cl_audit_close() writes everything still queued
  * and flushes it before it returns.
@@ -58,7 +70,9 @@ typedef struct {
 typedef struct {
     uint64_t batches;        /* transactions committed by the writer */
     uint64_t flushes;        /* fdatasync calls of the WAL that ended */
-    uint64_t flush_failures; /* … of which failed */
+    uint64_t flush_failures; /* … of the WAL or of the journal, that failed */
+    uint64_t journal_syncs;  /* fdatasync calls of the journal */
+    uint64_t journaled;      /* records appended to the journal */
 } cl_audit_stats_t;
 
 /* Open (creating, migrating) the audit log at PATH. *out is new: cl_audit_close(). */
@@ -76,7 +90,19 @@ CL_NODISCARD int cl_audit_append_async(cl_audit_t *a, const cl_audit_event_t *ev
                                        void (*done)(void *payload, int rc), void *payload,
                                        cl_err_t *err);
 
-/* Number of records of EVENT (NULL: all) — for tests, health and metrics. */
+/* Append EV to the journal (EV->durability is not used: the journal's is WRITTEN's): returns 0
+ * once the record survives any crash of this process; it is in audit_log shortly after. Any thread,
+ * no waiting on another. CL_EIO when the journal cannot take it (disk full: cl_audit_append_async
+ * with CL_AUDIT_WRITTEN is the way then), CL_EUNAVAILABLE while closing, CL_ENOMEM. */
+CL_NODISCARD int cl_audit_append_journaled(cl_audit_t *a, const cl_audit_event_t *ev,
+                                           cl_err_t *err);
+
+/* Wait until every record journaled before the call is in audit_log (for tests and readers that
+ * must see what was just appended). */
+void cl_audit_settle(cl_audit_t *a);
+
+/* Number of records of EVENT (NULL: all) in audit_log — for tests, health and metrics (journaled
+ * records count once the writer has moved them: cl_audit_settle first to count them all). */
 CL_NODISCARD int cl_audit_count(int64_t *out, cl_audit_t *a, const char *event, cl_err_t *err);
 
 /* Counters since open (for tests and metrics). */

@@ -146,6 +146,17 @@ audit_count() { # audit_count EVENT [WHERE]
     sqlite3 "$STATE/audit.db" "SELECT count(*) FROM audit_log WHERE event = '$1' ${2:+AND $2}"
 }
 
+audit_settled() { # audit_settled N EVENT [WHERE]: the count once it reaches N (report views reach audit.db from the
+    # audit journal within milliseconds of their reply; 5 s at most), else the count it stopped at
+    local n i
+    for i in $(seq 50); do
+        n=$(audit_count "$2" "${3:-}")
+        [ "$n" -ge "$1" ] && break
+        sleep 0.1
+    done
+    echo "$n"
+}
+
 # snapshot_and_fake_provider: a snapshot of $WEEK (2026-W47) from a small source tree in $WH, the fake model
 # provider (tests/fakes/fake_llm.js) at $FAKE with fake / fake_calls to script and count it, and $WORK/models.yaml
 # whose default model is the fake one. Sets WEEK, WH, STATE, FAKE.

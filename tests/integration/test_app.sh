@@ -104,7 +104,7 @@ for user in leader catmgr regmgr admin; do
         expect_status 200 "$user: /wbr in scope ($c × $r) is served"
         expect_eq "$(json_get category)|$(json_get region)|$(json_get window)|$(json_get week)" "$c|$r|WoW|$WEEK" \
             "$user: the report is the one asked for"
-        expect_eq "$(audit_count report_view)" $((views + 1)) "$user: the report view is audited"
+        expect_eq "$(audit_settled $((views + 1)) report_view)" $((views + 1)) "$user: the report view is audited"
         expect_eq "$(json_get summary.model)|$(json_get meta.degraded)" "offline-narrator-1|false" \
             "$user: no AI service configured: the offline narrator's summary, not flagged degraded"
         feedback "$c" "$r"
@@ -310,15 +310,19 @@ expect_eq "$APP_RC" 0 "SIGTERM under load stops the app cleanly"
 expect_eq "$(sqlite3 "$STATE/audit.db" 'PRAGMA integrity_check')" ok "nothing half-written"
 
 # --- audit durability per record kind (docs/app.md "Audit") ------------------------------------------------------
-# a report view is committed (written) before its reply leaves; a security record is on disk (flushed) first. Both
-# are in audit.db for any reader the moment the reply arrives, and a SIGKILL (no chance to write anything more)
-# loses neither kind.
+# a report view is in the audit journal before its reply leaves, and in audit.db a moment later; a security record is
+# on disk (flushed) in audit.db first. A SIGKILL (no chance to write anything more) loses neither kind: the journal
+# the killed process left is moved into audit.db by the next start, each record once.
 start_app kill "${APP_ENV[@]}" CATLENS_LOG_LEVEL=warn || fail "app starts for the durability tests"
 dev_login catmgr
 wbr electronics europe
 expect_status 200 "durability: a report view is served"
 rid=$(header X-Request-Id)
-expect_eq "$(audit_count report_view "request_id = '$rid'")" 1 "a report view's record is in audit.db when its reply arrives"
+expect_eq "$(audit_settled 1 report_view "request_id = '$rid'")" 1 "a report view's record is in audit.db a moment after its reply"
+api GET /metrics
+journaled=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_audit_journaled_total //p')
+[ "${journaled:-0}" -ge 1 ] && pass "the report view went through the audit journal ($journaled)" \
+    || fail "the report view went through the audit journal" "catlens_audit_journaled_total ${journaled:-none}"
 api GET /metrics
 flushes0=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_audit_flushes_total //p')
 wbr toys asia
@@ -354,6 +358,18 @@ wait "$APP_PID" 2>/dev/null
 wait
 views=$(cat "$WORK"/kill-*.txt | grep -c '^200$')
 refusals=$(cat "$WORK"/kill-*.txt | grep -c '^403$')
+orphans=$(find "$STATE" -maxdepth 1 -name 'audit.db.journal.*' | wc -l)
+[ "$orphans" -ge 1 ] && pass "the killed app left its audit journal behind ($orphans file)" \
+    || fail "the killed app left its audit journal behind" "no audit.db.journal.* in $STATE"
+killed_pid=$APP_PID
+keep=()
+for p in "${PIDS[@]}"; do [ "$p" != "$killed_pid" ] && keep+=("$p"); done
+PIDS=("${keep[@]}")
+# the next start moves what the journal holds into audit.db before it serves
+start_app kill2 "${APP_ENV[@]}" CATLENS_LOG_LEVEL=warn || fail "app starts again after SIGKILL"
+expect_eq "$(find "$STATE" -maxdepth 1 -name 'audit.db.journal.*' | wc -l)" 1 "after the restart only the new app's journal is there"
+expect_eq "$(sqlite3 "$STATE/audit.db" 'SELECT count(*) - count(DISTINCT request_id) FROM audit_log WHERE request_id IS NOT NULL')" 0 \
+    "no audit record was inserted twice"
 views_rec=$(($(audit_count report_view) - views0))
 denied_rec=$(($(audit_count denied) - denied0))
 [ "$views" -gt 0 ] && [ "$refusals" -gt 0 ] && pass "SIGKILL: $views views and $refusals refusals answered before the kill" \
@@ -363,9 +379,8 @@ denied_rec=$(($(audit_count denied) - denied0))
 [ "$denied_rec" -ge "$refusals" ] && pass "SIGKILL loses no refusal that was answered ($refusals answered, $denied_rec records)" \
     || fail "SIGKILL lost refusals" "answered $refusals, recorded $denied_rec"
 expect_eq "$(sqlite3 "$STATE/audit.db" 'PRAGMA integrity_check')" ok "after SIGKILL the audit log is intact"
-keep=()
-for p in "${PIDS[@]}"; do [ "$p" != "$APP_PID" ] && keep+=("$p"); done
-PIDS=("${keep[@]}")
+stop_app
+expect_eq "$(find "$STATE" -maxdepth 1 -name 'audit.db.journal.*' | wc -l)" 0 "a clean stop leaves no audit journal"
 
 # --- OpenID Connect against a real provider -------------------------------------------------------------------------------
 OIDC_DIR="$CATLENS_SRC/tests/fakes/oidc"
