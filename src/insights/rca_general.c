@@ -129,8 +129,12 @@ static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t 
     out->depth = depth;
     memcpy(out->pairs, pairs, sizeof(cl_rca_pair_t) * (size_t)depth);
     double saving = -naming_cost(r, depth);
+    uint64_t against = 0;
     for (size_t j = 0; j < r->n_found; j++) {
         const rca_found_t *f = &r->found[j];
+        if (sign_of(f, r->drift) != sign) {
+            against |= 1ull << j;
+        }
         if (is_subset(pairs, depth, f->pairs, f->depth)) {
             if (sign_of(f, r->drift) != sign) {
                 return 0;
@@ -144,8 +148,13 @@ static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t 
         if (!rca_leaf_matches(g->cube, sig->leaf[i], pairs, depth)) {
             continue;
         }
-        if (g->in[i] & ~out->members) {
-            return 0; /* A overlaps an element it does not hold */
+        uint64_t other = g->in[i] & ~out->members;
+        if (other & against) {
+            return 0; /* A overlaps an element of the other direction */
+        }
+        if (other) {
+            continue; /* explained by another element that moved the same way: says nothing
+                       * about whether A's rest is normal */
         }
         pool_t *p = g->in[i] ? &held : &rest;
         p->w += sig->w[i];
