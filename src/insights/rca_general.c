@@ -17,7 +17,10 @@
  * A large normal rest (the S benchmark's causes sit next to thousands of normal leaves) keeps the
  * precise elements; a rest that moved too, or is too small to tell, lets A stand for them.
  *
- * A never holds an element of the other direction, nor overlaps an element it does not hold. */
+ * A never holds an element of the other direction, nor overlaps one. It may overlap an element of
+ * its own direction that it does not hold (two incidents that cross, "bitrate=500" and
+ * "cdn=5&p2p=0"): the leaves that element explains are left out of A's rest, since a leaf another
+ * cause explains says nothing about whether the rest of A is normal, and both are reported. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,7 +122,7 @@ static void mark(gen_t *g)
 }
 
 /* Weigh ancestor A (pairs, depth) of found element K; fill *out and return 1 if it is a candidate
- * (holds no element of the other direction and overlaps none it does not hold). */
+ * (holds and overlaps no element of the other direction). */
 static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t *pairs, int depth)
 {
     const rca_search_result_t *r = g->r;

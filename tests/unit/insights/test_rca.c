@@ -1,7 +1,8 @@
 /* Root-cause localisation on hand-made cubes: additive causes at depth 1, 2 and 3, two at once, a
- * ratio drop in a small segment, a ratio moved by mix, hierarchies, pure noise, determinism, the
- * builder, the baseline settled from its periods (an incident's onset left out, the noise
- * measured), the text form and bad input. Noise comes from a fixed xorshift stream. */
+ * ratio drop in a small segment, a ratio moved by mix, hierarchies, two causes that cross, pure
+ * noise, determinism, the builder, the baseline settled from its periods (an incident's onset left
+ * out, the noise measured), the text form and bad input. Noise comes from a fixed xorshift
+ * stream. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
