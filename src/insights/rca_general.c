@@ -17,7 +17,10 @@
  * A large normal rest (the S benchmark's causes sit next to thousands of normal leaves) keeps the
  * precise elements; a rest that moved too, or is too small to tell, lets A stand for them.
  *
- * A never holds an element of the other direction, nor overlaps an element it does not hold. */
+ * A never holds an element of the other direction, nor overlaps one. It may overlap an element of
+ * its own direction that it does not hold (two incidents that cross, "bitrate=500" and
+ * "cdn=5&p2p=0"): the leaves that element explains are left out of A's rest, since a leaf another
+ * cause explains says nothing about whether the rest of A is normal, and both are reported. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,7 +122,7 @@ static void mark(gen_t *g)
 }
 
 /* Weigh ancestor A (pairs, depth) of found element K; fill *out and return 1 if it is a candidate
- * (holds no element of the other direction and overlaps none it does not hold). */
+ * (holds and overlaps no element of the other direction). */
 static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t *pairs, int depth)
 {
     const rca_search_result_t *r = g->r;
@@ -129,8 +132,12 @@ static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t 
     out->depth = depth;
     memcpy(out->pairs, pairs, sizeof(cl_rca_pair_t) * (size_t)depth);
     double saving = -naming_cost(r, depth);
+    uint64_t against = 0;
     for (size_t j = 0; j < r->n_found; j++) {
         const rca_found_t *f = &r->found[j];
+        if (sign_of(f, r->drift) != sign) {
+            against |= 1ull << j;
+        }
         if (is_subset(pairs, depth, f->pairs, f->depth)) {
             if (sign_of(f, r->drift) != sign) {
                 return 0;
@@ -144,8 +151,13 @@ static int weigh(ancestor_t *out, const gen_t *g, size_t k, const cl_rca_pair_t 
         if (!rca_leaf_matches(g->cube, sig->leaf[i], pairs, depth)) {
             continue;
         }
-        if (g->in[i] & ~out->members) {
-            return 0; /* A overlaps an element it does not hold */
+        uint64_t other = g->in[i] & ~out->members;
+        if (other & against) {
+            return 0; /* A overlaps an element of the other direction */
+        }
+        if (other) {
+            continue; /* explained by another element that moved the same way: says nothing
+                       * about whether A's rest is normal */
         }
         pool_t *p = g->in[i] ? &held : &rest;
         p->w += sig->w[i];

@@ -68,8 +68,8 @@ CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
 
 /* State the found elements of R (the search over SIG) at an operator's granularity
  * (rca_general.c): replace the elements inside an ancestor segment that moved the same way by the
- * ancestor, when the rest of the ancestor moved that way too or is too small to tell. Returns 0
- * or CL_ENOMEM (R unchanged). */
+ * ancestor, when the rest of the ancestor (leaves no other element of that direction explains)
+ * moved that way too or is too small to tell. Returns 0 or CL_ENOMEM (R unchanged). */
 CL_NODISCARD int rca_generalise(rca_search_result_t *r, const cl_rca_cube_t *cube,
                                 const rca_signal_t *sig, cl_err_t *err);
 
