@@ -114,9 +114,8 @@ static int declare_metrics(cl_app_t *app, cl_err_t *err)
                                               "Session lookups by cache result", RESULT);
     if (!app->m_report_cache || !app->m_denials || !app->m_logins || !app->m_audit_failures ||
         !app->m_audit_batches || !app->m_audit_flushes || !app->m_audit_flush_failures ||
-        !app->m_audit_journaled ||
-        !app->m_cache_ops || !app->m_cache_errors || !app->m_cache_reconnects || !app->m_cache_up ||
-        !app->m_sessions || !app->m_session_cache) {
+        !app->m_audit_journaled || !app->m_cache_ops || !app->m_cache_errors ||
+        !app->m_cache_reconnects || !app->m_cache_up || !app->m_sessions || !app->m_session_cache) {
         return cl_err_set(err, CL_ENOMEM, "cannot declare the app's metrics");
     }
     return cl_metrics_on_render(m, on_render, app, err);

@@ -138,8 +138,9 @@ int cl_audit_open(cl_audit_t **out, const char *path, cl_err_t *err)
     a->wal_fd = -1;
     /* NORMAL: a commit writes the WAL and does not wait for the disk; the flusher does that (and
      * checkpoints still sync the WAL before copying it and the database before reusing it). */
-    cl_sqlite_options_t opt = {
-        .sync = CL_SQLITE_SYNC_NORMAL, .migrations = MIGRATIONS, .n_migrations = CL_ARRAY_LEN(MIGRATIONS)};
+    cl_sqlite_options_t opt = {.sync = CL_SQLITE_SYNC_NORMAL,
+                               .migrations = MIGRATIONS,
+                               .n_migrations = CL_ARRAY_LEN(MIGRATIONS)};
     int rc = cl_sqlite_pool_new(&a->pool, path, &opt, err);
     if (rc != 0) {
         free(a->wal_path);
@@ -254,9 +255,15 @@ static int fields_of(const char *src[N_FIELDS], const cl_audit_event_t *ev, char
             return -1;
         }
     }
-    const char *v[N_FIELDS] = {ts,        ev->event,      ev->outcome ? ev->outcome : "ok",
-                               ev->user_id, ev->role,     ev->team,
-                               ev->request_id, ev->client, detail};
+    const char *v[N_FIELDS] = {ts,
+                               ev->event,
+                               ev->outcome ? ev->outcome : "ok",
+                               ev->user_id,
+                               ev->role,
+                               ev->team,
+                               ev->request_id,
+                               ev->client,
+                               detail};
     memcpy(src, v, sizeof v);
     return 0;
 }
@@ -517,9 +524,9 @@ static int sync_wal_once(const cl_audit_t *a, cl_err_t *err)
 {
     int fd = open(a->wal_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return errno == ENOENT ? 0 /* everything is in the database, synced by the checkpoint */
-                               : cl_err_set(err, CL_EIO, "audit: cannot open the WAL: %s",
-                                            strerror(errno));
+        return errno == ENOENT
+                   ? 0 /* everything is in the database, synced by the checkpoint */
+                   : cl_err_set(err, CL_EIO, "audit: cannot open the WAL: %s", strerror(errno));
     }
     int rc = sync_wal(fd) == 0
                  ? 0

@@ -33,10 +33,11 @@
  * locked to no one: the next cl_audit_open() of the same log moves what is left into audit_log
  * before it returns (a torn last record — an append cut short by the crash, never acknowledged — is
  * dropped) and deletes the file. Journals of live processes sharing the log are left alone. Once a
- * journal passes 64 MiB, a new one takes over and the old one is drained, synced and deleted. Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is
- * synced before its pages are copied and the database before the WAL is reused, so a checkpoint
- * never drops a record that was not yet flushed. cl_audit_close() writes everything still queued
- * and flushes it before it returns.
+ * journal passes 64 MiB, a new one takes over and the old one is drained, synced and deleted.
+ * Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is synced
+ * before its pages are copied and the database before the WAL is reused, so a checkpoint never
+ * drops a record that was not yet flushed. cl_audit_close() writes everything still queued and
+ * flushes it before it returns.
  *
  * Errors: as store/sqlite.h (CL_EIO, CL_EUNAVAILABLE, CL_ENOMEM, CL_EINTERNAL); a failed flush is
  * CL_EIO for the FLUSHED records waiting on it (the WRITTEN ones were told already, and it is

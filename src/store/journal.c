@@ -201,7 +201,7 @@ int cl_journal_read(int fd, uint64_t offset, uint64_t limit, size_t max_bytes,
 {
     *next = offset;
     *torn = 0;
-    size_t cap = 64 * 1024;
+    size_t cap = (size_t)64 * 1024;
     unsigned char *buf = malloc(cap);
     if (!buf) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
@@ -288,9 +288,9 @@ int cl_journal_orphans(const char *prefix,
     DIR *d = opendir(dir);
     int rc = 0;
     if (!d) {
-        rc = errno == ENOENT ? 0
-                             : cl_err_set(err, CL_EIO, "journal: cannot list %s: %s", dir,
-                                          strerror(errno));
+        rc = errno == ENOENT
+                 ? 0
+                 : cl_err_set(err, CL_EIO, "journal: cannot list %s: %s", dir, strerror(errno));
         free(copy);
         free(copy2);
         return rc;

@@ -17,7 +17,8 @@
  *
  * Errors: CL_EIO (the file system; the message says which call), CL_EINVAL (a record larger than
  * CL_JOURNAL_RECORD_MAX), CL_ENOMEM. Thread safety: cl_journal_append, cl_journal_end and
- * cl_journal_sync may be called from any thread at once; close is the owner's, once no one appends. */
+ * cl_journal_sync may be called from any thread at once; close is the owner's, once no one appends.
+ */
 #ifndef CL_STORE_JOURNAL_H
 #define CL_STORE_JOURNAL_H
 

@@ -81,8 +81,8 @@ static void append_views(cl_audit_t *a, const char *tag, int n)
     for (int i = 0; i < n; i++) {
         char rid[32];
         snprintf(rid, sizeof rid, "%s%d", tag, i);
-        cl_audit_event_t ev = {.event = "report_view", .request_id = rid, .user_id = "catmgr",
-                               .detail = detail};
+        cl_audit_event_t ev = {
+            .event = "report_view", .request_id = rid, .user_id = "catmgr", .detail = detail};
         assert_int_equal(cl_audit_append_journaled(a, &ev, &err), 0);
     }
     json_decref(detail);
@@ -163,8 +163,8 @@ static void test_audit_journal__a_torn_last_record_is_dropped(void **s)
     cl_journal_t *j = NULL;
     cl_err_t err;
     assert_int_equal(cl_journal_create(&j, prefix, &err), 0);
-    const char *src[N_FIELDS] = {"2026-12-02T00:00:00.000Z", "report_view", "ok", "u", "r", "t",
-                                 "t1", "127.0.0.1", "{}"};
+    const char *src[N_FIELDS] = {
+        "2026-12-02T00:00:00.000Z", "report_view", "ok", "u", "r", "t", "t1", "127.0.0.1", "{}"};
     char rec[512];
     size_t n = encode_record(rec, sizeof rec, src);
     assert_int_equal(cl_journal_append(j, rec, n, &err), 0);
@@ -201,8 +201,8 @@ static void test_audit_journal__a_live_journal_is_left_alone(void **s)
     cl_journal_t *j = NULL;
     cl_err_t err;
     assert_int_equal(cl_journal_create(&j, prefix, &err), 0);
-    const char *src[N_FIELDS] = {"2026-12-02T00:00:00.000Z", "report_view", "ok", NULL, NULL,
-                                 NULL, "live", NULL, "{}"};
+    const char *src[N_FIELDS] = {
+        "2026-12-02T00:00:00.000Z", "report_view", "ok", NULL, NULL, NULL, "live", NULL, "{}"};
     char rec[512];
     size_t n = encode_record(rec, sizeof rec, src);
     assert_int_equal(cl_journal_append(j, rec, n, &err), 0);
@@ -286,8 +286,8 @@ static void test_audit_journal__journal_limits_and_corruption(void **s)
     uint64_t next = 0;
     int torn = 0;
     int count_calls = 0;
-    assert_int_equal(cl_journal_read(cl_journal_fd(j), 0, UINT64_MAX, 1 << 20, count_record, &count_calls,
-                                     &next, &torn, &err),
+    assert_int_equal(cl_journal_read(cl_journal_fd(j), 0, UINT64_MAX, 1 << 20, count_record,
+                                     &count_calls, &next, &torn, &err),
                      0);
     assert_int_equal(count_calls, 1);
     assert_int_equal(next, 11);
@@ -309,8 +309,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_journal__a_live_journal_is_left_alone, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_audit_journal__rotation_keeps_every_record_once,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_journal__rotation_keeps_every_record_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_journal__journal_limits_and_corruption, setup,
                                         teardown),
     };
