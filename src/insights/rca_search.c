@@ -480,17 +480,19 @@ static void cand_eval(const search_t *s, cand_t *c, int depth)
 static void cand_sum(search_t *s, size_t e, int depth)
 {
     cand_t *c = &s->cand[e];
-    memset(&c->st, 0, sizeof(c->st));
-    c->first = UINT32_MAX;
+    stats_t st = {0}; /* a local sum, kept in registers: the same additions in the same order */
+    uint32_t first = UINT32_MAX;
     for (size_t m = s->mem_off[e]; m < s->mem_off[e + 1]; m++) {
         size_t i = s->members[m];
         if (in_pool(s, i)) {
-            if (c->first == UINT32_MAX) {
-                c->first = (uint32_t)i;
+            if (first == UINT32_MAX) {
+                first = (uint32_t)i;
             }
-            add_leaf(&c->st, s, i);
+            add_leaf(&st, s, i);
         }
     }
+    c->st = st;
+    c->first = first;
     cand_eval(s, c, depth);
 }
 
@@ -621,17 +623,13 @@ static void greedy(search_t *s, uint32_t must, size_t limit)
 
 static void owned_stats(const search_t *s, size_t pick, stats_t *st)
 {
-    memset(st, 0, sizeof(*st));
+    stats_t sum = {0}; /* a local sum, kept in registers */
     for (size_t i = 0; i < s->sig->n; i++) {
         if (s->owner[i] == (int)pick) {
-            double w = s->sig->w[i], x = s->sig->x[i];
-            st->n += 1;
-            st->w += w;
-            st->s1 += w * x;
-            st->s2 += s->t2[i];
-            st->c0 += s->c0[i];
+            add_leaf(&sum, s, i);
         }
     }
+    *st = sum;
 }
 
 static double total_cost(const search_t *s)
