@@ -49,7 +49,7 @@ double rca_count_level(const double *y, const double *w, size_t n)
             for (int k = 0; k < LEVEL_GRID; k++) {
                 double a = y[i] * lgs[k] - m * growth[k];
                 if (a > EXP_ZERO) { /* below, exp() is exactly 0 and adds nothing */
-                    r += exp(fmin(a, 700));
+                    r += exp(a < 700 ? a : 700); /* fmin(a, 700) without the library call */
                 }
             }
             r /= LEVEL_GRID;

@@ -23,7 +23,7 @@
 #define MAX_CUBOIDS 65536
 #define ROUNDS 2
 #define DENSE_MAX ((uint64_t)1 << 22) /* largest key space aggregated into a dense table */
-#define KEYS_MAX ((size_t)1 << 24)    /* most leaf keys kept for all cuboids at once (128 MB) */
+#define KEYS_MAX ((size_t)1 << 24)    /* most leaf-element links kept for all cuboids at once */
 
 typedef struct {
     double n, w, s1, s2, c0;
@@ -44,13 +44,38 @@ typedef struct {
     int alive;
 } pick_t;
 
+/* An element of the greedy's current step (the incremental greedy, below): its statistics over the
+ * pool, its gain and its first pool leaf (the aggregation's order, which breaks ties). */
+typedef struct {
+    stats_t st;
+    double gain;
+    uint32_t first;
+    int able; /* a candidate, but for its size against the pool's: w > 0, the question's
+               * direction, and its shift alone pays for it */
+} cand_t;
+
 typedef struct {
     const cl_rca_cube_t *cube;
     const rca_signal_t *sig;
     int max_depth;
     size_t n_cuboids, cap_cuboids;
     cuboid_t *cuboids;
-    uint64_t *keys; /* n_cuboids × n: each signal leaf's key in each cuboid, or NULL (too many) */
+    /* The elements of every cuboid, numbered in order of their first signal leaf, and their leaves:
+     * NULL when there would be too many links (keys are then computed as needed and hashed). */
+    uint32_t *ids;      /* n_cuboids × n: each signal leaf's element in each cuboid */
+    size_t *elem_off;   /* n_cuboids + 1: cuboid ci's elements are elem_off[ci] .. [ci + 1] - 1 */
+    uint64_t *elem_key; /* per element: its key in its cuboid */
+    size_t *mem_off; /* per element + 1: its leaves are members[mem_off[e] .. mem_off[e + 1] - 1] */
+    uint32_t *members; /* the leaves of each element, in leaf order */
+    size_t max_elems;  /* most elements in one cuboid */
+    /* the incremental greedy's state (NULL without ids) */
+    cand_t *cand;    /* per element */
+    uint32_t *stamp; /* per element: the epoch in which it was last marked as touched by a move */
+    uint32_t epoch;
+    int *cb_best;  /* per cuboid: its best element (index within the cuboid), or -1 */
+    size_t *moved; /* the leaves the last pick took out of the pool */
+    size_t n_moved;
+    uint32_t *aff; /* scratch: the elements of one cuboid the move touched */
     double log_k[CL_RCA_MAX_DEPTH + 1];
     size_t n_candidates;
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
@@ -75,6 +100,8 @@ typedef struct {
     size_t *pool; /* the signal leaves in the pool (outside every element, active), in order */
     size_t n_pool;
     int level_fixed; /* counts: the null's level is held at 1 (the baseline), not fitted */
+    int fit_all;     /* counts: the last fit of the level saw every signal leaf (none owned) */
+    int plain;       /* every greedy step aggregates afresh (rca_search_plain) */
 } search_t;
 
 int rca_leaf_matches(const cl_rca_cube_t *cube, size_t leaf, const cl_rca_pair_t *pairs, int depth)
@@ -205,9 +232,12 @@ static stats_t *slot_for(search_t *s, uint64_t key)
     return &s->hstats[h];
 }
 
-static uint64_t touched_key(const search_t *s, size_t t)
+static uint64_t touched_key(const search_t *s, size_t ci, size_t t)
 {
     size_t slot = s->touched[t];
+    if (s->ids) {
+        return s->elem_key[s->elem_off[ci] + slot];
+    }
     return s->hashed ? s->hkeys[slot] - 1 : (uint64_t)slot;
 }
 
@@ -239,7 +269,10 @@ static int in_pool(const search_t *s, size_t i)
 /* The key of signal leaf I in cuboid CI. */
 static uint64_t key_of(const search_t *s, size_t ci, size_t i)
 {
-    return s->keys ? s->keys[ci * s->sig->n + i] : leaf_key(s, &s->cuboids[ci], i);
+    if (s->ids) {
+        return s->elem_key[s->elem_off[ci] + s->ids[ci * s->sig->n + i]];
+    }
+    return leaf_key(s, &s->cuboids[ci], i);
 }
 
 /* List the pool's leaves (outside every element, active), in leaf order: aggregations visit only
@@ -254,20 +287,39 @@ static void collect_pool(search_t *s)
     }
 }
 
-/* Aggregate the pool's leaves (collect_pool) into the elements of cuboid CI. */
+/* Add signal leaf I to ST: the one place an element's statistics are summed, so that every way of
+ * summing them (a whole aggregation, one element again) gives the same bits in the same order. */
+static inline void add_leaf(stats_t *st, const search_t *s, size_t i)
+{
+    double w = s->sig->w[i], x = s->sig->x[i];
+    st->n += 1;
+    st->w += w;
+    st->s1 += w * x;
+    st->s2 += s->t2[i];
+    st->c0 += s->c0[i];
+}
+
+/* Aggregate the pool's leaves (collect_pool) into the elements of cuboid CI: with element ids into
+ * the dense table by id (the touched list holds ids), else by key. */
 static void aggregate(search_t *s, size_t ci)
 {
+    if (s->ids) {
+        const uint32_t *id = s->ids + ci * s->sig->n;
+        s->hashed = 0;
+        for (size_t k = 0; k < s->n_pool; k++) {
+            size_t i = s->pool[k];
+            stats_t *st = &s->dense[id[i]];
+            if (st->n == 0) {
+                s->touched[s->n_touched++] = id[i];
+            }
+            add_leaf(st, s, i);
+        }
+        return;
+    }
     s->hashed = s->cuboids[ci].size > s->dense_cap;
-    const rca_signal_t *g = s->sig;
     for (size_t k = 0; k < s->n_pool; k++) {
         size_t i = s->pool[k];
-        stats_t *st = slot_for(s, key_of(s, ci, i));
-        double w = g->w[i], x = g->x[i];
-        st->n += 1;
-        st->w += w;
-        st->s1 += w * x;
-        st->s2 += s->t2[i];
-        st->c0 += s->c0[i];
+        add_leaf(slot_for(s, key_of(s, ci, i)), s, i);
     }
 }
 
@@ -287,6 +339,7 @@ static void fit_null_counts(search_t *s)
         }
     }
     double f = s->level_fixed ? 1.0 : rca_count_level(y, w, n);
+    s->fit_all = n == g->n;
     s->mu = f;
     s->phi = 1;
     s->nu = 0;
@@ -376,7 +429,7 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
             if (ok && gain > best_gain) {
                 best_gain = gain;
                 best->cuboid = (int)ci;
-                best->key = touched_key(s, t);
+                best->key = touched_key(s, ci, t);
             }
         }
         clear_table(s);
@@ -387,18 +440,177 @@ static double best_candidate(search_t *s, uint32_t must, pick_t *best)
 static void assign(search_t *s, size_t pick)
 {
     size_t ci = (size_t)s->picks[pick].cuboid;
+    s->n_moved = 0;
     for (size_t i = 0; i < s->sig->n; i++) {
         if (in_pool(s, i) && key_of(s, ci, i) == s->picks[pick].key) {
             s->owner[i] = (int)pick;
+            if (s->moved) {
+                s->moved[s->n_moved++] = i;
+            }
         }
     }
 }
 
+/* ---- the incremental greedy ------------------------------------------------------------- */
+
+/* Why: a greedy step aggregates every leaf of the pool into every element of every cuboid, and
+ * the step after it does so again with the picked element's leaves gone; an element none of whose
+ * leaves went has the same leaves, summed in the same order, so the same statistics and gain, bit
+ * for bit. So the top-level greedy aggregates everything once, keeps each element's statistics
+ * and gain, and after each pick sums again only the elements that lost a leaf (over their own
+ * leaves, in leaf order: the order of a whole aggregation). The pick is the one a whole
+ * aggregation would make: the largest gain, ties to the earlier cuboid, then to the element whose
+ * first pool leaf comes first (the whole aggregation's order). */
+
+/* Gain and candidacy of element C of a cuboid of DEPTH, as best_candidate judges them. */
+static void cand_eval(const search_t *s, cand_t *c, int depth)
+{
+    const stats_t *st = &c->st;
+    c->able = 0;
+    c->gain = 0;
+    if (st->n == 0 || st->w <= 0 || s->sig->direction * (st->s1 / st->w - s->mu) < 0) {
+        return;
+    }
+    int ok;
+    c->gain = st->c0 - element_cost(s, st, depth, &ok);
+    c->able = ok;
+}
+
+/* Sum element E (a global element index) again over its leaves in the pool. */
+static void cand_sum(search_t *s, size_t e, int depth)
+{
+    cand_t *c = &s->cand[e];
+    stats_t st = {0}; /* a local sum, kept in registers: the same additions in the same order */
+    uint32_t first = UINT32_MAX;
+    for (size_t m = s->mem_off[e]; m < s->mem_off[e + 1]; m++) {
+        size_t i = s->members[m];
+        if (in_pool(s, i)) {
+            if (first == UINT32_MAX) {
+                first = (uint32_t)i;
+            }
+            add_leaf(&st, s, i);
+        }
+    }
+    c->st = st;
+    c->first = first;
+    cand_eval(s, c, depth);
+}
+
+/* 1 if element C beats the best so far (gain BEST, element B, or none: B < 0), by the greedy's
+ * rule: a larger gain, or as large and first in the aggregation's order; never the whole pool. */
+static int cand_beats(const cand_t *c, double pool, double best, const cand_t *b)
+{
+    if (!c->able || c->st.n >= pool) {
+        return 0;
+    }
+    return c->gain > best || (b && c->gain == best && c->first < b->first);
+}
+
+/* The best element of cuboid CI among all of its elements (index within the cuboid, or -1). */
+static int cuboid_best(const search_t *s, size_t ci, double pool)
+{
+    size_t e0 = s->elem_off[ci], n = s->elem_off[ci + 1] - e0;
+    int best = -1;
+    for (size_t k = 0; k < n; k++) {
+        const cand_t *b = best >= 0 ? &s->cand[e0 + (size_t)best] : NULL;
+        if (cand_beats(&s->cand[e0 + k], pool, b ? b->gain : 0, b)) {
+            best = (int)k;
+        }
+    }
+    return best;
+}
+
+/* Step FIRST of the top-level greedy (every cuboid; the pool is what collect_pool lists): aggregate
+ * every cuboid. Later steps: sum again the elements that lost a leaf to the last pick (s->moved).
+ * Returns the best gain and *BEST as best_candidate(s, 0, best) would. */
+static double best_candidate_inc(search_t *s, int first, pick_t *best)
+{
+    double pool;
+    if (first) {
+        collect_pool(s);
+    } else {
+        s->n_pool -= s->n_moved; /* the pool list itself is stale: only its size is used */
+    }
+    pool = (double)s->n_pool;
+    size_t n = s->sig->n;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        int depth = s->cuboids[ci].depth;
+        size_t e0 = s->elem_off[ci];
+        if (first) {
+            size_t ne = s->elem_off[ci + 1] - e0;
+            for (size_t k = 0; k < ne; k++) {
+                memset(&s->cand[e0 + k], 0, sizeof(cand_t));
+            }
+            aggregate(s, ci);
+            for (size_t t = 0; t < s->n_touched; t++) {
+                cand_t *c = &s->cand[e0 + s->touched[t]];
+                c->st = *touched_stats(s, t);
+                c->first = UINT32_MAX;
+                for (size_t m = s->mem_off[e0 + s->touched[t]]; c->first == UINT32_MAX; m++) {
+                    if (in_pool(s, s->members[m])) {
+                        c->first = s->members[m];
+                    }
+                }
+                cand_eval(s, c, depth);
+            }
+            clear_table(s);
+            s->cb_best[ci] = cuboid_best(s, ci, pool);
+            continue;
+        }
+        const uint32_t *id = s->ids + ci * n;
+        size_t n_aff = 0;
+        if (++s->epoch == 0) { /* wrapped: forget every mark */
+            memset(s->stamp, 0, s->elem_off[s->n_cuboids] * sizeof(uint32_t));
+            s->epoch = 1;
+        }
+        for (size_t r = 0; r < s->n_moved; r++) {
+            size_t e = e0 + id[s->moved[r]];
+            if (s->stamp[e] != s->epoch) {
+                s->stamp[e] = s->epoch;
+                s->aff[n_aff++] = id[s->moved[r]];
+            }
+        }
+        for (size_t k = 0; k < n_aff; k++) {
+            cand_sum(s, e0 + s->aff[k], depth);
+        }
+        int cb = s->cb_best[ci];
+        if (cb >= 0 &&
+            (s->stamp[e0 + (size_t)cb] == s->epoch || s->cand[e0 + (size_t)cb].st.n >= pool)) {
+            s->cb_best[ci] = cuboid_best(s, ci, pool); /* the best lost a leaf: look at them all */
+            continue;
+        }
+        /* the best kept its leaves (or there was none): only an element that lost one can beat it
+         * (the others, and their sizes against a smaller pool, are as they were) */
+        for (size_t k = 0; k < n_aff; k++) {
+            const cand_t *b = cb >= 0 ? &s->cand[e0 + (size_t)cb] : NULL;
+            if (cand_beats(&s->cand[e0 + s->aff[k]], pool, b ? b->gain : 0, b)) {
+                cb = (int)s->aff[k];
+            }
+        }
+        s->cb_best[ci] = cb;
+    }
+    double best_gain = 0;
+    best->cuboid = -1;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        int cb = s->cb_best[ci];
+        if (cb >= 0 && s->cand[s->elem_off[ci] + (size_t)cb].gain > best_gain) {
+            best_gain = s->cand[s->elem_off[ci] + (size_t)cb].gain;
+            best->cuboid = (int)ci;
+            best->key = s->elem_key[s->elem_off[ci] + (size_t)cb];
+        }
+    }
+    return best_gain;
+}
+
 static void greedy(search_t *s, uint32_t must, size_t limit)
 {
-    while (s->n_picks < limit) {
+    /* the top-level greedy steps incrementally; a refinement's (inside one element: a small pool,
+     * few cuboids) aggregates afresh */
+    int inc = must == 0 && s->cand && !s->plain;
+    for (int step = 0; s->n_picks < limit; step++) {
         pick_t p;
-        if (best_candidate(s, must, &p) <= 0 || p.cuboid < 0) {
+        double gain = inc ? best_candidate_inc(s, step == 0, &p) : best_candidate(s, must, &p);
+        if (gain <= 0 || p.cuboid < 0) {
             return;
         }
         p.alive = 1;
@@ -411,17 +623,13 @@ static void greedy(search_t *s, uint32_t must, size_t limit)
 
 static void owned_stats(const search_t *s, size_t pick, stats_t *st)
 {
-    memset(st, 0, sizeof(*st));
+    stats_t sum = {0}; /* a local sum, kept in registers */
     for (size_t i = 0; i < s->sig->n; i++) {
         if (s->owner[i] == (int)pick) {
-            double w = s->sig->w[i], x = s->sig->x[i];
-            st->n += 1;
-            st->w += w;
-            st->s1 += w * x;
-            st->s2 += s->t2[i];
-            st->c0 += s->c0[i];
+            add_leaf(&sum, s, i);
         }
     }
+    *st = sum;
 }
 
 static double total_cost(const search_t *s)
@@ -584,6 +792,17 @@ static void run_round(search_t *s, size_t limit)
     prune(s);
 }
 
+/* 1 if no signal leaf is owned by an element. */
+static int none_owned(const search_t *s)
+{
+    for (size_t i = 0; i < s->sig->n; i++) {
+        if (s->owner[i] >= 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Fit the null, search, refit the null on the leaves left outside, search again (once: a null
  * held at the baseline's level does not change with the leaves left outside). */
 static void search_rounds(search_t *s, size_t limit)
@@ -592,6 +811,13 @@ static void search_rounds(search_t *s, size_t limit)
     int rounds = s->level_fixed ? 1 : ROUNDS;
     for (int round = 0; round < rounds; round++) {
         run_round(s, limit);
+        if (round + 1 < rounds && s->sig->counts && s->fit_all && none_owned(s)) {
+            /* the level is fitted from scratch on the leaves outside (rca_count_level starts at
+             * 1 whatever it is given), and they are the leaves of the last fit: the refit and the
+             * next round would repeat this one bit for bit. (Amounts refit from the last centre,
+             * which can move it in the last bits: they always search again.) */
+            break;
+        }
         if (round + 1 < rounds) {
             fit_null(s, s->mu); /* refit on the leaves left outside, then search again */
             for (size_t i = 0; i < s->sig->n; i++) {
@@ -649,29 +875,126 @@ static void count_candidates(search_t *s)
     double per_depth[CL_RCA_MAX_DEPTH + 1] = {0};
     collect_pool(s);
     for (size_t ci = 0; ci < s->n_cuboids; ci++) {
-        aggregate(s, ci);
-        per_depth[s->cuboids[ci].depth] += (double)s->n_touched;
-        s->n_candidates += s->n_touched;
-        clear_table(s);
+        size_t n_elems;
+        if (s->ids) { /* numbered over every signal leaf, which is the pool now */
+            n_elems = s->elem_off[ci + 1] - s->elem_off[ci];
+        } else {
+            aggregate(s, ci);
+            n_elems = s->n_touched;
+            clear_table(s);
+        }
+        per_depth[s->cuboids[ci].depth] += (double)n_elems;
+        s->n_candidates += n_elems;
     }
     for (int d = 0; d <= CL_RCA_MAX_DEPTH; d++) {
         s->log_k[d] = log(fmax(per_depth[d], 1));
     }
 }
 
-/* Every signal leaf's key in every cuboid, computed once for all the aggregations of the search
- * (skipped, and computed as needed, when there would be too many). */
-static void make_keys(search_t *s)
+static void free_ids(search_t *s)
 {
-    size_t n = s->sig->n;
-    if (n == 0 || s->n_cuboids == 0 || s->n_cuboids > KEYS_MAX / n) {
+    free(s->ids);
+    free(s->elem_off);
+    free(s->elem_key);
+    free(s->mem_off);
+    free(s->members);
+    free(s->cand);
+    free(s->stamp);
+    free(s->cb_best);
+    free(s->moved);
+    free(s->aff);
+    s->ids = NULL;
+    s->elem_off = s->mem_off = NULL;
+    s->elem_key = NULL;
+    s->members = s->stamp = s->aff = NULL;
+    s->cand = NULL;
+    s->cb_best = NULL;
+    s->moved = NULL;
+}
+
+/* Number the elements of cuboid CI (from element E0 on) in order of their first signal leaf, the
+ * table's count holding an element's number + 1 meanwhile, and list each element's leaves in leaf
+ * order (a counting sort). Returns the number of elements. */
+static size_t number_cuboid(search_t *s, size_t ci, size_t e0)
+{
+    size_t n = s->sig->n, n_elems = 0;
+    uint32_t *id = s->ids + ci * n;
+    s->hashed = s->cuboids[ci].size > s->dense_cap;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = leaf_key(s, &s->cuboids[ci], i);
+        stats_t *st = slot_for(s, key);
+        if (st->n == 0) {
+            s->elem_key[e0 + n_elems] = key;
+            st->n = (double)++n_elems;
+        }
+        id[i] = (uint32_t)st->n - 1;
+    }
+    clear_table(s);
+    size_t *off = s->mem_off + e0; /* off[k] = where element k's leaves start */
+    for (size_t k = 0; k <= n_elems; k++) {
+        off[k] = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        off[id[i] + 1]++;
+    }
+    off[0] = ci * n;
+    for (size_t k = 0; k < n_elems; k++) {
+        off[k + 1] += off[k];
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->members[off[id[i]]++] = (uint32_t)i;
+    }
+    for (size_t k = n_elems; k > 0; k--) { /* back to the starts */
+        off[k] = off[k - 1];
+    }
+    off[0] = ci * n;
+    return n_elems;
+}
+
+/* Every signal leaf's element in every cuboid and every element's leaves, computed once for all
+ * the aggregations of the search, with the incremental greedy's state. Skipped (keys are then
+ * computed as needed and hashed, and every greedy step aggregates afresh) when there would be too
+ * many links or memory is short: the result is the same either way. */
+static void make_ids(search_t *s)
+{
+    size_t n = s->sig->n, links = s->n_cuboids * n;
+    if (n == 0 || s->n_cuboids == 0 || s->n_cuboids > KEYS_MAX / n || n > UINT32_MAX) {
         return;
     }
-    s->keys = malloc(s->n_cuboids * n * sizeof(uint64_t));
-    for (size_t ci = 0; s->keys && ci < s->n_cuboids; ci++) {
-        for (size_t i = 0; i < n; i++) {
-            s->keys[ci * n + i] = leaf_key(s, &s->cuboids[ci], i);
+    s->ids = malloc(links * sizeof(uint32_t));
+    s->members = malloc(links * sizeof(uint32_t));
+    s->elem_off = malloc((s->n_cuboids + 1) * sizeof(size_t));
+    s->elem_key = malloc(links * sizeof(uint64_t));
+    s->mem_off = malloc((links + 1) * sizeof(size_t));
+    s->cb_best = malloc(s->n_cuboids * sizeof(int));
+    s->moved = malloc(n * sizeof(size_t));
+    s->aff = malloc(n * sizeof(uint32_t));
+    if (!s->ids || !s->members || !s->elem_off || !s->elem_key || !s->mem_off || !s->cb_best ||
+        !s->moved || !s->aff) {
+        free_ids(s);
+        return;
+    }
+    size_t e = 0;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        s->elem_off[ci] = e;
+        size_t k = number_cuboid(s, ci, e);
+        s->max_elems = k > s->max_elems ? k : s->max_elems;
+        e += k;
+    }
+    s->elem_off[s->n_cuboids] = e;
+    s->mem_off[e] = links;
+    s->cand = malloc((e ? e : 1) * sizeof(cand_t));
+    s->stamp = calloc(e ? e : 1, sizeof(uint32_t));
+    if (s->max_elems > s->dense_cap) { /* aggregations by element number: one slot each */
+        stats_t *dense = calloc(s->max_elems, sizeof(stats_t));
+        if (dense) {
+            free(s->dense);
+            s->dense = dense;
+            s->dense_cap = s->max_elems;
         }
+    }
+    if (!s->cand || !s->stamp || s->max_elems > s->dense_cap) {
+        free_ids(s);
     }
 }
 
@@ -707,14 +1030,14 @@ static int alloc_search(search_t *s, cl_err_t *err)
         !s->hstats || !s->hkeys || !s->touched) {
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
-    make_keys(s);
+    make_ids(s);
     return 0;
 }
 
 static void free_search(search_t *s)
 {
     free(s->cuboids);
-    free(s->keys);
+    free_ids(s);
     free(s->c0);
     free(s->t2);
     free(s->fit);
@@ -770,12 +1093,13 @@ static void sort_and_cut(rca_search_result_t *out, int max_elements)
     }
 }
 
-int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
-               int max_depth, int max_elements, cl_err_t *err)
+static int search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
+                  int max_depth, int max_elements, int plain, cl_err_t *err)
 {
     memset(out, 0, sizeof(*out));
     search_t s;
     memset(&s, 0, sizeof(s));
+    s.plain = plain;
     s.cube = cube;
     s.sig = sig;
     s.max_depth = max_depth;
@@ -823,4 +1147,16 @@ int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_si
     sort_and_cut(out, max_elements);
     free_search(&s);
     return rc;
+}
+
+int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
+               int max_depth, int max_elements, cl_err_t *err)
+{
+    return search(out, cube, sig, max_depth, max_elements, 0, err);
+}
+
+int rca_search_plain(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
+                     int max_depth, int max_elements, cl_err_t *err)
+{
+    return search(out, cube, sig, max_depth, max_elements, 1, err);
 }

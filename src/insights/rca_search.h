@@ -66,6 +66,12 @@ CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
                             const rca_signal_t *sig, int max_depth, int max_elements,
                             cl_err_t *err);
 
+/* rca_search with every greedy step aggregating the pool afresh, as the search was first written:
+ * the reference the incremental greedy (rca_search.c) must equal bit for bit (tests). */
+CL_NODISCARD int rca_search_plain(rca_search_result_t *out, const cl_rca_cube_t *cube,
+                                  const rca_signal_t *sig, int max_depth, int max_elements,
+                                  cl_err_t *err);
+
 /* State the found elements of R (the search over SIG) at an operator's granularity
  * (rca_general.c): replace the elements inside an ancestor segment that moved the same way by the
  * ancestor, when the rest of the ancestor (leaves no other element of that direction explains)
