@@ -152,6 +152,28 @@ post_json /logout ''
 expect_status 200 "sign-out with a cached session"
 auth_me_codes
 expect_eq "$CODES" "401 401 401 401 401 401 401 401 " "after sign-out the cached session is refused on every thread"
+# the same, without a process start in between: 8 keep-alive connections (spread over the worker
+# threads) each serve the session, one signs out, and the very next request on every other connection
+# (microseconds later, well within the millisecond in which a thread may skip PRAGMA data_version)
+# is refused
+dev_login regmgr
+CODES=$(python3 - "$APP_PORT" "$SID" "$CSRF" <<'PY'
+import http.client, sys
+port, sid, csrf = sys.argv[1:]
+conns = [http.client.HTTPConnection("127.0.0.1", int(port), timeout=10) for _ in range(8)]
+def me(c):
+    c.request("GET", "/auth-me", headers={"Cookie": "catlens_session=" + sid})
+    r = c.getresponse(); r.read(); return r.status
+warm = [me(c) for c in conns for _ in range(2)]
+conns[0].request("POST", "/logout", body="", headers={"Cookie": "catlens_session=" + sid,
+    "X-CSRF-Token": csrf, "Content-Type": "application/json"})
+r = conns[0].getresponse(); r.read()
+after = [me(c) for c in conns[1:]]
+print(" ".join(map(str, [min(warm), max(warm), r.status] + after)))
+PY
+)
+expect_eq "$CODES" "200 200 200 401 401 401 401 401 401 401" \
+    "sign-out on one connection: the next request on each other connection is refused at once"
 api GET /metrics
 hits=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_session_cache_total{result="hit"} //p')
 [ "${hits:-0}" -gt 0 ] && pass "session lookups are served from the cache ($hits hits)" || fail "session cache hits" "$hits"
