@@ -437,32 +437,51 @@ void cl_reports_key_dispose(cl_reports_key_t *k)
 
 /* A cached value: the envelope header (the identity), one flag byte ('G' good, 'D' degraded), the
  * gzip-compressed document. */
-int cl_reports_cached(char **gz, size_t *gz_len, int *degraded, cl_reports_t *r,
-                      const cl_reports_key_t *k)
+int cl_reports_cached_shared(cl_cache_value_t *out, int *degraded, cl_reports_t *r,
+                             const cl_reports_key_t *k)
 {
-    *gz = NULL;
-    *gz_len = 0;
-    char *blob = NULL;
-    size_t len = 0;
+    *out = (cl_cache_value_t){0};
+    cl_cache_value_t v;
     size_t head = k->header_len + 1;
     if (k->unusable || k->header_len == 0 ||
-        cl_cache_get(&blob, &len, r->cache, k->cache_key, NULL) != 0) {
+        cl_cache_get_shared(&v, r->cache, k->cache_key, NULL) != 0) {
         return CL_ENOTFOUND;
     }
-    if (len <= head || memcmp(blob, k->header, k->header_len) != 0 ||
-        (blob[k->header_len] != 'G' && blob[k->header_len] != 'D')) {
-        free(blob);
+    if (v.len <= head || memcmp(v.data, k->header, k->header_len) != 0 ||
+        (v.data[k->header_len] != 'G' && v.data[k->header_len] != 'D')) {
+        v.release(v.cls);
         cl_logf(CL_LOG_WARN, MODULE, "cache_mismatch",
                 "a cached report did not match its key: ignored");
         return CL_ENOTFOUND;
     }
     if (degraded) {
-        *degraded = blob[k->header_len] == 'D';
+        *degraded = v.data[k->header_len] == 'D';
     }
-    memmove(blob, blob + head, len - head);
-    *gz = blob;
-    *gz_len = len - head;
+    *out = v;
+    out->data += head;
+    out->len -= head;
     return 0;
+}
+
+int cl_reports_cached(char **gz, size_t *gz_len, int *degraded, cl_reports_t *r,
+                      const cl_reports_key_t *k)
+{
+    *gz = NULL;
+    *gz_len = 0;
+    cl_cache_value_t v;
+    int rc = cl_reports_cached_shared(&v, degraded, r, k);
+    if (rc != 0) {
+        return rc;
+    }
+    char *copy = malloc(v.len + 1);
+    if (copy) {
+        memcpy(copy, v.data, v.len);
+        copy[v.len] = '\0';
+        *gz = copy;
+        *gz_len = v.len;
+    }
+    v.release(v.cls);
+    return copy ? 0 : CL_ENOTFOUND;
 }
 
 void reports_cache_put(cl_reports_t *r, const cl_reports_key_t *k, const char *gz, size_t len,

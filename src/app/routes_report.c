@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/calendar.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "etl/snapshot.h"
 #include "http/body.h"
@@ -152,6 +153,33 @@ static json_t *view_detail(const wbr_t *w, const char *cache, int stale, const c
     return d;
 }
 
+/* view_detail as the JSON text json_dumps would write for it (compact, keys sorted), into OUT
+ * (CAP bytes); 0 when it does not fit. */
+static size_t view_detail_text(char *out, size_t cap, const wbr_t *w, const char *cache, int stale,
+                               const char *snapshot)
+{
+    const cl_reports_key_t *k = &w->key;
+    size_t at = cl_jsonw_raw(out, cap, 0, "{\"cache\":");
+    at = cl_jsonw_string(out, cap, at, cache);
+    at = cl_jsonw_raw(out, cap, at, ",\"category\":");
+    at = cl_jsonw_string(out, cap, at, k->category);
+    at = cl_jsonw_raw(out, cap, at, ",\"region\":");
+    at = cl_jsonw_string(out, cap, at, k->region);
+    at = cl_jsonw_raw(out, cap, at, ",\"snapshot\":");
+    at = cl_jsonw_string(out, cap, at, snapshot);
+    at = cl_jsonw_raw(out, cap, at, stale ? ",\"stale\":true" : ",\"stale\":false");
+    at = cl_jsonw_raw(out, cap, at, ",\"week\":");
+    at = cl_jsonw_string(out, cap, at, k->week_key);
+    at = cl_jsonw_raw(out, cap, at, ",\"window\":");
+    at = cl_jsonw_string(out, cap, at, k->window_name);
+    at = cl_jsonw_raw(out, cap, at, "}");
+    if (at >= cap) {
+        return 0;
+    }
+    out[at] = '\0';
+    return at;
+}
+
 /* The report was made (or could not be): answer the parked request, on the thread that made it. */
 static void on_report(void *payload, const cl_reports_result_t *res)
 {
@@ -219,16 +247,21 @@ static int on_wbr(cl_http_req_t *req, void *payload, cl_err_t *err)
     if (rc != 0) {
         return rc;
     }
-    char *gz = NULL;
-    size_t len = 0;
+    cl_cache_value_t gz;
     const char *hit[] = {"hit"}, *miss[] = {"miss"};
-    if (cl_reports_cached(&gz, &len, NULL, app->reports, &w->key) == 0) {
+    if (cl_reports_cached_shared(&gz, NULL, app->reports, &w->key) == 0) {
         cl_metrics_inc(app->m_report_cache, hit, 1);
-        rc = cl_http_reply_gzipped(req, 200, "application/json", gz, len, err);
+        rc = cl_http_reply_gzipped_shared(req, 200, "application/json", gz.data, gz.len, gz.release,
+                                          gz.cls, err);
         cl_http_req_log(req, "cache", json_string("hit"));
-        return rc ? rc
-                  : app_reply_audited(app, req, w->session->user, "report_view", "ok",
-                                      view_detail(w, "hit", 0, w->key.snapshot));
+        if (rc != 0) {
+            return rc;
+        }
+        char text[2048];
+        return view_detail_text(text, sizeof text, w, "hit", 0, w->key.snapshot) > 0
+                   ? app_reply_audited_text(app, req, w->session->user, "report_view", "ok", text)
+                   : app_reply_audited(app, req, w->session->user, "report_view", "ok",
+                                       view_detail(w, "hit", 0, w->key.snapshot));
     }
     cl_metrics_inc(app->m_report_cache, miss, 1);
     return cl_http_park(req, start_wait, w);

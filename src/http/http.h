@@ -180,6 +180,14 @@ CL_NODISCARD int cl_http_reply_json(cl_http_req_t *req, int status, json_t *doc,
 CL_NODISCARD int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type,
                                        char *gz, size_t gz_len, cl_err_t *err);
 
+/* As cl_http_reply_gzipped with GZ shared instead of owned (a cached body, sent without a copy):
+ * it is only read, until RELEASE(CLS) is called — once, from the thread that is done with it: after
+ * the response was sent or dropped, when the reply is replaced, or at once on failure. */
+CL_NODISCARD int cl_http_reply_gzipped_shared(cl_http_req_t *req, int status,
+                                              const char *content_type, const char *gz,
+                                              size_t gz_len, void (*release)(void *cls), void *cls,
+                                              cl_err_t *err);
+
 /* Reply {"error":{"code": cl_err_name(E->code), "message": …}} with cl_err_http_status(E->code).
  * 500s hide the message from the client (it is logged). Always succeeds unless a reply was already
  * made (then it does nothing). */

@@ -230,10 +230,25 @@ static void utc_now(char out[32])
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    /* the seconds are formatted once per second per thread (a record per cached view) */
+    static __thread time_t last_s = -1;
+    static __thread char last[24];
+    static __thread size_t last_n;
+    if (ts.tv_sec != last_s) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        last_n = strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%S", &tm);
+        last_s = ts.tv_sec;
+    }
+    long ms = ts.tv_nsec / 1000000;
+    memcpy(out, last, last_n);
+    char *p = out + last_n;
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    *p++ = (char)('0' + ms / 10 % 10);
+    *p++ = (char)('0' + ms % 10);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 static int insert(cl_sqlite_t *db, const char *const vals[N_FIELDS], cl_err_t *err)
@@ -258,7 +273,9 @@ static int fields_of(const char *src[N_FIELDS], const cl_audit_event_t *ev, char
     *big = NULL;
     utc_now(ts);
     const char *detail = "{}";
-    if (ev->detail) {
+    if (ev->detail_text) {
+        detail = ev->detail_text;
+    } else if (ev->detail) {
         size_t n = json_dumpb(ev->detail, small, 2047, JSON_COMPACT | JSON_SORT_KEYS);
         if (n > 0 && n < 2047) {
             small[n] = '\0';

@@ -66,6 +66,8 @@ typedef struct {
     const char *user_id, *role, *team; /* who; NULL when unknown */
     const char *request_id, *client;   /* the request it belongs to */
     const json_t *detail; /* what (borrowed; NULL: {}), e.g. {"category": …, "region": …} */
+    const char *detail_text; /* or the same already written as JSON (compact, keys sorted: what
+                                json_dumps would write); used instead of detail when set */
     cl_audit_durability_t durability; /* when the caller is told; 0: CL_AUDIT_FLUSHED */
 } cl_audit_event_t;
 
