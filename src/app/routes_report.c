@@ -119,8 +119,88 @@ typedef struct {
     cl_week_t week;
 } wbr_in_t;
 
+/* The body as the web UI sends it, read without a JSON library: one flat object of the four
+ * fields, each once, each a string of printable ASCII without escapes (so its bytes are its value),
+ * within the lengths parse_request allows. 1 and IN's names and *WINDOW, *WEEK (pointing into BUF)
+ * set when it is that; 0 for anything else — then the full parser decides, and says what is wrong
+ * exactly as it always has. */
+static int parse_plain(wbr_in_t *in, char buf[64], const char **window, const char **week,
+                       const char *body, size_t len)
+{
+    static const char *const FIELDS[] = {"category", "region", "window", "week"};
+    const size_t MAX[] = {MAX_NAME, MAX_NAME, 8, 16};
+    char *dst[] = {in->category, in->region, buf, buf + 32};
+    unsigned seen = 0;
+    size_t i = 0;
+#define SKIP_WS()                                                                                  \
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))   \
+    i++
+    SKIP_WS();
+    if (i == len || body[i++] != '{') {
+        return 0;
+    }
+    for (int m = 0; m < 4; m++) {
+        const char *s[2];
+        size_t n[2];
+        for (int part = 0; part < 2; part++) { /* the key, then the value */
+            SKIP_WS();
+            if (part == 1) {
+                if (i == len || body[i++] != ':') {
+                    return 0;
+                }
+                SKIP_WS();
+            }
+            if (i == len || body[i++] != '"') {
+                return 0;
+            }
+            s[part] = body + i;
+            while (i < len && body[i] != '"') {
+                unsigned char c = (unsigned char)body[i];
+                if (c < 0x20 || c > 0x7e || c == '\\') {
+                    return 0;
+                }
+                i++;
+            }
+            if (i == len) {
+                return 0;
+            }
+            n[part] = (size_t)(body + i - s[part]);
+            i++;
+        }
+        int f = -1;
+        for (int k = 0; k < 4 && f < 0; k++) {
+            if (strlen(FIELDS[k]) == n[0] && memcmp(FIELDS[k], s[0], n[0]) == 0) {
+                f = k;
+            }
+        }
+        if (f < 0 || (seen & (1u << f)) || n[1] == 0 || n[1] > MAX[f]) {
+            return 0;
+        }
+        seen |= 1u << f;
+        memcpy(dst[f], s[1], n[1]);
+        dst[f][n[1]] = '\0';
+        SKIP_WS();
+        if (i == len || body[i++] != (m < 3 ? ',' : '}')) {
+            return 0;
+        }
+    }
+    SKIP_WS();
+#undef SKIP_WS
+    *window = buf;
+    *week = buf + 32;
+    return i == len;
+}
+
 static int parse_request(wbr_in_t *in, cl_http_req_t *req, cl_err_t *err)
 {
+    size_t len = 0;
+    const char *raw = cl_http_req_body(req, &len);
+    char buf[64];
+    const char *w = NULL, *wk = NULL;
+    if (cl_http_req_is_json(req) && parse_plain(in, buf, &w, &wk, raw, len)) {
+        int rc = cl_window_parse(&in->window, w, err);
+        return rc ? rc : cl_week_parse(&in->week, wk, err);
+    }
     static const char *const FIELDS[] = {"category", "region", "window", "week", NULL};
     json_t *body = NULL;
     const char *window = NULL, *week = NULL;

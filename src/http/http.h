@@ -129,6 +129,9 @@ const char *cl_http_req_cookie(cl_http_req_t *req, const char *name);
 /* The request body (NUL-terminated; LEN may be NULL), "" when there is none. Borrowed. */
 const char *cl_http_req_body(const cl_http_req_t *req, size_t *len);
 
+/* 1 when the request's Content-Type is application/json (what cl_http_req_json requires). */
+int cl_http_req_is_json(const cl_http_req_t *req);
+
 /* The body as a JSON object: Content-Type must be application/json, then cl_body_parse() rules.
  * *out is new: json_decref(). Returns 0 or CL_EINVAL with a message for the client. */
 CL_NODISCARD int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err);

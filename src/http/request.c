@@ -92,13 +92,18 @@ const char *cl_http_req_body(const cl_http_req_t *req, size_t *len)
     return req->body ? req->body : "";
 }
 
+int cl_http_req_is_json(const cl_http_req_t *req)
+{
+    const char *ct = cl_http_req_header(req, "Content-Type");
+    size_t n = strlen("application/json");
+    return ct && strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
 int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err)
 {
     *out = NULL;
-    const char *ct = cl_http_req_header(req, "Content-Type");
-    size_t n = strlen("application/json");
-    if (!ct || strncasecmp(ct, "application/json", n) != 0 ||
-        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+    if (!cl_http_req_is_json(req)) {
         return cl_err_set(err, CL_EINVAL, "Content-Type must be application/json");
     }
     return cl_body_parse(out, req->body, req->body_len, err);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,40 @@ static void utc_now(char out[32])
     *p = '\0';
 }
 
+/* Rows per statement when the writer moves the journal into audit_log: one INSERT of many rows
+ * updates sqlite_sequence (AUTOINCREMENT) and runs the statement's set-up once for all of them. */
+#define INSERT_ROWS 32
+#define INSERT_SQL_HEAD                                                                            \
+    "INSERT INTO audit_log(ts, event, outcome, user_id, role, team, request_id, client, detail) "  \
+    "VALUES "
+
+static char insert_many_sql[INSERT_ROWS * 40 + 160];
+static pthread_once_t insert_many_once = PTHREAD_ONCE_INIT;
+
+static void make_insert_many_sql(void)
+{
+    size_t at = (size_t)snprintf(insert_many_sql, sizeof insert_many_sql, "%s", INSERT_SQL_HEAD);
+    for (int r = 0; r < INSERT_ROWS; r++) {
+        at += (size_t)snprintf(insert_many_sql + at, sizeof insert_many_sql - at,
+                               "%s(?,?,?,?,?,?,?,?,?)", r ? "," : "");
+    }
+}
+
+/* INSERT_ROWS rows, ROWS[r][f] the fields of each (borrowed, outliving the step). */
+static int insert_many(cl_sqlite_t *db, const char *const rows[INSERT_ROWS][N_FIELDS],
+                       cl_err_t *err)
+{
+    pthread_once(&insert_many_once, make_insert_many_sql);
+    cl_sqlite_stmt_t *st = NULL;
+    int rc = cl_sqlite_cached(&st, db, insert_many_sql, err);
+    for (int r = 0; rc == 0 && r < INSERT_ROWS; r++) {
+        for (int i = 0; rc == 0 && i < N_FIELDS; i++) {
+            rc = cl_sqlite_bind_text_borrowed(st, r * N_FIELDS + i + 1, rows[r][i], err);
+        }
+    }
+    return rc ? rc : cl_sqlite_run(st, err);
+}
+
 static int insert(cl_sqlite_t *db, const char *const vals[N_FIELDS], cl_err_t *err)
 {
     cl_sqlite_stmt_t *st = NULL;
@@ -460,10 +495,38 @@ static void write_batch(cl_audit_t *a, queued_t *batch)
 /* ---- the journal: moving its records into audit_log
  * ------------------------------------------------------------------------ */
 
+/* Journal records on their way into audit_log, gathered INSERT_ROWS at a time (copied: the
+ * journal reader reuses its buffer). */
 typedef struct {
     cl_sqlite_t *db;
     cl_err_t *err;
+    size_t n;                          /* records gathered */
+    size_t off[INSERT_ROWS][N_FIELDS]; /* where each field is in buf; SIZE_MAX: NULL */
+    char *buf;
+    size_t used, cap;
 } ingest_t;
+
+/* Insert what is gathered: all of it in one statement when the batch is full, else row by row. */
+static int ingest_flush(ingest_t *in)
+{
+    const char *rows[INSERT_ROWS][N_FIELDS];
+    for (size_t r = 0; r < in->n; r++) {
+        for (int i = 0; i < N_FIELDS; i++) {
+            rows[r][i] = in->off[r][i] == SIZE_MAX ? NULL : in->buf + in->off[r][i];
+        }
+    }
+    int rc = 0;
+    if (in->n == INSERT_ROWS) {
+        rc = insert_many(in->db, (const char *const(*)[N_FIELDS])rows, in->err);
+    } else {
+        for (size_t r = 0; rc == 0 && r < in->n; r++) {
+            rc = insert(in->db, rows[r], in->err);
+        }
+    }
+    in->n = 0;
+    in->used = 0;
+    return rc;
+}
 
 static int ingest_one(void *ctx, const void *rec, size_t len)
 {
@@ -475,7 +538,21 @@ static int ingest_one(void *ctx, const void *rec, size_t len)
                 "a journal record of %zu bytes does not decode: left out", len);
         return 0;
     }
-    return insert(in->db, vals, in->err);
+    if (in->used + len > in->cap) {
+        size_t cap = (in->used + len) * 2;
+        char *b = realloc(in->buf, cap);
+        if (!b) {
+            return cl_err_set(in->err, CL_ENOMEM, "out of memory");
+        }
+        in->buf = b;
+        in->cap = cap;
+    }
+    memcpy(in->buf + in->used, rec, len);
+    for (int i = 0; i < N_FIELDS; i++) {
+        in->off[in->n][i] = vals[i] ? in->used + (size_t)(vals[i] - (const char *)rec) : SIZE_MAX;
+    }
+    in->used += len;
+    return ++in->n == INSERT_ROWS ? ingest_flush(in) : 0;
 }
 
 static const char *base_name(const char *path)
@@ -531,13 +608,15 @@ static void forget(cl_sqlite_t *db, const char *name)
 static int ingest_range(cl_sqlite_t *db, int fd, const char *name, uint64_t from, uint64_t limit,
                         uint64_t *next, int *torn, cl_err_t *err)
 {
-    ingest_t in = {db, err};
+    ingest_t in = {.db = db, .err = err};
     *next = from;
     *torn = 0;
     int rc = cl_sqlite_begin(db, err);
     rc = rc ? rc
             : cl_journal_read(fd, from, limit, JOURNAL_BATCH_BYTES, ingest_one, &in, next, torn,
                               err);
+    rc = rc ? rc : ingest_flush(&in);
+    free(in.buf);
     rc = rc || *next == from ? rc : save_offset(db, name, *next, err);
     rc = rc ? rc : cl_sqlite_commit(db, err);
     if (rc != 0) {

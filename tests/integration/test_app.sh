@@ -236,6 +236,19 @@ post_json /wbr '{"category":"books","region":"asia","window":"weekly","week":"20
 expect_status 400 "a bad window: 400"
 post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W99"}'
 expect_status 400 "a bad week: 400"
+# the body read without a JSON library (plain ASCII, each field once) and the same request the parser
+# must read (escapes, another order, spacing): one answer; and what the plain reader leaves to it
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47"}'
+plain_status=$STATUS plain_meta=$(json_get meta.snapshot)
+expect_eq "$plain_status ${plain_meta:+snapshot}" "200 snapshot" "/wbr: a plain body is read"
+post_json /wbr $' { "week" : "2026-W47",\n\t"window":"WoW" , "region":"\\u0061sia","category":"b\\u006foks" } '
+expect_eq "$STATUS $(json_get meta.snapshot)" "$plain_status $plain_meta" "/wbr: an escaped, reordered body is the same request"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47","week":"2026-W46"}'
+expect_status 400 "/wbr: a field given twice: 400"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW"}'
+expect_eq "$STATUS $(json_get error.message)" "400 field 'week' is required" "/wbr: a missing field is named"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47","x":"y"}'
+expect_eq "$STATUS $(json_get error.message)" "400 unknown field 'x'" "/wbr: an unknown field is named"
 api POST /wbr -H "Cookie: catlens_session=$SID" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: text/plain' \
     --data-binary '{"category":"books","region":"asia","window":"WoW","week":"2026-W47"}'
 expect_status 400 "a body that is not application/json: 400"
