@@ -116,10 +116,10 @@ static uint64_t journal_rotate_bytes = 64u << 20;
  * already and the record is safe from any crash of this process, so nothing waits for the turn but
  * the record's arrival in audit_log (a reader, cl_audit_settle). At tens of thousands of views a
  * second a turn per record or two made the commit (a WAL write of the same table and index pages
- * each time) and the writer's wake-up the largest part of a view's audit cost; gathered for 2 ms, a
+ * each time) and the writer's wake-up the largest part of a view's audit cost; gathered for 5 ms, a
  * turn inserts a few dozen. Queued records (security ones, whose replies wait) are written at once,
  * between turns. */
-#define JOURNAL_TURN_INTERVAL_NS (2 * 1000000L)
+#define JOURNAL_TURN_INTERVAL_NS (5 * 1000000L)
 
 static int recover(cl_audit_t *a, cl_err_t *err);
 static void retire_journal(cl_audit_t *a, cl_journal_t *j, uint64_t from);

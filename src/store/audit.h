@@ -27,8 +27,8 @@
  * is appended to this process's journal file (store/journal.h, `PATH.journal.<hex>`) by the
  * caller's own thread — one pwritev, no hand-over, no held reply — and survives any crash of this
  * process from then on. The writer moves journaled records into audit_log in its next turn (turns
- * begin at most every 2 ms, so a turn inserts many records in one transaction and one commit:
- * a record is there within ~2 ms; cl_audit_settle() waits for that, without the pacing), recording
+ * begin at most every 5 ms, so a turn inserts many records in one transaction and one commit:
+ * a record is there within ~5 ms; cl_audit_settle() waits for that, without the pacing), recording
  * in the same transaction how far it read, so that each is inserted exactly once; the flusher fdatasyncs the journal at most every
  * 5 ms, so a power loss loses what WRITTEN loses. A process that dies leaves its journal behind,
  * locked to no one: the next cl_audit_open() of the same log moves what is left into audit_log
