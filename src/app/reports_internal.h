@@ -41,8 +41,8 @@ typedef struct {
 
 /* A week's resolved snapshot folder, kept while WAREHOUSE/current/<week> is the same link (device,
  * inode and change time of the link itself, one lstat) and for at most REPORTS_RESOLVE_TTL_S: a
- * republished week (a new link, renamed or re-made over the old one) is seen by the next request,
- * and a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
+ * republished week (a new link, renamed or re-made over the old one) is seen at the next lstat, and
+ * a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
 #define REPORTS_RESOLVE_SLOTS 8
 /* Each thread also keeps the last answers it got, and uses them without the lstat (nor the lock)
  * for REPORTS_RESOLVE_CHECK_S: a republished week is seen within a millisecond. */
