@@ -391,13 +391,14 @@ static held_t *make_held(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, 
 /* A report view's record into the journal, and the reply goes at once (docs/app.md "Audit").
  * Returns 0 when it is there; else the reply is to be held for a commit instead. */
 static int journaled(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
-                     const char *outcome, const json_t *detail)
+                     const char *outcome, const json_t *detail, const char *detail_text)
 {
     if (durability_of(event) != CL_AUDIT_WRITTEN) {
         return -1;
     }
     cl_audit_event_t ev;
     event_of(&ev, req, u, event, outcome, detail);
+    ev.detail_text = detail_text;
     cl_err_t err;
     int rc = cl_audit_append_journaled(app->audit, &ev, &err);
     if (rc != 0) {
@@ -410,7 +411,7 @@ static int journaled(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, cons
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail)
 {
-    if (journaled(app, req, u, event, outcome, detail) == 0) {
+    if (journaled(app, req, u, event, outcome, detail, NULL) == 0) {
         json_decref(detail);
         return 0;
     }
@@ -421,10 +422,25 @@ int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, con
     return cl_http_hold(req, start_audit, h);
 }
 
+int app_reply_audited_text(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                           const char *outcome, const char *detail_text)
+{
+    if (journaled(app, req, u, event, outcome, NULL, detail_text) == 0) {
+        return 0;
+    }
+    /* the journal cannot take it (rare): held for a commit, with the detail as JSON again */
+    json_t *detail = json_loads(detail_text, 0, NULL);
+    held_t *h = detail ? make_held(app, req, u, event, outcome, detail) : NULL;
+    if (!h) {
+        return cl_err_set(NULL, CL_ENOMEM, "out of memory");
+    }
+    return cl_http_hold(req, start_audit, h);
+}
+
 void app_release_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                          const char *outcome, json_t *detail)
 {
-    if (journaled(app, req, u, event, outcome, detail) == 0) {
+    if (journaled(app, req, u, event, outcome, detail, NULL) == 0) {
         json_decref(detail);
         cl_http_release(req);
         return;

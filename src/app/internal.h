@@ -63,6 +63,11 @@ CL_NODISCARD int app_audit_now(cl_app_t *app, cl_http_req_t *req, const cl_user_
 int app_reply_audited(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
                       const char *outcome, json_t *detail);
 
+/* app_reply_audited with the detail already written as JSON (DETAIL_TEXT: compact, keys sorted,
+ * what json_dumps would write; borrowed), so that a cached view dumps no JSON. */
+int app_reply_audited_text(cl_app_t *app, cl_http_req_t *req, const cl_user_t *u, const char *event,
+                           const char *outcome, const char *detail_text);
+
 /* For a parked request (cl_http_park) whose reply is made, on any thread: audit it and release it
  * once the record is as durable as app_reply_audited says. DETAIL is stolen. If the record cannot
  * be written the reply becomes a 503. */

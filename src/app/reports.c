@@ -83,6 +83,8 @@ int cl_reports_open(cl_reports_t **out, const cl_config_t *cfg, const cl_reports
     if (!r) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
+    static uint64_t serials; /* atomic */
+    r->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     r->cfg = cfg;
     r->opt = *opt;
     r->cache = cache;
@@ -219,6 +221,21 @@ static void make_key(cl_reports_key_t *k)
                      REPORTS_ENVELOPE_MAGIC, CL_INSIGHTS_VERSION, k->snapshot, k->category,
                      k->region, k->window_name, k->week_key);
     k->header_len = n > 0 && (size_t)n < sizeof k->header ? (size_t)n : 0;
+    /* the thread's last few keys: a cached view of the same report asks again and again, and the
+     * digest was a tenth of its lookup */
+    static __thread struct {
+        size_t len;
+        char header[sizeof k->header];
+        char key[sizeof k->cache_key];
+    } recent[4];
+    static __thread unsigned next;
+    for (size_t i = 0; i < CL_ARRAY_LEN(recent); i++) {
+        if (recent[i].len == k->header_len && k->header_len > 0 &&
+            memcmp(recent[i].header, k->header, k->header_len) == 0) {
+            memcpy(k->cache_key, recent[i].key, sizeof k->cache_key);
+            return;
+        }
+    }
     unsigned char d[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)k->header, k->header_len, d);
     static const char HEX[] = "0123456789abcdef";
@@ -228,6 +245,12 @@ static void make_key(cl_reports_key_t *k)
         k->cache_key[at++] = HEX[d[i] & 15];
     }
     k->cache_key[at] = '\0';
+    if (k->header_len > 0) {
+        unsigned i = next++ % CL_ARRAY_LEN(recent);
+        recent[i].len = k->header_len;
+        memcpy(recent[i].header, k->header, k->header_len);
+        memcpy(recent[i].key, k->cache_key, sizeof k->cache_key);
+    }
 }
 
 static int json_has(const json_t *a, const char *s)
@@ -271,7 +294,8 @@ static int check_dimensions(cl_reports_key_t *k, cl_reports_t *r, cl_err_t *err)
 /* cl_snapshot_resolve through r->resolved: a realpath() walks and reads every component of the
  * path, which was a tenth of a cached view's CPU; one lstat of the link tells whether the last
  * answer still holds. */
-static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t *err)
+static int resolve_shared(char **out, double *resolved_at, cl_reports_t *r, const char *week,
+                          cl_err_t *err)
 {
     char link[CL_SNAPSHOT_PATH_MAX];
     struct stat st;
@@ -291,6 +315,7 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
                 e->ino == (unsigned long long)st.st_ino && e->ctime_ns == ctime_ns &&
                 now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
                 *out = strdup(e->dir);
+                *resolved_at = e->resolved_at;
                 pthread_mutex_unlock(&r->lock);
                 return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
             }
@@ -304,6 +329,7 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
     pthread_mutex_unlock(&r->lock);
     int rc = cl_snapshot_resolve(out, r->cfg->warehouse_dir, week, err);
     char *copy = rc == 0 && have ? strdup(*out) : NULL;
+    *resolved_at = copy ? now : -1; /* -1: not kept */
     pthread_mutex_lock(&r->lock);
     resolve_slot_t *e = &r->resolved[slot];
     free(e->dir);
@@ -314,6 +340,55 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
                           .resolved_at = now};
     snprintf(e->week, sizeof e->week, "%s", week);
     pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* The thread's own copies of recent answers (see REPORTS_RESOLVE_CHECK_S). */
+#define THREAD_RESOLVE_SLOTS 2
+#define THREAD_RESOLVE_DIR_MAX 1024 /* longer folders are not kept per thread */
+
+typedef struct {
+    uint64_t owner; /* cl_reports serial; 0: empty */
+    char week[CL_WEEK_KEY_LEN];
+    char dir[THREAD_RESOLVE_DIR_MAX];
+    double checked_at, resolved_at;
+} thread_resolved_t;
+
+static __thread thread_resolved_t thread_resolved[THREAD_RESOLVE_SLOTS];
+
+/* resolve_shared, through the thread's copies: within REPORTS_RESOLVE_CHECK_S of the last check
+ * (and REPORTS_RESOLVE_TTL_S of the resolution), no lstat, no lock. */
+static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t *err)
+{
+    double now = reports_now();
+    thread_resolved_t *t = NULL;
+    for (size_t i = 0; i < THREAD_RESOLVE_SLOTS; i++) {
+        thread_resolved_t *e = &thread_resolved[i];
+        if (e->owner == r->serial && strcmp(e->week, week) == 0) {
+            if (now - e->checked_at < REPORTS_RESOLVE_CHECK_S &&
+                now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
+                *out = strdup(e->dir);
+                return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+            }
+            t = e;
+            break;
+        }
+        if (!t || e->checked_at < t->checked_at) {
+            t = e; /* the oldest */
+        }
+    }
+    double resolved_at = -1;
+    int rc = resolve_shared(out, &resolved_at, r, week, err);
+    size_t n = rc == 0 ? strlen(*out) : 0;
+    if (rc == 0 && resolved_at >= 0 && n < sizeof t->dir) {
+        t->owner = r->serial;
+        snprintf(t->week, sizeof t->week, "%s", week);
+        memcpy(t->dir, *out, n + 1);
+        t->checked_at = now;
+        t->resolved_at = resolved_at;
+    } else if (t->owner == r->serial && strcmp(t->week, week) == 0) {
+        t->owner = 0;
+    }
     return rc;
 }
 
@@ -362,32 +437,51 @@ void cl_reports_key_dispose(cl_reports_key_t *k)
 
 /* A cached value: the envelope header (the identity), one flag byte ('G' good, 'D' degraded), the
  * gzip-compressed document. */
-int cl_reports_cached(char **gz, size_t *gz_len, int *degraded, cl_reports_t *r,
-                      const cl_reports_key_t *k)
+int cl_reports_cached_shared(cl_cache_value_t *out, int *degraded, cl_reports_t *r,
+                             const cl_reports_key_t *k)
 {
-    *gz = NULL;
-    *gz_len = 0;
-    char *blob = NULL;
-    size_t len = 0;
+    *out = (cl_cache_value_t){0};
+    cl_cache_value_t v;
     size_t head = k->header_len + 1;
     if (k->unusable || k->header_len == 0 ||
-        cl_cache_get(&blob, &len, r->cache, k->cache_key, NULL) != 0) {
+        cl_cache_get_shared(&v, r->cache, k->cache_key, NULL) != 0) {
         return CL_ENOTFOUND;
     }
-    if (len <= head || memcmp(blob, k->header, k->header_len) != 0 ||
-        (blob[k->header_len] != 'G' && blob[k->header_len] != 'D')) {
-        free(blob);
+    if (v.len <= head || memcmp(v.data, k->header, k->header_len) != 0 ||
+        (v.data[k->header_len] != 'G' && v.data[k->header_len] != 'D')) {
+        v.release(v.cls);
         cl_logf(CL_LOG_WARN, MODULE, "cache_mismatch",
                 "a cached report did not match its key: ignored");
         return CL_ENOTFOUND;
     }
     if (degraded) {
-        *degraded = blob[k->header_len] == 'D';
+        *degraded = v.data[k->header_len] == 'D';
     }
-    memmove(blob, blob + head, len - head);
-    *gz = blob;
-    *gz_len = len - head;
+    *out = v;
+    out->data += head;
+    out->len -= head;
     return 0;
+}
+
+int cl_reports_cached(char **gz, size_t *gz_len, int *degraded, cl_reports_t *r,
+                      const cl_reports_key_t *k)
+{
+    *gz = NULL;
+    *gz_len = 0;
+    cl_cache_value_t v;
+    int rc = cl_reports_cached_shared(&v, degraded, r, k);
+    if (rc != 0) {
+        return rc;
+    }
+    char *copy = malloc(v.len + 1);
+    if (copy) {
+        memcpy(copy, v.data, v.len);
+        copy[v.len] = '\0';
+        *gz = copy;
+        *gz_len = v.len;
+    }
+    v.release(v.cls);
+    return copy ? 0 : CL_ENOTFOUND;
 }
 
 void reports_cache_put(cl_reports_t *r, const cl_reports_key_t *k, const char *gz, size_t len,

@@ -121,6 +121,12 @@ CL_NODISCARD int cl_reports_dimensions(json_t **out, cl_reports_t *r, const char
 CL_NODISCARD int cl_reports_cached(char **gz, size_t *gz_len, int *degraded, cl_reports_t *r,
                                    const cl_reports_key_t *key);
 
+/* As cl_reports_cached without a copy: OUT's data and len are the gzip-compressed document inside
+ * the cached value, valid until out->release(out->cls) (the in-process cache's entry itself, so a
+ * cached view is sent with no allocation and no copy of its body). */
+CL_NODISCARD int cl_reports_cached_shared(cl_cache_value_t *out, int *degraded, cl_reports_t *r,
+                                          const cl_reports_key_t *key);
+
 /* What a request gets. Borrowed for the duration of the callback. */
 typedef struct {
     int rc;              /* 0: a report is served; else ERR: why there is none */

@@ -41,9 +41,12 @@ typedef struct {
 
 /* A week's resolved snapshot folder, kept while WAREHOUSE/current/<week> is the same link (device,
  * inode and change time of the link itself, one lstat) and for at most REPORTS_RESOLVE_TTL_S: a
- * republished week (a new link, renamed or re-made over the old one) is seen by the next request,
- * and a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
+ * republished week (a new link, renamed or re-made over the old one) is seen at the next lstat, and
+ * a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
 #define REPORTS_RESOLVE_SLOTS 8
+/* Each thread also keeps the last answers it got, and uses them without the lstat (nor the lock)
+ * for REPORTS_RESOLVE_CHECK_S: a republished week is seen within a millisecond. */
+#define REPORTS_RESOLVE_CHECK_S 0.001
 #define REPORTS_RESOLVE_TTL_S 1.0
 
 typedef struct {
@@ -71,6 +74,7 @@ struct cl_reports {
     dims_slot_t dims[REPORTS_DIMS_SLOTS];
     unsigned long dims_clock;
     resolve_slot_t resolved[REPORTS_RESOLVE_SLOTS]; /* under lock */
+    uint64_t serial; /* unique per cl_reports_open in the process: owns the threads' copies */
 
     cl_metric_family_t *m_builds;    /* {outcome}: built, failed, precomputed, cached */
     cl_metric_family_t *m_build_s;   /* histogram */

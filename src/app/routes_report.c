@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/calendar.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "etl/snapshot.h"
 #include "http/body.h"
@@ -118,8 +119,88 @@ typedef struct {
     cl_week_t week;
 } wbr_in_t;
 
+/* The body as the web UI sends it, read without a JSON library: one flat object of the four
+ * fields, each once, each a string of printable ASCII without escapes (so its bytes are its value),
+ * within the lengths parse_request allows. 1 and IN's names and *WINDOW, *WEEK (pointing into BUF)
+ * set when it is that; 0 for anything else — then the full parser decides, and says what is wrong
+ * exactly as it always has. */
+static int parse_plain(wbr_in_t *in, char buf[64], const char **window, const char **week,
+                       const char *body, size_t len)
+{
+    static const char *const FIELDS[] = {"category", "region", "window", "week"};
+    const size_t MAX[] = {MAX_NAME, MAX_NAME, 8, 16};
+    char *dst[] = {in->category, in->region, buf, buf + 32};
+    unsigned seen = 0;
+    size_t i = 0;
+#define SKIP_WS()                                                                                  \
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))   \
+    i++
+    SKIP_WS();
+    if (i == len || body[i++] != '{') {
+        return 0;
+    }
+    for (int m = 0; m < 4; m++) {
+        const char *s[2];
+        size_t n[2];
+        for (int part = 0; part < 2; part++) { /* the key, then the value */
+            SKIP_WS();
+            if (part == 1) {
+                if (i == len || body[i++] != ':') {
+                    return 0;
+                }
+                SKIP_WS();
+            }
+            if (i == len || body[i++] != '"') {
+                return 0;
+            }
+            s[part] = body + i;
+            while (i < len && body[i] != '"') {
+                unsigned char c = (unsigned char)body[i];
+                if (c < 0x20 || c > 0x7e || c == '\\') {
+                    return 0;
+                }
+                i++;
+            }
+            if (i == len) {
+                return 0;
+            }
+            n[part] = (size_t)(body + i - s[part]);
+            i++;
+        }
+        int f = -1;
+        for (int k = 0; k < 4 && f < 0; k++) {
+            if (strlen(FIELDS[k]) == n[0] && memcmp(FIELDS[k], s[0], n[0]) == 0) {
+                f = k;
+            }
+        }
+        if (f < 0 || (seen & (1u << f)) || n[1] == 0 || n[1] > MAX[f]) {
+            return 0;
+        }
+        seen |= 1u << f;
+        memcpy(dst[f], s[1], n[1]);
+        dst[f][n[1]] = '\0';
+        SKIP_WS();
+        if (i == len || body[i++] != (m < 3 ? ',' : '}')) {
+            return 0;
+        }
+    }
+    SKIP_WS();
+#undef SKIP_WS
+    *window = buf;
+    *week = buf + 32;
+    return i == len;
+}
+
 static int parse_request(wbr_in_t *in, cl_http_req_t *req, cl_err_t *err)
 {
+    size_t len = 0;
+    const char *raw = cl_http_req_body(req, &len);
+    char buf[64];
+    const char *w = NULL, *wk = NULL;
+    if (cl_http_req_is_json(req) && parse_plain(in, buf, &w, &wk, raw, len)) {
+        int rc = cl_window_parse(&in->window, w, err);
+        return rc ? rc : cl_week_parse(&in->week, wk, err);
+    }
     static const char *const FIELDS[] = {"category", "region", "window", "week", NULL};
     json_t *body = NULL;
     const char *window = NULL, *week = NULL;
@@ -150,6 +231,33 @@ static json_t *view_detail(const wbr_t *w, const char *cache, int stale, const c
     json_object_set_new(d, "cache", json_string(cache));
     json_object_set_new(d, "stale", json_boolean(stale));
     return d;
+}
+
+/* view_detail as the JSON text json_dumps would write for it (compact, keys sorted), into OUT
+ * (CAP bytes); 0 when it does not fit. */
+static size_t view_detail_text(char *out, size_t cap, const wbr_t *w, const char *cache, int stale,
+                               const char *snapshot)
+{
+    const cl_reports_key_t *k = &w->key;
+    size_t at = cl_jsonw_raw(out, cap, 0, "{\"cache\":");
+    at = cl_jsonw_string(out, cap, at, cache);
+    at = cl_jsonw_raw(out, cap, at, ",\"category\":");
+    at = cl_jsonw_string(out, cap, at, k->category);
+    at = cl_jsonw_raw(out, cap, at, ",\"region\":");
+    at = cl_jsonw_string(out, cap, at, k->region);
+    at = cl_jsonw_raw(out, cap, at, ",\"snapshot\":");
+    at = cl_jsonw_string(out, cap, at, snapshot);
+    at = cl_jsonw_raw(out, cap, at, stale ? ",\"stale\":true" : ",\"stale\":false");
+    at = cl_jsonw_raw(out, cap, at, ",\"week\":");
+    at = cl_jsonw_string(out, cap, at, k->week_key);
+    at = cl_jsonw_raw(out, cap, at, ",\"window\":");
+    at = cl_jsonw_string(out, cap, at, k->window_name);
+    at = cl_jsonw_raw(out, cap, at, "}");
+    if (at >= cap) {
+        return 0;
+    }
+    out[at] = '\0';
+    return at;
 }
 
 /* The report was made (or could not be): answer the parked request, on the thread that made it. */
@@ -219,16 +327,21 @@ static int on_wbr(cl_http_req_t *req, void *payload, cl_err_t *err)
     if (rc != 0) {
         return rc;
     }
-    char *gz = NULL;
-    size_t len = 0;
+    cl_cache_value_t gz;
     const char *hit[] = {"hit"}, *miss[] = {"miss"};
-    if (cl_reports_cached(&gz, &len, NULL, app->reports, &w->key) == 0) {
+    if (cl_reports_cached_shared(&gz, NULL, app->reports, &w->key) == 0) {
         cl_metrics_inc(app->m_report_cache, hit, 1);
-        rc = cl_http_reply_gzipped(req, 200, "application/json", gz, len, err);
+        rc = cl_http_reply_gzipped_shared(req, 200, "application/json", gz.data, gz.len, gz.release,
+                                          gz.cls, err);
         cl_http_req_log(req, "cache", json_string("hit"));
-        return rc ? rc
-                  : app_reply_audited(app, req, w->session->user, "report_view", "ok",
-                                      view_detail(w, "hit", 0, w->key.snapshot));
+        if (rc != 0) {
+            return rc;
+        }
+        char text[2048];
+        return view_detail_text(text, sizeof text, w, "hit", 0, w->key.snapshot) > 0
+                   ? app_reply_audited_text(app, req, w->session->user, "report_view", "ok", text)
+                   : app_reply_audited(app, req, w->session->user, "report_view", "ok",
+                                       view_detail(w, "hit", 0, w->key.snapshot));
     }
     cl_metrics_inc(app->m_report_cache, miss, 1);
     return cl_http_park(req, start_wait, w);

@@ -2,14 +2,16 @@
  * stored raw; the CSRF token is stored raw because the server must hand it back to the page.
  *
  * Each thread's connection keeps the sessions it read (a small set-associative cache, evicting the
- * least recently used of a set), valid while the connection's PRAGMA data_version stays the same:
- * any other connection's or process's commit to the file (a sign-out, a sign-in elsewhere, a
- * revocation with the sqlite3 shell, another thread's idle touch) changes it, and then the cache is
- * emptied before it is used. This connection's own writes do not change it, so each of them empties
- * (or, for the idle touch, updates) the cache itself. The expiry rules are applied to the cached
- * timestamps on every hit. */
+ * least recently used of a set). Within the process, every committed write to the sessions (a
+ * sign-in, rotation, sign-out, expiry, idle touch, purge) moves an atomic generation on, and a
+ * cache that has not seen the current generation is emptied before it is used: a sign-out answered
+ * on one thread is refused by the very next lookup on every thread. Other processes' commits (a
+ * revocation with the sqlite3 shell, a second app sharing the file) change the connection's PRAGMA
+ * data_version, read at most once a millisecond per thread: they are seen within 1 ms. The expiry
+ * rules are applied to the cached timestamps on every hit. */
 #include "auth/session.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -55,10 +57,21 @@ typedef struct {
 
 typedef struct {
     int64_t data_version; /* of the connection when the entries were read */
+    int64_t checked_ns;   /* when data_version was last read (CLOCK_MONOTONIC) */
+    uint64_t generation;  /* session_generation when the entries were read */
     uint64_t clock;
     size_t n;
     cached_t slot[CACHE_SETS][CACHE_WAYS];
 } cache_t;
+
+/* Bumped (after its commit) by every write to a sessions table in this process — sign-in,
+ * rotation, sign-out, expiry, the idle touch, a purge —: a cache that has not seen the current
+ * value is emptied before it is used, so a sign-out answered on one thread is refused by the very
+ * next lookup on every other. Changes made by other processes are seen through PRAGMA
+ * data_version, read at most once per DATA_VERSION_EVERY_NS per thread. */
+static uint64_t session_generation; /* atomic */
+
+#define DATA_VERSION_EVERY_NS 1000000LL /* 1 ms */
 
 struct cl_sessions {
     cl_sqlite_pool_t *pool;
@@ -69,6 +82,13 @@ struct cl_sessions {
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
@@ -94,6 +114,32 @@ static void digest2(unsigned char d[SHA256_DIGEST_LENGTH], char hex[65], const c
         }
         hex[64] = '\0';
     }
+}
+
+/* digest2 of a session id (CL_SESSION_TOKEN_LEN - 1 characters), through the thread's last few:
+ * a browser sends the same id with every request, and the digest was a tenth of a lookup. The ids
+ * are compared in constant time. */
+static void sid_digest(unsigned char d[SHA256_DIGEST_LENGTH], char hex[65], const char *sid)
+{
+    enum { KEEP = 4 };
+    static __thread struct {
+        char sid[CL_SESSION_TOKEN_LEN];
+        unsigned char d[SHA256_DIGEST_LENGTH];
+        char hex[65];
+    } recent[KEEP];
+    static __thread unsigned next;
+    for (size_t i = 0; i < KEEP; i++) {
+        if (recent[i].sid[0] && CRYPTO_memcmp(recent[i].sid, sid, CL_SESSION_TOKEN_LEN - 1) == 0) {
+            memcpy(d, recent[i].d, SHA256_DIGEST_LENGTH);
+            memcpy(hex, recent[i].hex, 65);
+            return;
+        }
+    }
+    digest2(d, hex, sid);
+    unsigned i = next++ % KEEP;
+    memcpy(recent[i].sid, sid, CL_SESSION_TOKEN_LEN);
+    memcpy(recent[i].d, d, SHA256_DIGEST_LENGTH);
+    memcpy(recent[i].hex, hex, 65);
 }
 
 /* Hex SHA-256 of S. */
@@ -133,6 +179,7 @@ static cache_t *cache_of(cl_sqlite_t *db)
     cache_t *c = cl_sqlite_userdata(db);
     if (!c && (c = calloc(1, sizeof *c)) != NULL) {
         c->data_version = -1;
+        c->generation = __atomic_load_n(&session_generation, __ATOMIC_ACQUIRE);
         cl_sqlite_set_userdata(db, c, cache_free);
     }
     return c;
@@ -174,15 +221,22 @@ static void cache_put(cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH],
     e->used = ++c->clock;
 }
 
-/* This thread's connection wrote to the sessions: what it cached may be wrong now, and its
- * data_version will not say so. */
-static void forget_own(cl_sessions_t *s)
+/* This thread's connection wrote to the sessions (committed): every thread's cache may be wrong
+ * now — this one's data_version will not say so, and the others' may not be read for a
+ * millisecond —, so the generation moves on and each cache empties itself at its next lookup.
+ * KEEP: the write was this thread's idle touch of an entry it already updated, so its own cache
+ * stays valid when no other write came in between. */
+static void written(cl_sessions_t *s, int keep)
 {
+    uint64_t g = __atomic_add_fetch(&session_generation, 1, __ATOMIC_ACQ_REL);
     cl_sqlite_t *db = NULL;
     if (cl_sqlite_pool_get(&db, s->pool, NULL) == 0) {
         cache_t *c = cl_sqlite_userdata(db);
-        if (c) {
+        if (c && keep && c->generation + 1 == g) {
+            c->generation = g;
+        } else if (c) {
             cache_clear(c);
+            c->generation = g;
         }
     }
 }
@@ -239,9 +293,7 @@ static int delete_session(cl_sessions_t *s, const char *sid, cl_err_t *err)
     cl_sqlite_stmt_t *st = NULL;
     int rc = stmt(&st, s, "DELETE FROM sessions WHERE id_hash = ?1", err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
-    rc = rc ? rc : cl_sqlite_run(st, err);
-    forget_own(s);
-    return rc;
+    return rc ? rc : cl_sqlite_run(st, err); /* the caller tells the caches, once committed */
 }
 
 int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t *user,
@@ -286,7 +338,7 @@ int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, const json_t 
         cl_sqlite_rollback(db);
         memset(out, 0, sizeof *out);
     }
-    forget_own(s);
+    written(s, 0);
     free(text);
     return rc;
 }
@@ -309,6 +361,7 @@ static int lookup_cached(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sess
         if (delete_session(s, sid, err) != 0) {
             /* gone or not, the answer is the same */
         }
+        written(s, 0);
         return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
     }
     *user = json_incref(e->user);
@@ -321,6 +374,7 @@ static int lookup_cached(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sess
     int rc = touch(s, h, now, err);
     if (rc == 0) {
         e->last_seen = now; /* this connection's own write: its data_version stays the same */
+        written(s, 1);
     } else {
         json_decref(*user);
         *user = NULL;
@@ -337,7 +391,7 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
     }
     unsigned char key[SHA256_DIGEST_LENGTH];
     char h[65];
-    digest2(key, h, sid);
+    sid_digest(key, h, sid);
     cl_sqlite_t *db = NULL;
     int rc = cl_sqlite_pool_get(&db, s->pool, err);
     if (rc != 0) {
@@ -347,14 +401,21 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
      */
     cache_t *c = cache_of(db);
     if (c) {
-        int64_t v = 0;
-        rc = cl_sqlite_data_version(&v, db, err);
-        if (rc != 0) {
-            return rc;
-        }
-        if (v != c->data_version) {
-            cache_clear(c);
-            c->data_version = v;
+        uint64_t g = __atomic_load_n(&session_generation, __ATOMIC_ACQUIRE);
+        int64_t t = mono_ns();
+        if (c->data_version < 0 || g != c->generation ||
+            t - c->checked_ns >= DATA_VERSION_EVERY_NS) {
+            int64_t v = 0;
+            rc = cl_sqlite_data_version(&v, db, err);
+            if (rc != 0) {
+                return rc;
+            }
+            if (v != c->data_version || g != c->generation) {
+                cache_clear(c);
+                c->data_version = v;
+                c->generation = g;
+            }
+            c->checked_ns = t;
         }
         cached_t *e = cache_find(c, key);
         if (e) {
@@ -382,6 +443,7 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
         if (delete_session(s, sid, err) != 0) {
             /* gone or not, the answer is the same */
         }
+        written(s, 0);
         return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
     }
     *user = json_loads(cl_sqlite_column_text(st, 0), 0, NULL);
@@ -401,6 +463,7 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
             *user = NULL;
             return rc;
         }
+        written(s, 1);
         last = now;
     }
     if (c) {
@@ -411,7 +474,12 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
 
 int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err)
 {
-    return sid && *sid ? delete_session(s, sid, err) : 0;
+    if (!sid || !*sid) {
+        return 0;
+    }
+    int rc = delete_session(s, sid, err);
+    written(s, 0);
+    return rc;
 }
 
 int cl_sessions_put_login(cl_sessions_t *s, const char *state, const char *browser,
@@ -488,7 +556,7 @@ int cl_sessions_purge(cl_sessions_t *s, cl_err_t *err)
     rc = rc ? rc : cl_sqlite_bind_int64(st, 1, now, err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 2, now - s->limits.idle_s, err);
     rc = rc ? rc : cl_sqlite_run(st, err);
-    forget_own(s);
+    written(s, 0);
     rc = rc ? rc : stmt(&st, s, "DELETE FROM login_states WHERE created_at <= ?1", err);
     rc = rc ? rc : cl_sqlite_bind_int64(st, 1, now - CL_LOGIN_MAX_AGE_S, err);
     return rc ? rc : cl_sqlite_run(st, err);

@@ -11,9 +11,11 @@
  * expiry forward (written at most once a minute per session, not on every request).
  *
  * Lookups are served from a cache kept with each thread's connection (at most 256 sessions per
- * thread), checked on every lookup with SQLite's PRAGMA data_version: a sign-out, sign-in, expiry
- * or revocation committed by any connection or process sharing the file is seen by the very next
- * lookup on every thread, and the idle and absolute expiry are applied to the cached timestamps.
+ * thread): a sign-out, sign-in, expiry or revocation made through this process is seen by the very
+ * next lookup on every thread (an atomic generation, moved on by every committed write); one
+ * committed by another process sharing the file (the sqlite3 shell, a second app) within 1 ms
+ * (SQLite's PRAGMA data_version, read at most once a millisecond per thread). The idle and absolute
+ * expiry are applied to the cached timestamps.
  *
  * Errors: CL_EUNAUTH (no such session, expired, or a sign-in state that is unknown, used, expired
  * or from another browser), CL_EIO / CL_EUNAVAILABLE (the database), CL_ENOMEM. Thread safety:

@@ -126,6 +126,35 @@ int cl_cache_get(char **out, size_t *out_len, cl_cache_t *c, const char *key, cl
     return CL_ENOTFOUND; /* a miss, or Redis unreachable: the caller computes the value */
 }
 
+int cl_cache_get_shared(cl_cache_value_t *out, cl_cache_t *c, const char *key, cl_err_t *err)
+{
+    *out = (cl_cache_value_t){0};
+    if (c->redis) {
+        char *copy = NULL;
+        size_t len = 0;
+        int rc = cl_cache_get(&copy, &len, c, key, err);
+        if (rc == 0) {
+            *out = (cl_cache_value_t){copy, len, free, copy};
+        }
+        return rc;
+    }
+    char k[CL_CACHE_MAX_KEY + 64];
+    int rc = full_key(k, c, key, err);
+    if (rc != 0) {
+        return rc;
+    }
+    const char *data = NULL;
+    size_t len = 0;
+    void *ref = NULL;
+    if (cl_cache_mem_get_shared(c->mem, k, &data, &len, &ref) == 0) {
+        count(&c->hits);
+        *out = (cl_cache_value_t){data, len, cl_cache_mem_release, ref};
+        return 0;
+    }
+    count(&c->misses);
+    return CL_ENOTFOUND;
+}
+
 int cl_cache_set(cl_cache_t *c, const char *key, const void *value, size_t len, int ttl_ms,
                  cl_err_t *err)
 {

@@ -63,6 +63,21 @@ const char *cl_cache_backend(const cl_cache_t *c);
 CL_NODISCARD int cl_cache_get(char **out, size_t *out_len, cl_cache_t *c, const char *key,
                               cl_err_t *err);
 
+/* A value looked up without a copy (cl_cache_get_shared): DATA (NUL-terminated) and LEN stay valid
+ * and unchanged until RELEASE(CLS) is called, once, from any thread — also after the entry was
+ * replaced or evicted, or the cache closed. */
+typedef struct {
+    const char *data;
+    size_t len;
+    void (*release)(void *cls);
+    void *cls;
+} cl_cache_value_t;
+
+/* As cl_cache_get, into *OUT: in process the stored value itself (a reference taken on it, no
+ * copy); from Redis a copy that RELEASE frees. */
+CL_NODISCARD int cl_cache_get_shared(cl_cache_value_t *out, cl_cache_t *c, const char *key,
+                                     cl_err_t *err);
+
 /* Store LEN bytes of VALUE under KEY for TTL_MS (> 0) milliseconds. Returns 0 (also when Redis is
  * unreachable and the value was dropped), CL_EINVAL or CL_ENOMEM. A value larger than the
  * in-process byte bound is not stored. */

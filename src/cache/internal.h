@@ -15,6 +15,11 @@ int cl_cache_mem_new(cl_cache_mem_t **out, size_t max_entries, size_t max_bytes)
 void cl_cache_mem_free(cl_cache_mem_t *m);
 /* 0 (hit, *out new), CL_ENOTFOUND, CL_ENOMEM */
 int cl_cache_mem_get(cl_cache_mem_t *m, const char *key, char **out, size_t *out_len);
+/* As cl_cache_mem_get without the copy: *out (NUL-terminated) is the entry's own value, unchanged
+ * until cl_cache_mem_release(*ref), also if the entry is replaced, dropped or the cache freed. */
+int cl_cache_mem_get_shared(cl_cache_mem_t *m, const char *key, const char **out, size_t *out_len,
+                            void **ref);
+void cl_cache_mem_release(void *ref);
 /* 0, CL_ENOMEM; a value that can never fit is dropped (0) */
 int cl_cache_mem_set(cl_cache_mem_t *m, const char *key, const void *value, size_t len, int ttl_ms);
 void cl_cache_mem_delete(cl_cache_mem_t *m, const char *key);

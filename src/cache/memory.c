@@ -19,7 +19,8 @@ typedef struct entry {
     uint64_t hash;
     int64_t expires_ms;
     size_t klen, vlen;
-    char data[]; /* key, NUL, value, NUL */
+    int refs;    /* atomic: 1 while in the table, +1 per reader of cl_cache_mem_get_shared */
+    char data[]; /* key, NUL, value, NUL: never changed once inserted */
 } entry_t;
 
 typedef struct {
@@ -49,6 +50,18 @@ static uint64_t hash_key(const char *k)
         h = (h ^ *p) * 1099511628211ULL;
     }
     return h;
+}
+
+static void entry_unref(entry_t *e)
+{
+    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(e);
+    }
+}
+
+void cl_cache_mem_release(void *entry)
+{
+    entry_unref(entry);
 }
 
 static size_t entry_bytes(const entry_t *e)
@@ -87,7 +100,7 @@ void cl_cache_mem_free(cl_cache_mem_t *m)
         entry_t *e = s->newest;
         while (e) {
             entry_t *next = e->older;
-            free(e);
+            entry_unref(e); /* a value still read is freed by its reader's release */
             e = next;
         }
         free(s->buckets);
@@ -146,7 +159,7 @@ static void drop(shard_t *s, entry_t **p, entry_t *e)
     lru_unlink(s, e);
     s->n--;
     s->bytes -= entry_bytes(e);
-    free(e);
+    entry_unref(e);
 }
 
 /* Find KEY, dropping it when expired. Returns the bucket pointer slot; *slot is NULL when absent.
@@ -214,6 +227,27 @@ int cl_cache_mem_get(cl_cache_mem_t *m, const char *key, char **out, size_t *out
     return rc;
 }
 
+int cl_cache_mem_get_shared(cl_cache_mem_t *m, const char *key, const char **out, size_t *out_len,
+                            void **ref)
+{
+    uint64_t h = hash_key(key);
+    shard_t *s = shard_of(m, h);
+    int rc = CL_ENOTFOUND;
+    pthread_mutex_lock(&s->lock);
+    entry_t *e = *find_live(s, h, key, cl_cache_now_ms());
+    if (e) {
+        lru_unlink(s, e);
+        lru_push(s, e);
+        __atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+        *out = e->data + e->klen + 1;
+        *out_len = e->vlen;
+        *ref = e;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 /* Insert a new entry (KEY absent). Called with the shard locked. */
 static int insert(cl_cache_mem_t *m, shard_t *s, uint64_t h, const char *key, const void *value,
                   size_t len, int64_t expires)
@@ -223,7 +257,7 @@ static int insert(cl_cache_mem_t *m, shard_t *s, uint64_t h, const char *key, co
     if (!e) {
         return CL_ENOMEM;
     }
-    *e = (entry_t){.hash = h, .expires_ms = expires, .klen = klen, .vlen = len};
+    *e = (entry_t){.hash = h, .expires_ms = expires, .klen = klen, .vlen = len, .refs = 1};
     memcpy(e->data, key, klen + 1);
     if (len) {
         memcpy(e->data + klen + 1, value, len);

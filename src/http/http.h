@@ -129,6 +129,9 @@ const char *cl_http_req_cookie(cl_http_req_t *req, const char *name);
 /* The request body (NUL-terminated; LEN may be NULL), "" when there is none. Borrowed. */
 const char *cl_http_req_body(const cl_http_req_t *req, size_t *len);
 
+/* 1 when the request's Content-Type is application/json (what cl_http_req_json requires). */
+int cl_http_req_is_json(const cl_http_req_t *req);
+
 /* The body as a JSON object: Content-Type must be application/json, then cl_body_parse() rules.
  * *out is new: json_decref(). Returns 0 or CL_EINVAL with a message for the client. */
 CL_NODISCARD int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err);
@@ -179,6 +182,14 @@ CL_NODISCARD int cl_http_reply_json(cl_http_req_t *req, int status, json_t *doc,
  * Content-Encoding: gzip to clients that accept it, decompressed for the others. */
 CL_NODISCARD int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type,
                                        char *gz, size_t gz_len, cl_err_t *err);
+
+/* As cl_http_reply_gzipped with GZ shared instead of owned (a cached body, sent without a copy):
+ * it is only read, until RELEASE(CLS) is called — once, from the thread that is done with it: after
+ * the response was sent or dropped, when the reply is replaced, or at once on failure. */
+CL_NODISCARD int cl_http_reply_gzipped_shared(cl_http_req_t *req, int status,
+                                              const char *content_type, const char *gz,
+                                              size_t gz_len, void (*release)(void *cls), void *cls,
+                                              cl_err_t *err);
 
 /* Reply {"error":{"code": cl_err_name(E->code), "message": …}} with cl_err_http_status(E->code).
  * 500s hide the message from the client (it is logged). Always succeeds unless a reply was already

@@ -108,8 +108,10 @@ struct cl_http_req {
     /* the reply */
     int replied;
     int status;
-    const char *content_type; /* arena */
-    char *resp_body;          /* malloc'ed */
+    const char *content_type;     /* arena */
+    char *resp_body;              /* malloc'ed, or shared when resp_release is set */
+    void (*resp_release)(void *); /* a shared body: called with resp_cls once it is not needed */
+    void *resp_cls;
     size_t resp_len;
     int resp_gzipped; /* resp_body is gzip already */
     int has_cache_control;
@@ -131,6 +133,9 @@ void cl_http__ref(cl_http_req_t *req);
  * stopped) and drop the reference taken with cl_http__ref; the request is freed when nobody needs
  * it any more. */
 void cl_http__resume(cl_http_req_t *req);
+
+/* Let go of REQ's reply body (free it, or release a shared one); resp_body is NULL after. */
+void cl_http__drop_body(cl_http_req_t *req);
 
 /* Build the MHD response for REQ's reply and queue it. Returns MHD_YES or MHD_NO. */
 enum MHD_Result cl_http__queue(cl_http_req_t *req);

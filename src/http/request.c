@@ -4,6 +4,7 @@
  * content encoding). */
 #include "http/internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +92,18 @@ const char *cl_http_req_body(const cl_http_req_t *req, size_t *len)
     return req->body ? req->body : "";
 }
 
+int cl_http_req_is_json(const cl_http_req_t *req)
+{
+    const char *ct = cl_http_req_header(req, "Content-Type");
+    size_t n = strlen("application/json");
+    return ct && strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
 int cl_http_req_json(json_t **out, const cl_http_req_t *req, cl_err_t *err)
 {
     *out = NULL;
-    const char *ct = cl_http_req_header(req, "Content-Type");
-    size_t n = strlen("application/json");
-    if (!ct || strncasecmp(ct, "application/json", n) != 0 ||
-        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+    if (!cl_http_req_is_json(req)) {
         return cl_err_set(err, CL_EINVAL, "Content-Type must be application/json");
     }
     return cl_body_parse(out, req->body, req->body_len, err);
@@ -256,6 +262,41 @@ int cl_http_reply_json(cl_http_req_t *req, int status, json_t *doc, cl_err_t *er
     return cl_http_reply_owned(req, status, "application/json", text, strlen(text), err);
 }
 
+void cl_http__drop_body(cl_http_req_t *req)
+{
+    if (req->resp_release) {
+        req->resp_release(req->resp_cls);
+        req->resp_release = NULL;
+    } else {
+        free(req->resp_body);
+    }
+    req->resp_body = NULL;
+}
+
+int cl_http_reply_gzipped_shared(cl_http_req_t *req, int status, const char *content_type,
+                                 const char *gz, size_t gz_len, void (*release)(void *cls),
+                                 void *cls, cl_err_t *err)
+{
+    if (req->replied) {
+        release(cls);
+        return cl_err_set(err, CL_EINTERNAL, "a reply was already made");
+    }
+    req->content_type =
+        cl_http_req_strdup(req, content_type ? content_type : "application/octet-stream");
+    if (!req->content_type) {
+        release(cls);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    req->replied = 1;
+    req->status = status;
+    req->resp_body = (char *)(uintptr_t)gz; /* read only: MHD sends it, choose_encoding reads it */
+    req->resp_len = gz_len;
+    req->resp_release = release;
+    req->resp_cls = cls;
+    req->resp_gzipped = 1;
+    return 0;
+}
+
 int cl_http_reply_gzipped(cl_http_req_t *req, int status, const char *content_type, char *gz,
                           size_t gz_len, cl_err_t *err)
 {
@@ -354,8 +395,7 @@ void cl_http_release(cl_http_req_t *req)
 
 void cl_http_reply_replace_error(cl_http_req_t *req, const cl_err_t *e)
 {
-    free(req->resp_body);
-    req->resp_body = NULL;
+    cl_http__drop_body(req);
     req->resp_len = 0;
     req->resp_gzipped = 0;
     req->replied = 0;
@@ -393,7 +433,7 @@ static int choose_encoding(cl_http_req_t *req, int *gzip_out)
         if (rc != 0) {
             return rc;
         }
-        free(req->resp_body);
+        cl_http__drop_body(req);
         req->resp_body = plain;
         req->resp_len = n;
         req->resp_gzipped = 0;
@@ -404,7 +444,7 @@ static int choose_encoding(cl_http_req_t *req, int *gzip_out)
         size_t n = 0;
         if (cl_gzip_compress(&gz, &n, req->resp_body, req->resp_len, 5, NULL) == 0 &&
             n < req->resp_len) {
-            free(req->resp_body);
+            cl_http__drop_body(req);
             req->resp_body = gz;
             req->resp_len = n;
             *gzip_out = 1;
@@ -456,18 +496,21 @@ enum MHD_Result cl_http__queue(cl_http_req_t *req)
     int gzip = 0;
     if (choose_encoding(req, &gzip) != 0) {
         cl_err_t e = req->err;
-        free(req->resp_body);
-        req->resp_body = NULL;
+        cl_http__drop_body(req);
         req->replied = 0;
         req->resp_gzipped = 0;
         cl_http_reply_error(req, &e);
     }
     struct MHD_Response *r =
-        MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free);
+        req->resp_release ? MHD_create_response_from_buffer_with_free_callback_cls(
+                                req->resp_len, req->resp_body, req->resp_release, req->resp_cls)
+                          : MHD_create_response_from_buffer_with_free_callback(
+                                req->resp_len, req->resp_body, free);
     if (!r) {
         return MHD_NO;
     }
-    req->resp_body = NULL; /* MHD frees it with the response */
+    req->resp_body = NULL; /* MHD frees (or releases) it with the response */
+    req->resp_release = NULL;
     req->bytes_sent = req->resp_len;
     add_standard_headers(req, r, gzip);
     enum MHD_Result rc = MHD_queue_response(req->con, (unsigned)req->status, r);

@@ -26,9 +26,10 @@
  * The journal. cl_audit_append_journaled() gives WRITTEN's guarantee without the wait: the record
  * is appended to this process's journal file (store/journal.h, `PATH.journal.<hex>`) by the
  * caller's own thread — one pwritev, no hand-over, no held reply — and survives any crash of this
- * process from then on. The writer moves journaled records into audit_log in its next turn (within
- * a millisecond or so; cl_audit_settle() waits for that), recording in the same transaction how far
- * it read, so that each is inserted exactly once; the flusher fdatasyncs the journal at most every
+ * process from then on. The writer moves journaled records into audit_log in its next turn (turns
+ * begin at most every 5 ms, so a turn inserts many records in one transaction and one commit:
+ * a record is there within ~5 ms; cl_audit_settle() waits for that, without the pacing), recording
+ * in the same transaction how far it read, so that each is inserted exactly once; the flusher fdatasyncs the journal at most every
  * 5 ms, so a power loss loses what WRITTEN loses. A process that dies leaves its journal behind,
  * locked to no one: the next cl_audit_open() of the same log moves what is left into audit_log
  * before it returns (a torn last record — an append cut short by the crash, never acknowledged — is
@@ -65,6 +66,8 @@ typedef struct {
     const char *user_id, *role, *team; /* who; NULL when unknown */
     const char *request_id, *client;   /* the request it belongs to */
     const json_t *detail; /* what (borrowed; NULL: {}), e.g. {"category": …, "region": …} */
+    const char *detail_text; /* or the same already written as JSON (compact, keys sorted: what
+                                json_dumps would write); used instead of detail when set */
     cl_audit_durability_t durability; /* when the caller is told; 0: CL_AUDIT_FLUSHED */
 } cl_audit_event_t;
 

@@ -152,6 +152,28 @@ post_json /logout ''
 expect_status 200 "sign-out with a cached session"
 auth_me_codes
 expect_eq "$CODES" "401 401 401 401 401 401 401 401 " "after sign-out the cached session is refused on every thread"
+# the same, without a process start in between: 8 keep-alive connections (spread over the worker
+# threads) each serve the session, one signs out, and the very next request on every other connection
+# (microseconds later, well within the millisecond in which a thread may skip PRAGMA data_version)
+# is refused
+dev_login regmgr
+CODES=$(python3 - "$APP_PORT" "$SID" "$CSRF" <<'PY'
+import http.client, sys
+port, sid, csrf = sys.argv[1:]
+conns = [http.client.HTTPConnection("127.0.0.1", int(port), timeout=10) for _ in range(8)]
+def me(c):
+    c.request("GET", "/auth-me", headers={"Cookie": "catlens_session=" + sid})
+    r = c.getresponse(); r.read(); return r.status
+warm = [me(c) for c in conns for _ in range(2)]
+conns[0].request("POST", "/logout", body="", headers={"Cookie": "catlens_session=" + sid,
+    "X-CSRF-Token": csrf, "Content-Type": "application/json"})
+r = conns[0].getresponse(); r.read()
+after = [me(c) for c in conns[1:]]
+print(" ".join(map(str, [min(warm), max(warm), r.status] + after)))
+PY
+)
+expect_eq "$CODES" "200 200 200 401 401 401 401 401 401 401" \
+    "sign-out on one connection: the next request on each other connection is refused at once"
 api GET /metrics
 hits=$(printf '%s\n' "$BODY" | sed -n 's/^catlens_session_cache_total{result="hit"} //p')
 [ "${hits:-0}" -gt 0 ] && pass "session lookups are served from the cache ($hits hits)" || fail "session cache hits" "$hits"
@@ -214,6 +236,19 @@ post_json /wbr '{"category":"books","region":"asia","window":"weekly","week":"20
 expect_status 400 "a bad window: 400"
 post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W99"}'
 expect_status 400 "a bad week: 400"
+# the body read without a JSON library (plain ASCII, each field once) and the same request the parser
+# must read (escapes, another order, spacing): one answer; and what the plain reader leaves to it
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47"}'
+plain_status=$STATUS plain_meta=$(json_get meta.snapshot)
+expect_eq "$plain_status ${plain_meta:+snapshot}" "200 snapshot" "/wbr: a plain body is read"
+post_json /wbr $' { "week" : "2026-W47",\n\t"window":"WoW" , "region":"\\u0061sia","category":"b\\u006foks" } '
+expect_eq "$STATUS $(json_get meta.snapshot)" "$plain_status $plain_meta" "/wbr: an escaped, reordered body is the same request"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47","week":"2026-W46"}'
+expect_status 400 "/wbr: a field given twice: 400"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW"}'
+expect_eq "$STATUS $(json_get error.message)" "400 field 'week' is required" "/wbr: a missing field is named"
+post_json /wbr '{"category":"books","region":"asia","window":"WoW","week":"2026-W47","x":"y"}'
+expect_eq "$STATUS $(json_get error.message)" "400 unknown field 'x'" "/wbr: an unknown field is named"
 api POST /wbr -H "Cookie: catlens_session=$SID" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: text/plain' \
     --data-binary '{"category":"books","region":"asia","window":"WoW","week":"2026-W47"}'
 expect_status 400 "a body that is not application/json: 400"

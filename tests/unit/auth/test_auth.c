@@ -93,12 +93,16 @@ static void test_user__roles_and_scopes(void **state)
     cl_user_free(admin);
 }
 
+/* SQL run on a connection of its own, as another process (the sqlite3 shell, a second app) would:
+ * such a change is seen by the lookups of a thread within a millisecond (PRAGMA data_version is
+ * read at most once a millisecond per thread), so this waits that long. */
 static void age_rows(const char *path, const char *sql)
 {
     cl_sqlite_t *db = NULL;
     assert_int_equal(cl_sqlite_open(&db, path, NULL, NULL), 0);
     assert_int_equal(cl_sqlite_exec(db, sql, NULL), 0);
     cl_sqlite_close(db);
+    usleep(1500);
 }
 
 /* A new sessions store (idle 30 min, absolute 1 h) in a new temporary DIR, its file at PATH. */
@@ -266,7 +270,7 @@ static void test_session__cache_is_checked_on_every_lookup(void **state)
     assert_int_equal(hits, 2);
 
     /* another connection (another process would be the same: the sqlite3 shell, a second app)
-     * changes the row, then deletes it: each is seen by the very next lookup */
+     * changes the row, then deletes it: each is seen by the next lookup a millisecond later */
     age_rows(path, "UPDATE sessions SET user_json = json_set(user_json, '$.role', 'admin')");
     const char *role = NULL;
     assert_int_equal(lookup_rc(s, t.id, &role), 0);

@@ -89,13 +89,34 @@ static void contract(int use_redis)
     assert_int_equal(cl_cache_incr(&count, c, "win", 100, &err), 0);
     assert_int_equal(count, 1);
 
+    /* shared reads: the value stays as it was until released, whatever happens to the entry */
+    cl_cache_value_t a, b;
+    assert_int_equal(cl_cache_get_shared(&a, c, "gone", &err), CL_ENOTFOUND);
+    assert_int_equal(cl_cache_set(c, "shared", "first", 5, 60000, &err), 0);
+    assert_int_equal(cl_cache_get_shared(&a, c, "shared", &err), 0);
+    assert_int_equal(cl_cache_get_shared(&b, c, "shared", &err), 0);
+    assert_int_equal(a.len, 5);
+    assert_string_equal(a.data, "first");
+    assert_int_equal(cl_cache_set(c, "shared", "second", 6, 60000, &err), 0); /* replaced */
+    assert_string_equal(a.data, "first");
+    a.release(a.cls);
+    assert_int_equal(cl_cache_delete(c, "shared", &err), 0); /* dropped */
+    assert_string_equal(b.data, "first");
+    assert_int_equal(cl_cache_set(c, "shared", "third", 5, 60000, &err), 0);
+    cl_cache_value_t held;
+    assert_int_equal(cl_cache_get_shared(&held, c, "shared", &err), 0);
+    b.release(b.cls);
+
     cl_cache_stats_t st;
     cl_cache_stats(&st, c);
     assert_true(st.hits >= 3 && st.misses >= 3);
     assert_int_equal(st.errors, 0);
     assert_int_equal(st.backend_up, 1);
     assert_int_equal(cl_cache_delete(c, "rl", &err), 0);
+    assert_int_equal(cl_cache_delete(c, "shared", &err), 0);
     cl_cache_close(c);
+    assert_string_equal(held.data, "third"); /* outlives the cache */
+    held.release(held.cls);
 }
 
 static void test_cache__memory_contract(void **state)
