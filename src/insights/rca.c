@@ -601,14 +601,31 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
     return 0;
 }
 
-int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
-               cl_err_t *err)
+/* One localisation, in three parts so that the searches of several can run at once
+ * (cl_rca_run_many): prepare (options, totals, signals), search (each signal: the costly part,
+ * independent of the other), finish (the result). */
+typedef struct {
+    const cl_rca_cube_t *cube;
+    cl_rca_options_t o;
+    int depth, max_el, with_mix;
+    cl_rca_result_t *r;
+    rca_search_result_t res[2];
+    signal_t main, mix;
+    sums_t tot;
+    int rc, search_rc[2];
+    cl_err_t search_err[2];
+} job_t;
+
+static int job_prepare(job_t *j, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
+                       cl_err_t *err)
 {
-    *out = NULL;
+    memset(j, 0, sizeof(*j));
+    j->cube = cube;
     cl_rca_options_t o = CL_RCA_OPTIONS_INIT;
     if (opt) {
         o = *opt;
     }
+    j->o = o;
     if (o.max_depth < 0 || o.max_depth > CL_RCA_MAX_DEPTH || o.max_elements < 0 ||
         o.max_elements > RCA_SEARCH_MAX_FOUND) {
         return cl_err_set(err, CL_EINVAL, "rca: max_depth must be 0..%d and max_elements 0..%d",
@@ -624,50 +641,175 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     if (rc != 0) {
         return rc;
     }
-    int depth = o.max_depth ? o.max_depth : 3;
-    if (depth > (int)cube->n_attrs) {
-        depth = (int)cube->n_attrs;
+    j->depth = o.max_depth ? o.max_depth : 3;
+    if (j->depth > (int)cube->n_attrs) {
+        j->depth = (int)cube->n_attrs;
     }
-    int max_el = o.max_elements ? o.max_elements : 10, dir = o.direction;
-
-    cl_rca_result_t *r = calloc(1, sizeof(*r));
-    rca_search_result_t *res = calloc(2, sizeof(*res));
-    signal_t main = {0}, mix = {0};
-    if (!r || !res) {
-        rc = cl_err_set(err, CL_ENOMEM, "rca: out of memory");
-        goto cleanup;
+    j->max_el = o.max_elements ? o.max_elements : 10;
+    j->r = calloc(1, sizeof(*j->r));
+    if (!j->r) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
-    sums_t tot = {0};
     for (size_t i = 0; i < cube->n_leaves; i++) {
-        leaf_sums(cube, i, &tot);
+        leaf_sums(cube, i, &j->tot);
     }
-    r->cur_kpi = cube->cur_den ? ratio(tot.v, tot.d) : tot.v;
-    r->base_kpi = cube->cur_den ? ratio(tot.f, tot.g) : tot.f;
-    r->total_change = r->cur_kpi - r->base_kpi;
+    const sums_t *tot = &j->tot;
+    j->r->cur_kpi = cube->cur_den ? ratio(tot->v, tot->d) : tot->v;
+    j->r->base_kpi = cube->cur_den ? ratio(tot->f, tot->g) : tot->f;
+    j->r->total_change = j->r->cur_kpi - j->r->base_kpi;
+    j->with_mix = cube->cur_den && !o.no_mix;
+    return make_signals(&j->main, &j->mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1,
+                        o.dispersion, tot, err);
+}
 
-    rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1,
-                      o.dispersion, &tot, err);
+/* Search signal K of J (0: the main signal, 1: the mix signal). */
+static void job_search(job_t *j, int k)
+{
+    j->search_rc[k] = k == 0 ? search_signal(&j->res[0], j->cube, &j->main, j->depth, j->max_el,
+                                             j->o.direction, 0, &j->search_err[0])
+                             : search_signal(&j->res[1], j->cube, &j->mix, j->depth, j->max_el, 0,
+                                             1, &j->search_err[1]); /* mix_worth_it */
+}
+
+static int job_finish(job_t *j, cl_rca_result_t **out, cl_err_t *err)
+{
+    int rc = 0;
+    for (int k = 0; k < 1 + j->with_mix && rc == 0; k++) {
+        if (j->search_rc[k] != 0) {
+            rc = j->search_rc[k];
+            if (err) {
+                *err = j->search_err[k];
+            }
+        }
+    }
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, 0, err);
-    }
-    int with_mix = cube->cur_den && !o.no_mix;
-    if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, 1, err); /* mix_worth_it */
+        rc = build_result(j->r, j->cube, &j->res[0], j->with_mix ? &j->res[1] : NULL, &j->main,
+                          &j->mix, &j->tot, j->max_el, j->o.direction, err);
     }
     if (rc == 0) {
-        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &main, &mix, &tot, max_el,
-                          dir, err);
+        *out = j->r;
+        j->r = NULL;
     }
-    if (rc == 0) {
-        *out = r;
-        r = NULL;
-    }
-cleanup:
-    cl_rca_result_free(r);
-    free(res);
-    signal_free(&main);
-    signal_free(&mix);
     return rc;
+}
+
+static void job_free(job_t *j)
+{
+    cl_rca_result_free(j->r);
+    signal_free(&j->main);
+    signal_free(&j->mix);
+    j->r = NULL;
+}
+
+int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
+               cl_err_t *err)
+{
+    *out = NULL;
+    job_t *j = malloc(sizeof(*j));
+    if (!j) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    int rc = job_prepare(j, cube, opt, err);
+    if (rc == 0) {
+        job_search(j, 0);
+        if (j->with_mix) {
+            job_search(j, 1);
+        }
+        rc = job_finish(j, out, err);
+    }
+    job_free(j);
+    free(j);
+    return rc;
+}
+
+/* cl_rca_run_many: every cube's signals (prepare), then every search, each phase's tasks biggest
+ * first (a signal's cost grows with its leaves) so that the last task to start is a small one. */
+typedef struct {
+    job_t *jobs;
+    const cl_rca_cube_t *cubes;
+    const cl_rca_options_t *opts;
+    int *rcs;
+    cl_err_t *errs;
+    size_t *order; /* phase 1: task t prepares job order[t]; phase 2: task t is search
+                    * order[t] % 2 of job order[t] / 2 */
+} many_t;
+
+static void prepare_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    size_t k = m->order[t];
+    m->rcs[k] = job_prepare(&m->jobs[k], &m->cubes[k], m->opts ? &m->opts[k] : NULL, &m->errs[k]);
+}
+
+static void search_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    job_search(&m->jobs[m->order[t] / 2], (int)(m->order[t] % 2));
+}
+
+typedef struct {
+    size_t id;
+    size_t size;
+} task_size_t;
+
+static int by_size(const void *a, const void *b)
+{
+    const task_size_t *x = a, *y = b;
+    if (x->size != y->size) {
+        return x->size > y->size ? -1 : 1;
+    }
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* ORDER = the ids of SIZES (N of them), biggest first. */
+static void order_by_size(size_t *order, task_size_t *sizes, size_t n)
+{
+    qsort(sizes, n, sizeof(*sizes), by_size);
+    for (size_t t = 0; t < n; t++) {
+        order[t] = sizes[t].id;
+    }
+}
+
+int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rca_cube_t *cubes,
+                    const cl_rca_options_t *opts, size_t n, const cl_parallel_t *par, cl_err_t *err)
+{
+    job_t *jobs = calloc(n ? n : 1, sizeof(*jobs));
+    task_size_t *sizes = calloc(2 * n + 1, sizeof(*sizes));
+    size_t *order = calloc(2 * n + 1, sizeof(*order));
+    if (!jobs || !sizes || !order) {
+        free(jobs);
+        free(sizes);
+        free(order);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    many_t m = {jobs, cubes, opts, rcs, errs, order};
+    for (size_t k = 0; k < n; k++) {
+        out[k] = NULL;
+        sizes[k] = (task_size_t){k, cubes[k].n_leaves * (cubes[k].cur_den ? 2 : 1)};
+    }
+    order_by_size(order, sizes, n);
+    cl_parallel_for(par, n, prepare_task, &m);
+    size_t n_tasks = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};
+            if (jobs[k].with_mix) {
+                sizes[n_tasks++] = (task_size_t){2 * k + 1, jobs[k].mix.n};
+            }
+        }
+    }
+    order_by_size(order, sizes, n_tasks);
+    cl_parallel_for(par, n_tasks, search_task, &m);
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            rcs[k] = job_finish(&jobs[k], &out[k], &errs[k]);
+        }
+        job_free(&jobs[k]);
+    }
+    free(jobs);
+    free(sizes);
+    free(order);
+    return 0;
 }
 
 void cl_rca_result_free(cl_rca_result_t *result)

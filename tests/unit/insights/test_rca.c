@@ -731,6 +731,72 @@ static void test_rca__deterministic(void **state)
     cl_rca_result_free(res[1]);
 }
 
+/* Several localisations at once (cl_rca_run_many), on one thread and on three: each result is
+ * cl_rca_run's, bit for bit (additive, ratio with counts and baseline periods, a ratio by mix), and
+ * a bad cube among them fails alone. */
+static void assert_same_result(const cl_rca_result_t *a, const cl_rca_result_t *b)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->n_elements, b->n_elements);
+    if (a->n_elements) {
+        assert_memory_equal(a->elements, b->elements, a->n_elements * sizeof(cl_rca_element_t));
+    }
+    assert_memory_equal(&a->cur_kpi, &b->cur_kpi, sizeof(*a) - offsetof(cl_rca_result_t, cur_kpi));
+}
+
+static void test_rca__run_many_is_run(void **state)
+{
+    (void)state;
+    static const int card_a[] = {4, 5, 3}, card_r[] = {4, 5, 2}, card_m[] = {4, 3};
+    plan_t p = {{{0, -1, -1, -1, -1, -1}, {-1, 3, 1, -1, -1, -1}}, {0.6, 0.4}, 2};
+    cube_t c[3];
+    cube_init(&c[0], 0, 3, card_a);
+    cube_fill(&c[0], additive_leaf, &p, 99);
+    cube_init(&c[1], 1, 3, card_r);
+    cube_fill(&c[1], small_ratio_leaf, NULL, 3);
+    cube_init(&c[2], 1, 2, card_m);
+    cube_fill(&c[2], mix_leaf, NULL, 5);
+    cl_rca_cube_t cubes[4];
+    cl_rca_options_t opts[4];
+    for (int k = 0; k < 3; k++) {
+        cubes[k] = *cl_rca_builder_cube(c[k].b);
+        opts[k] = (cl_rca_options_t)CL_RCA_OPTIONS_INIT;
+        opts[k].max_depth = 3;
+    }
+    opts[1].counts = 1;
+    opts[1].base_periods = 4;
+    opts[3] = opts[0];
+    opts[3].max_depth = 99; /* refused: alone */
+    cubes[3] = cubes[0];
+    cl_rca_result_t *want[3];
+    cl_err_t err;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cl_rca_run(&want[k], &cubes[k], &opts[k], &err), 0);
+    }
+    cl_parallel_threads_t three;
+    cl_parallel_threads_init(&three, 3, NULL);
+    const cl_parallel_t *hooks[] = {NULL, &three.hook};
+    for (int h = 0; h < 2; h++) {
+        cl_rca_result_t *got[4];
+        int rcs[4];
+        cl_err_t errs[4];
+        assert_int_equal(cl_rca_run_many(got, rcs, errs, cubes, opts, 4, hooks[h], &err), 0);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(rcs[k], 0);
+            assert_same_result(want[k], got[k]);
+            cl_rca_result_free(got[k]);
+        }
+        assert_int_equal(rcs[3], CL_EINVAL);
+        assert_null(got[3]);
+        assert_non_null(strstr(errs[3].msg, "max_depth"));
+    }
+    for (int k = 0; k < 3; k++) {
+        cl_rca_result_free(want[k]);
+        cl_rca_builder_free(c[k].b);
+    }
+}
+
 static void test_rca__builder_sums_and_formats(void **state)
 {
     (void)state;
@@ -971,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_rca__level_held_at_the_baseline_when_shorter),
         cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
+        cmocka_unit_test(test_rca__run_many_is_run),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__baseline_leaves_out_the_incident_onset),
         cmocka_unit_test(test_rca__baseline_periods_bad_use),
