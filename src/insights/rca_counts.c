@@ -48,7 +48,7 @@ double rca_count_level(const double *y, const double *w, size_t n)
             double m = f * w[i], r = 0; /* y/d and f lambda/d */
             for (int k = 0; k < LEVEL_GRID; k++) {
                 double a = y[i] * lgs[k] - m * growth[k];
-                if (a > EXP_ZERO) { /* below, exp() is exactly 0 and adds nothing */
+                if (a > EXP_ZERO) {              /* below, exp() is exactly 0 and adds nothing */
                     r += exp(a < 700 ? a : 700); /* fmin(a, 700) without the library call */
                 }
             }
@@ -92,6 +92,46 @@ static double median_z2(const double *x, const double *lambda, const double *v, 
     return cl_stats_median_inplace(tmp, k);
 }
 
+/* 1 if median_z2(...) > C, decided exactly without selecting the median: the bisection below
+ * only asks which side of C the median is on. With A of the K residuals above C, the median of an
+ * odd K (its middle one) is above C when A >= (K + 1) / 2; for an even K the median is half the
+ * sum of the middle two, which are both above C when A > K / 2, both at most C when A < K / 2,
+ * and otherwise the largest residual at most C and the smallest above it, whose half sum is
+ * computed as cl_stats_median_inplace computes it. The same residuals, so the same answer bit for
+ * bit; a NaN residual (none in practice) takes the selecting path. */
+static int median_z2_above(const double *x, const double *lambda, const double *v, size_t n,
+                           double f, double b, double c, double *tmp)
+{
+    size_t k = 0, above = 0;
+    double below_max = -INFINITY, above_min = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double mu = lambda[i] * f;
+        if (mu >= COUNT_MIN_MEAN) {
+            double d = x[i] * lambda[i] - mu;
+            double z2 = d * d / (mu * (1 + (b + (v ? v[i] : 0)) * mu));
+            if (z2 > c) {
+                above++;
+                above_min = z2 < above_min ? z2 : above_min;
+            } else if (z2 <= c) {
+                below_max = z2 > below_max ? z2 : below_max;
+            } else {
+                return median_z2(x, lambda, v, n, f, b, tmp) > c; /* NaN */
+            }
+            k++;
+        }
+    }
+    if (k == 0) {
+        return 0 > c;
+    }
+    if (k % 2) {
+        return above >= (k + 1) / 2;
+    }
+    if (above != k / 2) {
+        return above > k / 2;
+    }
+    return 0.5 * (below_max + above_min) > c;
+}
+
 int rca_count_calibrate(double *w, const double *x, const double *lambda, const double *v, size_t n,
                         double b_floor, cl_err_t *err)
 {
@@ -111,14 +151,14 @@ int rca_count_calibrate(double *w, const double *x, const double *lambda, const 
     for (size_t i = 0; i < n; i++) {
         large += lambda[i] * f >= COUNT_MIN_MEAN;
     }
-    if (large >= COUNT_MIN_LEAVES && median_z2(x, lambda, v, n, f, 0, tmp) > MEDIAN_CHI2_1) {
+    if (large >= COUNT_MIN_LEAVES && median_z2_above(x, lambda, v, n, f, 0, MEDIAN_CHI2_1, tmp)) {
         double lo = 0, hi = 1;
-        while (hi < 1e6 && median_z2(x, lambda, v, n, f, hi, tmp) > MEDIAN_CHI2_1) {
+        while (hi < 1e6 && median_z2_above(x, lambda, v, n, f, hi, MEDIAN_CHI2_1, tmp)) {
             hi *= 4;
         }
         for (int it = 0; it < 60; it++) {
             double mid = 0.5 * (lo + hi);
-            *(median_z2(x, lambda, v, n, f, mid, tmp) > MEDIAN_CHI2_1 ? &lo : &hi) = mid;
+            *(median_z2_above(x, lambda, v, n, f, mid, MEDIAN_CHI2_1, tmp) ? &lo : &hi) = mid;
         }
         b = 0.5 * (lo + hi);
     }
