@@ -87,7 +87,7 @@ typedef struct {
 /* Fit the null on the N leaves (X, W) outside every element, in leaf order: the centre by a Cauchy
  * fit from MU0 (it settles on the local mode nearest MU0), then scale and degrees of freedom (a
  * grid from 1 to 34 and Gaussian) by maximum likelihood at that centre. When no fit has a finite
- * cost the null is Gaussian at MU0 with scale 1. SCRATCH holds 2N doubles. */
+ * cost the null is Gaussian at MU0 with scale 1. SCRATCH holds 3N doubles. */
 void rca_tnull_fit(rca_tnull_t *out, const double *x, const double *w, size_t n, double mu0,
                    double *scratch);
 

@@ -69,7 +69,7 @@ typedef struct {
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
     double mu, phi, nu; /* counts: mu is the level f0, phi 1, nu 0 */
     double *c0;
-    double *fit; /* 4n scratch for the null fit: the leaves outside, packed, and the fit's own */
+    double *fit; /* 5n scratch for the null fit: the leaves outside, packed, and the fit's own */
     double *t2;  /* per leaf, the second aggregated term: amounts w x^2, counts w x log lambda */
     /* the state */
     int *owner;

@@ -254,7 +254,7 @@ int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
     size_t k = n ? n : 1;
     s->c0 = calloc(k, sizeof(double));
     s->t2 = calloc(k, sizeof(double));
-    s->fit = calloc(4 * k, sizeof(double));
+    s->fit = calloc(5 * k, sizeof(double));
     s->owner = calloc(k, sizeof(int));
     s->active = calloc(k, 1);
     s->pool = calloc(k, sizeof(size_t));
