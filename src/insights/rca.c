@@ -604,7 +604,7 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
 /* One localisation, in three parts so that the searches of several can run at once
  * (cl_rca_run_many): prepare (options, totals, signals), search (each signal: the costly part,
  * independent of the other), finish (the result). */
-typedef struct {
+typedef struct job {
     const cl_rca_cube_t *cube;
     cl_rca_options_t o;
     int depth, max_el, with_mix;
@@ -614,6 +614,9 @@ typedef struct {
     sums_t tot;
     int rc, search_rc[2];
     cl_err_t search_err[2];
+    struct job *twin; /* cl_rca_run_many: a job whose mix search is this one's main search's
+                       * fitted-level result (its signal is this one's, bit for bit) */
+    int mix_by_twin;  /* this job's mix result comes from another job's main search */
 } job_t;
 
 static int job_prepare(job_t *j, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
@@ -665,6 +668,15 @@ static int job_prepare(job_t *j, const cl_rca_cube_t *cube, const cl_rca_options
 /* Search signal K of J (0: the main signal, 1: the mix signal). */
 static void job_search(job_t *j, int k)
 {
+    if (k == 0 && j->twin) {
+        const signal_t *s = &j->main;
+        rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, j->o.direction, 1};
+        j->search_rc[0] = rca_search_twin(&j->res[0], &j->twin->res[1], j->cube, &sig, j->depth,
+                                          j->max_el, &j->search_err[0]);
+        j->twin->search_rc[1] = j->search_rc[0];
+        j->twin->search_err[1] = j->search_err[0];
+        return;
+    }
     j->search_rc[k] = k == 0 ? search_signal(&j->res[0], j->cube, &j->main, j->depth, j->max_el,
                                              j->o.direction, 0, &j->search_err[0])
                              : search_signal(&j->res[1], j->cube, &j->mix, j->depth, j->max_el, 0,
@@ -747,6 +759,32 @@ static void search_task(void *arg, size_t t)
     job_search(&m->jobs[m->order[t] / 2], (int)(m->order[t] % 2));
 }
 
+/* 1 if A's main search (which chooses the count level) runs on B's mix signal, bit for bit: the
+ * same cube of codes, leaves, deviations, weights and expected counts, and the same search
+ * (direction 0, as a mix search's; depth; elements). A ratio of counts over a count cube's measure
+ * (conversion = orders / visits beside visits) has one: its mix signal is the visits' signal. */
+static int twins(const job_t *a, const job_t *b)
+{
+    const signal_t *s = &a->main, *t = &b->mix;
+    const cl_rca_cube_t *c = a->cube, *d = b->cube;
+    if (!s->counts || !t->counts || s->n != t->n || a->o.direction != 0 || a->depth != b->depth ||
+        a->max_el != b->max_el || c->n_attrs != d->n_attrs || c->n_leaves != d->n_leaves) {
+        return 0;
+    }
+    for (size_t k = 0; k < c->n_attrs; k++) {
+        if (c->attrs[k].n_values != d->attrs[k].n_values ||
+            c->attrs[k].parent != d->attrs[k].parent) {
+            return 0;
+        }
+    }
+    size_t n = s->n;
+    return (c->codes == d->codes ||
+            memcmp(c->codes, d->codes, c->n_leaves * c->n_attrs * sizeof(*c->codes)) == 0) &&
+           memcmp(s->leaf, t->leaf, n * sizeof(*s->leaf)) == 0 &&
+           memcmp(s->x, t->x, n * sizeof(*s->x)) == 0 &&
+           memcmp(s->w, t->w, n * sizeof(*s->w)) == 0 && memcmp(s->m, t->m, n * sizeof(*s->m)) == 0;
+}
+
 typedef struct {
     size_t id;
     size_t size;
@@ -789,11 +827,19 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
     }
     order_by_size(order, sizes, n);
     cl_parallel_for(par, n, prepare_task, &m);
+    for (size_t b = 0; b < n; b++) {
+        for (size_t a = 0; a < n && rcs[b] == 0 && jobs[b].with_mix && !jobs[b].mix_by_twin; a++) {
+            if (a != b && rcs[a] == 0 && !jobs[a].twin && twins(&jobs[a], &jobs[b])) {
+                jobs[a].twin = &jobs[b];
+                jobs[b].mix_by_twin = 1;
+            }
+        }
+    }
     size_t n_tasks = 0;
     for (size_t k = 0; k < n; k++) {
         if (rcs[k] == 0) {
             sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};
-            if (jobs[k].with_mix) {
+            if (jobs[k].with_mix && !jobs[k].mix_by_twin) {
                 sizes[n_tasks++] = (task_size_t){2 * k + 1, jobs[k].mix.n};
             }
         }

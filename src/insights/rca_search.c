@@ -267,10 +267,37 @@ static void sort_and_cut(rca_search_result_t *out, int max_elements)
     }
 }
 
-static int search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
-                  int max_depth, int max_elements, int plain, cl_err_t *err)
+/* OUT from the state S as it stands: the found elements above the report bar, the null, stated
+ * at an operator's granularity, ranked and cut to MAX_ELEMENTS. */
+static int finish(rca_search_result_t *out, rca_state_t *s, const cl_rca_cube_t *cube,
+                  const rca_signal_t *sig, int max_depth, int max_elements, cl_err_t *err)
+{
+    collect(s, out);
+    out->drift = s->mu;
+    out->phi = s->phi;
+    out->nu = s->nu;
+    out->n_candidates = s->n_candidates;
+    out->max_depth = max_depth;
+    memcpy(out->log_k, s->log_k, sizeof(out->log_k));
+    if (sig->counts) { /* levels to relative deviations */
+        out->drift -= 1;
+        for (size_t k = 0; k < out->n_found; k++) {
+            out->found[k].shift -= 1;
+        }
+    }
+    int rc = rca_generalise(out, cube, sig, err); /* reads no level_choice */
+    sort_and_cut(out, max_elements);
+    return rc;
+}
+
+static int search(rca_search_result_t *out, rca_search_result_t *fitted, const cl_rca_cube_t *cube,
+                  const rca_signal_t *sig, int max_depth, int max_elements, int plain,
+                  cl_err_t *err)
 {
     memset(out, 0, sizeof(*out));
+    if (fitted) {
+        memset(fitted, 0, sizeof(*fitted));
+    }
     rca_state_t s;
     memset(&s, 0, sizeof(s));
     s.plain = plain;
@@ -297,28 +324,19 @@ static int search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca
     size_t limit = (size_t)max_elements * 3 < RCA_SEARCH_MAX_FOUND ? (size_t)max_elements * 3
                                                                    : RCA_SEARCH_MAX_FOUND;
     search_rounds(&s, limit);
-    if (sig->counts && sig->level_choice) {
+    int choice = sig->counts && sig->level_choice;
+    if (fitted && choice) { /* what the search without the level's choice ends with */
+        rc = finish(fitted, &s, cube, sig, max_depth, max_elements, err);
+    }
+    if (rc == 0 && choice) {
         rc = try_baseline_level(&s, limit, err);
-        if (rc != 0) {
-            rca_tables_free(&s);
-            return rc;
-        }
     }
-    collect(&s, out);
-    out->drift = s.mu;
-    out->phi = s.phi;
-    out->nu = s.nu;
-    out->n_candidates = s.n_candidates;
-    out->max_depth = max_depth;
-    memcpy(out->log_k, s.log_k, sizeof(out->log_k));
-    if (sig->counts) { /* levels to relative deviations */
-        out->drift -= 1;
-        for (size_t k = 0; k < out->n_found; k++) {
-            out->found[k].shift -= 1;
-        }
+    if (rc == 0) {
+        rc = finish(out, &s, cube, sig, max_depth, max_elements, err);
     }
-    rc = rca_generalise(out, cube, sig, err);
-    sort_and_cut(out, max_elements);
+    if (rc == 0 && fitted && !choice) {
+        *fitted = *out;
+    }
     rca_tables_free(&s);
     return rc;
 }
@@ -326,11 +344,18 @@ static int search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca
 int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
                int max_depth, int max_elements, cl_err_t *err)
 {
-    return search(out, cube, sig, max_depth, max_elements, 0, err);
+    return search(out, NULL, cube, sig, max_depth, max_elements, 0, err);
+}
+
+int rca_search_twin(rca_search_result_t *out, rca_search_result_t *fitted,
+                    const cl_rca_cube_t *cube, const rca_signal_t *sig, int max_depth,
+                    int max_elements, cl_err_t *err)
+{
+    return search(out, fitted, cube, sig, max_depth, max_elements, 0, err);
 }
 
 int rca_search_plain(rca_search_result_t *out, const cl_rca_cube_t *cube, const rca_signal_t *sig,
                      int max_depth, int max_elements, cl_err_t *err)
 {
-    return search(out, cube, sig, max_depth, max_elements, 1, err);
+    return search(out, NULL, cube, sig, max_depth, max_elements, 1, err);
 }

@@ -66,6 +66,13 @@ CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
                             const rca_signal_t *sig, int max_depth, int max_elements,
                             cl_err_t *err);
 
+/* rca_search, and *FITTED = what rca_search gives for SIG with level_choice 0, computed on the way
+ * (a count search with the level's choice runs that search first; rca.c: a ratio's mix signal
+ * that is another cube's count signal, bit for bit). */
+CL_NODISCARD int rca_search_twin(rca_search_result_t *out, rca_search_result_t *fitted,
+                                 const cl_rca_cube_t *cube, const rca_signal_t *sig, int max_depth,
+                                 int max_elements, cl_err_t *err);
+
 /* rca_search with every greedy step aggregating the pool afresh, as the search was first written:
  * the reference the incremental greedy (rca_search.c) must equal bit for bit (tests). */
 CL_NODISCARD int rca_search_plain(rca_search_result_t *out, const cl_rca_cube_t *cube,

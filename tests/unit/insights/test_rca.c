@@ -797,6 +797,63 @@ static void test_rca__run_many_is_run(void **state)
     }
 }
 
+/* A ratio of counts beside a count cube of its denominator (conversion = orders / visits beside
+ * visits): the ratio's mix signal is the count cube's signal, and cl_rca_run_many searches it once
+ * (rca_search_twin); each result is still cl_rca_run's, bit for bit. */
+static void test_rca__run_many_shares_a_twin_signal(void **state)
+{
+    (void)state;
+    enum { A = 4, B = 5, C = 3, N = A * B * C };
+    static uint32_t codes[N * 3];
+    static double vc[N], vb[N], oc[N], ob[N];
+    static const uint32_t nv[3] = {A, B, C};
+    cl_rca_attr_t attrs[3];
+    for (int k = 0; k < 3; k++) {
+        attrs[k] = (cl_rca_attr_t){k == 0 ? "a" : k == 1 ? "b" : "c", -1, nv[k], NULL};
+    }
+    test_rng_t r = {77};
+    for (size_t i = 0; i < N; i++) {
+        codes[3 * i] = (uint32_t)(i / (B * C));
+        codes[3 * i + 1] = (uint32_t)(i / C % B);
+        codes[3 * i + 2] = (uint32_t)(i % C);
+        vb[i] = floor(200 + 300 * test_uniform(&r));
+        vc[i] = floor(vb[i] * (codes[3 * i] == 1 ? 0.5 : 1.0) * (0.95 + 0.1 * test_uniform(&r)));
+        ob[i] = floor(vb[i] * 0.04 + test_uniform(&r));
+        oc[i] = floor(vc[i] * (codes[3 * i + 1] == 2 ? 0.01 : 0.04) + test_uniform(&r));
+    }
+    cl_rca_cube_t cubes[2] = {{3, attrs, N, codes, vc, vb, NULL, NULL},
+                              {3, attrs, N, codes, oc, ob, vc, vb}};
+    cl_rca_options_t opts[2];
+    for (int k = 0; k < 2; k++) {
+        opts[k] = (cl_rca_options_t)CL_RCA_OPTIONS_INIT;
+        opts[k].max_depth = 3;
+        opts[k].max_elements = 5;
+        opts[k].counts = 1;
+    }
+    cl_rca_result_t *want[2];
+    cl_err_t err;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(cl_rca_run(&want[k], &cubes[k], &opts[k], &err), 0);
+    }
+    assert_true(want[0]->n_elements > 0);
+    cl_parallel_threads_t two;
+    cl_parallel_threads_init(&two, 2, NULL);
+    const cl_parallel_t *hooks[] = {NULL, &two.hook};
+    for (int h = 0; h < 2; h++) {
+        cl_rca_result_t *got[2];
+        int rcs[2];
+        cl_err_t errs[2];
+        assert_int_equal(cl_rca_run_many(got, rcs, errs, cubes, opts, 2, hooks[h], &err), 0);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(rcs[k], 0);
+            assert_same_result(want[k], got[k]);
+            cl_rca_result_free(got[k]);
+        }
+    }
+    cl_rca_result_free(want[0]);
+    cl_rca_result_free(want[1]);
+}
+
 static void test_rca__builder_sums_and_formats(void **state)
 {
     (void)state;
@@ -1038,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
         cmocka_unit_test(test_rca__run_many_is_run),
+        cmocka_unit_test(test_rca__run_many_shares_a_twin_signal),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__baseline_leaves_out_the_incident_onset),
         cmocka_unit_test(test_rca__baseline_periods_bad_use),
