@@ -34,7 +34,9 @@ typedef struct {
     int counts; /* 1: x = y / lambda, m = lambda (the count family); 0: amounts */
     size_t *leaf;
     double *x, *w, *m;
-    double *v; /* counts: the relative variance of lambda itself (the baseline's own noise) */
+    double *v;      /* counts: the relative variance of lambda itself (the baseline's own noise) */
+    int made;       /* allocated and filled: its weights are to be calibrated */
+    double b_floor; /* counts: the dispersion measured on the baseline, a floor under the fit */
 } signal_t;
 
 static void signal_free(signal_t *s)
@@ -60,6 +62,7 @@ static int signal_alloc(signal_t *s, size_t n, cl_err_t *err)
         signal_free(s);
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
+    s->made = 1;
     return 0;
 }
 
@@ -288,10 +291,14 @@ static int count_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, 
             count_push(mix, i, c->cur_den[i], (g + 0.5) / p, g + 0.5);
         }
     }
-    int rc = calibrate_counts(main, b_floor, err);
-    return rc != 0 ? rc : calibrate_counts(mix, 0, err);
+    main->b_floor = b_floor;
+    mix->b_floor = 0;
+    (void)err;
+    return 0;
 }
 
+/* The signals of cube C (a ratio's mix signal too), weights not yet calibrated
+ * (calibrate_signal). */
 static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, int counts,
                         double periods, double b_floor, const sums_t *tot, cl_err_t *err)
 {
@@ -317,7 +324,8 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
                 signal_push(main, i, c->cur_num[i], c->base_num[i]);
             }
         }
-        return counts ? calibrate_counts(main, b_floor, err) : calibrate(main, err);
+        main->b_floor = b_floor;
+        return 0;
     }
     if (counts) {
         return count_signals(main, mix, c, tot, periods, b_floor, err);
@@ -331,8 +339,16 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
         signal_push(main, i, c->cur_num[i], c->cur_den[i] * q);
         signal_push(mix, i, c->cur_den[i], g);
     }
-    rc = calibrate(main, err);
-    return rc != 0 ? rc : calibrate(mix, err);
+    return 0;
+}
+
+/* The weights of S (made by make_signals): its noise model, calibrated on it. */
+static int calibrate_signal(signal_t *s, cl_err_t *err)
+{
+    if (!s->made) {
+        return 0;
+    }
+    return s->counts ? calibrate_counts(s, s->b_floor, err) : calibrate(s, err);
 }
 
 /* Search signal S. MIX: it is the mix signal, whose common level (the overall volume change) is
@@ -722,6 +738,8 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
     int rc = job_prepare(j, cube, opt, err);
+    rc = rc ? rc : calibrate_signal(&j->main, err);
+    rc = rc ? rc : calibrate_signal(&j->mix, err);
     if (rc == 0) {
         job_search(j, 0);
         if (j->with_mix) {
@@ -734,17 +752,40 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     return rc;
 }
 
-/* cl_rca_run_many: every cube's signals (prepare), then every search, each phase's tasks biggest
- * first (a signal's cost grows with its leaves) so that the last task to start is a small one. */
+/* cl_rca_run_many: every cube's signals (prepare), their weights (calibrate), then every search,
+ * each phase's tasks biggest first (a signal's cost grows with its leaves) so that the last task
+ * to start is a small one. A signal another job has too, bit for bit, is calibrated and searched
+ * once (twins). */
 typedef struct {
     job_t *jobs;
     const cl_rca_cube_t *cubes;
     const cl_rca_options_t *opts;
     int *rcs;
     cl_err_t *errs;
-    size_t *order; /* phase 1: task t prepares job order[t]; phase 2: task t is search
-                    * order[t] % 2 of job order[t] / 2 */
+    size_t *order; /* prepare: task t prepares job order[t]; calibrate and search: task t is
+                    * signal order[t] % 2 (0 main, 1 mix) of job order[t] / 2 */
 } many_t;
+
+static void calibrate_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    job_t *j = &m->jobs[m->order[t] / 2];
+    int k = (int)(m->order[t] % 2);
+    j->search_rc[k] = calibrate_signal(k ? &j->mix : &j->main, &j->search_err[k]);
+}
+
+/* 1 if A's main signal and B's mix signal are the same before calibration, bit for bit, and are
+ * calibrated alike: the same weights will come of them. */
+static int raw_twins(const job_t *a, const job_t *b)
+{
+    const signal_t *s = &a->main, *t = &b->mix;
+    size_t n = s->n;
+    return s->made && t->made && s->counts == t->counts && n == t->n &&
+           memcmp(&s->b_floor, &t->b_floor, sizeof(double)) == 0 &&
+           memcmp(s->leaf, t->leaf, n * sizeof(*s->leaf)) == 0 &&
+           memcmp(s->x, t->x, n * sizeof(*s->x)) == 0 &&
+           memcmp(s->m, t->m, n * sizeof(*s->m)) == 0 && memcmp(s->v, t->v, n * sizeof(*s->v)) == 0;
+}
 
 static void prepare_task(void *arg, size_t t)
 {
@@ -827,6 +868,55 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
     }
     order_by_size(order, sizes, n);
     cl_parallel_for(par, n, prepare_task, &m);
+    /* calibrate: each signal once (a raw twin takes its twin's weights) */
+    size_t *calib_from = calloc(n ? n : 1, sizeof(*calib_from)); /* b's mix from job a + 1 */
+    if (!calib_from) {
+        for (size_t k = 0; k < n; k++) {
+            job_free(&jobs[k]);
+        }
+        free(jobs);
+        free(sizes);
+        free(order);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    for (size_t b = 0; b < n; b++) {
+        for (size_t a = 0; a < n && rcs[b] == 0 && !calib_from[b]; a++) {
+            if (a != b && rcs[a] == 0 && raw_twins(&jobs[a], &jobs[b])) {
+                calib_from[b] = a + 1;
+            }
+        }
+    }
+    size_t n_tasks = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};
+            if (jobs[k].mix.made && !calib_from[k]) {
+                sizes[n_tasks++] = (task_size_t){2 * k + 1, jobs[k].mix.n};
+            }
+        }
+    }
+    order_by_size(order, sizes, n_tasks);
+    cl_parallel_for(par, n_tasks, calibrate_task, &m);
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] != 0) {
+            continue;
+        }
+        if (calib_from[k]) {
+            const job_t *a = &jobs[calib_from[k] - 1];
+            memcpy(jobs[k].mix.w, a->main.w, a->main.n * sizeof(double));
+            jobs[k].search_rc[1] = a->search_rc[0];
+            jobs[k].search_err[1] = a->search_err[0];
+        }
+        for (int s = 0; s < 2 && rcs[k] == 0; s++) { /* main's error first, as cl_rca_run */
+            if (jobs[k].search_rc[s] != 0) {
+                rcs[k] = jobs[k].search_rc[s];
+                errs[k] = jobs[k].search_err[s];
+            }
+        }
+        jobs[k].search_rc[0] = jobs[k].search_rc[1] = 0;
+    }
+    free(calib_from);
+    /* search */
     for (size_t b = 0; b < n; b++) {
         for (size_t a = 0; a < n && rcs[b] == 0 && jobs[b].with_mix && !jobs[b].mix_by_twin; a++) {
             if (a != b && rcs[a] == 0 && !jobs[a].twin && twins(&jobs[a], &jobs[b])) {
@@ -835,7 +925,7 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
             }
         }
     }
-    size_t n_tasks = 0;
+    n_tasks = 0;
     for (size_t k = 0; k < n; k++) {
         if (rcs[k] == 0) {
             sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};

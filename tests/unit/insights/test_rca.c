@@ -798,8 +798,8 @@ static void test_rca__run_many_is_run(void **state)
 }
 
 /* A ratio of counts beside a count cube of its denominator (conversion = orders / visits beside
- * visits): the ratio's mix signal is the count cube's signal, and cl_rca_run_many searches it once
- * (rca_search_twin); each result is still cl_rca_run's, bit for bit. */
+ * visits): the ratio's mix signal is the count cube's signal, and cl_rca_run_many calibrates and
+ * searches it once (rca_search_twin); each result is still cl_rca_run's, bit for bit. */
 static void test_rca__run_many_shares_a_twin_signal(void **state)
 {
     (void)state;
