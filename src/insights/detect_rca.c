@@ -213,6 +213,12 @@ static int root_causes_add(cl_detect_t *d, const cl_frame_leaves_t *l, size_t me
     return rc;
 }
 
+static void sigs_ahead(void *arg, size_t i)
+{
+    (void)i;
+    cl_detect_segment_sigs_ahead(arg);
+}
+
 #define RC_MAX_CUBES (CL_FRAME_MAX_GRAINS * 4)
 
 int cl_detect_root_causes(cl_detect_t *d)
@@ -266,7 +272,9 @@ int cl_detect_root_causes(cl_detect_t *d)
         res[k] = NULL;
     }
     if (rc == 0) {
-        rc = cl_rca_run_many(res, rcs, errs, rcubes, opts, n, d->opt->parallel, d->err);
+        /* with a hook, the segment changes' significances are computed beside the searches */
+        rc = cl_rca_run_many(res, rcs, errs, rcubes, opts, n, d->opt->parallel,
+                             d->opt->parallel ? sigs_ahead : NULL, d, d->err);
     }
     for (size_t k = 0; k < n; k++) {
         if (rc == 0) {

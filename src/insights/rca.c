@@ -764,6 +764,8 @@ typedef struct {
     cl_err_t *errs;
     size_t *order; /* prepare: task t prepares job order[t]; calibrate and search: task t is
                     * signal order[t] % 2 (0 main, 1 mix) of job order[t] / 2 */
+    cl_parallel_task_fn side; /* the caller's task, the search phase's first (NULL: none) */
+    void *side_arg;
 } many_t;
 
 static void calibrate_task(void *arg, size_t t)
@@ -797,6 +799,13 @@ static void prepare_task(void *arg, size_t t)
 static void search_task(void *arg, size_t t)
 {
     many_t *m = arg;
+    if (m->side) {
+        if (t == 0) {
+            m->side(m->side_arg, 0);
+            return;
+        }
+        t--;
+    }
     job_search(&m->jobs[m->order[t] / 2], (int)(m->order[t] % 2));
 }
 
@@ -850,7 +859,8 @@ static void order_by_size(size_t *order, task_size_t *sizes, size_t n)
 }
 
 int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rca_cube_t *cubes,
-                    const cl_rca_options_t *opts, size_t n, const cl_parallel_t *par, cl_err_t *err)
+                    const cl_rca_options_t *opts, size_t n, const cl_parallel_t *par,
+                    cl_parallel_task_fn side, void *side_arg, cl_err_t *err)
 {
     job_t *jobs = calloc(n ? n : 1, sizeof(*jobs));
     task_size_t *sizes = calloc(2 * n + 1, sizeof(*sizes));
@@ -861,7 +871,7 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
         free(order);
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
-    many_t m = {jobs, cubes, opts, rcs, errs, order};
+    many_t m = {jobs, cubes, opts, rcs, errs, order, side, side_arg};
     for (size_t k = 0; k < n; k++) {
         out[k] = NULL;
         sizes[k] = (task_size_t){k, cubes[k].n_leaves * (cubes[k].cur_den ? 2 : 1)};
@@ -935,7 +945,7 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
         }
     }
     order_by_size(order, sizes, n_tasks);
-    cl_parallel_for(par, n_tasks, search_task, &m);
+    cl_parallel_for(par, n_tasks + (side != NULL), search_task, &m);
     for (size_t k = 0; k < n; k++) {
         if (rcs[k] == 0) {
             rcs[k] = job_finish(&jobs[k], &out[k], &errs[k]);

@@ -745,6 +745,12 @@ static void assert_same_result(const cl_rca_result_t *a, const cl_rca_result_t *
     assert_memory_equal(&a->cur_kpi, &b->cur_kpi, sizeof(*a) - offsetof(cl_rca_result_t, cur_kpi));
 }
 
+static void count_side(void *arg, size_t i)
+{
+    assert_int_equal(i, 0);
+    (*(int *)arg)++;
+}
+
 static void test_rca__run_many_is_run(void **state)
 {
     (void)state;
@@ -781,7 +787,10 @@ static void test_rca__run_many_is_run(void **state)
         cl_rca_result_t *got[4];
         int rcs[4];
         cl_err_t errs[4];
-        assert_int_equal(cl_rca_run_many(got, rcs, errs, cubes, opts, 4, hooks[h], &err), 0);
+        int sides = 0; /* the caller's side task runs once, with or without a hook */
+        assert_int_equal(
+            cl_rca_run_many(got, rcs, errs, cubes, opts, 4, hooks[h], count_side, &sides, &err), 0);
+        assert_int_equal(sides, 1);
         for (int k = 0; k < 3; k++) {
             assert_int_equal(rcs[k], 0);
             assert_same_result(want[k], got[k]);
@@ -843,7 +852,8 @@ static void test_rca__run_many_shares_a_twin_signal(void **state)
         cl_rca_result_t *got[2];
         int rcs[2];
         cl_err_t errs[2];
-        assert_int_equal(cl_rca_run_many(got, rcs, errs, cubes, opts, 2, hooks[h], &err), 0);
+        assert_int_equal(
+            cl_rca_run_many(got, rcs, errs, cubes, opts, 2, hooks[h], NULL, NULL, &err), 0);
         for (int k = 0; k < 2; k++) {
             assert_int_equal(rcs[k], 0);
             assert_same_result(want[k], got[k]);
