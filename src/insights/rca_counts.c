@@ -40,23 +40,6 @@ double rca_count_cost(double f, double x, double w, double lambda)
  * prices each distinct pair once and sums over the leaves in leaf order as before: the same
  * level bit for bit. */
 
-typedef struct {
-    uint64_t y, w; /* the bits of a leaf's y and w */
-    size_t i;
-} pair_t;
-
-static int cmp_pair(const void *a, const void *b)
-{
-    const pair_t *x = a, *z = b;
-    if (x->y != z->y) {
-        return x->y < z->y ? -1 : 1;
-    }
-    if (x->w != z->w) {
-        return x->w < z->w ? -1 : 1;
-    }
-    return (x->i > z->i) - (x->i < z->i);
-}
-
 /* P(off the common level) of a leaf Y, W at level F, mixture weight PI. */
 static double level_post(double y, double w, double f, double pi, const double *lgs,
                          const double *growth)
@@ -73,30 +56,45 @@ static double level_post(double y, double w, double f, double pi, const double *
     return pi * r / (pi * r + 1 - pi);
 }
 
-/* The distinct (Y, W) pairs of the N leaves into UY, UW (*NU of them) and each leaf's pair into
- * ID. Returns 0, or -1 when memory is short (then the caller prices every leaf). */
+/* The distinct (Y, W) pairs of the N leaves (by their bits) into UY, UW (*NU of them, in order
+ * of first appearance) and each leaf's pair into ID, by open addressing. Returns 0, or -1 when
+ * memory is short (then the caller prices every leaf). */
 static int distinct_pairs(const double *y, const double *w, size_t n, size_t *id, double *uy,
                           double *uw, size_t *nu)
 {
-    pair_t *v = malloc((n ? n : 1) * sizeof(*v));
-    if (!v) {
+    size_t cap = 16;
+    while (cap < 2 * n) {
+        cap <<= 1;
+    }
+    size_t *slot = malloc(cap * sizeof(*slot)); /* a distinct pair's number + 1; 0 = empty */
+    if (!slot) {
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        memcpy(&v[i].y, &y[i], sizeof(double));
-        memcpy(&v[i].w, &w[i], sizeof(double));
-        v[i].i = i;
-    }
-    qsort(v, n, sizeof(*v), cmp_pair);
+    memset(slot, 0, cap * sizeof(*slot));
     size_t u = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (k == 0 || v[k].y != v[k - 1].y || v[k].w != v[k - 1].w) {
-            uy[u] = y[v[k].i];
-            uw[u++] = w[v[k].i];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t a, b;
+        memcpy(&a, &y[i], sizeof a);
+        memcpy(&b, &w[i], sizeof b);
+        size_t h =
+            (size_t)((a * 0x9E3779B97F4A7C15ull ^ b) * 0xC2B2AE3D27D4EB4Full >> 20) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            if (slot[h] == 0) {
+                uy[u] = y[i];
+                uw[u] = w[i];
+                slot[h] = ++u;
+                break;
+            }
+            uint64_t c, d;
+            memcpy(&c, &uy[slot[h] - 1], sizeof c);
+            memcpy(&d, &uw[slot[h] - 1], sizeof d);
+            if (c == a && d == b) {
+                break;
+            }
         }
-        id[v[k].i] = u - 1;
+        id[i] = slot[h] - 1;
     }
-    free(v);
+    free(slot);
     *nu = u;
     return 0;
 }
