@@ -258,7 +258,7 @@ void cl_detect_segment_sigs_ahead(cl_detect_t *d)
     size_t key[5];
     segment_change_metrics(key, &d->roles);
     candidate_t *c = malloc(MAX_CANDIDATES * sizeof *c);
-    cl_detect_sig_t *sigs = malloc(5 * MAX_CANDIDATES * sizeof *sigs);
+    cl_detect_sig_t *sigs = malloc((size_t)5 * MAX_CANDIDATES * sizeof *sigs);
     size_t n_sigs = 0;
     for (size_t i = 0; c && sigs && i < 5; i++) {
         size_t metric = key[i];

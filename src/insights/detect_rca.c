@@ -219,7 +219,7 @@ static void sigs_ahead(void *arg, size_t i)
     cl_detect_segment_sigs_ahead(arg);
 }
 
-#define RC_MAX_CUBES (CL_FRAME_MAX_GRAINS * 4)
+#define RC_MAX_CUBES ((size_t)CL_FRAME_MAX_GRAINS * 4)
 
 int cl_detect_root_causes(cl_detect_t *d)
 {

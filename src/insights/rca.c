@@ -782,8 +782,7 @@ static int raw_twins(const job_t *a, const job_t *b)
 {
     const signal_t *s = &a->main, *t = &b->mix;
     size_t n = s->n;
-    return s->made && t->made && s->counts == t->counts && n == t->n &&
-           memcmp(&s->b_floor, &t->b_floor, sizeof(double)) == 0 &&
+    return s->made && t->made && s->counts == t->counts && n == t->n && s->b_floor == t->b_floor &&
            memcmp(s->leaf, t->leaf, n * sizeof(*s->leaf)) == 0 &&
            memcmp(s->x, t->x, n * sizeof(*s->x)) == 0 &&
            memcmp(s->m, t->m, n * sizeof(*s->m)) == 0 && memcmp(s->v, t->v, n * sizeof(*s->v)) == 0;
