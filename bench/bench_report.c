@@ -4,13 +4,15 @@
  * size), and for the leadership view (category × all) of the largest category, it times, on one
  * thread with one DuckDB connection (BENCH_THREADS threads, default 2), what `cl_report_build`
  * does: reading the slice into a frame (the warehouse part), running the insight engine for each of
- * the four windows, and assembling the four documents. It prints one line per slice and the median
- * and maximum of "findings, all windows" = read + 4 engine runs (the figure the target of 50 ms is
- * about) and of the full four documents, and of "findings, one window" = read + the engine run of
- * WoW (what one cold /wbr request costs before its document), over the slices and over the slices
- * with the leadership view. A snapshot with report frames (report/frames.h) is read from them, an
- * older one from its cubes: run it on both to compare. Timings are wall clock on a machine other
- * work may share: read them as upper bounds. */
+ * the four windows — twice: on this thread alone, and with a parallel hook of BENCH_ENGINE_THREADS
+ * threads (default 2) for its root-cause localisations, whose document must be the same bytes —
+ * and assembling the four documents. It prints one line per slice and, per engine mode, the
+ * median and maximum of "findings, all windows" = read + 4 engine runs (the figure the target of
+ * 50 ms is about) and of "findings, one window" = read + the engine run of WoW (what one cold /wbr
+ * request costs before its document), over the slices and over the slices with the leadership
+ * view, and of the full four documents. A snapshot with report frames (report/frames.h) is read
+ * from them, an older one from its cubes: run it on both to compare. Timings are wall clock on a
+ * machine other work may share: read them as upper bounds. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
