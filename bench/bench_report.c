@@ -4,13 +4,15 @@
  * size), and for the leadership view (category × all) of the largest category, it times, on one
  * thread with one DuckDB connection (BENCH_THREADS threads, default 2), what `cl_report_build`
  * does: reading the slice into a frame (the warehouse part), running the insight engine for each of
- * the four windows, and assembling the four documents. It prints one line per slice and the median
- * and maximum of "findings, all windows" = read + 4 engine runs (the figure the target of 50 ms is
- * about) and of the full four documents, and of "findings, one window" = read + the engine run of
- * WoW (what one cold /wbr request costs before its document), over the slices and over the slices
- * with the leadership view. A snapshot with report frames (report/frames.h) is read from them, an
- * older one from its cubes: run it on both to compare. Timings are wall clock on a machine other
- * work may share: read them as upper bounds. */
+ * the four windows — twice: on this thread alone, and with a parallel hook of BENCH_ENGINE_THREADS
+ * threads (default 2) for its root-cause localisations, whose document must be the same bytes —
+ * and assembling the four documents. It prints one line per slice and, per engine mode, the
+ * median and maximum of "findings, all windows" = read + 4 engine runs (the figure the target of
+ * 50 ms is about) and of "findings, one window" = read + the engine run of WoW (what one cold /wbr
+ * request costs before its document), over the slices and over the slices with the leadership
+ * view, and of the full four documents. A snapshot with report frames (report/frames.h) is read
+ * from them, an older one from its cubes: run it on both to compare. Timings are wall clock on a
+ * machine other work may share: read them as upper bounds. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <time.h>
 
 #include "core/catalog.h"
+#include "core/parallel.h"
 #include "etl/snapshot.h"
 #include "insights/engine.h"
 #include "report/document.h"
@@ -105,50 +108,127 @@ static void dump(const char *doc, const char *category, const char *region, cl_w
     }
 }
 
-/* One slice: read, 4 × engine, 4 × document. Returns 0 and the two totals. */
-static int run_slice(double *findings_ms, double *docs_ms, double *findings_cpu, double *one_ms,
-                     cl_reader_t *rd, const cl_catalog_t *cat, const cl_manifest_t *m,
-                     const char *category, const char *region, size_t *n_findings, cl_err_t *err)
+/* The engine's modes: on the caller's thread alone (mode 0), and with a parallel hook of
+ * BENCH_ENGINE_THREADS threads (default 2; mode 1) for its root-cause localisations. */
+#define MODES 2
+
+typedef struct {
+    double findings_ms[MODES], findings_cpu[MODES], one_ms[MODES], docs_ms;
+} slice_times_t;
+
+/* One slice: read, 4 × engine in each mode, 4 × document (mode 0's; mode 1's must be the same
+ * bytes, else the run fails). */
+static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *cat,
+                     const cl_manifest_t *m, const cl_parallel_t *par, const char *category,
+                     const char *region, size_t *n_findings, cl_err_t *err)
 {
     double t0 = now_ms(), c0 = cpu_ms();
     cl_frame_t *f = NULL;
     int rc = cl_reader_frame(&f, rd, m, category, region, err);
-    double t_read = now_ms() - t0, c_read = cpu_ms() - c0, t_engine = 0, t_doc = 0, c_engine = 0;
+    double t_read = now_ms() - t0, c_read = cpu_ms() - c0, t_doc = 0;
+    double t_engine[MODES] = {0}, c_engine[MODES] = {0};
     *n_findings = 0;
     for (int w = 0; rc == 0 && w < CL_WINDOW_COUNT; w++) {
         cl_insight_scope_t scope = {category, region ? region : "all", (cl_window_t)w, m->week};
-        cl_insight_t *r = NULL;
-        double t1 = now_ms(), c1 = cpu_ms();
-        rc = cl_insight_run(&r, f, cat, &scope, NULL, err);
-        double t2 = now_ms();
-        c_engine += cpu_ms() - c1;
-        json_t *doc = NULL;
-        rc = rc ? rc : cl_report_document(&doc, r, f, cat, m, "bench", err);
-        char *s = rc ? NULL : json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
-        t_engine += t2 - t1;
-        if (w == CL_WINDOW_WOW) {
-            *one_ms = t_read + (t2 - t1);
+        char *s[MODES] = {NULL, NULL};
+        for (int mode = 0; rc == 0 && mode < MODES; mode++) {
+            cl_insight_options_t opt;
+            cl_insight_options_default(&opt);
+            opt.parallel = mode ? par : NULL;
+            cl_insight_t *r = NULL;
+            double t1 = now_ms(), c1 = cpu_ms();
+            rc = cl_insight_run(&r, f, cat, &scope, &opt, err);
+            double t2 = now_ms();
+            c_engine[mode] += cpu_ms() - c1;
+            t_engine[mode] += t2 - t1;
+            if (w == CL_WINDOW_WOW) {
+                out->one_ms[mode] = t_read + (t2 - t1);
+            }
+            json_t *doc = NULL;
+            rc = rc ? rc : cl_report_document(&doc, r, f, cat, m, "bench", err);
+            s[mode] = rc ? NULL : json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+            if (mode == 0) {
+                t_doc += now_ms() - t2;
+                *n_findings += r ? r->findings.n : 0;
+            }
+            json_decref(doc);
+            cl_insight_free(r);
         }
-        t_doc += now_ms() - t2;
-        dump(s, category, region, (cl_window_t)w);
-        *n_findings += r ? r->findings.n : 0;
-        free(s);
-        json_decref(doc);
-        cl_insight_free(r);
+        if (rc == 0 && (!s[0] || !s[1] || strcmp(s[0], s[1]) != 0)) {
+            rc = cl_err_set(err, CL_EINTERNAL,
+                            "%s × %s %s: the document with a parallel engine differs", category,
+                            region ? region : "all", cl_window_name((cl_window_t)w));
+        }
+        dump(s[0], category, region, (cl_window_t)w);
+        free(s[0]);
+        free(s[1]);
     }
     size_t leaves = f ? f->leaves[0].n_leaves + (f->n_grains > 1 ? f->leaves[1].n_leaves : 0) : 0;
     if (rc == 0) {
-        printf(
-            "  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f)  documents x4 "
-            "%5.1f ms  %5zu leaves %2zu findings\n",
-            category, region ? region : "all", t_read, c_read, t_engine, c_engine, t_doc, leaves,
-            *n_findings);
+        printf("  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f), parallel "
+               "%6.1f ms (cpu %6.1f)  documents x4 %5.1f ms  %5zu leaves %2zu findings\n",
+               category, region ? region : "all", t_read, c_read, t_engine[0], c_engine[0],
+               t_engine[1], c_engine[1], t_doc, leaves, *n_findings);
     }
-    *findings_ms = t_read + t_engine;
-    *findings_cpu = c_read + c_engine;
-    *docs_ms = t_read + t_engine + t_doc;
+    for (int mode = 0; mode < MODES; mode++) {
+        out->findings_ms[mode] = t_read + t_engine[mode];
+        out->findings_cpu[mode] = c_read + c_engine[mode];
+    }
+    out->docs_ms = t_read + t_engine[0] + t_doc;
     cl_frame_free(f);
     return rc;
+}
+
+static double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, by_double);
+    return v[n / 2];
+}
+
+static double max_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, by_double);
+    return v[n - 1];
+}
+
+/* The figures of one mode over the K slices (T[0..K-1]) and the leadership view (T[K]). */
+static void report(const slice_times_t *t, size_t k, int mode, const char *label)
+{
+    double *v = calloc(k + 1, sizeof *v);
+    if (!v) {
+        return;
+    }
+    printf("%s\n", label);
+    for (size_t i = 0; i <= k; i++) {
+        v[i] = t[i].one_ms[mode];
+    }
+    double lead = v[k], med = median_of(v, k), max = max_of(v, k);
+    for (size_t i = 0; i <= k; i++) {
+        v[i] = t[i].one_ms[mode];
+    }
+    printf("findings, one window (read + WoW engine):    median %.1f ms, max %.1f ms; with the "
+           "leadership view median %.1f ms, max %.1f ms (leadership view %.1f ms)\n",
+           med, max, median_of(v, k + 1), max_of(v, k + 1), lead);
+    for (size_t i = 0; i < k; i++) {
+        v[i] = t[i].findings_ms[mode];
+    }
+    printf("findings, all windows (read + 4 engine runs): median %.1f ms, max %.1f ms; leadership "
+           "view %.1f ms\n",
+           median_of(v, k), max_of(v, k), t[k].findings_ms[mode]);
+    for (size_t i = 0; i < k; i++) {
+        v[i] = t[i].findings_cpu[mode];
+    }
+    printf("  the same in CPU time (all threads):        median %.1f ms, max %.1f ms; leadership "
+           "view %.1f ms\n",
+           median_of(v, k), max_of(v, k), t[k].findings_cpu[mode]);
+    if (mode == 0) {
+        for (size_t i = 0; i < k; i++) {
+            v[i] = t[i].docs_ms;
+        }
+        printf("four documents (+ assembly and JSON):        median %.1f ms, max %.1f ms\n",
+               median_of(v, k), max_of(v, k));
+    }
+    free(v);
 }
 
 int main(int argc, char **argv)
@@ -193,53 +273,39 @@ int main(int argc, char **argv)
            "view of "
            "the largest category\n",
            m->snapshot_id, m->n_weeks, n, want);
-    double *fm = calloc(want + 2, sizeof *fm), *dm = calloc(want + 2, sizeof *dm);
-    double *cm = calloc(want + 2, sizeof *cm), ignore_c, ignore_o;
-    double *om = calloc(want + 2, sizeof *om);
+    const char *et = getenv("BENCH_ENGINE_THREADS");
+    cl_parallel_threads_t pool;
+    cl_parallel_threads_init(&pool, et ? (int)strtol(et, NULL, 10) : 2, NULL);
+    slice_times_t *times = calloc(want + 2, sizeof *times), ignore;
     size_t k = 0, nf = 0;
     /* a first, untimed read warms the file system cache and DuckDB's metadata, as a serving process
      * is */
-    double ignore_f, ignore_d;
-    rc = want
-             ? run_slice(&ignore_f, &ignore_d, &ignore_c, &ignore_o, rd, cat, m,
-                         m->categories[slices[0].category], m->regions[slices[0].region], &nf, &err)
-             : 0;
+    rc = want ? run_slice(&ignore, rd, cat, m, &pool.hook, m->categories[slices[0].category],
+                          m->regions[slices[0].region], &nf, &err)
+              : 0;
     printf("  (warm-up above)\n");
     for (size_t i = 0; rc == 0 && i < want; i++, k++) {
-        rc = run_slice(&fm[k], &dm[k], &cm[k], &om[k], rd, cat, m,
-                       m->categories[slices[i].category], m->regions[slices[i].region], &nf, &err);
+        rc = run_slice(&times[k], rd, cat, m, &pool.hook, m->categories[slices[i].category],
+                       m->regions[slices[i].region], &nf, &err);
     }
     if (rc == 0 && want) {
-        double all_f, all_d, all_c;
-        rc = run_slice(&all_f, &all_d, &all_c, &om[k], rd, cat, m,
-                       m->categories[slices[0].category], NULL, &nf, &err);
-        printf(
-            "  leadership view: findings, all windows %.1f ms (cpu %.1f); with documents %.1f ms\n",
-            all_f, all_c, all_d);
+        rc = run_slice(&times[k], rd, cat, m, &pool.hook, m->categories[slices[0].category], NULL,
+                       &nf, &err);
+        printf("  leadership view: findings, all windows %.1f ms (cpu %.1f), parallel %.1f ms (cpu "
+               "%.1f); with documents %.1f ms\n",
+               times[k].findings_ms[0], times[k].findings_cpu[0], times[k].findings_ms[1],
+               times[k].findings_cpu[1], times[k].docs_ms);
     }
     if (rc != 0) {
         fprintf(stderr, "bench_report: %s\n", err.msg);
     } else if (k) {
-        qsort(om, k, sizeof *om, by_double); /* the slices; om[k] is the leadership view */
-        double med = om[k / 2], max = om[k - 1];
-        qsort(om, k + 1, sizeof *om, by_double);
-        printf("findings, one window (read + WoW engine):    median %.1f ms, max %.1f ms; with the "
-               "leadership view median %.1f ms, max %.1f ms\n",
-               med, max, om[(k + 1) / 2], om[k]);
-        qsort(fm, k, sizeof *fm, by_double);
-        qsort(dm, k, sizeof *dm, by_double);
-        qsort(cm, k, sizeof *cm, by_double);
-        printf("findings, all windows (read + 4 engine runs): median %.1f ms, max %.1f ms\n",
-               fm[k / 2], fm[k - 1]);
-        printf("  the same in CPU time (all threads):        median %.1f ms, max %.1f ms\n",
-               cm[k / 2], cm[k - 1]);
-        printf("four documents (+ assembly and JSON):        median %.1f ms, max %.1f ms\n",
-               dm[k / 2], dm[k - 1]);
+        report(times, k, 0, "engine on one thread:");
+        char label[96];
+        snprintf(label, sizeof label,
+                 "engine with a parallel hook of %d threads (documents identical):", pool.threads);
+        report(times, k, 1, label);
     }
-    free(fm);
-    free(dm);
-    free(cm);
-    free(om);
+    free(times);
     free(slices);
     cl_reader_close(rd);
     cl_db_close(db);

@@ -1,7 +1,13 @@
 /* builders.c — report builder threads. DuckDB connections lock while they query, so each builder
  * has its own; a shared database means one buffer manager and one set of DuckDB threads for all of
  * them. Per-builder queues with affinity keep a slice on the thread whose context already holds it;
- * stealing keeps every thread busy while there is work. */
+ * stealing keeps every thread busy while there is work.
+ *
+ * Cores: a builder holds one of the machine's cores (a shared count, core/parallel.h) while it runs
+ * a job, and lends its engine a parallel hook of ENGINE_THREADS threads whose helpers are only the
+ * cores idle at that moment. So a lone cold report runs its root-cause localisations on the idle
+ * core too, and builders that already fill the machine never start more threads than it has
+ * cores. The findings are the same either way (engine.h). */
 #include "app/builders.h"
 
 #include <pthread.h>
@@ -9,10 +15,12 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/parallel.h"
 #include "warehouse/db.h"
 
 #define MODULE "app"
 #define MAX_BUILDERS 64
+#define ENGINE_THREADS 2 /* the caller's and one helper, when a core is idle */
 
 typedef struct job {
     struct job *next;
@@ -29,13 +37,15 @@ typedef struct {
     cl_report_ctx_t *ctx;
     job_t *head, *tail;
     int queued;
-    int running; /* a job of its own or stolen */
+    int running;               /* a job of its own or stolen */
+    cl_parallel_threads_t par; /* the engine's hook: helpers from owner->cores */
 } builder_t;
 
 struct cl_builders {
     cl_db_t *root; /* the database, and the side context's connection */
     cl_report_ctx_t *side;
     pthread_mutex_t side_lock;
+    cl_cores_t cores; /* the machine's cores not held by a running builder or a helper */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int stopping;
@@ -95,7 +105,9 @@ static void *builder_main(void *arg)
             pthread_cond_broadcast(&b->wake);
         }
         pthread_mutex_unlock(&b->lock);
+        int held = cl_cores_take(&b->cores, 1); /* 0 with more builders busy than cores */
         j->fn(me->ctx, j->payload);
+        cl_cores_give(&b->cores, held);
         free(j);
         pthread_mutex_lock(&b->lock);
         me->running = 0;
@@ -112,6 +124,13 @@ static int open_builder(cl_builders_t *b, builder_t *me, const cl_catalog_t *cat
     me->owner = b;
     int rc = cl_db_connect(&me->db, b->root, err);
     rc = rc ? rc : cl_report_ctx_open(&me->ctx, me->db, cat, err);
+    if (rc == 0) {
+        cl_insight_options_t opt;
+        cl_insight_options_default(&opt);
+        cl_parallel_threads_init(&me->par, ENGINE_THREADS, &b->cores);
+        opt.parallel = &me->par.hook;
+        cl_report_ctx_set_options(me->ctx, &opt);
+    }
     if (rc == 0 && pthread_create(&me->thread, NULL, builder_main, me) != 0) {
         rc = cl_err_set(err, CL_ENOMEM, "cannot start report builder %d", me->index);
     }
@@ -133,6 +152,7 @@ int cl_builders_new(cl_builders_t **out, const cl_catalog_t *cat, int n, int db_
     pthread_mutex_init(&b->lock, NULL);
     pthread_mutex_init(&b->side_lock, NULL);
     pthread_cond_init(&b->wake, NULL);
+    cl_cores_init(&b->cores, 0);
     cl_db_options_t dbo = {.threads = db_threads};
     int rc = cl_db_open(&b->root, NULL, &dbo, err);
     rc = rc ? rc : cl_report_ctx_open(&b->side, b->root, cat, err);

@@ -21,7 +21,22 @@ typedef struct {
     unsigned char *folded; /* per metric: its KPI change was folded into another story */
     size_t split_finding;
     cl_err_t *err;
+    /* segment significances computed ahead (cl_detect_segment_sigs_ahead), NULL when not */
+    struct cl_detect_sig *sigs;
+    size_t n_sigs;
 } cl_detect_t;
+
+typedef struct cl_detect_sig {
+    size_t metric, dim, value;
+    cl_signif_t sig;
+} cl_detect_sig_t;
+
+/* Compute ahead the significance of every candidate segment the segment-change search
+ * (cl_detect_segment_changes) may ask about, for the metrics it covers that have no KPI finding
+ * yet, into d->sigs: the same values it would compute (a pure function of the frame), so the
+ * same findings. Run beside the root-cause localisations on a parallel hook's other thread;
+ * reads D and writes only d->sigs and d->n_sigs (none when memory is short). */
+void cl_detect_segment_sigs_ahead(cl_detect_t *d);
 
 #define CL_DETECT_NONE CL_FRAME_NONE
 

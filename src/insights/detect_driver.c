@@ -95,10 +95,17 @@ static size_t collect(candidate_t *c, cl_detect_t *d, size_t metric, double chan
     return n;
 }
 
-/* The segment's own significance: its rate for a rate-driven ratio change, else its volume. */
-static cl_signif_t segment_sig(cl_detect_t *d, size_t metric, const candidate_t *c,
+/* The segment's own significance: its rate for a rate-driven ratio change, else its volume
+ * (computed ahead when cl_detect_segment_sigs_ahead ran). */
+static cl_signif_t segment_sig(const cl_detect_t *d, size_t metric, const candidate_t *c,
                                const cl_breakdown_row_t *row)
 {
+    for (size_t i = 0; i < d->n_sigs; i++) {
+        const cl_detect_sig_t *s = &d->sigs[i];
+        if (s->metric == metric && s->dim == c->dim && s->value == c->value) {
+            return s->sig;
+        }
+    }
     const cl_metric_t *m = cl_catalog_at(d->cat, metric);
     size_t which = metric;
     if (m->kind == CL_METRIC_RATIO && fabs(row->mix_effect) > fabs(row->rate_effect)) {
@@ -234,12 +241,54 @@ int cl_detect_drivers(cl_detect_t *d)
     return rc;
 }
 
+/* The metrics segment changes are searched for: the funnel's factors and its result (orders are
+ * visits × conversion: told by those two), and the return rate (a seller tier or price band whose
+ * returns doubled). */
+static void segment_change_metrics(size_t key[5], const cl_insight_roles_t *ro)
+{
+    key[0] = ro->revenue;
+    key[1] = ro->visits;
+    key[2] = ro->conversion_rate;
+    key[3] = ro->aov;
+    key[4] = ro->return_rate;
+}
+
+void cl_detect_segment_sigs_ahead(cl_detect_t *d)
+{
+    size_t key[5];
+    segment_change_metrics(key, &d->roles);
+    candidate_t *c = malloc(MAX_CANDIDATES * sizeof *c);
+    cl_detect_sig_t *sigs = malloc((size_t)5 * MAX_CANDIDATES * sizeof *sigs);
+    size_t n_sigs = 0;
+    for (size_t i = 0; c && sigs && i < 5; i++) {
+        size_t metric = key[i];
+        if (metric == CL_FRAME_NONE || d->kpi_finding[metric] != CL_DETECT_NONE ||
+            !d->r->kpis[metric].available) {
+            continue;
+        }
+        size_t n = collect(c, d, metric, d->r->kpis[metric].change, 1);
+        for (size_t k = 0; k < n; k++) {
+            if (!c[k].removed) {
+                const cl_breakdown_row_t *row =
+                    &cl_insight_breakdown(d->r, c[k].dim, metric)->rows[c[k].row];
+                sigs[n_sigs++] = (cl_detect_sig_t){metric, c[k].dim, c[k].value,
+                                                   segment_sig(d, metric, &c[k], row)};
+            }
+        }
+    }
+    free(c);
+    if (sigs && n_sigs == 0) {
+        free(sigs);
+        sigs = NULL;
+    }
+    d->sigs = sigs;
+    d->n_sigs = sigs ? n_sigs : 0;
+}
+
 int cl_detect_segment_changes(cl_detect_t *d)
 {
-    const cl_insight_roles_t *ro = &d->roles;
-    /* the funnel's factors and its result (orders are visits × conversion: told by those two), and
-     * the return rate (a seller tier or price band whose returns doubled) */
-    size_t key[5] = {ro->revenue, ro->visits, ro->conversion_rate, ro->aov, ro->return_rate};
+    size_t key[5];
+    segment_change_metrics(key, &d->roles);
     candidate_t *c = malloc(MAX_CANDIDATES * sizeof *c);
     if (!c) {
         return cl_err_set(d->err, CL_ENOMEM, "out of memory");

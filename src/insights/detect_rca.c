@@ -179,22 +179,24 @@ static int add_root_cause(cl_detect_t *d, const cl_frame_leaves_t *l, size_t met
     return 0;
 }
 
-static int root_causes_of(cl_detect_t *d, const cl_frame_leaves_t *l, size_t metric, int counts)
+/* The root causes of one cube, once localised: the elements that pass the engine's bar become
+ * findings. RC is the localiser's return code for it. */
+static int root_causes_add(cl_detect_t *d, const cl_frame_leaves_t *l, size_t metric,
+                           const rc_cube_t *c, const cl_rca_result_t *res, int rc,
+                           const cl_err_t *rca_err)
 {
-    rc_cube_t c;
-    int built = cube_make(&c, d, l, metric, d->err);
-    if (built <= 0) {
-        return built;
+    if (rc == CL_EINVAL || rc == CL_ETOOBIG) {
+        return 0; /* a cube the localiser refuses (e.g. too many values): no root cause here */
     }
-    cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
-    opt.max_depth = 3;
-    opt.max_elements = 5;
-    opt.counts = counts;
-    cl_rca_result_t *res = NULL;
-    int rc = cl_rca_run(&res, &c.cube, &opt, d->err);
+    if (rc != 0) {
+        if (d->err) {
+            *d->err = *rca_err;
+        }
+        return rc;
+    }
     double num_total = 0;
-    for (size_t i = 0; i < c.cube.n_leaves; i++) {
-        num_total += fabs(c.cur_num[i]) + fabs(c.base_num[i]);
+    for (size_t i = 0; i < c->cube.n_leaves; i++) {
+        num_total += fabs(c->cur_num[i]) + fabs(c->base_num[i]);
     }
     for (size_t i = 0; rc == 0 && i < res->n_elements; i++) {
         const cl_rca_element_t *el = &res->elements[i];
@@ -208,11 +210,16 @@ static int root_causes_of(cl_detect_t *d, const cl_frame_leaves_t *l, size_t met
             rc = add_root_cause(d, l, metric, el);
         }
     }
-    cl_rca_result_free(res);
-    cube_free(&c);
-    /* a cube the localiser refuses (e.g. too many values) only means no root cause here */
-    return rc == CL_EINVAL || rc == CL_ETOOBIG ? 0 : rc;
+    return rc;
 }
+
+static void sigs_ahead(void *arg, size_t i)
+{
+    (void)i;
+    cl_detect_segment_sigs_ahead(arg);
+}
+
+#define RC_MAX_CUBES ((size_t)CL_FRAME_MAX_GRAINS * 4)
 
 int cl_detect_root_causes(cl_detect_t *d)
 {
@@ -227,20 +234,57 @@ int cl_detect_root_causes(cl_detect_t *d)
         int counts, funnel;
     } kpis[4] = {
         {ro->visits, 1, 1}, {ro->conversion_rate, 1, 1}, {ro->aov, 0, 1}, {ro->return_rate, 0, 0}};
-    for (size_t g = 0; g < d->f->n_grains; g++) {
+    /* every cube first, localised at once (their searches are independent: through the caller's
+     * parallel hook when it lends one), then their findings in the fixed order: the same findings
+     * whatever the hook does */
+    rc_cube_t cubes[RC_MAX_CUBES];
+    cl_rca_cube_t rcubes[RC_MAX_CUBES];
+    cl_rca_options_t opts[RC_MAX_CUBES];
+    cl_rca_result_t *res[RC_MAX_CUBES];
+    int rcs[RC_MAX_CUBES];
+    cl_err_t errs[RC_MAX_CUBES];
+    size_t grain[RC_MAX_CUBES], metric[RC_MAX_CUBES], n = 0;
+    int rc = 0;
+    for (size_t g = 0; rc == 0 && g < d->f->n_grains; g++) {
         int has_funnel =
             ro->visits != CL_FRAME_NONE && leaf_measure(&d->f->leaves[g], ro->visits) >= 0;
-        for (size_t i = 0; i < 4; i++) {
-            if (kpis[i].metric != CL_FRAME_NONE && d->r->kpis[kpis[i].metric].available &&
-                (!kpis[i].funnel || has_funnel)) {
-                int rc = root_causes_of(d, &d->f->leaves[g], kpis[i].metric, kpis[i].counts);
-                if (rc != 0) {
-                    return rc;
-                }
+        for (size_t i = 0; rc == 0 && i < 4 && n < RC_MAX_CUBES; i++) {
+            if (kpis[i].metric == CL_FRAME_NONE || !d->r->kpis[kpis[i].metric].available ||
+                (kpis[i].funnel && !has_funnel)) {
+                continue;
+            }
+            int built = cube_make(&cubes[n], d, &d->f->leaves[g], kpis[i].metric, d->err);
+            if (built < 0) {
+                rc = built;
+            } else if (built > 0) {
+                cl_rca_options_t opt = CL_RCA_OPTIONS_INIT;
+                opt.max_depth = 3;
+                opt.max_elements = 5;
+                opt.counts = kpis[i].counts;
+                opts[n] = opt;
+                rcubes[n] = cubes[n].cube;
+                grain[n] = g;
+                metric[n++] = kpis[i].metric;
             }
         }
     }
-    return 0;
+    for (size_t k = 0; k < n; k++) {
+        res[k] = NULL;
+    }
+    if (rc == 0) {
+        /* with a hook, the segment changes' significances are computed beside the searches */
+        rc = cl_rca_run_many(res, rcs, errs, rcubes, opts, n, d->opt->parallel,
+                             d->opt->parallel ? sigs_ahead : NULL, d, d->err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (rc == 0) {
+            rc = root_causes_add(d, &d->f->leaves[grain[k]], metric[k], &cubes[k], res[k], rcs[k],
+                                 &errs[k]);
+        }
+        cl_rca_result_free(res[k]);
+        cube_free(&cubes[k]);
+    }
+    return rc;
 }
 
 void cl_detect_rc_supersede(cl_detect_t *d)

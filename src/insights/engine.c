@@ -150,6 +150,7 @@ static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
     rc = rc ? rc : cl_detect_pulse(&d);
     rc = rc ? rc : cl_detect_marketing(&d);
     rc = rc ? rc : cl_detect_pacing(&d);
+    free(d.sigs);
     free(d.kpi_finding);
     free(d.driver_z);
     free(d.folded);

@@ -20,6 +20,7 @@
 #include "core/catalog.h"
 #include "core/defs.h"
 #include "core/err.h"
+#include "core/parallel.h"
 #include "insights/breakdown.h"
 #include "insights/finding.h"
 #include "insights/frame.h"
@@ -55,6 +56,10 @@ typedef struct {
     double major_segment_share_pct; /* share of revenue that makes a segment major (10) */
     size_t max_drivers;             /* per KPI change (2) */
     size_t max_findings;            /* findings kept after ranking (12; 0 = all) */
+    /* Not a threshold: a parallel-for the caller lends (core/parallel.h), borrowed for the run;
+     * NULL (the default) = everything on the caller's thread. The root-cause localisations of a
+     * run go through it; the result is the same bit for bit either way. */
+    const cl_parallel_t *parallel;
 } cl_insight_options_t;
 
 void cl_insight_options_default(cl_insight_options_t *opt);

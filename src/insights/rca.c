@@ -34,7 +34,9 @@ typedef struct {
     int counts; /* 1: x = y / lambda, m = lambda (the count family); 0: amounts */
     size_t *leaf;
     double *x, *w, *m;
-    double *v; /* counts: the relative variance of lambda itself (the baseline's own noise) */
+    double *v;      /* counts: the relative variance of lambda itself (the baseline's own noise) */
+    int made;       /* allocated and filled: its weights are to be calibrated */
+    double b_floor; /* counts: the dispersion measured on the baseline, a floor under the fit */
 } signal_t;
 
 static void signal_free(signal_t *s)
@@ -60,6 +62,7 @@ static int signal_alloc(signal_t *s, size_t n, cl_err_t *err)
         signal_free(s);
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
+    s->made = 1;
     return 0;
 }
 
@@ -288,10 +291,14 @@ static int count_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, 
             count_push(mix, i, c->cur_den[i], (g + 0.5) / p, g + 0.5);
         }
     }
-    int rc = calibrate_counts(main, b_floor, err);
-    return rc != 0 ? rc : calibrate_counts(mix, 0, err);
+    main->b_floor = b_floor;
+    mix->b_floor = 0;
+    (void)err;
+    return 0;
 }
 
+/* The signals of cube C (a ratio's mix signal too), weights not yet calibrated
+ * (calibrate_signal). */
 static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, int counts,
                         double periods, double b_floor, const sums_t *tot, cl_err_t *err)
 {
@@ -317,7 +324,8 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
                 signal_push(main, i, c->cur_num[i], c->base_num[i]);
             }
         }
-        return counts ? calibrate_counts(main, b_floor, err) : calibrate(main, err);
+        main->b_floor = b_floor;
+        return 0;
     }
     if (counts) {
         return count_signals(main, mix, c, tot, periods, b_floor, err);
@@ -331,8 +339,16 @@ static int make_signals(signal_t *main, signal_t *mix, const cl_rca_cube_t *c, i
         signal_push(main, i, c->cur_num[i], c->cur_den[i] * q);
         signal_push(mix, i, c->cur_den[i], g);
     }
-    rc = calibrate(main, err);
-    return rc != 0 ? rc : calibrate(mix, err);
+    return 0;
+}
+
+/* The weights of S (made by make_signals): its noise model, calibrated on it. */
+static int calibrate_signal(signal_t *s, cl_err_t *err)
+{
+    if (!s->made) {
+        return 0;
+    }
+    return s->counts ? calibrate_counts(s, s->b_floor, err) : calibrate(s, err);
 }
 
 /* Search signal S. MIX: it is the mix signal, whose common level (the overall volume change) is
@@ -601,14 +617,34 @@ static int build_result(cl_rca_result_t *r, const cl_rca_cube_t *c, const rca_se
     return 0;
 }
 
-int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
-               cl_err_t *err)
+/* One localisation, in three parts so that the searches of several can run at once
+ * (cl_rca_run_many): prepare (options, totals, signals), search (each signal: the costly part,
+ * independent of the other), finish (the result). */
+typedef struct job {
+    const cl_rca_cube_t *cube;
+    cl_rca_options_t o;
+    int depth, max_el, with_mix;
+    cl_rca_result_t *r;
+    rca_search_result_t res[2];
+    signal_t main, mix;
+    sums_t tot;
+    int rc, search_rc[2];
+    cl_err_t search_err[2];
+    struct job *twin; /* cl_rca_run_many: a job whose mix search is this one's main search's
+                       * fitted-level result (its signal is this one's, bit for bit) */
+    int mix_by_twin;  /* this job's mix result comes from another job's main search */
+} job_t;
+
+static int job_prepare(job_t *j, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
+                       cl_err_t *err)
 {
-    *out = NULL;
+    memset(j, 0, sizeof(*j));
+    j->cube = cube;
     cl_rca_options_t o = CL_RCA_OPTIONS_INIT;
     if (opt) {
         o = *opt;
     }
+    j->o = o;
     if (o.max_depth < 0 || o.max_depth > CL_RCA_MAX_DEPTH || o.max_elements < 0 ||
         o.max_elements > RCA_SEARCH_MAX_FOUND) {
         return cl_err_set(err, CL_EINVAL, "rca: max_depth must be 0..%d and max_elements 0..%d",
@@ -624,50 +660,301 @@ int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_op
     if (rc != 0) {
         return rc;
     }
-    int depth = o.max_depth ? o.max_depth : 3;
-    if (depth > (int)cube->n_attrs) {
-        depth = (int)cube->n_attrs;
+    j->depth = o.max_depth ? o.max_depth : 3;
+    if (j->depth > (int)cube->n_attrs) {
+        j->depth = (int)cube->n_attrs;
     }
-    int max_el = o.max_elements ? o.max_elements : 10, dir = o.direction;
-
-    cl_rca_result_t *r = calloc(1, sizeof(*r));
-    rca_search_result_t *res = calloc(2, sizeof(*res));
-    signal_t main = {0}, mix = {0};
-    if (!r || !res) {
-        rc = cl_err_set(err, CL_ENOMEM, "rca: out of memory");
-        goto cleanup;
+    j->max_el = o.max_elements ? o.max_elements : 10;
+    j->r = calloc(1, sizeof(*j->r));
+    if (!j->r) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
-    sums_t tot = {0};
     for (size_t i = 0; i < cube->n_leaves; i++) {
-        leaf_sums(cube, i, &tot);
+        leaf_sums(cube, i, &j->tot);
     }
-    r->cur_kpi = cube->cur_den ? ratio(tot.v, tot.d) : tot.v;
-    r->base_kpi = cube->cur_den ? ratio(tot.f, tot.g) : tot.f;
-    r->total_change = r->cur_kpi - r->base_kpi;
+    const sums_t *tot = &j->tot;
+    j->r->cur_kpi = cube->cur_den ? ratio(tot->v, tot->d) : tot->v;
+    j->r->base_kpi = cube->cur_den ? ratio(tot->f, tot->g) : tot->f;
+    j->r->total_change = j->r->cur_kpi - j->r->base_kpi;
+    j->with_mix = cube->cur_den && !o.no_mix;
+    return make_signals(&j->main, &j->mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1,
+                        o.dispersion, tot, err);
+}
 
-    rc = make_signals(&main, &mix, cube, o.counts, o.base_periods > 0 ? o.base_periods : 1,
-                      o.dispersion, &tot, err);
+/* Search signal K of J (0: the main signal, 1: the mix signal). */
+static void job_search(job_t *j, int k)
+{
+    if (k == 0 && j->twin) {
+        const signal_t *s = &j->main;
+        rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, j->o.direction, 1};
+        j->search_rc[0] = rca_search_twin(&j->res[0], &j->twin->res[1], j->cube, &sig, j->depth,
+                                          j->max_el, &j->search_err[0]);
+        j->twin->search_rc[1] = j->search_rc[0];
+        j->twin->search_err[1] = j->search_err[0];
+        return;
+    }
+    j->search_rc[k] = k == 0 ? search_signal(&j->res[0], j->cube, &j->main, j->depth, j->max_el,
+                                             j->o.direction, 0, &j->search_err[0])
+                             : search_signal(&j->res[1], j->cube, &j->mix, j->depth, j->max_el, 0,
+                                             1, &j->search_err[1]); /* mix_worth_it */
+}
+
+static int job_finish(job_t *j, cl_rca_result_t **out, cl_err_t *err)
+{
+    int rc = 0;
+    for (int k = 0; k < 1 + j->with_mix && rc == 0; k++) {
+        if (j->search_rc[k] != 0) {
+            rc = j->search_rc[k];
+            if (err) {
+                *err = j->search_err[k];
+            }
+        }
+    }
     if (rc == 0) {
-        rc = search_signal(&res[0], cube, &main, depth, max_el, dir, 0, err);
-    }
-    int with_mix = cube->cur_den && !o.no_mix;
-    if (rc == 0 && with_mix) {
-        rc = search_signal(&res[1], cube, &mix, depth, max_el, 0, 1, err); /* mix_worth_it */
+        rc = build_result(j->r, j->cube, &j->res[0], j->with_mix ? &j->res[1] : NULL, &j->main,
+                          &j->mix, &j->tot, j->max_el, j->o.direction, err);
     }
     if (rc == 0) {
-        rc = build_result(r, cube, &res[0], with_mix ? &res[1] : NULL, &main, &mix, &tot, max_el,
-                          dir, err);
+        *out = j->r;
+        j->r = NULL;
     }
-    if (rc == 0) {
-        *out = r;
-        r = NULL;
-    }
-cleanup:
-    cl_rca_result_free(r);
-    free(res);
-    signal_free(&main);
-    signal_free(&mix);
     return rc;
+}
+
+static void job_free(job_t *j)
+{
+    cl_rca_result_free(j->r);
+    signal_free(&j->main);
+    signal_free(&j->mix);
+    j->r = NULL;
+}
+
+int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
+               cl_err_t *err)
+{
+    *out = NULL;
+    job_t *j = malloc(sizeof(*j));
+    if (!j) {
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    int rc = job_prepare(j, cube, opt, err);
+    rc = rc ? rc : calibrate_signal(&j->main, err);
+    rc = rc ? rc : calibrate_signal(&j->mix, err);
+    if (rc == 0) {
+        job_search(j, 0);
+        if (j->with_mix) {
+            job_search(j, 1);
+        }
+        rc = job_finish(j, out, err);
+    }
+    job_free(j);
+    free(j);
+    return rc;
+}
+
+/* cl_rca_run_many: every cube's signals (prepare), their weights (calibrate), then every search,
+ * each phase's tasks biggest first (a signal's cost grows with its leaves) so that the last task
+ * to start is a small one. A signal another job has too, bit for bit, is calibrated and searched
+ * once (twins). */
+typedef struct {
+    job_t *jobs;
+    const cl_rca_cube_t *cubes;
+    const cl_rca_options_t *opts;
+    int *rcs;
+    cl_err_t *errs;
+    size_t *order; /* prepare: task t prepares job order[t]; calibrate and search: task t is
+                    * signal order[t] % 2 (0 main, 1 mix) of job order[t] / 2 */
+    cl_parallel_task_fn side; /* the caller's task, the search phase's first (NULL: none) */
+    void *side_arg;
+} many_t;
+
+static void calibrate_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    job_t *j = &m->jobs[m->order[t] / 2];
+    int k = (int)(m->order[t] % 2);
+    j->search_rc[k] = calibrate_signal(k ? &j->mix : &j->main, &j->search_err[k]);
+}
+
+/* 1 if A's main signal and B's mix signal are the same before calibration, bit for bit, and are
+ * calibrated alike: the same weights will come of them. */
+static int raw_twins(const job_t *a, const job_t *b)
+{
+    const signal_t *s = &a->main, *t = &b->mix;
+    size_t n = s->n;
+    return s->made && t->made && s->counts == t->counts && n == t->n && s->b_floor == t->b_floor &&
+           memcmp(s->leaf, t->leaf, n * sizeof(*s->leaf)) == 0 &&
+           memcmp(s->x, t->x, n * sizeof(*s->x)) == 0 &&
+           memcmp(s->m, t->m, n * sizeof(*s->m)) == 0 && memcmp(s->v, t->v, n * sizeof(*s->v)) == 0;
+}
+
+static void prepare_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    size_t k = m->order[t];
+    m->rcs[k] = job_prepare(&m->jobs[k], &m->cubes[k], m->opts ? &m->opts[k] : NULL, &m->errs[k]);
+}
+
+static void search_task(void *arg, size_t t)
+{
+    many_t *m = arg;
+    if (m->side) {
+        if (t == 0) {
+            m->side(m->side_arg, 0);
+            return;
+        }
+        t--;
+    }
+    job_search(&m->jobs[m->order[t] / 2], (int)(m->order[t] % 2));
+}
+
+/* 1 if A's main search (which chooses the count level) runs on B's mix signal, bit for bit: the
+ * same cube of codes, leaves, deviations, weights and expected counts, and the same search
+ * (direction 0, as a mix search's; depth; elements). A ratio of counts over a count cube's measure
+ * (conversion = orders / visits beside visits) has one: its mix signal is the visits' signal. */
+static int twins(const job_t *a, const job_t *b)
+{
+    const signal_t *s = &a->main, *t = &b->mix;
+    const cl_rca_cube_t *c = a->cube, *d = b->cube;
+    if (!s->counts || !t->counts || s->n != t->n || a->o.direction != 0 || a->depth != b->depth ||
+        a->max_el != b->max_el || c->n_attrs != d->n_attrs || c->n_leaves != d->n_leaves) {
+        return 0;
+    }
+    for (size_t k = 0; k < c->n_attrs; k++) {
+        if (c->attrs[k].n_values != d->attrs[k].n_values ||
+            c->attrs[k].parent != d->attrs[k].parent) {
+            return 0;
+        }
+    }
+    size_t n = s->n;
+    return (c->codes == d->codes ||
+            memcmp(c->codes, d->codes, c->n_leaves * c->n_attrs * sizeof(*c->codes)) == 0) &&
+           memcmp(s->leaf, t->leaf, n * sizeof(*s->leaf)) == 0 &&
+           memcmp(s->x, t->x, n * sizeof(*s->x)) == 0 &&
+           memcmp(s->w, t->w, n * sizeof(*s->w)) == 0 && memcmp(s->m, t->m, n * sizeof(*s->m)) == 0;
+}
+
+typedef struct {
+    size_t id;
+    size_t size;
+} task_size_t;
+
+static int by_size(const void *a, const void *b)
+{
+    const task_size_t *x = a, *y = b;
+    if (x->size != y->size) {
+        return x->size > y->size ? -1 : 1;
+    }
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* ORDER = the ids of SIZES (N of them), biggest first. */
+static void order_by_size(size_t *order, task_size_t *sizes, size_t n)
+{
+    qsort(sizes, n, sizeof(*sizes), by_size);
+    for (size_t t = 0; t < n; t++) {
+        order[t] = sizes[t].id;
+    }
+}
+
+int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rca_cube_t *cubes,
+                    const cl_rca_options_t *opts, size_t n, const cl_parallel_t *par,
+                    cl_parallel_task_fn side, void *side_arg, cl_err_t *err)
+{
+    job_t *jobs = calloc(n ? n : 1, sizeof(*jobs));
+    task_size_t *sizes = calloc(2 * n + 1, sizeof(*sizes));
+    size_t *order = calloc(2 * n + 1, sizeof(*order));
+    if (!jobs || !sizes || !order) {
+        free(jobs);
+        free(sizes);
+        free(order);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    many_t m = {jobs, cubes, opts, rcs, errs, order, side, side_arg};
+    for (size_t k = 0; k < n; k++) {
+        out[k] = NULL;
+        sizes[k] = (task_size_t){k, cubes[k].n_leaves * (cubes[k].cur_den ? 2 : 1)};
+    }
+    order_by_size(order, sizes, n);
+    cl_parallel_for(par, n, prepare_task, &m);
+    /* calibrate: each signal once (a raw twin takes its twin's weights) */
+    size_t *calib_from = calloc(n ? n : 1, sizeof(*calib_from)); /* b's mix from job a + 1 */
+    if (!calib_from) {
+        for (size_t k = 0; k < n; k++) {
+            job_free(&jobs[k]);
+        }
+        free(jobs);
+        free(sizes);
+        free(order);
+        return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    for (size_t b = 0; b < n; b++) {
+        for (size_t a = 0; a < n && rcs[b] == 0 && !calib_from[b]; a++) {
+            if (a != b && rcs[a] == 0 && raw_twins(&jobs[a], &jobs[b])) {
+                calib_from[b] = a + 1;
+            }
+        }
+    }
+    size_t n_tasks = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};
+            if (jobs[k].mix.made && !calib_from[k]) {
+                sizes[n_tasks++] = (task_size_t){2 * k + 1, jobs[k].mix.n};
+            }
+        }
+    }
+    order_by_size(order, sizes, n_tasks);
+    cl_parallel_for(par, n_tasks, calibrate_task, &m);
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] != 0) {
+            continue;
+        }
+        if (calib_from[k]) {
+            const job_t *a = &jobs[calib_from[k] - 1];
+            memcpy(jobs[k].mix.w, a->main.w, a->main.n * sizeof(double));
+            jobs[k].search_rc[1] = a->search_rc[0];
+            jobs[k].search_err[1] = a->search_err[0];
+        }
+        for (int s = 0; s < 2 && rcs[k] == 0; s++) { /* main's error first, as cl_rca_run */
+            if (jobs[k].search_rc[s] != 0) {
+                rcs[k] = jobs[k].search_rc[s];
+                errs[k] = jobs[k].search_err[s];
+            }
+        }
+        jobs[k].search_rc[0] = jobs[k].search_rc[1] = 0;
+    }
+    free(calib_from);
+    /* search */
+    for (size_t b = 0; b < n; b++) {
+        for (size_t a = 0; a < n && rcs[b] == 0 && jobs[b].with_mix && !jobs[b].mix_by_twin; a++) {
+            if (a != b && rcs[a] == 0 && !jobs[a].twin && twins(&jobs[a], &jobs[b])) {
+                jobs[a].twin = &jobs[b];
+                jobs[b].mix_by_twin = 1;
+            }
+        }
+    }
+    n_tasks = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            sizes[n_tasks++] = (task_size_t){2 * k, jobs[k].main.n};
+            if (jobs[k].with_mix && !jobs[k].mix_by_twin) {
+                sizes[n_tasks++] = (task_size_t){2 * k + 1, jobs[k].mix.n};
+            }
+        }
+    }
+    order_by_size(order, sizes, n_tasks);
+    cl_parallel_for(par, n_tasks + (side != NULL), search_task, &m);
+    for (size_t k = 0; k < n; k++) {
+        if (rcs[k] == 0) {
+            rcs[k] = job_finish(&jobs[k], &out[k], &errs[k]);
+        }
+        job_free(&jobs[k]);
+    }
+    free(jobs);
+    free(sizes);
+    free(order);
+    return 0;
 }
 
 void cl_rca_result_free(cl_rca_result_t *result)

@@ -29,6 +29,7 @@
 
 #include "core/defs.h"
 #include "core/err.h"
+#include "core/parallel.h"
 
 #define CL_RCA_MAX_DEPTH 8       /* most attribute=value pairs in one element */
 #define CL_RCA_MAX_ATTRS 32      /* most attributes in a cube */
@@ -131,6 +132,18 @@ typedef struct {
 CL_NODISCARD int cl_rca_run(cl_rca_result_t **out, const cl_rca_cube_t *cube,
                             const cl_rca_options_t *opt, cl_err_t *err);
 void cl_rca_result_free(cl_rca_result_t *result);
+
+/* N localisations at once: OUT[k], RCS[k] and ERRS[k] are what cl_rca_run(&OUT[k], &CUBES[k],
+ * OPTS ? &OPTS[k] : NULL, &ERRS[k]) gives, bit for bit, for each k. Their searches (one per
+ * additive KPI, two per ratio: rate and mix) are independent tasks run through PAR (NULL: this
+ * thread, in order); whatever PAR does, the results are the same. SIDE (may be NULL) is the
+ * caller's own work, run once as SIDE(SIDE_ARG, 0) beside the searches (first of them, on
+ * whichever thread): it must touch nothing the localisations read. Returns 0, or CL_ENOMEM when
+ * nothing could be run (then ERR says so, OUT is untouched and SIDE has not run). */
+CL_NODISCARD int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs,
+                                 const cl_rca_cube_t *cubes, const cl_rca_options_t *opts, size_t n,
+                                 const cl_parallel_t *par, cl_parallel_task_fn side, void *side_arg,
+                                 cl_err_t *err);
 
 /* Write EL as "attr=value&attr=value" (attributes sorted by name, value names when the cube has
  * them, else codes) into BUF of CAP bytes. Returns the length it needed (like snprintf); the text

@@ -66,6 +66,13 @@ CL_NODISCARD int rca_search(rca_search_result_t *out, const cl_rca_cube_t *cube,
                             const rca_signal_t *sig, int max_depth, int max_elements,
                             cl_err_t *err);
 
+/* rca_search, and *FITTED = what rca_search gives for SIG with level_choice 0, computed on the way
+ * (a count search with the level's choice runs that search first; rca.c: a ratio's mix signal
+ * that is another cube's count signal, bit for bit). */
+CL_NODISCARD int rca_search_twin(rca_search_result_t *out, rca_search_result_t *fitted,
+                                 const cl_rca_cube_t *cube, const rca_signal_t *sig, int max_depth,
+                                 int max_elements, cl_err_t *err);
+
 /* rca_search with every greedy step aggregating the pool afresh, as the search was first written:
  * the reference the incremental greedy (rca_search.c) must equal bit for bit (tests). */
 CL_NODISCARD int rca_search_plain(rca_search_result_t *out, const cl_rca_cube_t *cube,
@@ -87,7 +94,7 @@ typedef struct {
 /* Fit the null on the N leaves (X, W) outside every element, in leaf order: the centre by a Cauchy
  * fit from MU0 (it settles on the local mode nearest MU0), then scale and degrees of freedom (a
  * grid from 1 to 34 and Gaussian) by maximum likelihood at that centre. When no fit has a finite
- * cost the null is Gaussian at MU0 with scale 1. SCRATCH holds 2N doubles. */
+ * cost the null is Gaussian at MU0 with scale 1. SCRATCH holds 3N doubles. */
 void rca_tnull_fit(rca_tnull_t *out, const double *x, const double *w, size_t n, double mu0,
                    double *scratch);
 

@@ -48,7 +48,8 @@ CL_NODISCARD int cl_report_ctx_open(cl_report_ctx_t **out, cl_db_t *db, const cl
                                     cl_err_t *err);
 void cl_report_ctx_close(cl_report_ctx_t *ctx);
 
-/* Replace the engine options (copied). */
+/* Replace the engine options (copied; OPT->parallel, the engine's parallel hook, is borrowed and
+ * must outlive the context). */
 void cl_report_ctx_set_options(cl_report_ctx_t *ctx, const cl_insight_options_t *opt);
 
 /* The document for REQ from the snapshot folder SNAPSHOT_DIR (cl_snapshot_resolve()'s result).

@@ -341,6 +341,42 @@ static void test_engine__deterministic_json_and_stable_ids(void **state)
     cl_frame_free(f3);
 }
 
+/* A parallel hook (options.parallel: root-cause localisations on 1, 2 or 3 threads) gives the
+ * same bytes as the caller's thread alone, for every window. */
+static void test_engine__parallel_hook_gives_the_same_bytes(void **state)
+{
+    (void)state;
+    cube_effect_t eff = {"orders", 0.65, 59, NULL, "mobile", "paid_search"};
+    cube_opts_t o = {.seed = 11, .noise = 0.03, .scale = 20000, .effects = &eff, .n_effects = 1};
+    cl_frame_t *f = cube_make(cat, &o);
+    for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+        char *want = NULL;
+        for (int threads = 0; threads <= 3; threads++) {
+            cl_parallel_threads_t pool;
+            cl_parallel_threads_init(&pool, threads, NULL);
+            cl_insight_options_t opt;
+            cl_insight_options_default(&opt);
+            opt.parallel = threads ? &pool.hook : NULL;
+            cl_insight_scope_t scope = {"electronics", "north_america", (cl_window_t)w, LAST};
+            cl_insight_t *r = NULL;
+            cl_err_t err;
+            if (cl_insight_run(&r, f, cat, &scope, &opt, &err) != 0) {
+                fail_msg("%s", err.msg);
+            }
+            char *got = dump(r);
+            if (!want) {
+                want = got;
+            } else {
+                assert_string_equal(want, got);
+                free(got);
+            }
+            cl_insight_free(r);
+        }
+        free(want);
+    }
+    cl_frame_free(f);
+}
+
 static void test_engine__refusals(void **state)
 {
     (void)state;
@@ -374,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_engine__market_surge_not_matched),
         cmocka_unit_test(test_engine__budget_overspend_is_projected),
         cmocka_unit_test(test_engine__deterministic_json_and_stable_ids),
+        cmocka_unit_test(test_engine__parallel_hook_gives_the_same_bytes),
         cmocka_unit_test(test_engine__refusals),
     };
     return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);

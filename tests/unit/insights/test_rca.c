@@ -14,17 +14,7 @@
 
 #include "insights/rca.h"
 
-typedef struct {
-    uint64_t s;
-} rng_t;
-
-static double uniform(rng_t *r) /* [0, 1) */
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return (double)(r->s >> 11) / 9007199254740992.0;
-}
+#include "../support/xorshift.h"
 
 /* A full cube over attributes with the given cardinalities; value names "<attr><k>". */
 typedef struct {
@@ -48,11 +38,11 @@ static void cube_init(cube_t *c, int ratio, size_t n_attrs, const int *card)
 }
 
 /* Visit every leaf: CODES holds its value indexes. */
-typedef void (*leaf_fn)(cube_t *c, const int *codes, rng_t *r, void *payload);
+typedef void (*leaf_fn)(cube_t *c, const int *codes, test_rng_t *r, void *payload);
 
 static void cube_fill(cube_t *c, leaf_fn fn, void *payload, uint64_t seed)
 {
-    rng_t r = {seed};
+    test_rng_t r = {seed};
     int codes[6] = {0};
     for (;;) {
         fn(c, codes, &r, payload);
@@ -96,11 +86,11 @@ static int in_element(const int *at, const int *codes, size_t n)
     return 1;
 }
 
-static void additive_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void additive_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     const plan_t *p = payload;
-    double base = 50 + 100 * uniform(r);
-    double cur = base * (1 + 0.04 * (uniform(r) - 0.5));
+    double base = 50 + 100 * test_uniform(r);
+    double cur = base * (1 + 0.04 * (test_uniform(r) - 0.5));
     for (int k = 0; k < p->n; k++) {
         if (in_element(p->at[k], codes, c->n_attrs)) {
             cur = base * p->factor[k];
@@ -196,14 +186,15 @@ static void test_rca__two_elements_at_once(void **state)
 /* Conversion: sessions per leaf ~1000, rate 5%; segment a=a3&b=b2 (two small leaves: ~1.2% of
  * sessions) converts at 0.4% instead. The baseline is a mean over 4 periods (4 weeks), so its 24
  * conversions in the segment rest on 96, and the drop to about 2 is clear. */
-static void small_ratio_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void small_ratio_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)payload;
     int small = codes[0] == 2 && codes[1] == 1;
-    double den0 = small ? 240 : 900 + 200 * uniform(r);
-    double den1 = den0 * (1 + 0.04 * (uniform(r) - 0.5));
+    double den0 = small ? 240 : 900 + 200 * test_uniform(r);
+    double den1 = den0 * (1 + 0.04 * (test_uniform(r) - 0.5));
     double rate = 0.05, rate1 = small ? 0.004 : 0.05;
-    double num0 = floor(den0 * rate + uniform(r)), num1 = floor(den1 * rate1 + uniform(r));
+    double num0 = floor(den0 * rate + test_uniform(r)),
+           num1 = floor(den1 * rate1 + test_uniform(r));
     add_leaf(c, codes, num1, num0, den1, den0);
 }
 
@@ -232,14 +223,14 @@ static void test_rca__ratio_drop_in_small_segment(void **state)
 
 /* Conversion by traffic source a: rates 5%, 1%, 8%, 3%. Source a2 (weak) triples its sessions;
  * every rate stays: the total rate falls by mix alone. */
-static void mix_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void mix_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)payload;
     static const double rates[] = {0.05, 0.01, 0.08, 0.03};
-    double den0 = 2000 + 400 * uniform(r);
-    double den1 = den0 * (codes[0] == 1 ? 3.0 : 1.0) * (1 + 0.02 * (uniform(r) - 0.5));
-    double num0 = floor(den0 * rates[codes[0]] + uniform(r));
-    double num1 = floor(den1 * rates[codes[0]] + uniform(r));
+    double den0 = 2000 + 400 * test_uniform(r);
+    double den1 = den0 * (codes[0] == 1 ? 3.0 : 1.0) * (1 + 0.02 * (test_uniform(r) - 0.5));
+    double num0 = floor(den0 * rates[codes[0]] + test_uniform(r));
+    double num1 = floor(den1 * rates[codes[0]] + test_uniform(r));
     add_leaf(c, codes, num1, num0, den1, den0);
 }
 
@@ -266,14 +257,14 @@ static void test_rca__ratio_moved_by_mix(void **state)
 }
 
 /* a (l1, 3 values) with b (l2) under it: b's value k belongs to a = k / 3. */
-static void hier_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void hier_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     const plan_t *p = payload;
     if (codes[1] / 3 != codes[0]) {
         return; /* b's value k exists only under a = k / 3 */
     }
-    double base = 50 + 100 * uniform(r);
-    double cur = base * (1 + 0.04 * (uniform(r) - 0.5));
+    double base = 50 + 100 * test_uniform(r);
+    double cur = base * (1 + 0.04 * (test_uniform(r) - 0.5));
     if (in_element(p->at[0], codes, c->n_attrs)) {
         cur = base * p->factor[0];
     }
@@ -334,21 +325,22 @@ static void test_rca__pure_noise_is_quiet(void **state)
 
 /* ---- counts: sparse leaves, causes whose leaves move by different factors ----------------- */
 
-static double binomial(rng_t *r, double n, double p)
+static double binomial(test_rng_t *r, double n, double p)
 {
     double k = 0;
     for (int i = 0; i < (int)n; i++) {
-        k += uniform(r) < p;
+        k += test_uniform(r) < p;
     }
     return k;
 }
 
 /* A stall-rate cube of sparse leaves: 5 to 60 viewers, a 2 % rate, so most leaves expect less than
  * one stall. PAYLOAD (may be NULL): a plan whose first element's rate is multiplied. */
-static void sparse_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void sparse_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     const plan_t *p = payload;
-    double den0 = floor(5 + 55 * uniform(r)), den1 = floor(den0 * (0.9 + 0.2 * uniform(r)));
+    double den0 = floor(5 + 55 * test_uniform(r)),
+           den1 = floor(den0 * (0.9 + 0.2 * test_uniform(r)));
     double q1 = 0.02;
     if (p && p->n > 0 && in_element(p->at[0], codes, c->n_attrs)) {
         q1 *= p->factor[0];
@@ -407,20 +399,21 @@ typedef struct {
     double majority; /* > 0: a=a1 holds this share of the viewers and its rate rises 4-fold */
 } parent_plan_t;
 
-static void parent_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void parent_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     static const double by_b[] = {1.8, 3, 6, 12, 2.5};
     const parent_plan_t *p = payload;
-    double den0 = 700 + 200 * uniform(r), q1 = 0.03;
+    double den0 = 700 + 200 * test_uniform(r), q1 = 0.03;
     if (p->majority > 0) {
         den0 *= codes[0] == 0 ? p->majority / (1 - p->majority) * 3 : 1;
         q1 *= codes[0] == 0 ? 4 : 1;
     } else if (codes[0] == 2 && (!p->only_one || codes[1] == 1)) {
         q1 *= p->only_one ? 4 : by_b[codes[1]];
     }
-    double den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    double den1 = floor(den0 * (0.97 + 0.06 * test_uniform(r)));
     den0 = floor(den0);
-    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+    add_leaf(c, codes, floor(den1 * q1 + test_uniform(r)), floor(den0 * 0.03 + test_uniform(r)),
+             den1, den0);
 }
 
 static void check_parent_plan(const parent_plan_t *p, const char *want)
@@ -458,19 +451,20 @@ static void test_rca__anomalous_majority_is_not_the_norm(void **state)
 
 /* Two incidents that cross: inside a=a3 the rate rises by a factor that depends on b (as in
  * parent_leaf), and b=b2 rises 4-fold in every a (their crossing a=a3&b=b2 too). */
-static void crossing_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void crossing_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     static const double by_b[] = {1.8, 3, 6, 12, 2.5};
     (void)payload;
-    double den0 = 700 + 200 * uniform(r), q1 = 0.03;
+    double den0 = 700 + 200 * test_uniform(r), q1 = 0.03;
     if (codes[0] == 2) {
         q1 *= by_b[codes[1]];
     } else if (codes[1] == 1) {
         q1 *= 4;
     }
-    double den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    double den1 = floor(den0 * (0.97 + 0.06 * test_uniform(r)));
     den0 = floor(den0);
-    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+    add_leaf(c, codes, floor(den1 * q1 + test_uniform(r)), floor(den0 * 0.03 + test_uniform(r)),
+             den1, den0);
 }
 
 static void test_rca__parent_beside_a_crossing_cause(void **state)
@@ -489,12 +483,14 @@ static void test_rca__parent_beside_a_crossing_cause(void **state)
 }
 
 /* a=a1's stall rate rises 4-fold while a=a3's falls to 40 %: an incident and a counter-move. */
-static void updown_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void updown_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)payload;
-    double den0 = floor(700 + 200 * uniform(r)), den1 = floor(den0 * (0.97 + 0.06 * uniform(r)));
+    double den0 = floor(700 + 200 * test_uniform(r)),
+           den1 = floor(den0 * (0.97 + 0.06 * test_uniform(r)));
     double q1 = 0.03 * (codes[0] == 0 ? 4 : codes[0] == 2 ? 0.4 : 1);
-    add_leaf(c, codes, floor(den1 * q1 + uniform(r)), floor(den0 * 0.03 + uniform(r)), den1, den0);
+    add_leaf(c, codes, floor(den1 * q1 + test_uniform(r)), floor(den0 * 0.03 + test_uniform(r)),
+             den1, den0);
 }
 
 static void test_rca__direction_keeps_the_incident_only(void **state)
@@ -535,7 +531,7 @@ static void test_rca__direction_keeps_the_incident_only(void **state)
  * 0.05). At Q = 4.8 % that is -0.0003, against a KPI noise of about sqrt(9*250*2 + 3*480*3) / 75000
  * = 0.00125 (Poisson, widened by the baseline's own noise): z = 0.24, under the report bar, so no
  * mix cause. At Q = 1 % it is -0.006 against about 0.001: z = 6, a cause. */
-static void share_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void share_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)r;
     double q = *(const double *)payload;
@@ -582,7 +578,7 @@ static void test_rca__mix_cause_must_be_material(void **state)
  * sqrt(9*250*1.25 + 3*200*1.1) / 51000 = 0.00116 (Poisson widened by the baseline's own noise,
  * d = 1 + mu / (4 * events)), z = 0.00309 / 0.00116 = 2.7, 0.5 z^2 = 3.5 >= log 20; with a
  * baseline of one period d doubles, z = 2.2, 0.5 z^2 = 2.3: not shown. */
-static void shrink_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void shrink_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)r;
     (void)payload;
@@ -646,7 +642,7 @@ static void test_rca__direction_is_the_effect_on_the_kpi(void **state)
  * explained w'(r' - r) = 0.75 * (0.06 - 0.02) = 0.03, the whole change, and no drift. (Asked
  * either way, "a1 rose x3" and "a2 fell to a third" are mirror images that differ by the fitted
  * level's ½ log 20 = 1.5 nats, under the report bar: the fitted level is kept, as before.) */
-static void majority_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void majority_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)r;
     (void)payload;
@@ -687,7 +683,7 @@ static void test_rca__level_held_at_the_baseline_when_shorter(void **state)
  * has 75 (x1.5: a common move) and a=a1's have 150 (x3). At the baseline's level the common move
  * would take an element per value of a; the fitted level (1.5) describes it with one parameter,
  * so it stays the drift, and a=a1 is the one cause: explained 0.25 * (0.15 - 0.05) = 0.025. */
-static void common_leaf(cube_t *c, const int *codes, rng_t *r, void *payload)
+static void common_leaf(cube_t *c, const int *codes, test_rng_t *r, void *payload)
 {
     (void)r;
     (void)payload;
@@ -733,6 +729,139 @@ static void test_rca__deterministic(void **state)
     assert_memory_equal(&res[0]->confidence, &res[1]->confidence, sizeof(double));
     cl_rca_result_free(res[0]);
     cl_rca_result_free(res[1]);
+}
+
+/* Several localisations at once (cl_rca_run_many), on one thread and on three: each result is
+ * cl_rca_run's, bit for bit (additive, ratio with counts and baseline periods, a ratio by mix), and
+ * a bad cube among them fails alone. */
+static void assert_same_result(const cl_rca_result_t *a, const cl_rca_result_t *b)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->n_elements, b->n_elements);
+    if (a->n_elements) {
+        assert_memory_equal(a->elements, b->elements, a->n_elements * sizeof(cl_rca_element_t));
+    }
+    assert_memory_equal(&a->cur_kpi, &b->cur_kpi, sizeof(*a) - offsetof(cl_rca_result_t, cur_kpi));
+}
+
+static void count_side(void *arg, size_t i)
+{
+    assert_int_equal(i, 0);
+    (*(int *)arg)++;
+}
+
+static void test_rca__run_many_is_run(void **state)
+{
+    (void)state;
+    static const int card_a[] = {4, 5, 3}, card_r[] = {4, 5, 2}, card_m[] = {4, 3};
+    plan_t p = {{{0, -1, -1, -1, -1, -1}, {-1, 3, 1, -1, -1, -1}}, {0.6, 0.4}, 2};
+    cube_t c[3];
+    cube_init(&c[0], 0, 3, card_a);
+    cube_fill(&c[0], additive_leaf, &p, 99);
+    cube_init(&c[1], 1, 3, card_r);
+    cube_fill(&c[1], small_ratio_leaf, NULL, 3);
+    cube_init(&c[2], 1, 2, card_m);
+    cube_fill(&c[2], mix_leaf, NULL, 5);
+    cl_rca_cube_t cubes[4];
+    cl_rca_options_t opts[4];
+    for (int k = 0; k < 3; k++) {
+        cubes[k] = *cl_rca_builder_cube(c[k].b);
+        opts[k] = (cl_rca_options_t)CL_RCA_OPTIONS_INIT;
+        opts[k].max_depth = 3;
+    }
+    opts[1].counts = 1;
+    opts[1].base_periods = 4;
+    opts[3] = opts[0];
+    opts[3].max_depth = 99; /* refused: alone */
+    cubes[3] = cubes[0];
+    cl_rca_result_t *want[3];
+    cl_err_t err;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cl_rca_run(&want[k], &cubes[k], &opts[k], &err), 0);
+    }
+    cl_parallel_threads_t three;
+    cl_parallel_threads_init(&three, 3, NULL);
+    const cl_parallel_t *hooks[] = {NULL, &three.hook};
+    for (int h = 0; h < 2; h++) {
+        cl_rca_result_t *got[4];
+        int rcs[4];
+        cl_err_t errs[4];
+        int sides = 0; /* the caller's side task runs once, with or without a hook */
+        assert_int_equal(
+            cl_rca_run_many(got, rcs, errs, cubes, opts, 4, hooks[h], count_side, &sides, &err), 0);
+        assert_int_equal(sides, 1);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(rcs[k], 0);
+            assert_same_result(want[k], got[k]);
+            cl_rca_result_free(got[k]);
+        }
+        assert_int_equal(rcs[3], CL_EINVAL);
+        assert_null(got[3]);
+        assert_non_null(strstr(errs[3].msg, "max_depth"));
+    }
+    for (int k = 0; k < 3; k++) {
+        cl_rca_result_free(want[k]);
+        cl_rca_builder_free(c[k].b);
+    }
+}
+
+/* A ratio of counts beside a count cube of its denominator (conversion = orders / visits beside
+ * visits): the ratio's mix signal is the count cube's signal, and cl_rca_run_many calibrates and
+ * searches it once (rca_search_twin); each result is still cl_rca_run's, bit for bit. */
+static void test_rca__run_many_shares_a_twin_signal(void **state)
+{
+    (void)state;
+    enum { A = 4, B = 5, C = 3, N = A * B * C };
+    static uint32_t codes[N * 3];
+    static double vc[N], vb[N], oc[N], ob[N];
+    static const uint32_t nv[3] = {A, B, C};
+    cl_rca_attr_t attrs[3];
+    for (int k = 0; k < 3; k++) {
+        attrs[k] = (cl_rca_attr_t){k == 0 ? "a" : k == 1 ? "b" : "c", -1, nv[k], NULL};
+    }
+    test_rng_t r = {77};
+    for (size_t i = 0; i < N; i++) {
+        codes[3 * i] = (uint32_t)(i / (B * C));
+        codes[3 * i + 1] = (uint32_t)(i / C % B);
+        codes[3 * i + 2] = (uint32_t)(i % C);
+        vb[i] = floor(200 + 300 * test_uniform(&r));
+        vc[i] = floor(vb[i] * (codes[3 * i] == 1 ? 0.5 : 1.0) * (0.95 + 0.1 * test_uniform(&r)));
+        ob[i] = floor(vb[i] * 0.04 + test_uniform(&r));
+        oc[i] = floor(vc[i] * (codes[3 * i + 1] == 2 ? 0.01 : 0.04) + test_uniform(&r));
+    }
+    cl_rca_cube_t cubes[2] = {{3, attrs, N, codes, vc, vb, NULL, NULL},
+                              {3, attrs, N, codes, oc, ob, vc, vb}};
+    cl_rca_options_t opts[2];
+    for (int k = 0; k < 2; k++) {
+        opts[k] = (cl_rca_options_t)CL_RCA_OPTIONS_INIT;
+        opts[k].max_depth = 3;
+        opts[k].max_elements = 5;
+        opts[k].counts = 1;
+    }
+    cl_rca_result_t *want[2];
+    cl_err_t err;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(cl_rca_run(&want[k], &cubes[k], &opts[k], &err), 0);
+    }
+    assert_true(want[0]->n_elements > 0);
+    cl_parallel_threads_t two;
+    cl_parallel_threads_init(&two, 2, NULL);
+    const cl_parallel_t *hooks[] = {NULL, &two.hook};
+    for (int h = 0; h < 2; h++) {
+        cl_rca_result_t *got[2];
+        int rcs[2];
+        cl_err_t errs[2];
+        assert_int_equal(
+            cl_rca_run_many(got, rcs, errs, cubes, opts, 2, hooks[h], NULL, NULL, &err), 0);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(rcs[k], 0);
+            assert_same_result(want[k], got[k]);
+            cl_rca_result_free(got[k]);
+        }
+    }
+    cl_rca_result_free(want[0]);
+    cl_rca_result_free(want[1]);
 }
 
 static void test_rca__builder_sums_and_formats(void **state)
@@ -975,6 +1104,8 @@ int main(void)
         cmocka_unit_test(test_rca__level_held_at_the_baseline_when_shorter),
         cmocka_unit_test(test_rca__common_move_stays_the_drift),
         cmocka_unit_test(test_rca__deterministic),
+        cmocka_unit_test(test_rca__run_many_is_run),
+        cmocka_unit_test(test_rca__run_many_shares_a_twin_signal),
         cmocka_unit_test(test_rca__builder_sums_and_formats),
         cmocka_unit_test(test_rca__baseline_leaves_out_the_incident_onset),
         cmocka_unit_test(test_rca__baseline_periods_bad_use),

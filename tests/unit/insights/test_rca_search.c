@@ -14,17 +14,7 @@
 
 #include "insights/rca_search.h"
 
-typedef struct {
-    uint64_t s;
-} rng_t;
-
-static double uniform(rng_t *r) /* [0, 1) */
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return (double)(r->s >> 11) / 9007199254740992.0;
-}
+#include "../support/xorshift.h"
 
 #define MAX_LEAVES 4096
 #define N_ATTRS 5
@@ -44,35 +34,36 @@ typedef struct {
  * segments of one or two pairs moved by a random factor. */
 static void make_case(case_t *c, uint64_t seed, int counts, int hier)
 {
-    rng_t r = {seed * 0x9E3779B97F4A7C15ull + 1};
+    test_rng_t r = {seed * 0x9E3779B97F4A7C15ull + 1};
     memset(c, 0, sizeof(*c));
     for (size_t a = 0; a < N_ATTRS; a++) {
-        c->attrs[a] = (cl_rca_attr_t){"a", -1, (uint32_t)(2 + uniform(&r) * 7), NULL};
+        c->attrs[a] = (cl_rca_attr_t){"a", -1, (uint32_t)(2 + test_uniform(&r) * 7), NULL};
     }
     if (hier) {
         c->attrs[1].parent = 0;
     }
-    size_t n_leaves = 200 + (size_t)(uniform(&r) * (MAX_LEAVES - 200));
+    size_t n_leaves = 200 + (size_t)(test_uniform(&r) * (MAX_LEAVES - 200));
     for (size_t i = 0; i < n_leaves; i++) {
         for (size_t a = 0; a < N_ATTRS; a++) {
-            c->codes[i * N_ATTRS + a] = (uint32_t)(uniform(&r) * c->attrs[a].n_values);
+            c->codes[i * N_ATTRS + a] = (uint32_t)(test_uniform(&r) * c->attrs[a].n_values);
         }
     }
     c->cube = (cl_rca_cube_t){N_ATTRS, c->attrs, n_leaves, c->codes, c->zero, c->zero, NULL, NULL};
-    int n_planted = 1 + (int)(uniform(&r) * 3);
+    int n_planted = 1 + (int)(test_uniform(&r) * 3);
     size_t pa[3], pb[3];
     uint32_t va[3], vb[3];
     double factor[3];
     for (int k = 0; k < n_planted; k++) {
-        pa[k] = (size_t)(uniform(&r) * N_ATTRS);
-        pb[k] = uniform(&r) < 0.5 ? pa[k] : (size_t)(uniform(&r) * N_ATTRS);
-        va[k] = (uint32_t)(uniform(&r) * c->attrs[pa[k]].n_values);
-        vb[k] = (uint32_t)(uniform(&r) * c->attrs[pb[k]].n_values);
-        factor[k] = uniform(&r) < 0.5 ? 0.3 + 0.5 * uniform(&r) : 1.3 + 2 * uniform(&r);
+        pa[k] = (size_t)(test_uniform(&r) * N_ATTRS);
+        pb[k] = test_uniform(&r) < 0.5 ? pa[k] : (size_t)(test_uniform(&r) * N_ATTRS);
+        va[k] = (uint32_t)(test_uniform(&r) * c->attrs[pa[k]].n_values);
+        vb[k] = (uint32_t)(test_uniform(&r) * c->attrs[pb[k]].n_values);
+        factor[k] =
+            test_uniform(&r) < 0.5 ? 0.3 + 0.5 * test_uniform(&r) : 1.3 + 2 * test_uniform(&r);
     }
     size_t n = 0;
     for (size_t i = 0; i < n_leaves; i++) {
-        if (uniform(&r) < 0.1) {
+        if (test_uniform(&r) < 0.1) {
             continue; /* a leaf the signal does not hold (nothing expected of it) */
         }
         const uint32_t *row = c->codes + i * N_ATTRS;
@@ -84,23 +75,23 @@ static void make_case(case_t *c, uint64_t seed, int counts, int hier)
         }
         c->leaf[n] = i;
         if (counts) {
-            double lambda = 0.2 + 40 * uniform(&r) * uniform(&r);
-            double y = floor(lambda * move * (0.7 + 0.6 * uniform(&r)) + uniform(&r));
+            double lambda = 0.2 + 40 * test_uniform(&r) * test_uniform(&r);
+            double y = floor(lambda * move * (0.7 + 0.6 * test_uniform(&r)) + test_uniform(&r));
             c->lambda[n] = lambda;
             c->x[n] = y / lambda;
             c->w[n] = lambda / (1 + 0.02 * lambda);
         } else {
-            double m = 1 + 100 * uniform(&r), e = (move - 1) + 0.2 * (uniform(&r) - 0.5);
+            double m = 1 + 100 * test_uniform(&r), e = (move - 1) + 0.2 * (test_uniform(&r) - 0.5);
             c->x[n] = fmax(fmin(e, 2), -2);
             c->w[n] = 1 / (0.5 / m + 0.01);
         }
         n++;
     }
-    int dir = uniform(&r) < 0.5 ? 0 : uniform(&r) < 0.5 ? 1 : -1;
+    int dir = test_uniform(&r) < 0.5 ? 0 : test_uniform(&r) < 0.5 ? 1 : -1;
     c->sig = (rca_signal_t){n,      c->leaf,
                             c->x,   c->w,
                             counts, counts ? c->lambda : NULL,
-                            dir,    counts && uniform(&r) < 0.7};
+                            dir,    counts && test_uniform(&r) < 0.7};
 }
 
 static void check_same(uint64_t seed, int counts, int hier, int depth, size_t *found)
