@@ -203,30 +203,6 @@ static void evict(cl_cache_mem_t *m, shard_t *s, size_t incoming)
     }
 }
 
-int cl_cache_mem_get(cl_cache_mem_t *m, const char *key, char **out, size_t *out_len)
-{
-    uint64_t h = hash_key(key);
-    shard_t *s = shard_of(m, h);
-    int rc = CL_ENOTFOUND;
-    pthread_mutex_lock(&s->lock);
-    entry_t *e = *find_live(s, h, key, cl_cache_now_ms());
-    if (e) {
-        lru_unlink(s, e);
-        lru_push(s, e);
-        char *copy = malloc(e->vlen + 1);
-        if (copy) {
-            memcpy(copy, e->data + e->klen + 1, e->vlen + 1);
-            *out = copy;
-            *out_len = e->vlen;
-            rc = 0;
-        } else {
-            rc = CL_ENOMEM;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
-
 int cl_cache_mem_get_shared(cl_cache_mem_t *m, const char *key, const char **out, size_t *out_len,
                             void **ref)
 {
@@ -246,6 +222,26 @@ int cl_cache_mem_get_shared(cl_cache_mem_t *m, const char *key, const char **out
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+/* The copying read: a shared read, copied out of the entry once the shard is unlocked. */
+int cl_cache_mem_get(cl_cache_mem_t *m, const char *key, char **out, size_t *out_len)
+{
+    const char *data = NULL;
+    size_t len = 0;
+    void *ref = NULL;
+    int rc = cl_cache_mem_get_shared(m, key, &data, &len, &ref);
+    if (rc != 0) {
+        return rc;
+    }
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, data, len + 1);
+        *out = copy;
+        *out_len = len;
+    }
+    cl_cache_mem_release(ref);
+    return copy ? 0 : CL_ENOMEM;
 }
 
 /* Insert a new entry (KEY absent). Called with the shard locked. */

@@ -20,6 +20,30 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# steady_port: a free port for a server that must come back on the same port after a restart (the AI service
+# behind a running app). Taken below the kernel's ephemeral range: a port from free_port is in that range, and while
+# its server is down any outgoing connection on the machine (another test's, in parallel) may be given it as its
+# local port, and the restart then fails to bind.
+steady_port() {
+    python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+rng = random.Random()
+for _ in range(200):
+    port = rng.randint(10000, low - 1) if low > 10100 else 0
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        port = s.getsockname()[1]
+        s.close()
+    print(port)
+    break
+PY
+}
+
 # wait_for CMD...: retry CMD for up to 10 s.
 wait_for() {
     local i

@@ -10,7 +10,7 @@ command -v node >/dev/null || { echo "1..0 # SKIP node is not installed"; exit 7
 cd "$CATLENS_SRC"
 
 snapshot_and_fake_provider
-AI_PORT=$(free_port)
+AI_PORT=$(steady_port)
 cat >"$WORK/catlens.yaml" <<YAML
 env: dev
 paths: {source: $WORK/source, warehouse: $WH, state: $STATE, metrics: $CATLENS_SRC/config/metrics.yaml,
