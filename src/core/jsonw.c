@@ -55,7 +55,9 @@ size_t cl_jsonw_string(char *out, size_t cap, size_t at, const char *s)
             esc[1] = 't';
             break;
         default:
-            memcpy(esc + 1, "u00", 3);
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
             esc[4] = HEX[c >> 4];
             esc[5] = HEX[c & 15];
             n = 6;
