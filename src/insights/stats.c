@@ -81,6 +81,47 @@ double cl_stats_median_inplace(double *v, size_t n)
     return 0.5 * (lo + cl_stats_select(v, n, n / 2));
 }
 
+/* The weighted high median of V[0..N) with weights W (all > 0; both reordered): the smallest v
+ * whose own weight and those of the values below it reach half of TOTAL. A quickselect on the
+ * weights: O(n) on average, deterministic (middle pivot). */
+static double weighted_median(double *v, size_t *w, size_t n, size_t total)
+{
+    size_t lo = 0, hi = n, below = 0; /* the answer is in [lo, hi); BELOW = weight left of lo */
+    for (;;) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t a = lo, b = lo, wl = 0, we = 0; /* [lo, a) < pivot, [a, b) == pivot */
+        for (size_t i = lo; i < hi; i++) {
+            if (v[i] <= pivot) {
+                double tv = v[i];
+                size_t tw = w[i];
+                v[i] = v[b];
+                w[i] = w[b];
+                if (tv < pivot) {
+                    v[b] = v[a];
+                    w[b] = w[a];
+                    v[a] = tv;
+                    w[a] = tw;
+                    a++;
+                    wl += tw;
+                } else {
+                    v[b] = tv;
+                    w[b] = tw;
+                    we += tw;
+                }
+                b++;
+            }
+        }
+        if (2 * (below + wl) >= total) {
+            hi = a; /* half the weight lies strictly below the pivot */
+        } else if (2 * (below + wl + we) >= total) {
+            return pivot;
+        } else {
+            below += wl + we;
+            lo = b;
+        }
+    }
+}
+
 /* The K-th smallest (1-based) of the pairwise distances Y[j] − Y[i], i < j, of the ascending
  * Y[0..N): a selection in the sorted matrix of distances (row i ascends in j, column j descends
  * in i), after Johnson & Mizoguchi and Croux & Rousseeuw (1992), O(n log n) instead of the
@@ -107,16 +148,8 @@ static double kth_distance(const double *y, size_t n, size_t k)
             if (lo[i] <= hi[i]) {
                 size_t w = hi[i] - lo[i] + 1;
                 total += w;
-                /* insertion by value: at most n - 1 rows, kept in order for the weighted median */
-                double v = y[lo[i] + (w - 1) / 2] - y[i];
-                size_t p = m++;
-                while (p > 0 && mid[p - 1] > v) {
-                    mid[p] = mid[p - 1];
-                    weight[p] = weight[p - 1];
-                    p--;
-                }
-                mid[p] = v;
-                weight[p] = w;
+                mid[m] = y[lo[i] + (w - 1) / 2] - y[i];
+                weight[m++] = w;
             }
         }
         if (total <= sizeof cand / sizeof cand[0]) {
@@ -128,11 +161,7 @@ static double kth_distance(const double *y, size_t n, size_t k)
             }
             return cl_stats_select(cand, c, k - left - 1);
         }
-        size_t acc = 0, p = 0;
-        while (p + 1 < m && 2 * (acc + weight[p]) < total) {
-            acc += weight[p++];
-        }
-        double pivot = mid[p];
+        double pivot = weighted_median(mid, weight, m, total);
         /* below[i]: distances of row i < pivot; upto[i]: <= pivot (whole rows, not just the
          * candidates) */
         size_t n_below = 0, n_upto = 0, b = 0, u = 0;
