@@ -128,7 +128,7 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
     cl_frame_t *f = NULL;
     int rc = cl_reader_frame(&f, rd, m, category, region, err);
     double t_read = now_ms() - t0, c_read = cpu_ms() - c0, t_doc = 0;
-    double t_engine[MODES] = {0}, c_engine[MODES] = {0};
+    double t_engine[MODES] = {0}, c_engine[MODES] = {0}, c_window[CL_WINDOW_COUNT] = {0};
     *n_findings = 0;
     char *docs[CL_WINDOW_COUNT] = {NULL};
     cl_insight_scope_t scopes[CL_WINDOW_COUNT];
@@ -144,7 +144,11 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
             double t1 = now_ms(), c1 = cpu_ms();
             rc = cl_insight_run(&r, f, cat, &scope, &opt, err);
             double t2 = now_ms();
-            c_engine[mode] += cpu_ms() - c1;
+            double c2 = cpu_ms() - c1;
+            c_engine[mode] += c2;
+            if (mode == 0) {
+                c_window[w] = c2;
+            }
             t_engine[mode] += t2 - t1;
             if (w == CL_WINDOW_WOW) {
                 out->one_ms[mode] = t_read + (t2 - t1);
@@ -200,9 +204,10 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
     if (rc == 0) {
         printf("  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f), parallel "
                "%6.1f ms (cpu %6.1f), at once %6.1f ms (cpu %6.1f)  documents x4 %5.1f ms  %5zu "
-               "leaves %2zu findings\n",
+               "leaves %2zu findings (cpu per window, one thread: %.1f %.1f %.1f %.1f)\n",
                category, region ? region : "all", t_read, c_read, t_engine[0], c_engine[0],
-               t_engine[1], c_engine[1], t_engine[2], c_engine[2], t_doc, leaves, *n_findings);
+               t_engine[1], c_engine[1], t_engine[2], c_engine[2], t_doc, leaves, *n_findings,
+               c_window[0], c_window[1], c_window[2], c_window[3]);
     }
     for (int mode = 0; mode < MODES; mode++) {
         out->findings_ms[mode] = t_read + t_engine[mode];
