@@ -108,16 +108,18 @@ static void dump(const char *doc, const char *category, const char *region, cl_w
     }
 }
 
-/* The engine's modes: on the caller's thread alone (mode 0), and with a parallel hook of
- * BENCH_ENGINE_THREADS threads (default 2; mode 1) for its root-cause localisations. */
-#define MODES 2
+/* The engine's modes: on the caller's thread alone (mode 0), with a parallel hook of
+ * BENCH_ENGINE_THREADS threads (default 2; mode 1) for its root-cause localisations, and the four
+ * windows in one cl_insight_run_many call with that hook (mode 2: the windows are its tasks). */
+#define MODES 3
+#define WINDOW_MODES 2 /* the modes run window by window */
 
 typedef struct {
     double findings_ms[MODES], findings_cpu[MODES], one_ms[MODES], docs_ms;
 } slice_times_t;
 
-/* One slice: read, 4 × engine in each mode, 4 × document (mode 0's; mode 1's must be the same
- * bytes, else the run fails). */
+/* One slice: read, 4 × engine in each mode, 4 × document (mode 0's; the other modes' must be the
+ * same bytes, else the run fails). */
 static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *cat,
                      const cl_manifest_t *m, const cl_parallel_t *par, const char *category,
                      const char *region, size_t *n_findings, cl_err_t *err)
@@ -126,12 +128,15 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
     cl_frame_t *f = NULL;
     int rc = cl_reader_frame(&f, rd, m, category, region, err);
     double t_read = now_ms() - t0, c_read = cpu_ms() - c0, t_doc = 0;
-    double t_engine[MODES] = {0}, c_engine[MODES] = {0};
+    double t_engine[MODES] = {0}, c_engine[MODES] = {0}, c_window[CL_WINDOW_COUNT] = {0};
     *n_findings = 0;
+    char *docs[CL_WINDOW_COUNT] = {NULL};
+    cl_insight_scope_t scopes[CL_WINDOW_COUNT];
     for (int w = 0; rc == 0 && w < CL_WINDOW_COUNT; w++) {
         cl_insight_scope_t scope = {category, region ? region : "all", (cl_window_t)w, m->week};
-        char *s[MODES] = {NULL, NULL};
-        for (int mode = 0; rc == 0 && mode < MODES; mode++) {
+        scopes[w] = scope;
+        char *s[WINDOW_MODES] = {NULL, NULL};
+        for (int mode = 0; rc == 0 && mode < WINDOW_MODES; mode++) {
             cl_insight_options_t opt;
             cl_insight_options_default(&opt);
             opt.parallel = mode ? par : NULL;
@@ -139,7 +144,11 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
             double t1 = now_ms(), c1 = cpu_ms();
             rc = cl_insight_run(&r, f, cat, &scope, &opt, err);
             double t2 = now_ms();
-            c_engine[mode] += cpu_ms() - c1;
+            double c2 = cpu_ms() - c1;
+            c_engine[mode] += c2;
+            if (mode == 0) {
+                c_window[w] = c2;
+            }
             t_engine[mode] += t2 - t1;
             if (w == CL_WINDOW_WOW) {
                 out->one_ms[mode] = t_read + (t2 - t1);
@@ -160,15 +169,45 @@ static int run_slice(slice_times_t *out, cl_reader_t *rd, const cl_catalog_t *ca
                             region ? region : "all", cl_window_name((cl_window_t)w));
         }
         dump(s[0], category, region, (cl_window_t)w);
-        free(s[0]);
+        docs[w] = s[0];
         free(s[1]);
+    }
+    if (rc == 0) { /* mode 2: the four windows at once */
+        cl_insight_options_t opt;
+        cl_insight_options_default(&opt);
+        opt.parallel = par;
+        cl_insight_t *r[CL_WINDOW_COUNT] = {NULL};
+        double t1 = now_ms(), c1 = cpu_ms();
+        rc = cl_insight_run_many(r, f, cat, scopes, CL_WINDOW_COUNT, &opt, err);
+        t_engine[2] = now_ms() - t1;
+        c_engine[2] = cpu_ms() - c1;
+        for (int w = 0; rc == 0 && w < CL_WINDOW_COUNT; w++) {
+            json_t *doc = NULL;
+            rc = cl_report_document(&doc, r[w], f, cat, m, "bench", err);
+            char *s = rc ? NULL : json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+            if (rc == 0 && (!s || !docs[w] || strcmp(s, docs[w]) != 0)) {
+                rc = cl_err_set(err, CL_EINTERNAL,
+                                "%s × %s %s: the document of the four windows at once differs",
+                                category, region ? region : "all", cl_window_name((cl_window_t)w));
+            }
+            free(s);
+            json_decref(doc);
+        }
+        for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+            cl_insight_free(r[w]);
+        }
+    }
+    for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+        free(docs[w]);
     }
     size_t leaves = f ? f->leaves[0].n_leaves + (f->n_grains > 1 ? f->leaves[1].n_leaves : 0) : 0;
     if (rc == 0) {
         printf("  %-12s %-14s read %6.1f ms (cpu %6.1f)  engine x4 %6.1f ms (cpu %6.1f), parallel "
-               "%6.1f ms (cpu %6.1f)  documents x4 %5.1f ms  %5zu leaves %2zu findings\n",
+               "%6.1f ms (cpu %6.1f), at once %6.1f ms (cpu %6.1f)  documents x4 %5.1f ms  %5zu "
+               "leaves %2zu findings (cpu per window, one thread: %.1f %.1f %.1f %.1f)\n",
                category, region ? region : "all", t_read, c_read, t_engine[0], c_engine[0],
-               t_engine[1], c_engine[1], t_doc, leaves, *n_findings);
+               t_engine[1], c_engine[1], t_engine[2], c_engine[2], t_doc, leaves, *n_findings,
+               c_window[0], c_window[1], c_window[2], c_window[3]);
     }
     for (int mode = 0; mode < MODES; mode++) {
         out->findings_ms[mode] = t_read + t_engine[mode];
@@ -206,9 +245,11 @@ static void report(const slice_times_t *t, size_t k, int mode, const char *label
     for (size_t i = 0; i <= k; i++) {
         v[i] = t[i].one_ms[mode];
     }
-    printf("findings, one window (read + WoW engine):    median %.1f ms, max %.1f ms; with the "
-           "leadership view median %.1f ms, max %.1f ms (leadership view %.1f ms)\n",
-           med, max, median_of(v, k + 1), max_of(v, k + 1), lead);
+    if (mode < WINDOW_MODES) {
+        printf("findings, one window (read + WoW engine):    median %.1f ms, max %.1f ms; with the "
+               "leadership view median %.1f ms, max %.1f ms (leadership view %.1f ms)\n",
+               med, max, median_of(v, k + 1), max_of(v, k + 1), lead);
+    }
     for (size_t i = 0; i < k; i++) {
         v[i] = t[i].findings_ms[mode];
     }
@@ -292,9 +333,10 @@ int main(int argc, char **argv)
         rc = run_slice(&times[k], rd, cat, m, &pool.hook, m->categories[slices[0].category], NULL,
                        &nf, &err);
         printf("  leadership view: findings, all windows %.1f ms (cpu %.1f), parallel %.1f ms (cpu "
-               "%.1f); with documents %.1f ms\n",
+               "%.1f), at once %.1f ms (cpu %.1f); with documents %.1f ms\n",
                times[k].findings_ms[0], times[k].findings_cpu[0], times[k].findings_ms[1],
-               times[k].findings_cpu[1], times[k].docs_ms);
+               times[k].findings_cpu[1], times[k].findings_ms[2], times[k].findings_cpu[2],
+               times[k].docs_ms);
     }
     if (rc != 0) {
         fprintf(stderr, "bench_report: %s\n", err.msg);
@@ -304,6 +346,10 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label,
                  "engine with a parallel hook of %d threads (documents identical):", pool.threads);
         report(times, k, 1, label);
+        snprintf(label, sizeof label,
+                 "the four windows at once (cl_insight_run_many) with that hook (documents "
+                 "identical):");
+        report(times, k, 2, label);
     }
     free(times);
     free(slices);

@@ -171,6 +171,11 @@ const char *cl_window_name(cl_window_t w)
     return (w >= 0 && w < CL_WINDOW_COUNT) ? WINDOW_NAMES[w] : "?";
 }
 
+int cl_window_weeks(cl_window_t win)
+{
+    return WINDOW_WEEKS[win];
+}
+
 cl_window_range_t cl_window_range(cl_window_t win, cl_week_t w)
 {
     cl_window_range_t r;

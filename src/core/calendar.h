@@ -87,6 +87,10 @@ const char *cl_window_name(cl_window_t w);
 /* The periods that window WIN compares for the period ending at week W. */
 cl_window_range_t cl_window_range(cl_window_t win, cl_week_t w);
 
+/* Weeks in each of WIN's two ranges (1, 4, 13, 1): cl_window_range(WIN, w).weeks for any w,
+ * without the calendar arithmetic. */
+int cl_window_weeks(cl_window_t win);
+
 cl_retail_period_t cl_week_retail_period(cl_week_t w);
 
 #endif

@@ -212,3 +212,66 @@ int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *
     *out = r;
     return 0;
 }
+
+/* cl_insight_run_many: one task per scope, each writing only its own slot */
+typedef struct {
+    cl_insight_t **out;
+    const cl_frame_t *f;
+    const cl_catalog_t *cat;
+    const cl_insight_scope_t *scopes;
+    cl_insight_options_t opt;
+    int *rcs;
+    cl_err_t *errs;
+} many_t;
+
+static void run_task(void *arg, size_t k)
+{
+    many_t *m = arg;
+    m->rcs[k] = cl_insight_run(&m->out[k], m->f, m->cat, &m->scopes[k], &m->opt, &m->errs[k]);
+}
+
+int cl_insight_run_many(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
+                        const cl_insight_scope_t *scopes, size_t n, const cl_insight_options_t *opt,
+                        cl_err_t *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        out[k] = NULL;
+    }
+    if (n <= 1) {
+        return n ? cl_insight_run(out, f, cat, scopes, opt, err) : 0;
+    }
+    many_t m = {.out = out, .f = f, .cat = cat, .scopes = scopes};
+    m.rcs = malloc(n * sizeof(int));
+    m.errs = malloc(n * sizeof(cl_err_t));
+    if (!m.rcs || !m.errs) {
+        free(m.rcs);
+        free(m.errs);
+        return cl_err_set(err, CL_ENOMEM, "out of memory");
+    }
+    if (opt) {
+        m.opt = *opt;
+    } else {
+        cl_insight_options_default(&m.opt);
+    }
+    const cl_parallel_t *par = m.opt.parallel;
+    m.opt.parallel = NULL; /* a hook serves one call at a time: the runs are its tasks */
+    cl_parallel_for(par, n, run_task, &m);
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        if (m.rcs[k] != 0) {
+            rc = m.rcs[k];
+            if (err) {
+                *err = m.errs[k];
+            }
+        }
+    }
+    if (rc != 0) {
+        for (size_t k = 0; k < n; k++) {
+            cl_insight_free(out[k]);
+            out[k] = NULL;
+        }
+    }
+    free(m.rcs);
+    free(m.errs);
+    return rc;
+}

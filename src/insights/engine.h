@@ -97,6 +97,16 @@ CL_NODISCARD int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const c
                                 cl_err_t *err);
 void cl_insight_free(cl_insight_t *r);
 
+/* Run the engine for N scopes over the same frame at once (a slice's four windows): OUT[k] is
+ * what cl_insight_run(&OUT[k], F, CAT, &SCOPES[k], OPT, ERR) gives, bit for bit, for each k.
+ * With a parallel hook in OPT and N > 1, the N runs are the hook's tasks (each run's root-cause
+ * localisations then on its own thread, in order); with N = 1 the hook goes to that run as in
+ * cl_insight_run. Returns 0, or the error of the first scope (in order) that failed, with its
+ * message in ERR: then every OUT[k] is NULL. Each OUT[k] is new: cl_insight_free(). */
+CL_NODISCARD int cl_insight_run_many(cl_insight_t **out, const cl_frame_t *f,
+                                     const cl_catalog_t *cat, const cl_insight_scope_t *scopes,
+                                     size_t n, const cl_insight_options_t *opt, cl_err_t *err);
+
 /* The breakdown of METRIC by dimension DIM (borrowed). */
 const cl_breakdown_t *cl_insight_breakdown(const cl_insight_t *r, size_t dim, size_t metric);
 

@@ -14,7 +14,7 @@ int cl_period_at(cl_period_t *out, const cl_frame_t *f, cl_window_t win, long t)
         return -1;
     }
     /* frame weeks are consecutive: only YoY needs the calendar (52 or 53 weeks back) */
-    int n = cl_window_range(win, f->first_week).weeks;
+    int n = cl_window_weeks(win);
     out->weeks = n;
     out->cur_last = t;
     out->cur_first = t - (n - 1);

@@ -80,8 +80,7 @@ cl_pulse_t cl_pulse_compare(const cl_frame_t *f, const double *revenue, cl_windo
     }
     out.sig = cl_signif_from_history(gaps, n, gap);
     /* rolling multi-week gaps overlap: their spread is floored at the weekly gaps' / sqrt(weeks) */
-    double floor = cl_stats_qn_scale(weekly, n, NULL) /
-                   sqrt((double)cl_window_range(win, f->first_week).weeks);
+    double floor = cl_stats_qn_scale(weekly, n, NULL) / sqrt((double)cl_window_weeks(win));
     if (out.sig.history && isfinite(floor) && floor > out.sig.scale) {
         out.sig.scale = floor;
         out.sig.z = gap / floor;

@@ -110,7 +110,7 @@ cl_signif_t cl_signif_change(const cl_catalog_t *cat, size_t metric, const cl_fr
     }
     /* The noise of a k-week comparison is at least the weekly noise / sqrt(k): rolling k-week
      * histories overlap, so their own spread alone can be too small. */
-    double root_k = sqrt((double)cl_window_range(win, f->first_week).weeks);
+    double root_k = sqrt((double)cl_window_weeks(win));
     cl_signif_t s = none();
     if (cur > 0 && prev > 0 && hn_log >= CL_SIGNIF_MIN_HISTORY && wn_log >= CL_SIGNIF_MIN_HISTORY) {
         double model = cl_stats_qn_scale(wl, wn, &used) / root_k;

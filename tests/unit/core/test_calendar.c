@@ -116,6 +116,14 @@ static void test_calendar__windows(void **state)
     /* 2026 has a week 53 but 2025 does not: compare with 2025's last week */
     r = cl_window_range(CL_WINDOW_YOY, wk(2026, 53));
     assert_week(r.prev_first, 2025, 52);
+    /* cl_window_weeks is the range's length, whatever the week */
+    for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+        for (int week = 1; week <= 53; week += 13) {
+            assert_int_equal(cl_window_weeks((cl_window_t)w),
+                             cl_window_range((cl_window_t)w, wk(2026, week)).weeks);
+        }
+    }
+    assert_int_equal(cl_window_weeks(CL_WINDOW_QOQ), 13);
 }
 
 static void test_calendar__window_names(void **state)

@@ -377,6 +377,57 @@ static void test_engine__parallel_hook_gives_the_same_bytes(void **state)
     cl_frame_free(f);
 }
 
+/* cl_insight_run_many: the four windows at once, on 0 to 3 threads, give each window's bytes of
+ * cl_insight_run; one window without the history it needs fails the call, naming it, and leaves
+ * no result. */
+static void test_engine__run_many_gives_each_windows_bytes(void **state)
+{
+    (void)state;
+    cube_effect_t eff = {"orders", 0.65, 59, NULL, "mobile", "paid_search"};
+    cube_opts_t o = {.seed = 11, .noise = 0.03, .scale = 20000, .effects = &eff, .n_effects = 1};
+    cl_frame_t *f = cube_make(cat, &o);
+    cl_insight_scope_t scopes[CL_WINDOW_COUNT];
+    char *want[CL_WINDOW_COUNT];
+    for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+        scopes[w] = (cl_insight_scope_t){"electronics", "north_america", (cl_window_t)w, LAST};
+        cl_insight_t *r = run(f, (cl_window_t)w);
+        want[w] = dump(r);
+        cl_insight_free(r);
+    }
+    cl_err_t err;
+    for (int threads = 0; threads <= 3; threads++) {
+        cl_parallel_threads_t pool;
+        cl_parallel_threads_init(&pool, threads, NULL);
+        cl_insight_options_t opt;
+        cl_insight_options_default(&opt);
+        opt.parallel = threads ? &pool.hook : NULL;
+        cl_insight_t *r[CL_WINDOW_COUNT];
+        if (cl_insight_run_many(r, f, cat, scopes, CL_WINDOW_COUNT, &opt, &err) != 0) {
+            fail_msg("%s", err.msg);
+        }
+        for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+            char *got = dump(r[w]);
+            assert_string_equal(want[w], got);
+            free(got);
+            cl_insight_free(r[w]);
+        }
+    }
+    for (int w = 0; w < CL_WINDOW_COUNT; w++) {
+        free(want[w]);
+    }
+    cl_frame_free(f);
+    cube_opts_t short_o = {.seed = 1, .noise = 0.05, .scale = 100, .weeks = 20};
+    f = cube_make(cat, &short_o);
+    cl_insight_scope_t two[2] = {{"c", "r", CL_WINDOW_WOW, {2026, 3}},
+                                 {"c", "r", CL_WINDOW_YOY, {2026, 3}}};
+    cl_insight_t *r[2] = {NULL, NULL};
+    assert_int_equal(cl_insight_run_many(r, f, cat, two, 2, NULL, &err), CL_EINVAL);
+    assert_non_null(strstr(err.msg, "not enough history for YoY at 2026-W03"));
+    assert_null(r[0]);
+    assert_null(r[1]);
+    cl_frame_free(f);
+}
+
 static void test_engine__refusals(void **state)
 {
     (void)state;
@@ -411,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_engine__budget_overspend_is_projected),
         cmocka_unit_test(test_engine__deterministic_json_and_stable_ids),
         cmocka_unit_test(test_engine__parallel_hook_gives_the_same_bytes),
+        cmocka_unit_test(test_engine__run_many_gives_each_windows_bytes),
         cmocka_unit_test(test_engine__refusals),
     };
     return cmocka_run_group_tests(tests, catalog_setup, catalog_teardown);
