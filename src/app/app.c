@@ -260,10 +260,7 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     memset(s, 0, sizeof *s);
-    json_t *doc = NULL;
-    int rc = cl_sessions_lookup(&doc, s->csrf, cl_auth_sessions(app->auth), sid, err);
-    rc = rc ? rc : cl_user_from_json(&s->user, doc, err);
-    json_decref(doc);
+    int rc = cl_sessions_lookup_user(&s->user, s->csrf, cl_auth_sessions(app->auth), sid, err);
     if (rc == CL_EINVAL) {
         rc = cl_err_set(err, CL_EUNAUTH, "the session is unreadable; sign in again");
     }
