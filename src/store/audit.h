@@ -25,21 +25,20 @@
  *
  * The journal. cl_audit_append_journaled() gives WRITTEN's guarantee without the wait: the record
  * is appended to this process's journal file (store/journal.h, `PATH.journal.<hex>`) by the
- * caller's own thread — a copy into the file's shared mapping, no system call, no hand-over, no
- * held reply — and survives any crash of this process from then on. The writer moves journaled
- * records into audit_log in its next turn (turns begin at most every 5 ms, so a turn inserts many
- * records in one transaction and one commit: a record is there within ~5 ms; cl_audit_settle()
- * waits for that, without the pacing), recording in the same transaction how far it read, so that
- * each is inserted exactly once; the flusher fdatasyncs the journal at most every 5 ms, so a power
- * loss loses what WRITTEN loses. A process that dies leaves its journal behind, locked to no one:
- * the next cl_audit_open() of the same log moves what is left into audit_log before it returns (a
- * torn last record — an append cut short by the crash, never acknowledged — is dropped) and deletes
- * the file. Journals of live processes sharing the log are left alone. Once a journal passes 64
- * MiB, a new one takes over and the old one is drained, synced and deleted. Checkpoints (SQLite's
- * own, on the writer) keep synchronous=NORMAL's syncs: the WAL is synced before its pages are
- * copied and the database before the WAL is reused, so a checkpoint never drops a record that was
- * not yet flushed. cl_audit_close() writes everything still queued and flushes it before it
- * returns.
+ * caller's own thread — one pwritev, no hand-over, no held reply — and survives any crash of this
+ * process from then on. The writer moves journaled records into audit_log in its next turn (turns
+ * begin at most every 5 ms, so a turn inserts many records in one transaction and one commit:
+ * a record is there within ~5 ms; cl_audit_settle() waits for that, without the pacing), recording
+ * in the same transaction how far it read, so that each is inserted exactly once; the flusher fdatasyncs the journal at most every
+ * 5 ms, so a power loss loses what WRITTEN loses. A process that dies leaves its journal behind,
+ * locked to no one: the next cl_audit_open() of the same log moves what is left into audit_log
+ * before it returns (a torn last record — an append cut short by the crash, never acknowledged — is
+ * dropped) and deletes the file. Journals of live processes sharing the log are left alone. Once a
+ * journal passes 64 MiB, a new one takes over and the old one is drained, synced and deleted.
+ * Checkpoints (SQLite's own, on the writer) keep synchronous=NORMAL's syncs: the WAL is synced
+ * before its pages are copied and the database before the WAL is reused, so a checkpoint never
+ * drops a record that was not yet flushed. cl_audit_close() writes everything still queued and
+ * flushes it before it returns.
  *
  * Errors: as store/sqlite.h (CL_EIO, CL_EUNAVAILABLE, CL_ENOMEM, CL_EINTERNAL); a failed flush is
  * CL_EIO for the FLUSHED records waiting on it (the WRITTEN ones were told already, and it is
@@ -66,7 +65,7 @@ typedef struct {
     const char *outcome;               /* "ok", "denied", "failed"; NULL: "ok" */
     const char *user_id, *role, *team; /* who; NULL when unknown */
     const char *request_id, *client;   /* the request it belongs to */
-    const json_t *detail;    /* what (borrowed; NULL: {}), e.g. {"category": …, "region": …} */
+    const json_t *detail; /* what (borrowed; NULL: {}), e.g. {"category": …, "region": …} */
     const char *detail_text; /* or the same already written as JSON (compact, keys sorted: what
                                 json_dumps would write); used instead of detail when set */
     cl_audit_durability_t durability; /* when the caller is told; 0: CL_AUDIT_FLUSHED */

@@ -1,22 +1,10 @@
-/* journal.c — append-only record files: framing, appends into a shared mapping, torn-tail reads,
- * orphans.
+/* journal.c — append-only record files: framing, appends under one lock, torn-tail reads, orphans.
  *
  * A frame is 8 bytes of header — the payload's length and its CRC-32 (zlib), little-endian — and
- * the payload. The file is mapped shared (MAP_SHARED, CL_JOURNAL_MAP_BYTES of address space) and
- * an append is a memcpy into the mapping under a mutex that guards no system call: the bytes are
- * in the kernel's page cache as soon as they are stored, like a pwritev's, and outlive the process
- * however it dies. One pwritev per record (and the file's lock it takes) was ~6 % of a cached
- * view's CPU, and a write that blocked in the file system held every appender behind the mutex.
- *
- * The file is allocated ahead in chunks (posix_fallocate, under the mutex, once per CHUNK bytes):
- * a store into a mapped page the file system has no block for would raise SIGBUS on a full disk,
- * an allocation that fails is an append refused with CL_EIO instead. So the file ends in zeros
- * after the last record: an all-zero header reads as the end of the records (an empty record is
- * refused by append). Records are published in order — `end` moves past a record only once it and
- * every record before it are whole —, so a crash leaves at most the records being copied torn,
- * each an append that never returned, after the last record an appender was told of.
+ * the payload, written by one pwritev at the end the journal keeps itself: appends are serialised
+ * by a mutex so that a failed append can be cut back before anyone writes after it.
  */
-#define _GNU_SOURCE /* getrandom */
+#define _GNU_SOURCE /* pwritev, getrandom */
 #include "store/journal.h"
 
 #include <dirent.h>
@@ -28,23 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #define HEADER 8
 
-/* The file is allocated this much at a time ahead of the appends. */
-#define CHUNK ((uint64_t)4 << 20)
-
 struct cl_journal {
-    pthread_mutex_t lock; /* appends: the reservation, the copy, the allocation */
+    pthread_mutex_t lock;
     int fd;
-    unsigned char *map; /* CL_JOURNAL_MAP_BYTES of the file, shared */
-    uint64_t allocated; /* bytes of the file allocated (under lock) */
-    uint64_t end;       /* bytes of whole records (atomic; written under lock) */
+    int broken; /* a failed append could not be cut back: nothing more may follow it */
+    uint64_t end;
     char *path;
 };
 
@@ -111,30 +95,15 @@ int cl_journal_create(cl_journal_t **out, const char *prefix, cl_err_t *err)
     if (j->fd >= 0) {
         what = "lock";
         if (flock(j->fd, LOCK_EX | LOCK_NB) == 0) {
-            what = "allocate";
-            int e = posix_fallocate(j->fd, 0, (off_t)CHUNK);
-            errno = e;
-            if (e == 0) {
-                what = "map";
-                void *m =
-                    mmap(NULL, CL_JOURNAL_MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
-                j->map = m == MAP_FAILED ? NULL : m;
-                j->allocated = CHUNK;
-            }
-            if (j->map) {
-                what = "sync the folder of";
-                if (sync_dir_of(j->path) == 0) {
-                    pthread_mutex_init(&j->lock, NULL);
-                    *out = j;
-                    return 0;
-                }
+            what = "sync the folder of";
+            if (sync_dir_of(j->path) == 0) {
+                pthread_mutex_init(&j->lock, NULL);
+                *out = j;
+                return 0;
             }
         }
     }
     int rc = cl_err_set(err, CL_EIO, "journal: cannot %s %s: %s", what, j->path, strerror(errno));
-    if (j->map) {
-        munmap(j->map, CL_JOURNAL_MAP_BYTES);
-    }
     if (j->fd >= 0) {
         unlink(j->path);
         close(j->fd);
@@ -146,32 +115,45 @@ int cl_journal_create(cl_journal_t **out, const char *prefix, cl_err_t *err)
 
 int cl_journal_append(cl_journal_t *j, const void *rec, size_t len, cl_err_t *err)
 {
-    if (len == 0 || len > CL_JOURNAL_RECORD_MAX) {
-        return cl_err_set(err, CL_EINVAL, "journal: a record of %zu bytes is %s", len,
-                          len ? "over the limit" : "empty");
+    if (len > CL_JOURNAL_RECORD_MAX) {
+        return cl_err_set(err, CL_EINVAL, "journal: a record of %zu bytes is over the limit", len);
     }
     unsigned char head[HEADER];
     put_u32(head, (uint32_t)len);
     put_u32(head + 4, crc_of(rec, len));
-    uint64_t total = HEADER + (uint64_t)len;
     pthread_mutex_lock(&j->lock);
-    uint64_t at = j->end;
-    if (at + total > j->allocated) {
-        /* allocate the chunks the record reaches into, before a store could touch them */
-        uint64_t want = (at + total + CHUNK - 1) / CHUNK * CHUNK;
-        int e = want > CL_JOURNAL_MAP_BYTES
-                    ? ENOSPC
-                    : posix_fallocate(j->fd, (off_t)j->allocated, (off_t)(want - j->allocated));
-        if (e != 0) {
+    if (j->broken) {
+        pthread_mutex_unlock(&j->lock);
+        return cl_err_set(err, CL_EIO, "journal: %s is unusable after a failed append", j->path);
+    }
+    size_t total = HEADER + len, done = 0;
+    while (done < total) {
+        struct iovec iov[2];
+        int k = 0;
+        if (done < HEADER) {
+            iov[k++] = (struct iovec){head + done, HEADER - done};
+        }
+        size_t in_rec = done > HEADER ? done - HEADER : 0;
+        if (len > in_rec) {
+            iov[k++] = (struct iovec){(char *)rec + in_rec, len - in_rec};
+        }
+        ssize_t w = pwritev(j->fd, iov, k, (off_t)(j->end + done));
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            /* cut the partial frame off, so that the next append starts at a record boundary */
+            if (ftruncate(j->fd, (off_t)j->end) != 0) {
+                j->broken = 1;
+            }
             pthread_mutex_unlock(&j->lock);
             return cl_err_set(err, CL_EIO, "journal: cannot append to %s: %s", j->path,
-                              want > CL_JOURNAL_MAP_BYTES ? "the journal is full" : strerror(e));
+                              strerror(e));
         }
-        j->allocated = want;
+        done += (size_t)w;
     }
-    memcpy(j->map + at, head, HEADER);
-    memcpy(j->map + at + HEADER, rec, len);
-    __atomic_store_n(&j->end, at + total, __ATOMIC_RELEASE);
+    __atomic_store_n(&j->end, j->end + total, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&j->lock);
     return 0;
 }
@@ -207,7 +189,6 @@ void cl_journal_close(cl_journal_t *j, int remove)
     if (remove) {
         unlink(j->path); /* still locked: no orphan walk can pick it up half-removed */
     }
-    munmap(j->map, CL_JOURNAL_MAP_BYTES);
     close(j->fd);
     pthread_mutex_destroy(&j->lock);
     free(j->path);
@@ -232,10 +213,7 @@ int cl_journal_read(int fd, uint64_t offset, uint64_t limit, size_t max_bytes,
         /* parse what is buffered */
         while (rc == 0 && have - used >= HEADER) {
             uint32_t len = get_u32(buf + used);
-            if (len == 0 && get_u32(buf + used + 4) == 0) {
-                goto out; /* the allocated, never written rest of the file: no more records */
-            }
-            if (len == 0 || len > CL_JOURNAL_RECORD_MAX) {
+            if (len > CL_JOURNAL_RECORD_MAX) {
                 *torn = 1;
                 goto out;
             }
