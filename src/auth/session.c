@@ -449,7 +449,7 @@ static int lookup_cached(found_t *out, char csrf[CL_SESSION_TOKEN_LEN], cl_sessi
         return rc;
     }
     if (csrf) {
-        snprintf(csrf, CL_SESSION_TOKEN_LEN, "%s", e->csrf);
+        memcpy(csrf, e->csrf, CL_SESSION_TOKEN_LEN); /* NUL-terminated within it (cache_put) */
     }
     if (now - e->last_seen < TOUCH_EVERY_S) {
         return 0;
