@@ -260,10 +260,7 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     memset(s, 0, sizeof *s);
-    json_t *doc = NULL;
-    int rc = cl_sessions_lookup(&doc, s->csrf, cl_auth_sessions(app->auth), sid, err);
-    rc = rc ? rc : cl_user_from_json(&s->user, doc, err);
-    json_decref(doc);
+    int rc = cl_sessions_lookup_user(&s->user, s->csrf, cl_auth_sessions(app->auth), sid, err);
     if (rc == CL_EINVAL) {
         rc = cl_err_set(err, CL_EUNAUTH, "the session is unreadable; sign in again");
     }
@@ -271,7 +268,7 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
     if (rc != 0) {
         return rc;
     }
-    snprintf(s->sid, sizeof s->sid, "%s", sid);
+    memcpy(s->sid, sid, sizeof s->sid); /* the lookup took only an id of exactly this length */
     cl_http_req_log(req, "user", json_string(s->user->id));
     if (state_changing) {
         rc = cl_auth_check_csrf(cl_http_req_header(req, CL_AUTH_CSRF_HEADER), s->csrf,

@@ -6,9 +6,12 @@
  * sign-in, rotation, sign-out, expiry, idle touch, purge) moves an atomic generation on, and a
  * cache that has not seen the current generation is emptied before it is used: a sign-out answered
  * on one thread is refused by the very next lookup on every thread. Other processes' commits (a
- * revocation with the sqlite3 shell, a second app sharing the file) change the connection's PRAGMA
- * data_version, read at most once a millisecond per thread: they are seen within 1 ms. The expiry
- * rules are applied to the cached timestamps on every hit. */
+ * revocation with the sqlite3 shell, a second app sharing the file) change PRAGMA data_version of
+ * a connection of the process's own that never writes (the watch), read at most once a millisecond
+ * for the whole process by whichever lookup comes first: a change moves the generation on, so it
+ * is seen within 1 ms by every thread. The expiry rules are applied to the cached timestamps on
+ * every hit; a hit also keeps the user parsed (cl_user_t, reference-counted) for
+ * cl_sessions_lookup_user. */
 #include "auth/session.h"
 
 #include <openssl/crypto.h>
@@ -22,6 +25,7 @@
 #include <time.h>
 
 #include "auth/jwt.h"
+#include "auth/user.h"
 #include "store/sqlite.h"
 
 static const cl_sqlite_migration_t MIGRATIONS[] = {
@@ -50,15 +54,14 @@ static const cl_sqlite_migration_t MIGRATIONS[] = {
 typedef struct {
     unsigned char key[SHA256_DIGEST_LENGTH]; /* the id's SHA-256; all zero: free */
     json_t *user;
+    cl_user_t *parsed; /* USER parsed, once asked for (a reference); NULL until then */
     char csrf[CL_SESSION_TOKEN_LEN];
     int64_t last_seen, expires_at;
     uint64_t used; /* for eviction */
 } cached_t;
 
 typedef struct {
-    int64_t data_version; /* of the connection when the entries were read */
-    int64_t checked_ns;   /* when data_version was last read (CLOCK_MONOTONIC) */
-    uint64_t generation;  /* session_generation when the entries were read */
+    uint64_t generation; /* session_generation when the entries were read */
     uint64_t clock;
     size_t n;
     cached_t slot[CACHE_SETS][CACHE_WAYS];
@@ -68,7 +71,8 @@ typedef struct {
  * rotation, sign-out, expiry, the idle touch, a purge —: a cache that has not seen the current
  * value is emptied before it is used, so a sign-out answered on one thread is refused by the very
  * next lookup on every other. Changes made by other processes are seen through PRAGMA
- * data_version, read at most once per DATA_VERSION_EVERY_NS per thread. */
+ * data_version of the watch connection, read at most once per DATA_VERSION_EVERY_NS for the
+ * process: a change moves the generation on too. */
 static uint64_t session_generation; /* atomic */
 
 #define DATA_VERSION_EVERY_NS 1000000LL /* 1 ms */
@@ -77,6 +81,14 @@ struct cl_sessions {
     cl_sqlite_pool_t *pool;
     cl_session_limits_t limits;
     uint64_t hits, misses; /* atomics */
+    /* The watch: a connection that never writes, whose data_version changes with every commit of
+     * any other connection. Read under watch_lock; watched_ns (atomic, written under the lock) is
+     * when the last read began, so a lookup that sees it less than DATA_VERSION_EVERY_NS old knows
+     * every commit before then has moved the generation on. */
+    pthread_mutex_t watch_lock;
+    cl_sqlite_t *watch;
+    int64_t watch_version; /* -1: not read yet */
+    int64_t watched_ns;
 };
 
 static int64_t now_s(void)
@@ -159,6 +171,7 @@ static void cache_clear(cache_t *c)
             cached_t *e = &c->slot[i][w];
             if (e->user) {
                 json_decref(e->user);
+                cl_user_free(e->parsed);
                 memset(e, 0, sizeof *e);
                 c->n--;
             }
@@ -178,7 +191,6 @@ static cache_t *cache_of(cl_sqlite_t *db)
 {
     cache_t *c = cl_sqlite_userdata(db);
     if (!c && (c = calloc(1, sizeof *c)) != NULL) {
-        c->data_version = -1;
         c->generation = __atomic_load_n(&session_generation, __ATOMIC_ACQUIRE);
         cl_sqlite_set_userdata(db, c, cache_free);
     }
@@ -197,10 +209,10 @@ static cached_t *cache_find(cache_t *c, const unsigned char key[SHA256_DIGEST_LE
     return NULL;
 }
 
-/* Keep USER (a new reference is taken) and the rest under KEY, in a free way or the least recently
- * used one of its set. */
+/* Keep USER and PARSED (may be NULL; new references are taken) and the rest under KEY, in a free
+ * way or the least recently used one of its set. */
 static void cache_put(cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH], json_t *user,
-                      const char *csrf, int64_t last_seen, int64_t expires_at)
+                      cl_user_t *parsed, const char *csrf, int64_t last_seen, int64_t expires_at)
 {
     cached_t *set = c->slot[key[0] % CACHE_SETS], *e = &set[0];
     for (size_t w = 0; w < CACHE_WAYS && e->user; w++) {
@@ -210,11 +222,13 @@ static void cache_put(cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH],
     }
     if (e->user) {
         json_decref(e->user);
+        cl_user_free(e->parsed);
     } else {
         c->n++;
     }
     memcpy(e->key, key, SHA256_DIGEST_LENGTH);
     e->user = json_incref(user);
+    e->parsed = parsed ? cl_user_ref(parsed) : NULL;
     snprintf(e->csrf, sizeof e->csrf, "%s", csrf);
     e->last_seen = last_seen;
     e->expires_at = expires_at;
@@ -260,11 +274,14 @@ int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_lim
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
     s->limits = *limits;
+    s->watch_version = -1;
+    pthread_mutex_init(&s->watch_lock, NULL);
     cl_sqlite_options_t opt = {
         .sync = CL_SQLITE_SYNC_NORMAL, .migrations = MIGRATIONS, .n_migrations = 1};
     int rc = cl_sqlite_pool_new(&s->pool, path, &opt, err);
+    rc = rc ? rc : cl_sqlite_open(&s->watch, path, NULL, err); /* migrated by the pool */
     if (rc != 0) {
-        free(s);
+        cl_sessions_close(s);
         return rc;
     }
     *out = s;
@@ -274,9 +291,36 @@ int cl_sessions_open(cl_sessions_t **out, const char *path, const cl_session_lim
 void cl_sessions_close(cl_sessions_t *s)
 {
     if (s) {
+        cl_sqlite_close(s->watch);
         cl_sqlite_pool_free(s->pool);
+        pthread_mutex_destroy(&s->watch_lock);
         free(s);
     }
+}
+
+/* Read the watch's data_version if no read began in the last DATA_VERSION_EVERY_NS; a change (a
+ * commit of any other connection, this process's or another's) moves the generation on. */
+static int watch(cl_sessions_t *s, cl_err_t *err)
+{
+    int64_t t = mono_ns();
+    if (t - __atomic_load_n(&s->watched_ns, __ATOMIC_ACQUIRE) < DATA_VERSION_EVERY_NS) {
+        return 0;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&s->watch_lock);
+    if (t - s->watched_ns >= DATA_VERSION_EVERY_NS) { /* not read by another thread meanwhile */
+        int64_t v = 0;
+        rc = cl_sqlite_data_version(&v, s->watch, err);
+        if (rc == 0) {
+            if (v != s->watch_version) {
+                __atomic_add_fetch(&session_generation, 1, __ATOMIC_ACQ_REL);
+                s->watch_version = v;
+            }
+            __atomic_store_n(&s->watched_ns, t, __ATOMIC_RELEASE);
+        }
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return rc;
 }
 
 static int stmt(cl_sqlite_stmt_t **st, cl_sessions_t *s, const char *sql, cl_err_t *err)
@@ -352,8 +396,44 @@ static int touch(cl_sessions_t *s, const char *h, int64_t now, cl_err_t *err)
     return rc ? rc : cl_sqlite_run(st, err);
 }
 
+/* What a lookup hands back: the user's document and/or its parsed form, as new references. */
+typedef struct {
+    json_t **user;      /* may be NULL */
+    cl_user_t **parsed; /* may be NULL */
+} found_t;
+
+/* Hand E's user to OUT, parsing it once for the entry when asked for the parsed form. */
+static int hand_out(found_t *out, cached_t *e, cl_err_t *err)
+{
+    if (out->parsed) {
+        if (!e->parsed) {
+            int rc = cl_user_from_json(&e->parsed, e->user, err);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        *out->parsed = cl_user_ref(e->parsed);
+    }
+    if (out->user) {
+        *out->user = json_incref(e->user);
+    }
+    return 0;
+}
+
+static void drop(found_t *out)
+{
+    if (out->user) {
+        json_decref(*out->user);
+        *out->user = NULL;
+    }
+    if (out->parsed) {
+        cl_user_free(*out->parsed);
+        *out->parsed = NULL;
+    }
+}
+
 /* The hit path: expiry from the cached timestamps, the idle touch written through and kept. */
-static int lookup_cached(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+static int lookup_cached(found_t *out, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
                          cached_t *e, const char *sid, const char *h, cl_err_t *err)
 {
     int64_t now = now_s();
@@ -364,68 +444,34 @@ static int lookup_cached(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sess
         written(s, 0);
         return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
     }
-    *user = json_incref(e->user);
+    int rc = hand_out(out, e, err);
+    if (rc != 0) {
+        return rc;
+    }
     if (csrf) {
-        snprintf(csrf, CL_SESSION_TOKEN_LEN, "%s", e->csrf);
+        memcpy(csrf, e->csrf, CL_SESSION_TOKEN_LEN); /* NUL-terminated within it (cache_put) */
     }
     if (now - e->last_seen < TOUCH_EVERY_S) {
         return 0;
     }
-    int rc = touch(s, h, now, err);
+    rc = touch(s, h, now, err);
     if (rc == 0) {
-        e->last_seen = now; /* this connection's own write: its data_version stays the same */
+        e->last_seen = now; /* this connection's own write: the entry stays right */
         written(s, 1);
     } else {
-        json_decref(*user);
-        *user = NULL;
+        drop(out);
     }
     return rc;
 }
 
-int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
-                       const char *sid, cl_err_t *err)
+/* The miss path: the row, its expiry, the idle touch; the entry kept in C (may be NULL). */
+static int lookup_row(found_t *out, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+                      cl_sqlite_t *db, cache_t *c, const unsigned char key[SHA256_DIGEST_LENGTH],
+                      const char *sid, const char *h, cl_err_t *err)
 {
-    *user = NULL;
-    if (!sid || strlen(sid) != CL_SESSION_TOKEN_LEN - 1) {
-        return cl_err_set(err, CL_EUNAUTH, "not signed in");
-    }
-    unsigned char key[SHA256_DIGEST_LENGTH];
-    char h[65];
-    sid_digest(key, h, sid);
-    cl_sqlite_t *db = NULL;
-    int rc = cl_sqlite_pool_get(&db, s->pool, err);
-    if (rc != 0) {
-        return rc;
-    }
-    /* the version first, then the row: a change committed in between empties the cache next time
-     */
-    cache_t *c = cache_of(db);
-    if (c) {
-        uint64_t g = __atomic_load_n(&session_generation, __ATOMIC_ACQUIRE);
-        int64_t t = mono_ns();
-        if (c->data_version < 0 || g != c->generation ||
-            t - c->checked_ns >= DATA_VERSION_EVERY_NS) {
-            int64_t v = 0;
-            rc = cl_sqlite_data_version(&v, db, err);
-            if (rc != 0) {
-                return rc;
-            }
-            if (v != c->data_version || g != c->generation) {
-                cache_clear(c);
-                c->data_version = v;
-                c->generation = g;
-            }
-            c->checked_ns = t;
-        }
-        cached_t *e = cache_find(c, key);
-        if (e) {
-            __atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
-            return lookup_cached(user, csrf, s, e, sid, h, err);
-        }
-    }
     __atomic_add_fetch(&s->misses, 1, __ATOMIC_RELAXED);
     cl_sqlite_stmt_t *st = NULL;
-    rc = cl_sqlite_cached(
+    int rc = cl_sqlite_cached(
         &st, db, "SELECT user_json, csrf, last_seen, expires_at FROM sessions WHERE id_hash = ?1",
         err);
     rc = rc ? rc : cl_sqlite_bind_text(st, 1, h, err);
@@ -446,30 +492,80 @@ int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessio
         written(s, 0);
         return cl_err_set(err, CL_EUNAUTH, "your session has expired; sign in again");
     }
-    *user = json_loads(cl_sqlite_column_text(st, 0), 0, NULL);
-    char token[CL_SESSION_TOKEN_LEN];
-    snprintf(token, sizeof token, "%s", cl_sqlite_column_text(st, 1));
+    cached_t e = {.user = json_loads(cl_sqlite_column_text(st, 0), 0, NULL)};
+    snprintf(e.csrf, sizeof e.csrf, "%s", cl_sqlite_column_text(st, 1));
     cl_sqlite_reset(st);
-    if (!*user) {
+    if (!e.user) {
         return cl_err_set(err, CL_EINTERNAL, "a stored session is unreadable");
     }
-    if (csrf) {
-        memcpy(csrf, token, sizeof token);
+    rc = hand_out(out, &e, err);
+    if (rc == 0 && csrf) {
+        memcpy(csrf, e.csrf, sizeof e.csrf);
     }
-    if (now - last >= TOUCH_EVERY_S) {
+    if (rc == 0 && now - last >= TOUCH_EVERY_S) {
         rc = touch(s, h, now, err);
         if (rc != 0) {
-            json_decref(*user);
-            *user = NULL;
-            return rc;
+            drop(out);
+        } else {
+            written(s, 1);
+            last = now;
         }
-        written(s, 1);
-        last = now;
     }
+    if (rc == 0 && c) {
+        cache_put(c, key, e.user, e.parsed, e.csrf, last, expires);
+    }
+    json_decref(e.user);
+    cl_user_free(e.parsed);
+    return rc;
+}
+
+static int lookup(found_t *out, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s, const char *sid,
+                  cl_err_t *err)
+{
+    if (!sid || strlen(sid) != CL_SESSION_TOKEN_LEN - 1) {
+        return cl_err_set(err, CL_EUNAUTH, "not signed in");
+    }
+    unsigned char key[SHA256_DIGEST_LENGTH];
+    char h[65];
+    sid_digest(key, h, sid);
+    cl_sqlite_t *db = NULL;
+    int rc = cl_sqlite_pool_get(&db, s->pool, err);
+    /* the watch first, then the generation, then the row: a change committed in between empties
+     * the cache next time */
+    rc = rc ? rc : watch(s, err);
+    if (rc != 0) {
+        return rc;
+    }
+    cache_t *c = cache_of(db);
     if (c) {
-        cache_put(c, key, *user, token, last, expires);
+        uint64_t g = __atomic_load_n(&session_generation, __ATOMIC_ACQUIRE);
+        if (g != c->generation) {
+            cache_clear(c);
+            c->generation = g;
+        }
+        cached_t *e = cache_find(c, key);
+        if (e) {
+            __atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
+            return lookup_cached(out, csrf, s, e, sid, h, err);
+        }
     }
-    return 0;
+    return lookup_row(out, csrf, s, db, c, key, sid, h, err);
+}
+
+int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+                       const char *sid, cl_err_t *err)
+{
+    *user = NULL;
+    found_t out = {.user = user};
+    return lookup(&out, csrf, s, sid, err);
+}
+
+int cl_sessions_lookup_user(cl_user_t **user, char csrf[CL_SESSION_TOKEN_LEN], cl_sessions_t *s,
+                            const char *sid, cl_err_t *err)
+{
+    *user = NULL;
+    found_t out = {.parsed = user};
+    return lookup(&out, csrf, s, sid, err);
 }
 
 int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err)

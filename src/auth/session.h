@@ -14,8 +14,9 @@
  * thread): a sign-out, sign-in, expiry or revocation made through this process is seen by the very
  * next lookup on every thread (an atomic generation, moved on by every committed write); one
  * committed by another process sharing the file (the sqlite3 shell, a second app) within 1 ms
- * (SQLite's PRAGMA data_version, read at most once a millisecond per thread). The idle and absolute
- * expiry are applied to the cached timestamps.
+ * (SQLite's PRAGMA data_version of a connection that never writes, read at most once a millisecond
+ * for the whole process; a change moves the generation on). The idle and absolute expiry are
+ * applied to the cached timestamps.
  *
  * Errors: CL_EUNAUTH (no such session, expired, or a sign-in state that is unknown, used, expired
  * or from another browser), CL_EIO / CL_EUNAVAILABLE (the database), CL_ENOMEM. Thread safety:
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "auth/user.h"
 #include "core/defs.h"
 #include "core/err.h"
 
@@ -69,6 +71,12 @@ CL_NODISCARD int cl_sessions_create(cl_session_ticket_t *out, cl_sessions_t *s, 
  * signed in" / "your session has expired") or a database error. */
 CL_NODISCARD int cl_sessions_lookup(json_t **user, char csrf[CL_SESSION_TOKEN_LEN],
                                     cl_sessions_t *s, const char *sid, cl_err_t *err);
+
+/* cl_sessions_lookup, with the user parsed and checked: *user is a new reference (cl_user_free) to
+ * a cl_user_t the cache shares, parsed once per cached session rather than once per request.
+ * Returns as cl_sessions_lookup, and CL_EINVAL when the stored user document is malformed. */
+CL_NODISCARD int cl_sessions_lookup_user(cl_user_t **user, char csrf[CL_SESSION_TOKEN_LEN],
+                                         cl_sessions_t *s, const char *sid, cl_err_t *err);
 
 /* End session SID (absent is fine). Returns 0 or a database error. */
 CL_NODISCARD int cl_sessions_delete(cl_sessions_t *s, const char *sid, cl_err_t *err);

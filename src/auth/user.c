@@ -28,9 +28,15 @@ int cl_role_parse(cl_role_t *out, const char *name, cl_err_t *err)
         name ? name : "");
 }
 
+cl_user_t *cl_user_ref(cl_user_t *u)
+{
+    __atomic_add_fetch(&u->refs, 1, __ATOMIC_RELAXED);
+    return u;
+}
+
 void cl_user_free(cl_user_t *u)
 {
-    if (!u) {
+    if (!u || __atomic_sub_fetch(&u->refs, 1, __ATOMIC_ACQ_REL) != 0) {
         return;
     }
     for (size_t i = 0; i < u->n_categories; i++) {
@@ -104,6 +110,7 @@ int cl_user_from_json(cl_user_t **out, const json_t *doc, cl_err_t *err)
     if (!u) {
         return cl_err_set(err, CL_ENOMEM, "out of memory");
     }
+    u->refs = 1;
     int rc = take_string(&u->id, doc, "id", 1, err);
     rc = rc ? rc : take_string(&u->name, doc, "name", 0, err);
     rc = rc ? rc : take_string(&u->email, doc, "email", 0, err);

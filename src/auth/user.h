@@ -11,7 +11,8 @@
  * A user travels as JSON ({"id","name","email","role","team","categories":[…],"regions":[…]})
  * between the session store and the handlers; cl_user_t is the parsed, checked form. Errors:
  * CL_EINVAL (a malformed user document), CL_EFORBIDDEN (access denied), CL_ENOMEM. Thread safety: a
- * cl_user_t is immutable once made. */
+ * cl_user_t is immutable once made, and reference-counted (atomically): any thread may take a
+ * reference (cl_user_ref) and drop one (cl_user_free). */
 #ifndef CL_AUTH_USER_H
 #define CL_AUTH_USER_H
 
@@ -36,15 +37,19 @@ typedef struct {
     cl_role_t role;
     size_t n_categories, n_regions;
     char **categories, **regions;
+    unsigned refs; /* references (atomic): 1 from cl_user_from_json, +1 per cl_user_ref */
 } cl_user_t;
 
 /* "category_manager", "regional_manager", "leadership", "admin". */
 const char *cl_role_name(cl_role_t role);
 CL_NODISCARD int cl_role_parse(cl_role_t *out, const char *name, cl_err_t *err);
 
-/* Parse and check a user document. *out is new: cl_user_free(). Returns 0, CL_EINVAL or CL_ENOMEM.
- */
+/* Parse and check a user document. *out is new (one reference): cl_user_free(). Returns 0,
+ * CL_EINVAL or CL_ENOMEM. */
 CL_NODISCARD int cl_user_from_json(cl_user_t **out, const json_t *doc, cl_err_t *err);
+/* Another reference to USER (not NULL), dropped with cl_user_free(). Returns USER. */
+cl_user_t *cl_user_ref(cl_user_t *user);
+/* Drop a reference; the last one frees USER. NULL is accepted. */
 void cl_user_free(cl_user_t *user);
 
 /* The user as JSON (new). NULL when out of memory. */

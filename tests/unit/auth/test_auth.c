@@ -94,8 +94,9 @@ static void test_user__roles_and_scopes(void **state)
 }
 
 /* SQL run on a connection of its own, as another process (the sqlite3 shell, a second app) would:
- * such a change is seen by the lookups of a thread within a millisecond (PRAGMA data_version is
- * read at most once a millisecond per thread), so this waits that long. */
+ * such a change is seen by the lookups of every thread within a millisecond (PRAGMA data_version
+ * of the store's watch connection is read at most once a millisecond for the process), so this
+ * waits that long. */
 static void age_rows(const char *path, const char *sql)
 {
     cl_sqlite_t *db = NULL;
@@ -242,6 +243,85 @@ static void *sign_out_elsewhere(void *p)
     cl_err_t err;
     o->rc = cl_sessions_delete(o->s, o->sid, &err); /* through that thread's own connection */
     return NULL;
+}
+
+typedef struct {
+    cl_sessions_t *s;
+    const char *sid;
+    int rc;
+    char role[32];
+} lookup_thread_t;
+
+static void *lookup_elsewhere(void *p)
+{
+    lookup_thread_t *o = p;
+    cl_err_t err;
+    cl_user_t *u = NULL;
+    o->rc = cl_sessions_lookup_user(&u, NULL, o->s, o->sid, &err);
+    snprintf(o->role, sizeof o->role, "%s", u ? cl_role_name(u->role) : "");
+    cl_user_free(u);
+    return NULL;
+}
+
+/* The parsed user: made once per cached session and shared by the lookups that hit it (a
+ * reference each), made again when the row changes; a malformed stored user is CL_EINVAL. A change
+ * by another connection is seen by every thread, not only by the one whose lookup read the
+ * version. */
+static void test_session__lookup_user_is_parsed_once_and_shared(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    cl_sessions_t *s = sessions_in(dir, path);
+    cl_err_t err;
+    json_t *u = json_pack("{s:s,s:s,s:[s]}", "id", "catmgr", "role", "category_manager",
+                          "categories", "toys");
+    cl_session_ticket_t t;
+    assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
+    cl_user_t *a = NULL, *b = NULL;
+    char csrf[CL_SESSION_TOKEN_LEN];
+    assert_int_equal(cl_sessions_lookup_user(&a, csrf, s, t.id, &err), 0);
+    assert_string_equal(csrf, t.csrf);
+    assert_string_equal(a->id, "catmgr");
+    assert_int_equal(a->role, CL_ROLE_CATEGORY_MANAGER);
+    assert_int_equal(a->n_categories, 1);
+    assert_int_equal(cl_sessions_lookup_user(&b, NULL, s, t.id, &err), 0);
+    assert_ptr_equal(a, b); /* the cache's, shared */
+    cl_user_free(b);
+    /* the JSON lookup of the same entry still works beside it */
+    json_t *got = NULL;
+    assert_int_equal(cl_sessions_lookup(&got, NULL, s, t.id, &err), 0);
+    assert_true(json_equal(got, u));
+    json_decref(got);
+
+    /* another connection changes the role: this thread and another both see it */
+    lookup_thread_t o = {s, t.id, -1, ""};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, lookup_elsewhere, &o), 0); /* its cache: filled */
+    pthread_join(th, NULL);
+    assert_int_equal(o.rc, 0);
+    assert_string_equal(o.role, "category_manager");
+    age_rows(path, "UPDATE sessions SET user_json = json_set(user_json, '$.role', 'admin')");
+    assert_int_equal(cl_sessions_lookup_user(&b, NULL, s, t.id, &err), 0); /* reads the version */
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(b->role, CL_ROLE_ADMIN);
+    assert_int_equal(a->role, CL_ROLE_CATEGORY_MANAGER); /* a reference outlives its entry */
+    cl_user_free(a);
+    cl_user_free(b);
+    o.rc = -1;
+    assert_int_equal(pthread_create(&th, NULL, lookup_elsewhere, &o), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(o.rc, 0);
+    assert_string_equal(o.role, "admin");
+
+    /* a stored user that is no user */
+    age_rows(path, "UPDATE sessions SET user_json = '{\"role\":\"nobody\"}'");
+    assert_int_equal(cl_sessions_lookup_user(&a, NULL, s, t.id, &err), CL_EINVAL);
+    assert_null(a);
+    assert_int_equal(cl_sessions_delete(s, t.id, &err), 0);
+    assert_int_equal(cl_sessions_lookup_user(&a, NULL, s, t.id, &err), CL_EUNAUTH);
+    json_decref(u);
+    cl_sessions_close(s);
+    tmpdir_remove(dir);
 }
 
 static void test_session__cache_is_checked_on_every_lookup(void **state)
@@ -518,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_user__roles_and_scopes),
         cmocka_unit_test(test_session__rotation_expiry_and_single_use_states),
         cmocka_unit_test(test_session__cache_is_checked_on_every_lookup),
+        cmocka_unit_test(test_session__lookup_user_is_parsed_once_and_shared),
         cmocka_unit_test(test_auth__dev_users_and_refusals),
         cmocka_unit_test(test_auth__oidc_groups_map_to_roles_and_scopes),
         cmocka_unit_test(test_auth__csrf_rule),

@@ -33,8 +33,8 @@ static int on_hello(cl_http_req_t *req, void *payload, cl_err_t *err)
     (void)payload;
     const char *name = cl_http_req_query(req, "name");
     const char *cookie = cl_http_req_cookie(req, "c");
-    json_t *doc = json_pack("{s:s,s:s?,s:s}", "hello", name ? name : "world", "cookie", cookie,
-                            "id", cl_http_req_id(req));
+    json_t *doc = json_pack("{s:s,s:s?,s:s,s:s}", "hello", name ? name : "world", "cookie", cookie,
+                            "id", cl_http_req_id(req), "client", cl_http_req_client(req));
     return cl_http_reply_json(req, 200, doc, err);
 }
 
@@ -259,6 +259,7 @@ static void test_server__routes_json_and_security_headers(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "hello")), "ana b");
     assert_string_equal(json_string_value(json_object_get(doc, "cookie")), "yum");
     assert_string_equal(json_string_value(json_object_get(doc, "id")), "trace-0123456789");
+    assert_string_equal(json_string_value(json_object_get(doc, "client")), "127.0.0.1");
     json_decref(doc);
     char v[512];
     assert_string_equal(http_header(&r, "Content-Type", v, sizeof v), "application/json");
