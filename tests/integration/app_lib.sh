@@ -44,6 +44,23 @@ for _ in range(200):
 PY
 }
 
+# start_ai: `catlens ai` with $APP_CONFIG on $AI_PORT; returns once it accepts connections. The old output is
+# emptied before the start (a redirection in the background job would empty it only once the job runs, so the
+# previous run's "listening" line could be read), and the port is asked, not only the line.
+start_ai() {
+    : >"$WORK/ai.out"
+    "$CATLENS_BIN" ai --config "$APP_CONFIG" >>"$WORK/ai.out" 2>>"$WORK/ai.err" &
+    AI_PID=$!
+    PIDS+=("$AI_PID")
+    wait_for grep -q listening "$WORK/ai.out" && wait_for curl -s -o /dev/null "http://127.0.0.1:$AI_PORT/healthz"
+}
+# stop_ai: SIGTERM to the AI service; AI_RC is its exit status.
+stop_ai() {
+    kill -TERM "$AI_PID" 2>/dev/null
+    AI_RC=0
+    wait "$AI_PID" 2>/dev/null || AI_RC=$?
+}
+
 # wait_for CMD...: retry CMD for up to 10 s.
 wait_for() {
     local i

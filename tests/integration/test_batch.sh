@@ -40,16 +40,6 @@ YAML
 APP_CONFIG="$WORK/catlens.yaml"
 export CATLENS_LOG_LEVEL=warn
 
-start_ai() {
-    "$CATLENS_BIN" ai --config "$APP_CONFIG" >"$WORK/ai.out" 2>>"$WORK/ai.err" &
-    AI_PID=$!
-    PIDS+=("$AI_PID")
-    wait_for grep -q listening "$WORK/ai.out"
-}
-stop_ai() {
-    kill -TERM "$AI_PID" 2>/dev/null
-    wait "$AI_PID" 2>/dev/null
-}
 archived() { sqlite3 "$STATE/app.db" "SELECT count(*) FROM report_archive WHERE summarised = 1 ${1:+AND $1}"; }
 # closing COUNT-NAME: a count of the batch's closing line ("48 reports: 40 built, …")
 closing() { sed -n "s/.* \([0-9]*\) $1[,:].*/\1/p" <<<"$OUT" | head -n 1; }

@@ -46,17 +46,6 @@ etl: {pipeline: demo, threads: 1, memory_limit: 1GB, history_weeks: 60}
 YAML
 APP_CONFIG="$WORK/catlens.yaml"
 
-start_ai() {
-    "$CATLENS_BIN" ai --config "$APP_CONFIG" >"$WORK/ai.out" 2>>"$WORK/ai.err" &
-    AI_PID=$!
-    PIDS+=("$AI_PID")
-    wait_for grep -q listening "$WORK/ai.out"
-}
-stop_ai() {
-    kill -TERM "$AI_PID" 2>/dev/null
-    AI_RC=0
-    wait "$AI_PID" 2>/dev/null || AI_RC=$?
-}
 ai_calls() { sqlite3 "$STATE/ai.db" 'SELECT count(*) FROM ai_calls'; }
 builds() { # builds OUTCOME: catlens_report_builds_total{outcome=OUTCOME}
     curl -s "$BASE/metrics" | sed -n "s/^catlens_report_builds_total{outcome=\"$1\"} //p" | grep . || echo 0
