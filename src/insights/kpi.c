@@ -33,5 +33,5 @@ void cl_kpi_compute(cl_kpi_t *out, const cl_catalog_t *cat, size_t metric, const
     out->sig = out->available ? cl_signif_change_memo(cat, metric, f, totals, stride, win, t, wow)
                               : (cl_signif_t){.method = "insufficient_history"};
     cl_kpi_weekly(weekly, cat, metric, totals, stride, f->n_weeks);
-    out->anomaly = cl_anomaly_check(weekly, f->n_weeks, t);
+    out->anomaly = cl_anomaly_check_memo(weekly, f->n_weeks, t, wow ? &wow->anomaly : NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "core/calendar.h"
 #include "core/catalog.h"
+#include "insights/anomaly.h"
 #include "insights/frame.h"
 
 #define CL_SIGNIF_HISTORY 52
@@ -54,9 +55,12 @@ typedef struct {
 typedef struct {
     atomic_int state; /* 0 empty, 1 being filled, 2 filled */
     cl_signif_wow_vals_t v;
+    cl_anomaly_memo_t anomaly; /* the series' weekly values of the metric at the memo's week
+                                  (anomaly.h), also the same in every window */
 } cl_signif_wow_t;
 
-/* Per slice and report week T: one cl_signif_wow_t per (series, metric). Owned by the caller that
+/* Per slice and report week T: one cl_signif_wow_t per (series, metric), the WoW significance
+ * part and the anomaly of the report week. Owned by the caller that
  * runs a slice's windows (cl_insight_run_many); thread-safe to use from concurrent runs. */
 typedef struct {
     long t;

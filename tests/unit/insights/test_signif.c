@@ -141,6 +141,21 @@ static void test_signif__memo_gives_the_same_bits(void **state)
                                                             f->n_measures, win, t, slot);
                     assert_true(same_sig(want, got));
                 }
+                /* the anomaly of the report week: the same from an empty and a filled slot */
+                for (int k = 0; k < 2; k++) {
+                    double x[70];
+                    for (size_t w = 0; w < weeks; w++) {
+                        x[w] = *cl_frame_total(f, w, revenue);
+                    }
+                    cl_anomaly_t want = cl_anomaly_check(x, weeks, t);
+                    cl_anomaly_t got = cl_anomaly_check_memo(x, weeks, t, &slot->anomaly);
+                    assert_int_equal(got.ok, want.ok);
+                    assert_true(cl_anomaly_memo_ready(&slot->anomaly));
+                    assert_memory_equal(&got.z, &want.z, sizeof got.z);
+                    assert_memory_equal(&got.expected, &want.expected, sizeof got.expected);
+                    assert_memory_equal(&got.actual, &want.actual, sizeof got.actual);
+                    assert_true(got.method == want.method);
+                }
                 cl_signif_memo_dispose(&memo);
             }
         }
