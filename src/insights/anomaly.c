@@ -97,3 +97,23 @@ cl_anomaly_t cl_anomaly_check(const double *x, size_t n, long t)
     a.z = z > Z_CAP ? Z_CAP : z < -Z_CAP ? -Z_CAP : z;
     return a;
 }
+
+int cl_anomaly_memo_ready(const cl_anomaly_memo_t *slot)
+{
+    return slot && atomic_load_explicit(&slot->state, memory_order_acquire) == 2;
+}
+
+cl_anomaly_t cl_anomaly_check_memo(const double *x, size_t n, long t, cl_anomaly_memo_t *slot)
+{
+    if (cl_anomaly_memo_ready(slot)) {
+        return slot->a;
+    }
+    cl_anomaly_t a = cl_anomaly_check(x, n, t);
+    int expected = 0;
+    if (slot && atomic_compare_exchange_strong_explicit(
+                    &slot->state, &expected, 1, memory_order_acq_rel, memory_order_acquire)) {
+        slot->a = a;
+        atomic_store_explicit(&slot->state, 2, memory_order_release);
+    }
+    return a;
+}

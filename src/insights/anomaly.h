@@ -11,6 +11,7 @@
 #ifndef CL_INSIGHTS_ANOMALY_H
 #define CL_INSIGHTS_ANOMALY_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define CL_ANOMALY_TREND_WEEKS 13
@@ -26,5 +27,20 @@ typedef struct {
 
 /* Expected value and z for X[T] (N values, NaN missing). */
 cl_anomaly_t cl_anomaly_check(const double *x, size_t n, long t);
+
+/* A slot for one series' cl_anomaly_check at one week, shared by runs that ask the same (a
+ * slice's windows: signif.h's memo): starts zeroed, filled at most once by whichever caller claims
+ * it first (atomic), only read afterwards. */
+typedef struct {
+    atomic_int state; /* 0 empty, 1 being filled, 2 filled */
+    cl_anomaly_t a;
+} cl_anomaly_memo_t;
+
+/* cl_anomaly_check(X, N, T) bit for bit, taken from SLOT when filled (X is then not read), else
+ * computed and stored there. SLOT NULL = cl_anomaly_check. Thread-safe on a shared slot. */
+cl_anomaly_t cl_anomaly_check_memo(const double *x, size_t n, long t, cl_anomaly_memo_t *slot);
+
+/* Whether SLOT is filled (then cl_anomaly_check_memo does not read X). */
+int cl_anomaly_memo_ready(const cl_anomaly_memo_t *slot);
 
 #endif

@@ -24,6 +24,8 @@ typedef struct {
     /* segment significances computed ahead (cl_detect_segment_sigs_ahead), NULL when not */
     struct cl_detect_sig *sigs;
     size_t n_sigs;
+    /* the slice's WoW significance parts shared by its windows (signif.h), NULL when not */
+    cl_signif_memo_t *memo;
 } cl_detect_t;
 
 typedef struct cl_detect_sig {

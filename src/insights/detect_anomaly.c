@@ -161,8 +161,12 @@ static cl_finding_t *story_on(cl_detect_t *d, size_t dim, size_t value, double d
 static int segment_anomaly(cl_detect_t *d, size_t metric, size_t dim, size_t value, double *weekly)
 {
     const double *base = cl_frame_cell(d->f, dim, value, 0, 0);
-    cl_kpi_weekly(weekly, d->cat, metric, base, d->f->n_measures, d->f->n_weeks);
-    cl_anomaly_t a = cl_anomaly_check(weekly, d->f->n_weeks, d->r->t);
+    cl_signif_wow_t *memo = cl_signif_memo_cell(d->memo, dim, value, metric);
+    cl_anomaly_memo_t *slot = memo ? &memo->anomaly : NULL;
+    if (!cl_anomaly_memo_ready(slot)) {
+        cl_kpi_weekly(weekly, d->cat, metric, base, d->f->n_measures, d->f->n_weeks);
+    }
+    cl_anomaly_t a = cl_anomaly_check_memo(weekly, d->f->n_weeks, d->r->t, slot);
     if (!a.ok || fabs(a.z) < d->opt->z_anomaly_segment ||
         !cl_detect_material(d, cl_detect_stake_week(d, metric, a.deviation))) {
         return 0;

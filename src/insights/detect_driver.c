@@ -112,8 +112,8 @@ static cl_signif_t segment_sig(const cl_detect_t *d, size_t metric, const candid
         which = m->denominator;
     }
     const double *base = cl_frame_cell(d->f, c->dim, c->value, 0, 0);
-    return cl_signif_change(d->cat, which, d->f, base, d->f->n_measures, d->r->scope.window,
-                            d->r->t);
+    return cl_signif_change_memo(d->cat, which, d->f, base, d->f->n_measures, d->r->scope.window,
+                                 d->r->t, cl_signif_memo_cell(d->memo, c->dim, c->value, which));
 }
 
 static void driver_title(cl_finding_t *fd, const cl_detect_t *d, const cl_metric_t *m,

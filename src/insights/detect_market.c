@@ -113,8 +113,9 @@ static int channels_of(cl_detect_t *d, size_t metric, size_t dim)
             continue;
         }
         const double *base = cl_frame_cell(d->f, dim, row->value, 0, 0);
-        cl_signif_t sig = cl_signif_change(d->cat, metric, d->f, base, d->f->n_measures,
-                                           d->r->scope.window, d->r->t);
+        cl_signif_t sig =
+            cl_signif_change_memo(d->cat, metric, d->f, base, d->f->n_measures, d->r->scope.window,
+                                  d->r->t, cl_signif_memo_cell(d->memo, dim, row->value, metric));
         if (fabs(sig.z) < d->opt->z_channel) {
             continue;
         }

@@ -83,12 +83,12 @@ void cl_insight_free(cl_insight_t *r)
 }
 
 static int compute(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
-                   const cl_insight_roles_t *ro, cl_err_t *err)
+                   const cl_insight_roles_t *ro, cl_signif_memo_t *memo, cl_err_t *err)
 {
     cl_period_fill_totals(r->totals, f, cat);
     for (size_t m = 0; m < r->n_metrics; m++) {
         cl_kpi_compute(&r->kpis[m], cat, m, f, r->totals, &r->period, r->scope.window, r->t,
-                       &r->weekly[m * r->n_weeks]);
+                       &r->weekly[m * r->n_weeks], cl_signif_memo_totals(memo, m));
     }
     for (size_t d = 0; d < r->n_dims; d++) {
         for (size_t m = 0; m < r->n_metrics; m++) {
@@ -115,9 +115,11 @@ static int compute(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat
 }
 
 static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
-                  const cl_insight_options_t *opt, const cl_insight_roles_t *ro, cl_err_t *err)
+                  const cl_insight_options_t *opt, const cl_insight_roles_t *ro,
+                  cl_signif_memo_t *memo, cl_err_t *err)
 {
-    cl_detect_t d = {.f = f, .cat = cat, .opt = opt, .r = r, .roles = *ro, .err = err};
+    cl_detect_t d = {
+        .f = f, .cat = cat, .opt = opt, .r = r, .roles = *ro, .err = err, .memo = memo};
     d.revenue_base = NAN;
     if (ro->revenue != CL_FRAME_NONE) {
         const cl_kpi_t *k = &r->kpis[ro->revenue];
@@ -160,8 +162,10 @@ static int detect(cl_insight_t *r, const cl_frame_t *f, const cl_catalog_t *cat,
     return rc;
 }
 
-int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
-                   const cl_insight_scope_t *scope, const cl_insight_options_t *opt, cl_err_t *err)
+/* One run; MEMO: the slice's shared WoW significance parts for the scope's week, or NULL */
+static int run_one(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
+                   const cl_insight_scope_t *scope, const cl_insight_options_t *opt,
+                   cl_signif_memo_t *memo, cl_err_t *err)
 {
     *out = NULL;
     cl_insight_options_t defaults;
@@ -203,8 +207,11 @@ int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *
     }
     cl_insight_roles_t ro;
     cl_insight_roles(&ro, cat);
-    rc = rc ? rc : compute(r, f, cat, &ro, err);
-    rc = rc ? rc : detect(r, f, cat, opt, &ro, err);
+    if (memo && memo->t != t) {
+        memo = NULL;
+    }
+    rc = rc ? rc : compute(r, f, cat, &ro, memo, err);
+    rc = rc ? rc : detect(r, f, cat, opt, &ro, memo, err);
     if (rc != 0) {
         cl_insight_free(r);
         return rc;
@@ -213,7 +220,14 @@ int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *
     return 0;
 }
 
-/* cl_insight_run_many: one task per scope, each writing only its own slot */
+int cl_insight_run(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
+                   const cl_insight_scope_t *scope, const cl_insight_options_t *opt, cl_err_t *err)
+{
+    return run_one(out, f, cat, scope, opt, NULL, err);
+}
+
+/* cl_insight_run_many: one task per scope, each writing only its own result; the WoW parts of
+ * every significance, the same in every window, shared through one memo */
 typedef struct {
     cl_insight_t **out;
     const cl_frame_t *f;
@@ -222,12 +236,13 @@ typedef struct {
     cl_insight_options_t opt;
     int *rcs;
     cl_err_t *errs;
+    cl_signif_memo_t *memo;
 } many_t;
 
 static void run_task(void *arg, size_t k)
 {
     many_t *m = arg;
-    m->rcs[k] = cl_insight_run(&m->out[k], m->f, m->cat, &m->scopes[k], &m->opt, &m->errs[k]);
+    m->rcs[k] = run_one(&m->out[k], m->f, m->cat, &m->scopes[k], &m->opt, m->memo, &m->errs[k]);
 }
 
 int cl_insight_run_many(cl_insight_t **out, const cl_frame_t *f, const cl_catalog_t *cat,
@@ -255,7 +270,21 @@ int cl_insight_run_many(cl_insight_t **out, const cl_frame_t *f, const cl_catalo
     }
     const cl_parallel_t *par = m.opt.parallel;
     m.opt.parallel = NULL; /* a hook serves one call at a time: the runs are its tasks */
+    /* a memo when the scopes share their week and it is in the frame (else none: the same
+     * results, computed per run) */
+    cl_signif_memo_t memo;
+    long t = cl_frame_week_index(f, scopes[0].week);
+    int same = t >= 0;
+    for (size_t k = 1; k < n && same; k++) {
+        same = cl_frame_week_index(f, scopes[k].week) == t;
+    }
+    if (same && cl_signif_memo_init(&memo, f, cl_catalog_count(cat), t) == 0) {
+        m.memo = &memo;
+    }
     cl_parallel_for(par, n, run_task, &m);
+    if (m.memo) {
+        cl_signif_memo_dispose(m.memo);
+    }
     int rc = 0;
     for (size_t k = 0; k < n && rc == 0; k++) {
         if (m.rcs[k] != 0) {

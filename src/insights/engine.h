@@ -99,6 +99,9 @@ void cl_insight_free(cl_insight_t *r);
 
 /* Run the engine for N scopes over the same frame at once (a slice's four windows): OUT[k] is
  * what cl_insight_run(&OUT[k], F, CAT, &SCOPES[k], OPT, ERR) gives, bit for bit, for each k.
+ * When the scopes share their week the runs share what does not depend on the window (each
+ * series' WoW significance part and report-week anomaly: signif.h's memo, owned by the call,
+ * each slot filled at most once, the same values).
  * With a parallel hook in OPT and N > 1, the N runs are the hook's tasks (each run's root-cause
  * localisations then on its own thread, in order); with N = 1 the hook goes to that run as in
  * cl_insight_run. Returns 0, or the error of the first scope (in order) that failed, with its

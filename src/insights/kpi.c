@@ -14,7 +14,7 @@ void cl_kpi_weekly(double *out, const cl_catalog_t *cat, size_t metric, const do
 
 void cl_kpi_compute(cl_kpi_t *out, const cl_catalog_t *cat, size_t metric, const cl_frame_t *f,
                     const double *totals, const cl_period_t *p, cl_window_t win, long t,
-                    double *weekly)
+                    double *weekly, cl_signif_wow_t *wow)
 {
     size_t stride = f->n_measures;
     *out = (cl_kpi_t){.metric = metric};
@@ -30,8 +30,8 @@ void cl_kpi_compute(cl_kpi_t *out, const cl_catalog_t *cat, size_t metric, const
     if (!isfinite(out->previous)) {
         out->previous = NAN;
     }
-    out->sig = out->available ? cl_signif_change(cat, metric, f, totals, stride, win, t)
+    out->sig = out->available ? cl_signif_change_memo(cat, metric, f, totals, stride, win, t, wow)
                               : (cl_signif_t){.method = "insufficient_history"};
     cl_kpi_weekly(weekly, cat, metric, totals, stride, f->n_weeks);
-    out->anomaly = cl_anomaly_check(weekly, f->n_weeks, t);
+    out->anomaly = cl_anomaly_check_memo(weekly, f->n_weeks, t, wow ? &wow->anomaly : NULL);
 }

@@ -21,10 +21,12 @@ typedef struct {
 } cl_kpi_t;
 
 /* The KPI of METRIC for period P (window WIN) ending at frame week T, from the slice's filled
- * TOTALS (n_weeks × n_measures). WEEKLY (n_weeks doubles) receives the metric's weekly values. */
+ * TOTALS (n_weeks × n_measures). WEEKLY (n_weeks doubles) receives the metric's weekly values.
+ * WOW: the totals' memo slot for METRIC at T (cl_signif_change_memo, cl_anomaly_check_memo), or
+ * NULL. */
 void cl_kpi_compute(cl_kpi_t *out, const cl_catalog_t *cat, size_t metric, const cl_frame_t *f,
                     const double *totals, const cl_period_t *p, cl_window_t win, long t,
-                    double *weekly);
+                    double *weekly, cl_signif_wow_t *wow);
 
 /* Weekly values of METRIC from the series BASE / STRIDE (ratios week by week; NaN when missing). */
 void cl_kpi_weekly(double *out, const cl_catalog_t *cat, size_t metric, const double *base,

@@ -138,7 +138,7 @@ static void test_breakdown__contributions_sum_to_total_on_random_cubes(void **st
             assert_int_equal(cl_period_at(&p, f, (cl_window_t)win, 59), 0);
             for (size_t m = 0; m < cl_catalog_count(cat); m++) {
                 cl_kpi_t k;
-                cl_kpi_compute(&k, cat, m, f, totals, &p, (cl_window_t)win, 59, weekly);
+                cl_kpi_compute(&k, cat, m, f, totals, &p, (cl_window_t)win, 59, weekly, NULL);
                 for (size_t d = 0; d < f->n_dims; d++) {
                     cl_breakdown_t b;
                     cl_err_t err;

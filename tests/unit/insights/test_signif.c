@@ -101,6 +101,68 @@ static void test_signif__level_names(void **state)
     assert_string_equal(cl_signif_level_name(cl_signif_level(1.99)), "low");
 }
 
+static int same_sig(cl_signif_t a, cl_signif_t b)
+{
+    return memcmp(&a.z, &b.z, sizeof a.z) == 0 && memcmp(&a.scale, &b.scale, sizeof a.scale) == 0 &&
+           a.level == b.level && a.history == b.history && strcmp(a.method, b.method) == 0;
+}
+
+/* The memo (the WoW part shared by a slice's windows) gives cl_signif_change's result bit for bit,
+ * whichever window fills a slot first and whether read filled or not: on a positive series (log
+ * changes), one crossing zero (differences), one with zeros in its history (both kinds of
+ * history, the log one too short), one too short for any, and a positive one whose report weeks
+ * are 0 (differences although the WoW log history is long enough). */
+static void test_signif__memo_gives_the_same_bits(void **state)
+{
+    (void)state;
+    const size_t weeks = 70;
+    for (int shape = 0; shape < 5; shape++) {
+        cl_frame_t *f = series(weeks, 1300);
+        for (size_t w = 0; w < weeks; w++) {
+            double *x = cl_frame_total(f, w, revenue);
+            double wiggle = (double)((w * 7919) % 13) - 6;
+            *x = shape == 0   ? 1000 + 30 * wiggle
+                 : shape == 1 ? 40 * wiggle
+                 : shape == 2 ? (w % 3 ? 0 : 500 + 20 * wiggle)
+                 : shape == 3 ? (w + 4 < weeks ? NAN : 900 + wiggle)
+                              : (w % 7 == 6 ? 0 : 1000 + 30 * wiggle);
+        }
+        for (long t = 55; t < (long)weeks; t += 7) {
+            for (int first = 0; first < CL_WINDOW_COUNT; first++) {
+                cl_signif_memo_t memo;
+                assert_int_equal(cl_signif_memo_init(&memo, f, cl_catalog_count(cat), t), 0);
+                cl_signif_wow_t *slot = cl_signif_memo_totals(&memo, revenue);
+                assert_non_null(slot);
+                for (int k = 0; k < 2 * CL_WINDOW_COUNT; k++) {
+                    cl_window_t win = (cl_window_t)((first + k) % CL_WINDOW_COUNT);
+                    cl_signif_t want =
+                        cl_signif_change(cat, revenue, f, f->totals, f->n_measures, win, t);
+                    cl_signif_t got = cl_signif_change_memo(cat, revenue, f, f->totals,
+                                                            f->n_measures, win, t, slot);
+                    assert_true(same_sig(want, got));
+                }
+                /* the anomaly of the report week: the same from an empty and a filled slot */
+                for (int k = 0; k < 2; k++) {
+                    double x[70];
+                    for (size_t w = 0; w < weeks; w++) {
+                        x[w] = *cl_frame_total(f, w, revenue);
+                    }
+                    cl_anomaly_t want = cl_anomaly_check(x, weeks, t);
+                    cl_anomaly_t got = cl_anomaly_check_memo(x, weeks, t, &slot->anomaly);
+                    assert_int_equal(got.ok, want.ok);
+                    assert_true(cl_anomaly_memo_ready(&slot->anomaly));
+                    assert_memory_equal(&got.z, &want.z, sizeof got.z);
+                    assert_memory_equal(&got.expected, &want.expected, sizeof got.expected);
+                    assert_memory_equal(&got.actual, &want.actual, sizeof got.actual);
+                    assert_true(got.method == want.method);
+                }
+                cl_signif_memo_dispose(&memo);
+            }
+        }
+        cl_frame_free(f);
+    }
+}
+
 /* x[u] = 100 × 1.1^(u ≥ 52) × season(u mod 52) with noise-free seasons: the expected value of
  * week 59 is x[7] × 1.1 exactly. */
 static void test_anomaly__seasonal_expected_value(void **state)
@@ -147,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_signif__yoy_uses_weekly_noise_and_mom_floors),
         cmocka_unit_test(test_signif__needs_history),
         cmocka_unit_test(test_signif__level_names),
+        cmocka_unit_test(test_signif__memo_gives_the_same_bits),
         cmocka_unit_test(test_anomaly__seasonal_expected_value),
         cmocka_unit_test(test_anomaly__trend_without_a_year),
     };
