@@ -341,6 +341,16 @@ static void test_engine__deterministic_json_and_stable_ids(void **state)
     cl_frame_free(f3);
 }
 
+/* The default options, run on POOL's THREADS threads (0: the caller's thread alone). */
+static cl_insight_options_t options_on(cl_parallel_threads_t *pool, int threads)
+{
+    cl_parallel_threads_init(pool, threads, NULL);
+    cl_insight_options_t opt;
+    cl_insight_options_default(&opt);
+    opt.parallel = threads ? &pool->hook : NULL;
+    return opt;
+}
+
 /* A parallel hook (options.parallel: root-cause localisations on 1, 2 or 3 threads) gives the
  * same bytes as the caller's thread alone, for every window. */
 static void test_engine__parallel_hook_gives_the_same_bytes(void **state)
@@ -353,10 +363,7 @@ static void test_engine__parallel_hook_gives_the_same_bytes(void **state)
         char *want = NULL;
         for (int threads = 0; threads <= 3; threads++) {
             cl_parallel_threads_t pool;
-            cl_parallel_threads_init(&pool, threads, NULL);
-            cl_insight_options_t opt;
-            cl_insight_options_default(&opt);
-            opt.parallel = threads ? &pool.hook : NULL;
+            cl_insight_options_t opt = options_on(&pool, threads);
             cl_insight_scope_t scope = {"electronics", "north_america", (cl_window_t)w, LAST};
             cl_insight_t *r = NULL;
             cl_err_t err;
@@ -397,10 +404,7 @@ static void test_engine__run_many_gives_each_windows_bytes(void **state)
     cl_err_t err;
     for (int threads = 0; threads <= 3; threads++) {
         cl_parallel_threads_t pool;
-        cl_parallel_threads_init(&pool, threads, NULL);
-        cl_insight_options_t opt;
-        cl_insight_options_default(&opt);
-        opt.parallel = threads ? &pool.hook : NULL;
+        cl_insight_options_t opt = options_on(&pool, threads);
         cl_insight_t *r[CL_WINDOW_COUNT];
         if (cl_insight_run_many(r, f, cat, scopes, CL_WINDOW_COUNT, &opt, &err) != 0) {
             fail_msg("%s", err.msg);
