@@ -15,8 +15,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 build=${BUILD:-build}
-bin="$here/$build/catlens"
-mhd="$here/$build/bench/bench_mhd"
+case $build in /*) ;; *) build="$here/$build" ;; esac # BUILD may be absolute (a base build kept elsewhere)
+bin="$build/catlens"
+mhd="$build/bench/bench_mhd"
 [ -x "$bin" ] && [ -x "$mhd" ] || { echo "bench_app: build first (make build)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "bench_app: wrk is not installed (scripts/bootstrap)" >&2; exit 2; }
 threads=${BENCH_APP_THREADS:-4}
