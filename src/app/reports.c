@@ -402,15 +402,14 @@ typedef struct {
     char category[CL_REPORTS_NAME_MAX + 1], region[CL_REPORTS_NAME_MAX + 1];
     char window_name[8], week_key[CL_WEEK_KEY_LEN];
     char dir[THREAD_RESOLVE_DIR_MAX];
-    char cache_key[sizeof ((cl_reports_key_t *)0)->cache_key];
-    char header[sizeof ((cl_reports_key_t *)0)->header];
+    char cache_key[sizeof((cl_reports_key_t *)0)->cache_key];
+    char header[sizeof((cl_reports_key_t *)0)->header];
     size_t header_len;
 } thread_located_t;
 
 static __thread thread_located_t thread_located;
 
-static int same_located(const thread_located_t *m, const cl_reports_t *r,
-                        const cl_reports_key_t *k)
+static int same_located(const thread_located_t *m, const cl_reports_t *r, const cl_reports_key_t *k)
 {
     return m->owner == r->serial && strcmp(m->dir, k->snapshot_dir) == 0 &&
            strcmp(m->category, k->category) == 0 && strcmp(m->region, k->region) == 0 &&

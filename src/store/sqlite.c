@@ -248,8 +248,8 @@ int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err)
         cl_sqlite_reset(st); /* ends the read transaction the pragma began */
         /* kept only when no commit came between the header's read and the pragma's */
         unsigned char after[WAL_HEADER_BYTES];
-        db->have_wal_header = have && wal_header(after, db) == 0 &&
-                              memcmp(before, after, sizeof after) == 0;
+        db->have_wal_header =
+            have && wal_header(after, db) == 0 && memcmp(before, after, sizeof after) == 0;
         if (db->have_wal_header) {
             memcpy(db->wal_header, before, sizeof before);
             db->data_version = *out;

@@ -365,8 +365,8 @@ static void journal_views(cl_audit_t *a, const char *tag, int n)
     for (int i = 0; i < n; i++) {
         char rid[32], rec[512];
         snprintf(rid, sizeof rid, "%s%d", tag, i);
-        const char *src[N_FIELDS] = {"2026-01-01T00:00:00.000Z", "report_view", "ok", "u", NULL,
-                                     NULL, rid, NULL, "{}"};
+        const char *src[N_FIELDS] = {
+            "2026-01-01T00:00:00.000Z", "report_view", "ok", "u", NULL, NULL, rid, NULL, "{}"};
         size_t len = encode_record(rec, sizeof rec, src);
         assert_true(len <= sizeof rec);
         cl_err_t err;
@@ -443,8 +443,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_journal__frames_carry_zlibs_crc, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_audit_journal__turns_grow_under_load, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_journal__turns_grow_under_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_journal__records_arrive_without_a_settle, setup,
                                         teardown),
     };
