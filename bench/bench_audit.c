@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 && argv[1][0] ? argv[1] : mkdtemp(tmpl);
     g_rate = argc > 2 ? atof(argv[2]) : 40000;
     g_seconds = argc > 3 ? atof(argv[3]) : 4;
-    g_threads = argc > 4 ? atoi(argv[4]) : 2;
+    g_threads = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 2;
     if (!dir || g_rate <= 0 || g_seconds <= 0 || g_threads < 1 || g_threads > 64) {
         fprintf(stderr, "usage: bench_audit [FOLDER [RATE [SECONDS [THREADS]]]]\n");
         return 2;
