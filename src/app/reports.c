@@ -392,6 +392,56 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
     return rc;
 }
 
+/* The thread's last located report whose snapshot was usable and held its category and region:
+ * a cached view of the same report is located again and again, and the dimension check (a lock
+ * shared by every thread, two list scans) and the envelope header's formatting were most of the
+ * lookup. Snapshots are immutable, so a key with the same names and the same snapshot folder (as
+ * resolve_week says now, which keeps its own checks) is the same key. */
+typedef struct {
+    uint64_t owner; /* cl_reports serial; 0: empty */
+    char category[CL_REPORTS_NAME_MAX + 1], region[CL_REPORTS_NAME_MAX + 1];
+    char window_name[8], week_key[CL_WEEK_KEY_LEN];
+    char dir[THREAD_RESOLVE_DIR_MAX];
+    char cache_key[sizeof((cl_reports_key_t *)0)->cache_key];
+    char header[sizeof((cl_reports_key_t *)0)->header];
+    size_t header_len;
+} thread_located_t;
+
+static __thread thread_located_t thread_located;
+
+static int same_located(const thread_located_t *m, const cl_reports_t *r, const cl_reports_key_t *k)
+{
+    return m->owner == r->serial && strcmp(m->dir, k->snapshot_dir) == 0 &&
+           strcmp(m->category, k->category) == 0 && strcmp(m->region, k->region) == 0 &&
+           strcmp(m->window_name, k->window_name) == 0 && strcmp(m->week_key, k->week_key) == 0;
+}
+
+static void keep_located(thread_located_t *m, const cl_reports_t *r, const cl_reports_key_t *k)
+{
+    if (k->unusable || k->header_len == 0 || strlen(k->snapshot_dir) >= sizeof m->dir) {
+        m->owner = 0;
+        return;
+    }
+    m->owner = r->serial;
+    memcpy(m->category, k->category, sizeof m->category);
+    memcpy(m->region, k->region, sizeof m->region);
+    memcpy(m->window_name, k->window_name, sizeof m->window_name);
+    memcpy(m->week_key, k->week_key, sizeof m->week_key);
+    snprintf(m->dir, sizeof m->dir, "%s", k->snapshot_dir);
+    memcpy(m->cache_key, k->cache_key, sizeof m->cache_key);
+    memcpy(m->header, k->header, k->header_len);
+    m->header_len = k->header_len;
+}
+
+/* S into OUT (CAP bytes), cut to fit as snprintf would: without its format parsing, which was
+ * the larger part of locating a cached view's key. */
+static void copy_cut(char *out, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 int cl_reports_locate(cl_reports_key_t *k, cl_reports_t *r, const char *category,
                       const char *region, cl_window_t window, cl_week_t week, cl_err_t *err)
 {
@@ -403,7 +453,7 @@ int cl_reports_locate(cl_reports_key_t *k, cl_reports_t *r, const char *category
     }
     k->window = window;
     k->week = week;
-    snprintf(k->window_name, sizeof k->window_name, "%s", cl_window_name(window));
+    copy_cut(k->window_name, sizeof k->window_name, cl_window_name(window));
     cl_week_format(k->week_key, week);
     cl_err_t why;
     rc = resolve_week(&k->snapshot_dir, r, k->week_key, &why);
@@ -415,8 +465,20 @@ int cl_reports_locate(cl_reports_key_t *k, cl_reports_t *r, const char *category
         return cl_err_set(err, rc, "%s", why.msg);
     } else {
         const char *slash = strrchr(k->snapshot_dir, '/');
-        snprintf(k->snapshot, sizeof k->snapshot, "%s", slash ? slash + 1 : k->snapshot_dir);
+        copy_cut(k->snapshot, sizeof k->snapshot, slash ? slash + 1 : k->snapshot_dir);
+        thread_located_t *m = &thread_located;
+        if (same_located(m, r, k)) {
+            memcpy(k->cache_key, m->cache_key, sizeof k->cache_key);
+            memcpy(k->header, m->header, m->header_len);
+            k->header_len = m->header_len;
+            return 0;
+        }
         rc = check_dimensions(k, r, err);
+        if (rc == 0) {
+            make_key(k);
+            keep_located(m, r, k);
+            return 0;
+        }
     }
     make_key(k);
     if (rc != 0) {

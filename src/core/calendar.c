@@ -121,7 +121,21 @@ cl_week_t cl_week_last_complete(time_t now)
 
 void cl_week_format(char out[CL_WEEK_KEY_LEN], cl_week_t w)
 {
-    snprintf(out, CL_WEEK_KEY_LEN, "%04d-W%02d", w.year % 10000, w.week % 100);
+    int y = w.year % 10000, k = w.week % 100;
+    if (y < 0 || k < 0) {
+        snprintf(out, CL_WEEK_KEY_LEN, "%04d-W%02d", y, k);
+        return;
+    }
+    /* by hand: this is on every report request's path */
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = 'W';
+    out[6] = (char)('0' + k / 10);
+    out[7] = (char)('0' + k % 10);
+    out[8] = '\0';
 }
 
 int cl_week_parse(cl_week_t *out, const char *key, cl_err_t *err)

@@ -26,6 +26,9 @@ typedef struct arena_chunk {
     max_align_t data[];
 } arena_chunk_t;
 
+/* The arena's chunk size: larger requests get a chunk of their own size. */
+#define ARENA_CHUNK 4096
+
 typedef struct http_cleanup {
     struct http_cleanup *next;
     void (*fn)(void *);

@@ -16,7 +16,6 @@
 
 #define GZIP_MIN_BYTES 1024
 #define GUNZIP_MAX (64u << 20)
-#define ARENA_CHUNK 4096
 
 static const char DEFAULT_CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -114,12 +114,82 @@ static void status_text(char out[4], int status)
     out[3] = '\0';
 }
 
+/* Each worker thread keeps the last request context it freed and one arena chunk of it for its
+ * next request: both are larger than malloc's per-thread cache takes (~2.9 KiB and 4 KiB), so every
+ * request made two trips through malloc's shared arena (~1.5 % of a cached view's CPU). Only the
+ * threads that begin requests (on_uri: libmicrohttpd's workers) keep spares; a thread's are freed
+ * when it exits (the key's destructor). Under AddressSanitizer every context is a fresh allocation,
+ * so that a use after free stays a use after free. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE_CONTEXTS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPARE_CONTEXTS 0
+#endif
+#endif
+#ifndef SPARE_CONTEXTS
+#define SPARE_CONTEXTS 1
+#endif
+
+typedef struct {
+    cl_http_req_t *req;
+    arena_chunk_t *chunk;
+} spare_t;
+
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_ready; /* the key exists (set once, under spare_once) */
+
+static void spare_free(void *p)
+{
+    spare_t *s = p;
+    free(s->req);
+    free(s->chunk);
+    free(s);
+}
+
+static void spare_init(void)
+{
+    spare_ready = pthread_key_create(&spare_key, spare_free) == 0;
+}
+
+/* The calling thread's spares; with MAKE, created when it has none (NULL: none, or no memory). */
+static spare_t *thread_spare(int make)
+{
+    if (!SPARE_CONTEXTS) {
+        return NULL;
+    }
+    if (make) {
+        pthread_once(&spare_once, spare_init);
+    }
+    if (!__atomic_load_n(&spare_ready, __ATOMIC_ACQUIRE)) {
+        return NULL;
+    }
+    spare_t *s = pthread_getspecific(spare_key);
+    if (!s && make && (s = calloc(1, sizeof *s)) != NULL &&
+        pthread_setspecific(spare_key, s) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
     cl_http_server_t *srv = cls;
-    cl_http_req_t *req = calloc(1, sizeof *req);
-    if (!req) {
+    spare_t *spare = thread_spare(1);
+    cl_http_req_t *req = spare ? spare->req : NULL;
+    if (req) {
+        spare->req = NULL;
+        memset(req, 0, sizeof *req);
+    } else if (!(req = calloc(1, sizeof *req))) {
         return NULL;
+    }
+    if (spare && spare->chunk) {
+        req->arena = spare->chunk;
+        req->arena->used = 0;
+        req->arena->next = NULL;
+        spare->chunk = NULL;
     }
     req->srv = srv;
     req->con = con;
@@ -153,13 +223,22 @@ static void req_free(cl_http_req_t *req)
     free(req->body);
     cl_http__drop_body(req);
     json_decref(req->log_fields);
+    spare_t *spare = thread_spare(0);
     arena_chunk_t *c = req->arena;
     while (c) {
         arena_chunk_t *next = c->next;
-        free(c);
+        if (spare && !spare->chunk && c->cap == ARENA_CHUNK) {
+            spare->chunk = c;
+        } else {
+            free(c);
+        }
         c = next;
     }
-    free(req);
+    if (spare && !spare->req) {
+        spare->req = req;
+    } else {
+        free(req);
+    }
 }
 
 static const char *termination_name(enum MHD_RequestTerminationCode toe)

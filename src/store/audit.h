@@ -2,7 +2,11 @@
  * denials, feedback, and whatever else a service must be able to account for later.
  *
  * Owns: table audit_log. Rows are only ever inserted: triggers refuse UPDATE and DELETE, so not
- * even a bug in this program can rewrite history through this file's connections.
+ * even a bug in this program can rewrite history through this file's connections. Its index by
+ * kind and time (audit_log_security) holds the security records only — every event but
+ * report_view —: a query uses it when it says `event <> 'report_view'` (SQLite uses a partial
+ * index only for a query that implies its condition). Report views are found by time through id,
+ * which grows with ts.
  *
  * Group commit. cl_audit_append_async() queues a record for the writer thread, which commits
  * whatever is queued in one transaction to the WAL without waiting for the disk (synchronous=
@@ -27,8 +31,10 @@
  * is appended to this process's journal file (store/journal.h, `PATH.journal.<hex>`) by the
  * caller's own thread — one pwritev, no hand-over, no held reply — and survives any crash of this
  * process from then on. The writer moves journaled records into audit_log in its next turn (turns
- * begin at most every 5 ms, so a turn inserts many records in one transaction and one commit:
- * a record is there within ~5 ms; cl_audit_settle() waits for that, without the pacing), recording
+ * begin at most every 5 ms, or every 20 ms after a turn that moved 100 records or more — under a
+ * load of ~20,000 views a second and up —, so a turn inserts many records in one transaction and
+ * one commit: a record is there within ~5 ms, ~20 ms under that load; cl_audit_settle() waits for
+ * that, without the pacing), recording
  * in the same transaction how far it read, so that each is inserted exactly once; the flusher
  * fdatasyncs the journal at most every 5 ms, so a power loss loses what WRITTEN loses. A process
  * that dies leaves its journal behind, locked to no one: the next cl_audit_open() of the same log

@@ -31,6 +31,12 @@ struct cache_slot {
     cl_sqlite_stmt_t *st;
 };
 
+/* The WAL-index header at the start of a WAL database's -shm file: two copies of 48 bytes that
+ * every commit of any connection rewrites (its frame count, change counter, checksums; SQLite's
+ * file format, walformat.html, "The WAL-Index Header"). */
+#define WAL_HEADER_BYTES 96
+#define WAL_INDEX_PAGE 32768
+
 struct cl_sqlite {
     sqlite3 *conn;
     char *path;
@@ -39,6 +45,10 @@ struct cl_sqlite {
     void *userdata;
     void (*free_userdata)(void *);
     sqlite3_stmt *begin_st, *commit_st; /* prepared once: group commit runs them all the time */
+    /* cl_sqlite_data_version's last answer, and the WAL-index header it was read under */
+    int64_t data_version;
+    int have_wal_header;
+    unsigned char wal_header[WAL_HEADER_BYTES];
 };
 
 /* Map an SQLite result code to a catlens code and a message from SQLite (which never quotes bound
@@ -195,17 +205,58 @@ const char *cl_sqlite_path(const cl_sqlite_t *db)
     return db->path;
 }
 
+/* The WAL-index header of DB's file as it is now, into OUT; 0, or -1 when there is none to read
+ * (not in WAL mode, no shared memory mapped yet, a VFS without it). Read through SQLite's own
+ * mapping of the -shm file (its VFS's xShmMap of region 0, which the connection mapped already). */
+static int wal_header(unsigned char out[WAL_HEADER_BYTES], cl_sqlite_t *db)
+{
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+        !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap) {
+        return -1;
+    }
+    volatile void *p = NULL;
+    if (f->pMethods->xShmMap(f, 0, WAL_INDEX_PAGE, 0, &p) != SQLITE_OK || !p) {
+        return -1;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    const volatile unsigned char *h = p;
+    for (size_t i = 0; i < WAL_HEADER_BYTES; i++) {
+        out[i] = h[i];
+    }
+    return 0;
+}
+
 int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err)
 {
     *out = 0;
+    /* The pragma begins a read transaction (file locks, the WAL's read marks: ~10 µs). A commit of
+     * any connection rewrites the WAL-index header before anyone can read what it committed, so
+     * while the header is byte for byte what it was at the last pragma, the answer is the same. A
+     * header torn by a commit in progress differs, and the pragma is asked. */
+    unsigned char before[WAL_HEADER_BYTES];
+    int have = sqlite3_get_autocommit(db->conn) && wal_header(before, db) == 0;
+    if (have && db->have_wal_header && memcmp(before, db->wal_header, sizeof before) == 0) {
+        *out = db->data_version;
+        return 0;
+    }
     cl_sqlite_stmt_t *st = NULL;
     int rc = cl_sqlite_cached(&st, db, "PRAGMA data_version", err);
     rc = rc ? rc : cl_sqlite_step(st, err);
     if (rc == CL_SQLITE_ROW) {
         *out = cl_sqlite_column_int64(st, 0);
         cl_sqlite_reset(st); /* ends the read transaction the pragma began */
+        /* kept only when no commit came between the header's read and the pragma's */
+        unsigned char after[WAL_HEADER_BYTES];
+        db->have_wal_header =
+            have && wal_header(after, db) == 0 && memcmp(before, after, sizeof after) == 0;
+        if (db->have_wal_header) {
+            memcpy(db->wal_header, before, sizeof before);
+            db->data_version = *out;
+        }
         return 0;
     }
+    db->have_wal_header = 0;
     return rc < 0 ? rc
                   : cl_err_set(err, CL_EINTERNAL, "%s: PRAGMA data_version gave no row", db->path);
 }

@@ -157,7 +157,10 @@ const char *cl_sqlite_path(const cl_sqlite_t *db);
 /* PRAGMA data_version of DB: it changes when any other connection — of this process or another —
  * has committed a change to the file since DB last looked, and never for DB's own commits. So a
  * component may keep what it read through DB while the value stays the same, provided it also
- * forgets or updates it on its own writes. Returns 0 or an error. */
+ * forgets or updates it on its own writes. In WAL mode the last answer is given again, without
+ * the pragma's read transaction, while the WAL-index header (the -shm file's first 96 bytes, which
+ * every commit rewrites) is byte for byte what it was when the pragma last ran. Returns 0 or an
+ * error. */
 CL_NODISCARD int cl_sqlite_data_version(int64_t *out, cl_sqlite_t *db, cl_err_t *err);
 
 /* One value a component keeps with DB (e.g. what it read through DB, see cl_sqlite_data_version),

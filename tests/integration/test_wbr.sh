@@ -236,6 +236,17 @@ expect_eq "$STATUS|$(json_get error.code)" "503|unavailable" "nothing archived t
 api GET /metrics
 expect_contains "$BODY" 'catlens_report_stale_total{reason="engine_error"} 1' "stale serves are counted by reason"
 ln -sfn "$good" "$WH/current/$WEEK"
+# each worker thread keeps the last report it located: a new snapshot of the week is another report at once
+memo=""
+for _ in 1 2 3 4 5 6 7 8; do wbr books asia; memo="$memo $STATUS|$(json_get meta.snapshot)"; done
+expect_eq "$memo" "$(for _ in 1 2 3 4 5 6 7 8; do printf ' 200|%s' "${good##*/}"; done)" \
+    "the good snapshot back in place: the report of it, on every connection"
+swap_snapshot "$WEEK.00000000000000cc" # a copy: its manifest names the same snapshot, its folder is another
+memo=""
+for _ in 1 2 3 4 5 6 7 8; do wbr books asia; memo="$memo $STATUS|$(json_get meta.cache)"; done
+expect_eq "$memo" " 200|miss$(for _ in 2 3 4 5 6 7 8; do printf ' 200|hit'; done)" \
+    "a new snapshot of the week: the report is made again for it, then cached — no connection serves a remembered key"
+ln -sfn "$good" "$WH/current/$WEEK"
 stop_app
 expect_eq "$APP_RC" 0 "catlens app stops cleanly"
 

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -53,6 +54,14 @@ static void test_calendar__parse_and_format_round_trip(void **state)
     char key[CL_WEEK_KEY_LEN];
     cl_week_format(key, wk(2026, 7));
     assert_string_equal(key, "2026-W07");
+    /* written by hand: the same text as "%04d-W%02d" of the year's and week's last digits */
+    const cl_week_t weeks[] = {wk(2026, 53), wk(1900, 1), wk(9999, 10), wk(12026, 47), wk(7, 3)};
+    for (size_t i = 0; i < sizeof weeks / sizeof weeks[0]; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%04d-W%02d", weeks[i].year % 10000, weeks[i].week % 100);
+        cl_week_format(key, weeks[i]);
+        assert_string_equal(key, want);
+    }
     assert_int_equal(cl_week_parse(&w, "2026-W53", &err), 0);
 }
 

@@ -694,10 +694,54 @@ static void test_server__parked_requests_are_answered_by_their_owner(void **stat
     stop(f);
 }
 
+/* One worker thread reuses the request context (and arena) of the request before: nothing of one
+ * request — its query, cookies, request id, body, reply headers, error — shows in the next. */
+static void test_server__a_request_sees_nothing_of_the_one_before(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 1, 0);
+    char v[512], url[128];
+    for (int round = 0; round < 3; round++) {
+        const char *hdrs[] = {"Cookie: a=1; c=yum", "X-Request-Id: trace-0123456789", NULL};
+        http_resp_t r = get(f, "/hello?name=ana", hdrs);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "\"cookie\":\"yum\""));
+        http_resp_free(&r);
+        snprintf(url, sizeof url, "%s/echo", f->base);
+        const char *json[] = {"Content-Type: application/json", NULL};
+        r = http_do("POST", url, json, "{\"x\":[1,2,3]}", 13, 1);
+        assert_int_equal(r.status, 200);
+        http_resp_free(&r);
+        r = get(f, "/fail", NULL);
+        assert_int_equal(r.status, 403);
+        http_resp_free(&r);
+        r = get(f, "/big?stored=1", NULL);
+        assert_int_equal(r.status, 200);
+        http_resp_free(&r);
+
+        r = get(f, "/hello", NULL);
+        assert_int_equal(r.status, 200);
+        json_t *doc = json_loads(r.body, 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "hello")), "world");
+        assert_null(json_string_value(json_object_get(doc, "cookie"))); /* null: none sent */
+        const char *id = json_string_value(json_object_get(doc, "id"));
+        assert_int_equal(strlen(id), 32); /* a fresh one, not the trace id before */
+        assert_string_equal(http_header(&r, "X-Request-Id", v, sizeof v), id);
+        assert_string_equal(http_header(&r, "Content-Type", v, sizeof v), "application/json");
+        assert_string_equal(http_header(&r, "Content-Encoding", v, sizeof v), "");
+        json_decref(doc);
+        http_resp_free(&r);
+    }
+    stop(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_server__a_request_sees_nothing_of_the_one_before,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__routes_json_and_security_headers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server__errors_have_one_format_and_the_right_status,

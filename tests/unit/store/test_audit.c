@@ -186,6 +186,88 @@ static void test_archive__latest_good_report_and_feedback(void **state)
     cl_archive_close(a);
 }
 
+/* The index by kind and time holds the security records only: a log made before it (schema
+ * version 2, the index of every record) is migrated at open, its rows kept; the views that
+ * follow are not in the index, the security records are, and a query that says so uses it. */
+static void test_audit__only_security_records_are_indexed(void **state)
+{
+    (void)state;
+    static const cl_sqlite_migration_t before[] = {
+        {"audit", 1,
+         "CREATE TABLE audit_log ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, event TEXT NOT NULL,"
+         " outcome TEXT NOT NULL, user_id TEXT, role TEXT, team TEXT, request_id TEXT,"
+         " client TEXT, detail TEXT NOT NULL);"
+         "CREATE INDEX audit_log_event ON audit_log(event, ts);"
+         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+         " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"},
+        {"audit", 2,
+         "CREATE TABLE audit_journal (name TEXT PRIMARY KEY, offset INTEGER NOT NULL);"},
+    };
+    cl_err_t err;
+    cl_sqlite_t *db = NULL;
+    cl_sqlite_options_t opt = {.migrations = before, .n_migrations = 2};
+    assert_int_equal(cl_sqlite_open(&db, path, &opt, &err), 0);
+    assert_int_equal(cl_sqlite_exec(db,
+                                    "INSERT INTO audit_log(ts, event, outcome, detail) VALUES"
+                                    " ('2026-01-01T00:00:00.000Z', 'login', 'ok', '{}'),"
+                                    " ('2026-01-01T00:00:01.000Z', 'report_view', 'ok', '{}')",
+                                    &err),
+                     0);
+    cl_sqlite_close(db);
+    db = NULL;
+
+    cl_audit_t *a = NULL;
+    assert_int_equal(cl_audit_open(&a, path, &err), 0);
+    cl_audit_event_t denied = {.event = "denied", .outcome = "denied", .user_id = "u"};
+    assert_int_equal(cl_audit_append(a, &denied, &err), 0);
+    for (int i = 0; i < 40; i++) {
+        cl_audit_event_t view = {.event = "report_view", .user_id = "u"};
+        assert_int_equal(cl_audit_append_journaled(a, &view, &err), 0);
+    }
+    cl_audit_settle(a);
+    int64_t n = 0;
+    assert_int_equal(cl_audit_count(&n, a, NULL, &err), 0);
+    assert_int_equal(n, 2 + 1 + 40);
+
+    assert_int_equal(cl_sqlite_open(&db, path, NULL, &err), 0);
+    cl_sqlite_stmt_t *st = NULL;
+    assert_int_equal(cl_sqlite_prepare(&st, db,
+                                       "SELECT group_concat(name, ',') FROM (SELECT name FROM"
+                                       " sqlite_master WHERE type = 'index' AND tbl_name ="
+                                       " 'audit_log' ORDER BY name)",
+                                       &err),
+                     0);
+    assert_int_equal(cl_sqlite_step(st, &err), CL_SQLITE_ROW);
+    assert_string_equal(cl_sqlite_column_text(st, 0), "audit_log_security");
+    cl_sqlite_stmt_free(st);
+    st = NULL;
+    /* the index's entries: the security records, old and new */
+    assert_int_equal(cl_sqlite_prepare(&st, db,
+                                       "SELECT group_concat(event, ',') FROM (SELECT event FROM"
+                                       " audit_log INDEXED BY audit_log_security"
+                                       " WHERE event <> 'report_view' ORDER BY event, ts)",
+                                       &err),
+                     0);
+    assert_int_equal(cl_sqlite_step(st, &err), CL_SQLITE_ROW);
+    assert_string_equal(cl_sqlite_column_text(st, 0), "denied,login");
+    cl_sqlite_stmt_free(st);
+    st = NULL;
+    assert_int_equal(cl_sqlite_prepare(&st, db,
+                                       "EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE"
+                                       " event = 'denied' AND event <> 'report_view'"
+                                       " AND ts >= '2026'",
+                                       &err),
+                     0);
+    assert_int_equal(cl_sqlite_step(st, &err), CL_SQLITE_ROW);
+    assert_non_null(strstr(cl_sqlite_column_text(st, 3), "USING INDEX audit_log_security"));
+    cl_sqlite_stmt_free(st);
+    cl_sqlite_close(db);
+    cl_audit_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +275,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_audit__group_commit_calls_back_once_per_record_and_close_drains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit__only_security_records_are_indexed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_archive__latest_good_report_and_feedback, setup,
                                         teardown),
     };

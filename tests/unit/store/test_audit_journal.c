@@ -358,6 +358,73 @@ static void test_audit_journal__frames_carry_zlibs_crc(void **s)
     cl_journal_close(j, 1);
 }
 
+/* Journal N views straight into A's journal, as cl_audit_append_journaled does but without
+ * starting the writer: the test thread plays the writer's turns itself. */
+static void journal_views(cl_audit_t *a, const char *tag, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char rid[32], rec[512];
+        snprintf(rid, sizeof rid, "%s%d", tag, i);
+        const char *src[N_FIELDS] = {
+            "2026-01-01T00:00:00.000Z", "report_view", "ok", "u", NULL, NULL, rid, NULL, "{}"};
+        size_t len = encode_record(rec, sizeof rec, src);
+        assert_true(len <= sizeof rec);
+        cl_err_t err;
+        assert_int_equal(cl_journal_append(a->journal, rec, len, &err), 0);
+    }
+}
+
+/* The writer's pacing follows the load: a turn that moves JOURNAL_BUSY_RECORDS or more makes the
+ * next one wait the busy interval (larger transactions), a turn of fewer the short one again. */
+static void test_audit_journal__turns_grow_under_load(void **s)
+{
+    (void)s;
+    cl_audit_t *a = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_audit_open(&a, path, &err), 0);
+    assert_int_equal(a->turn_interval_ns, JOURNAL_TURN_INTERVAL_NS);
+    journal_views(a, "burst", JOURNAL_BUSY_RECORDS);
+    ingest_journal(a); /* one turn, on this thread: the writer is not running */
+    assert_int_equal(a->turn_interval_ns, JOURNAL_BUSY_INTERVAL_NS);
+    assert_int_equal(rows("request_id LIKE 'burst%'"), JOURNAL_BUSY_RECORDS);
+    journal_views(a, "few", JOURNAL_BUSY_RECORDS - 1);
+    ingest_journal(a);
+    assert_int_equal(a->turn_interval_ns, JOURNAL_TURN_INTERVAL_NS);
+    journal_views(a, "tail", 2);
+    cl_audit_close(a); /* the rest is moved in at close, and nothing twice */
+    assert_int_equal(rows("event = 'report_view'"), 2 * JOURNAL_BUSY_RECORDS + 1);
+    assert_int_equal(journals(), 0);
+}
+
+/* Polls audit_log (through a connection of its own, no settle) until it holds N views of TAG or
+ * two seconds have passed; returns how many it holds. */
+static int64_t wait_views(const char *tag, int64_t n)
+{
+    char where[128];
+    snprintf(where, sizeof where, "event = 'report_view' AND request_id LIKE '%s%%'", tag);
+    int64_t got = 0;
+    for (int i = 0; i < 400 && (got = rows(where)) < n; i++) {
+        usleep(5 * 1000);
+    }
+    return got;
+}
+
+/* Under either pacing every journaled record arrives by itself, without a settle: a burst (busy
+ * turns), then a few (short turns again). */
+static void test_audit_journal__records_arrive_without_a_settle(void **s)
+{
+    (void)s;
+    cl_audit_t *a = NULL;
+    cl_err_t err;
+    assert_int_equal(cl_audit_open(&a, path, &err), 0);
+    append_views(a, "burst", 5 * JOURNAL_BUSY_RECORDS);
+    assert_int_equal(wait_views("burst", 5 * JOURNAL_BUSY_RECORDS), 5 * JOURNAL_BUSY_RECORDS);
+    append_views(a, "few", 3);
+    assert_int_equal(wait_views("few", 3), 3);
+    cl_audit_close(a);
+    assert_int_equal(rows("event = 'report_view'"), 5 * JOURNAL_BUSY_RECORDS + 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +442,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_journal__journal_limits_and_corruption, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_journal__frames_carry_zlibs_crc, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_journal__turns_grow_under_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_journal__records_arrive_without_a_settle, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -472,6 +472,91 @@ static void test_sqlite__data_version_moves_for_other_connections_only(void **st
     cl_sqlite_close(b);
 }
 
+/* data_version answers from the WAL-index header while no one committed: every commit of another
+ * process is still seen — plain ones, one after a checkpoint that restarted the WAL, many in a row
+ * —, and reads with nothing in between give the same value. */
+static void test_sqlite__data_version_sees_every_commit_of_another_process(void **state)
+{
+    (void)state;
+    int to_child[2], to_parent[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the other process: commits on command */
+        close(to_child[1]);
+        close(to_parent[0]);
+        cl_sqlite_t *b = NULL;
+        cl_err_t e;
+        cl_sqlite_options_t opt = {.migrations = NOTES_V1, .n_migrations = 1};
+        if (cl_sqlite_open(&b, path, &opt, &e) != 0) {
+            fprintf(stderr, "open: %s\n", e.msg);
+            _exit(2);
+        }
+        char c;
+        int n = 0;
+        if (write(to_parent[1], "r", 1) != 1) { /* ready: the parent opens its own now */
+            _exit(5);
+        }
+        while (read(to_child[0], &c, 1) == 1 && c != 'q') {
+            if (c == 't' && cl_sqlite_exec(b, "PRAGMA wal_checkpoint(TRUNCATE)", &e) != 0) {
+                fprintf(stderr, "checkpoint: %s\n", e.msg);
+                _exit(3);
+            }
+            char sql[96];
+            snprintf(sql, sizeof sql, "INSERT INTO notes(body) VALUES ('theirs %d')", n++);
+            if (cl_sqlite_exec(b, sql, &e) != 0) {
+                fprintf(stderr, "insert: %s\n", e.msg);
+                _exit(4);
+            }
+            if (write(to_parent[1], "k", 1) != 1) {
+                _exit(5);
+            }
+        }
+        cl_sqlite_close(b);
+        _exit(0);
+    }
+    close(to_child[0]);
+    close(to_parent[1]);
+    char ready = 0;
+    assert_int_equal(read(to_parent[0], &ready, 1), 1); /* SQLite connections must not cross fork */
+    cl_sqlite_t *a = open_db(NOTES_V1, 1, CL_SQLITE_SYNC_NORMAL);
+    cl_err_t err;
+    int64_t v = 0, w = 0;
+    assert_int_equal(cl_sqlite_data_version(&v, a, &err), 0);
+    const char *plan = "cccttcctcccccccccccctt";
+    for (const char *c = plan; *c; c++) {
+        char ok = 0;
+        assert_int_equal(write(to_child[1], c, 1), 1);
+        if (read(to_parent[0], &ok, 1) != 1) {
+            int status = 0;
+            waitpid(pid, &status, 0);
+            fail_msg("the other process failed at '%c' (exit %d)", *c, WEXITSTATUS(status));
+        }
+        assert_int_equal(cl_sqlite_data_version(&w, a, &err), 0);
+        assert_true(w != v); /* their commit */
+        v = w;
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(cl_sqlite_data_version(&w, a, &err), 0);
+            assert_true(w == v); /* nothing since */
+        }
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO notes(body) VALUES ('mine %d')", (int)(c - plan));
+        assert_int_equal(cl_sqlite_exec(a, sql, &err), 0);
+        assert_int_equal(cl_sqlite_data_version(&w, a, &err), 0);
+        assert_true(w == v); /* its own */
+    }
+    assert_int_equal(write(to_child[1], "q", 1), 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(count_rows(a, "SELECT count(*) FROM notes WHERE body LIKE 'theirs %'"),
+                     (int64_t)strlen(plan));
+    close(to_child[1]);
+    close(to_parent[0]);
+    cl_sqlite_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +581,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__data_version_moves_for_other_connections_only,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sqlite__data_version_sees_every_commit_of_another_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite__a_second_connection_keeps_the_first_ones_locks,
                                         setup, teardown),
     };
