@@ -91,7 +91,8 @@ static void make_case(case_t *c, uint64_t seed, int counts, int hier)
     c->sig = (rca_signal_t){n,      c->leaf,
                             c->x,   c->w,
                             counts, counts ? c->lambda : NULL,
-                            dir,    counts && test_uniform(&r) < 0.7};
+                            dir,    counts && test_uniform(&r) < 0.7,
+                            NULL};
 }
 
 static void check_same(uint64_t seed, int counts, int hier, int depth, size_t *found)
@@ -109,6 +110,47 @@ static void check_same(uint64_t seed, int counts, int hier, int depth, size_t *f
     *found += inc->n_found;
     free(inc);
     free(plain);
+}
+
+/* A search numbering its elements from a shared numbering (rca_numbering_make: the cube's leaves
+ * numbered once for several searches) gives its own numbering's result, bit for bit: one over
+ * every cube leaf, one over exactly the signal's leaves; one made for another depth, or lacking a
+ * signal leaf, is not used (the same result again). */
+static void check_numbering(uint64_t seed, int counts, int hier, int depth)
+{
+    static case_t c;
+    static size_t all[MAX_LEAVES];
+    make_case(&c, seed, counts, hier);
+    for (size_t i = 0; i < c.cube.n_leaves; i++) {
+        all[i] = i;
+    }
+    rca_numbering_t *nb[4] = {NULL, NULL, NULL, NULL};
+    rca_numbering_make(&nb[0], &c.cube, depth, all, c.cube.n_leaves);
+    rca_numbering_make(&nb[1], &c.cube, depth, c.leaf, c.sig.n);
+    rca_numbering_make(&nb[2], &c.cube, depth == 3 ? 2 : 3, all, c.cube.n_leaves);
+    rca_numbering_make(&nb[3], &c.cube, depth, c.leaf + 1, c.sig.n - 1);
+    rca_search_result_t *own = calloc(1, sizeof(*own)), *got = calloc(1, sizeof(*got));
+    assert_non_null(own);
+    assert_non_null(got);
+    cl_err_t err;
+    assert_int_equal(rca_search(own, &c.cube, &c.sig, depth, 10, &err), 0);
+    for (int k = 0; k < 4; k++) {
+        assert_non_null(nb[k]);
+        c.sig.numbering = nb[k];
+        assert_int_equal(rca_search(got, &c.cube, &c.sig, depth, 10, &err), 0);
+        assert_memory_equal(own, got, sizeof(*own));
+        rca_numbering_free(nb[k]);
+    }
+    free(own);
+    free(got);
+}
+
+static void test_rca_search__shared_numbering_equals_own(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 201; seed <= 230; seed++) {
+        check_numbering(seed, (int)(seed % 2), seed % 3 == 0, 1 + (int)(seed % 3));
+    }
 }
 
 static void test_rca_search__incremental_greedy_equals_plain_amounts(void **state)
@@ -136,6 +178,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_amounts),
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_counts),
+        cmocka_unit_test(test_rca_search__shared_numbering_equals_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
