@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "insights/rca_search.h"
+#include "insights/stats.h"
 
 #define VAR_FLOOR 1e-6
 #define BIN_LEAVES 30
@@ -104,25 +105,45 @@ typedef struct {
     size_t idx;
 } keyed_t;
 
-static int cmp_keyed(const void *a, const void *b)
+static int keyed_before(const keyed_t *x, const keyed_t *y)
 {
-    const keyed_t *x = a, *y = b;
-    if (x->key != y->key) {
-        return x->key < y->key ? -1 : 1;
+    return x->key != y->key ? x->key < y->key : x->idx < y->idx;
+}
+
+/* Sort V (N items) by key, then index: a total order, so the order qsort gave with the same
+ * comparison, by a bottom-up merge sort with the comparison inlined (TMP: N items of scratch).
+ * Keys are finite (leaf sizes). */
+static void sort_keyed(keyed_t *v, keyed_t *tmp, size_t n)
+{
+    keyed_t *a = v, *b = tmp;
+    for (size_t run = 1; run < n; run *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * run) {
+            size_t mid = lo + run < n ? lo + run : n, hi = lo + 2 * run < n ? lo + 2 * run : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                b[k++] = keyed_before(&a[j], &a[i]) ? a[j++] : a[i++];
+            }
+            while (i < mid) {
+                b[k++] = a[i++];
+            }
+            while (j < hi) {
+                b[k++] = a[j++];
+            }
+        }
+        keyed_t *t = a;
+        a = b;
+        b = t;
     }
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    if (a != v) {
+        memcpy(v, a, n * sizeof(*v));
+    }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* The median of V (reordered): by selection, the same value as sorting (the middle one, or half
+ * the sum of the middle two). */
 static double median(double *v, size_t n)
 {
-    qsort(v, n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return cl_stats_median_inplace(v, n);
 }
 
 /* Amounts: fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's
@@ -132,7 +153,7 @@ static int calibrate(signal_t *s, cl_err_t *err)
     if (s->n == 0) {
         return 0;
     }
-    keyed_t *order = calloc(s->n, sizeof(*order));
+    keyed_t *order = calloc(2 * s->n, sizeof(*order));
     double *tmp = calloc(s->n, sizeof(double));
     if (!order || !tmp) {
         free(order);
@@ -143,7 +164,7 @@ static int calibrate(signal_t *s, cl_err_t *err)
         order[i].key = s->m[i];
         order[i].idx = i;
     }
-    qsort(order, s->n, sizeof(*order), cmp_keyed);
+    sort_keyed(order, order + s->n, s->n);
     size_t bins = s->n / BIN_LEAVES;
     bins = bins < 1 ? 1 : bins > MAX_BINS ? MAX_BINS : bins;
     double su = 0, suu = 0, sv = 0, suv = 0, sn = 0, v_all = 0;

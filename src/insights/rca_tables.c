@@ -129,11 +129,14 @@ void rca_count_candidates(rca_state_t *s)
 
 static void free_ids(rca_state_t *s)
 {
-    free(s->ids);
-    free(s->elem_off);
-    free(s->elem_key);
-    free(s->mem_off);
-    free(s->members);
+    if (!s->borrowed) {
+        free(s->ids);
+        free(s->elem_off);
+        free(s->elem_key);
+        free(s->mem_off);
+        free(s->members);
+    }
+    s->borrowed = 0;
     free(s->cand);
     free(s->stamp);
     free(s->cb_best);
@@ -306,11 +309,24 @@ static void make_ids(rca_state_t *s)
     if (n == 0 || s->n_cuboids == 0 || s->n_cuboids > KEYS_MAX / n || n > UINT32_MAX) {
         return;
     }
-    s->ids = malloc(links * sizeof(uint32_t));
-    s->members = malloc((links + 1) * sizeof(uint32_t)); /* + 1: derive_cuboid's last store */
-    s->elem_off = malloc((s->n_cuboids + 1) * sizeof(size_t));
-    s->elem_key = malloc(links * sizeof(uint64_t));
-    s->mem_off = malloc((links + 1) * sizeof(size_t));
+    rca_numbering_t *nb = (rca_numbering_t *)s->sig->numbering;
+    if (numbering_fits(s, nb) && nb->n_leaves == n) {
+        /* the signal's leaves are the numbered ones (all of them, in order): the numbering is
+         * the signal's own, read-only from here on */
+        s->borrowed = 1;
+        s->ids = nb->ids;
+        s->members = nb->members;
+        s->elem_off = nb->elem_off;
+        s->elem_key = nb->elem_key;
+        s->mem_off = nb->mem_off;
+        s->max_elems = nb->max_elems;
+    } else {
+        s->ids = malloc(links * sizeof(uint32_t));
+        s->members = malloc((links + 1) * sizeof(uint32_t)); /* + 1: derive_cuboid's last store */
+        s->elem_off = malloc((s->n_cuboids + 1) * sizeof(size_t));
+        s->elem_key = malloc(links * sizeof(uint64_t));
+        s->mem_off = malloc((links + 1) * sizeof(size_t));
+    }
     s->cb_best = malloc(s->n_cuboids * sizeof(int));
     s->moved = malloc(n * sizeof(size_t));
     s->aff = malloc(n * sizeof(uint32_t));
@@ -319,7 +335,9 @@ static void make_ids(rca_state_t *s)
         free_ids(s);
         return;
     }
-    (void)number_all(s);
+    if (!s->borrowed) {
+        (void)number_all(s);
+    }
     size_t e = s->elem_off[s->n_cuboids];
     s->cand = malloc((e ? e : 1) * sizeof(rca_cand_t));
     s->stamp = calloc(e ? e : 1, sizeof(uint32_t));
