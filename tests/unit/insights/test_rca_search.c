@@ -153,6 +153,105 @@ static void test_rca_search__shared_numbering_equals_own(void **state)
     }
 }
 
+/* The amount family's t null (rca_null.c) against its definition, written plainly: the centre by
+ * a Cauchy EM from mu0, then scale by EM at that centre for each degree of freedom of the grid,
+ * the cheapest kept; two passes per step (weights, then sums), every sum in leaf order. The fit's
+ * fused and two-lane loops must give these bits. */
+static double ref_constant(double nu, double phi)
+{
+    if (nu <= 0) {
+        return 0.5 * log(2 * M_PI * phi);
+    }
+    return lgamma(nu / 2) - lgamma((nu + 1) / 2) + 0.5 * log(nu * M_PI * phi);
+}
+
+static double ref_leaf(double k, double nu, double mu, double phi, double x, double w)
+{
+    double z2 = w * (x - mu) * (x - mu) / phi;
+    return nu <= 0 ? k + 0.5 * z2 : k + 0.5 * (nu + 1) * log1p(z2 / nu);
+}
+
+static int ref_done(double mu_new, double mu, double phi_new, double phi)
+{
+    return fabs(mu_new - mu) < 1e-12 && fabs(phi_new - phi) < 1e-12 * phi;
+}
+
+static double ref_fit(double nu, double mu0, int fixed, const double *x, const double *w, size_t n,
+                      double *u, double *mu_out, double *phi_out)
+{
+    double mu = mu0, phi = 1.0;
+    for (int it = 0; it < 40 && n > 0; it++) {
+        double sw = 0, swx = 0, cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu;
+            u[i] = nu > 0 ? (nu + 1) / (nu + w[i] * d * d / phi) : 1.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            sw += u[i] * w[i];
+            swx += u[i] * w[i] * x[i];
+            cnt += 1;
+        }
+        if (sw <= 0) {
+            break;
+        }
+        double mu_new = fixed ? mu : swx / sw, q = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu_new;
+            q += u[i] * w[i] * d * d;
+        }
+        double phi_new = fmax(q / cnt, 0.1);
+        int done = ref_done(mu_new, mu, phi_new, phi);
+        mu = mu_new;
+        phi = phi_new;
+        if (done) {
+            break;
+        }
+    }
+    double cost = 0, k = ref_constant(nu, phi);
+    for (size_t i = 0; i < n; i++) {
+        cost += ref_leaf(k, nu, mu, phi, x[i], w[i]);
+    }
+    *mu_out = mu;
+    *phi_out = phi;
+    return cost;
+}
+
+static void test_rca_search__tnull_fit_is_its_definition(void **state)
+{
+    (void)state;
+    static double x[3001], w[3001], u[3001], scratch[3 * 3001];
+    static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
+    test_rng_t r = {0xC0FFEEull};
+    for (int t = 0; t < 60; t++) {
+        size_t n = t == 0 ? 0 : (size_t)(test_uniform(&r) * 3000) + 1;
+        double tail = test_uniform(&r);
+        for (size_t i = 0; i < n; i++) {
+            double e = 0.1 * (test_uniform(&r) - 0.5);
+            if (test_uniform(&r) < tail * 0.2) {
+                e *= 1 + 30 * test_uniform(&r); /* heavy tails, outliers */
+            }
+            x[i] = fmax(fmin(0.05 * (t % 3) + e, 2), -2);
+            w[i] = 1 / (0.5 / (1 + 100 * test_uniform(&r)) + 0.002);
+        }
+        double mu0 = t % 2 ? 0.0 : 0.03, centre, phi1;
+        rca_tnull_t got, want = {mu0, 1, 0};
+        rca_tnull_fit(&got, x, w, n, mu0, scratch);
+        (void)ref_fit(1, mu0, 0, x, w, n, u, &centre, &phi1);
+        double best = INFINITY;
+        for (size_t k = 0; k < sizeof grid / sizeof grid[0]; k++) {
+            double mu, phi, cost = ref_fit(grid[k], centre, 1, x, w, n, u, &mu, &phi);
+            if (cost < best) {
+                best = cost;
+                want = (rca_tnull_t){centre, phi, grid[k]};
+            }
+        }
+        if (!isfinite(best)) {
+            want = (rca_tnull_t){mu0, 1, 0};
+        }
+        assert_memory_equal(&got, &want, sizeof got);
+    }
+}
+
 static void test_rca_search__incremental_greedy_equals_plain_amounts(void **state)
 {
     (void)state;
@@ -179,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_amounts),
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_counts),
         cmocka_unit_test(test_rca_search__shared_numbering_equals_own),
+        cmocka_unit_test(test_rca_search__tnull_fit_is_its_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
