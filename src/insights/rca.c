@@ -1000,7 +1000,7 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
     size_t *group_of = calloc(n ? n : 1, sizeof(size_t)), n_groups = 0;
     m.group_of = group_of;
     m.group_job = calloc(n ? n : 1, sizeof(size_t));
-    m.numberings = calloc(n ? n : 1, sizeof(*m.numberings));
+    m.numberings = calloc(n ? n : 1, sizeof(rca_numbering_t *));
     size_t *searches = calloc(n ? n : 1, sizeof(size_t));
     for (size_t k = 0; group_of && m.group_job && m.numberings && searches && k < n; k++) {
         group_of[k] = SIZE_MAX;

@@ -310,10 +310,11 @@ static void make_ids(rca_state_t *s)
         return;
     }
     rca_numbering_t *nb = (rca_numbering_t *)s->sig->numbering;
-    if (numbering_fits(s, nb) && nb->n_leaves == n) {
+    int borrow = numbering_fits(s, nb) && nb->n_leaves == n;
+    s->borrowed = borrow;
+    if (borrow) {
         /* the signal's leaves are the numbered ones (all of them, in order): the numbering is
          * the signal's own, read-only from here on */
-        s->borrowed = 1;
         s->ids = nb->ids;
         s->members = nb->members;
         s->elem_off = nb->elem_off;
@@ -335,7 +336,7 @@ static void make_ids(rca_state_t *s)
         free_ids(s);
         return;
     }
-    if (!s->borrowed) {
+    if (!borrow) {
         (void)number_all(s);
     }
     size_t e = s->elem_off[s->n_cuboids];
@@ -431,6 +432,7 @@ done:
     free(nb);
     free(pos);
     free(leaf);
+    s.borrowed = 0; /* its arrays are its own (or stolen above) */
     rca_tables_free(&s);
 }
 
