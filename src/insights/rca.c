@@ -20,10 +20,12 @@
 #include "insights/rca.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "insights/rca_search.h"
+#include "insights/stats.h"
 
 #define VAR_FLOOR 1e-6
 #define BIN_LEAVES 30
@@ -103,25 +105,45 @@ typedef struct {
     size_t idx;
 } keyed_t;
 
-static int cmp_keyed(const void *a, const void *b)
+static int keyed_before(const keyed_t *x, const keyed_t *y)
 {
-    const keyed_t *x = a, *y = b;
-    if (x->key != y->key) {
-        return x->key < y->key ? -1 : 1;
+    return x->key != y->key ? x->key < y->key : x->idx < y->idx;
+}
+
+/* Sort V (N items) by key, then index: a total order, so the order qsort gave with the same
+ * comparison, by a bottom-up merge sort with the comparison inlined (TMP: N items of scratch).
+ * Keys are finite (leaf sizes). */
+static void sort_keyed(keyed_t *v, keyed_t *tmp, size_t n)
+{
+    keyed_t *a = v, *b = tmp;
+    for (size_t run = 1; run < n; run *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * run) {
+            size_t mid = lo + run < n ? lo + run : n, hi = lo + 2 * run < n ? lo + 2 * run : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                b[k++] = keyed_before(&a[j], &a[i]) ? a[j++] : a[i++];
+            }
+            while (i < mid) {
+                b[k++] = a[i++];
+            }
+            while (j < hi) {
+                b[k++] = a[j++];
+            }
+        }
+        keyed_t *t = a;
+        a = b;
+        b = t;
     }
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    if (a != v) {
+        memcpy(v, a, n * sizeof(*v));
+    }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* The median of V (reordered): by selection, the same value as sorting (the middle one, or half
+ * the sum of the middle two). */
 static double median(double *v, size_t n)
 {
-    qsort(v, n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return cl_stats_median_inplace(v, n);
 }
 
 /* Amounts: fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's
@@ -131,7 +153,7 @@ static int calibrate(signal_t *s, cl_err_t *err)
     if (s->n == 0) {
         return 0;
     }
-    keyed_t *order = calloc(s->n, sizeof(*order));
+    keyed_t *order = calloc(2 * s->n, sizeof(*order));
     double *tmp = calloc(s->n, sizeof(double));
     if (!order || !tmp) {
         free(order);
@@ -142,7 +164,7 @@ static int calibrate(signal_t *s, cl_err_t *err)
         order[i].key = s->m[i];
         order[i].idx = i;
     }
-    qsort(order, s->n, sizeof(*order), cmp_keyed);
+    sort_keyed(order, order + s->n, s->n);
     size_t bins = s->n / BIN_LEAVES;
     bins = bins < 1 ? 1 : bins > MAX_BINS ? MAX_BINS : bins;
     double su = 0, suu = 0, sv = 0, suv = 0, sn = 0, v_all = 0;
@@ -354,9 +376,10 @@ static int calibrate_signal(signal_t *s, cl_err_t *err)
 /* Search signal S. MIX: it is the mix signal, whose common level (the overall volume change) is
  * always fitted: share shifts are defined against it. */
 static int search_signal(rca_search_result_t *out, const cl_rca_cube_t *c, const signal_t *s,
-                         int depth, int max_el, int direction, int mix, cl_err_t *err)
+                         int depth, int max_el, int direction, int mix,
+                         const rca_numbering_t *numbering, cl_err_t *err)
 {
-    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction, !mix};
+    rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, direction, !mix, numbering};
     return rca_search(out, c, &sig, depth, max_el, err);
 }
 
@@ -633,6 +656,7 @@ typedef struct job {
     struct job *twin; /* cl_rca_run_many: a job whose mix search is this one's main search's
                        * fitted-level result (its signal is this one's, bit for bit) */
     int mix_by_twin;  /* this job's mix result comes from another job's main search */
+    const rca_numbering_t *numbering; /* cl_rca_run_many: its cube's, shared (NULL: none) */
 } job_t;
 
 static int job_prepare(job_t *j, const cl_rca_cube_t *cube, const cl_rca_options_t *opt,
@@ -686,7 +710,8 @@ static void job_search(job_t *j, int k)
 {
     if (k == 0 && j->twin) {
         const signal_t *s = &j->main;
-        rca_signal_t sig = {s->n, s->leaf, s->x, s->w, s->counts, s->m, j->o.direction, 1};
+        rca_signal_t sig = {s->n, s->leaf,        s->x, s->w,        s->counts,
+                            s->m, j->o.direction, 1,    j->numbering};
         j->search_rc[0] = rca_search_twin(&j->res[0], &j->twin->res[1], j->cube, &sig, j->depth,
                                           j->max_el, &j->search_err[0]);
         j->twin->search_rc[1] = j->search_rc[0];
@@ -694,9 +719,9 @@ static void job_search(job_t *j, int k)
         return;
     }
     j->search_rc[k] = k == 0 ? search_signal(&j->res[0], j->cube, &j->main, j->depth, j->max_el,
-                                             j->o.direction, 0, &j->search_err[0])
+                                             j->o.direction, 0, j->numbering, &j->search_err[0])
                              : search_signal(&j->res[1], j->cube, &j->mix, j->depth, j->max_el, 0,
-                                             1, &j->search_err[1]); /* mix_worth_it */
+                                             1, j->numbering, &j->search_err[1]); /* mix_worth_it */
 }
 
 static int job_finish(job_t *j, cl_rca_result_t **out, cl_err_t *err)
@@ -763,17 +788,75 @@ typedef struct {
     int *rcs;
     cl_err_t *errs;
     size_t *order; /* prepare: task t prepares job order[t]; calibrate and search: task t is
-                    * signal order[t] % 2 (0 main, 1 mix) of job order[t] / 2 */
-    cl_parallel_task_fn side; /* the caller's task, the search phase's first (NULL: none) */
+                    * signal order[t] % 2 (0 main, 1 mix) of job order[t] / 2; calibrate: an
+                    * order[t] >= 2n numbers the cube of group order[t] - 2n */
+    size_t n;
+    rca_numbering_t **numberings; /* per group of jobs on one cube (same_cube) */
+    size_t *group_job;            /* per group: its first job */
+    size_t *group_of;             /* per job: its group (SIZE_MAX: none) */
+    cl_parallel_task_fn side;     /* the caller's task, the search phase's first (NULL: none) */
     void *side_arg;
 } many_t;
+
+/* The numbering of group G's cube over the union of its jobs' signal leaves. */
+static void number_group(many_t *m, size_t g)
+{
+    const job_t *a = &m->jobs[m->group_job[g]];
+    size_t n = a->cube->n_leaves, k = 0;
+    unsigned char *in = calloc(n ? n : 1, 1);
+    size_t *leaves = malloc((n ? n : 1) * sizeof(size_t));
+    if (!in || !leaves) {
+        free(in);
+        free(leaves);
+        return; /* no numbering: each search numbers its own */
+    }
+    for (size_t j = 0; j < m->n; j++) {
+        const job_t *b = &m->jobs[j];
+        for (int s = 0; m->group_of[j] == g && s < 2; s++) {
+            const signal_t *sig = s ? &b->mix : &b->main;
+            for (size_t i = 0; sig->made && i < sig->n; i++) {
+                in[sig->leaf[i]] = 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (in[i]) {
+            leaves[k++] = i;
+        }
+    }
+    rca_numbering_make(&m->numberings[g], a->cube, a->depth, leaves, k);
+    free(in);
+    free(leaves);
+}
 
 static void calibrate_task(void *arg, size_t t)
 {
     many_t *m = arg;
+    if (m->order[t] >= 2 * m->n) {
+        number_group(m, m->order[t] - 2 * m->n);
+        return;
+    }
     job_t *j = &m->jobs[m->order[t] / 2];
     int k = (int)(m->order[t] % 2);
     j->search_rc[k] = calibrate_signal(k ? &j->mix : &j->main, &j->search_err[k]);
+}
+
+/* 1 if jobs A and B search one cube of codes at one depth (their searches number the same
+ * elements): the same codes, leaves and attributes. */
+static int same_cube(const job_t *a, const job_t *b)
+{
+    const cl_rca_cube_t *c = a->cube, *d = b->cube;
+    if (c->codes != d->codes || c->n_leaves != d->n_leaves || c->n_attrs != d->n_attrs ||
+        a->depth != b->depth) {
+        return 0;
+    }
+    for (size_t k = 0; k < c->n_attrs; k++) {
+        if (c->attrs[k].n_values != d->attrs[k].n_values ||
+            c->attrs[k].parent != d->attrs[k].parent) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* 1 if A's main signal and B's mix signal are the same before calibration, bit for bit, and are
@@ -862,15 +945,23 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
                     cl_parallel_task_fn side, void *side_arg, cl_err_t *err)
 {
     job_t *jobs = calloc(n ? n : 1, sizeof(*jobs));
-    task_size_t *sizes = calloc(2 * n + 1, sizeof(*sizes));
-    size_t *order = calloc(2 * n + 1, sizeof(*order));
+    task_size_t *sizes = calloc(3 * n + 1, sizeof(*sizes));
+    size_t *order = calloc(3 * n + 1, sizeof(*order));
     if (!jobs || !sizes || !order) {
         free(jobs);
         free(sizes);
         free(order);
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
-    many_t m = {jobs, cubes, opts, rcs, errs, order, side, side_arg};
+    many_t m = {.jobs = jobs,
+                .cubes = cubes,
+                .opts = opts,
+                .rcs = rcs,
+                .errs = errs,
+                .order = order,
+                .n = n,
+                .side = side,
+                .side_arg = side_arg};
     for (size_t k = 0; k < n; k++) {
         out[k] = NULL;
         sizes[k] = (task_size_t){k, cubes[k].n_leaves * (cubes[k].cur_den ? 2 : 1)};
@@ -904,12 +995,41 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
             }
         }
     }
+    /* the cubes searched more than once (a window's KPIs on one grain): numbered once, beside
+     * the calibrations; each search derives its own numbering from its cube's (rca_numbering_t) */
+    size_t *group_of = calloc(n ? n : 1, sizeof(size_t)), n_groups = 0;
+    m.group_of = group_of;
+    m.group_job = calloc(n ? n : 1, sizeof(size_t));
+    m.numberings = calloc(n ? n : 1, sizeof(rca_numbering_t *));
+    size_t *searches = calloc(n ? n : 1, sizeof(size_t));
+    for (size_t k = 0; group_of && m.group_job && m.numberings && searches && k < n; k++) {
+        group_of[k] = SIZE_MAX;
+        if (rcs[k] != 0) {
+            continue;
+        }
+        size_t g = 0;
+        while (g < n_groups && !same_cube(&jobs[m.group_job[g]], &jobs[k])) {
+            g++;
+        }
+        if (g == n_groups) {
+            m.group_job[n_groups++] = k;
+        }
+        group_of[k] = g;
+        searches[g] += 1 + (size_t)jobs[k].with_mix;
+    }
+    for (size_t g = 0; searches && g < n_groups; g++) {
+        if (searches[g] >= 2) {
+            sizes[n_tasks++] = (task_size_t){2 * n + g, 2 * cubes[m.group_job[g]].n_leaves};
+        }
+    }
+    free(searches);
     order_by_size(order, sizes, n_tasks);
     cl_parallel_for(par, n_tasks, calibrate_task, &m);
     for (size_t k = 0; k < n; k++) {
         if (rcs[k] != 0) {
             continue;
         }
+        jobs[k].numbering = n_groups ? m.numberings[group_of[k]] : NULL;
         if (calib_from[k]) {
             const job_t *a = &jobs[calib_from[k] - 1];
             memcpy(jobs[k].mix.w, a->main.w, a->main.n * sizeof(double));
@@ -925,6 +1045,7 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
         jobs[k].search_rc[0] = jobs[k].search_rc[1] = 0;
     }
     free(calib_from);
+    free(group_of);
     /* search */
     for (size_t b = 0; b < n; b++) {
         for (size_t a = 0; a < n && rcs[b] == 0 && jobs[b].with_mix && !jobs[b].mix_by_twin; a++) {
@@ -951,6 +1072,11 @@ int cl_rca_run_many(cl_rca_result_t **out, int *rcs, cl_err_t *errs, const cl_rc
         }
         job_free(&jobs[k]);
     }
+    for (size_t g = 0; g < n_groups; g++) {
+        rca_numbering_free(m.numberings[g]);
+    }
+    free(m.numberings);
+    free(m.group_job);
     free(jobs);
     free(sizes);
     free(order);

@@ -52,20 +52,42 @@ static v2d load2(const double *p)
     return v;
 }
 
-/* UW[i] = (nu + 1) / (nu + WD2[i] / phi) * W[i] for the N leaves (nu > 0): the t null's EM
- * weight times the leaf's weight. */
-static void t_weights(double *uw, double nu, double phi, const double *w, const double *wd2,
-                      size_t n)
+/* One EM step's sums at a fixed centre over the N leaves, in leaf order: *SW = sum of u and
+ * *Q = sum of u d d, u being the leaf's t weight times its own, (nu + 1) / (nu + WD2 / phi) W
+ * (nu > 0), or W (Gaussian). Why one pass: the weights' divisions (two at a time) and the two
+ * sums' additions (a chain each, leaf after leaf) then overlap, where a pass of divisions and a
+ * pass of additions took the sum of both; every operation and each sum's order are the two
+ * passes', so the bits are too. */
+static void fixed_sums(double *sw_out, double *q_out, double nu, double phi, const double *w,
+                       const double *d, const double *wd2, size_t n)
 {
-    const v2d nu1 = {nu + 1, nu + 1}, nuv = {nu, nu}, phiv = {phi, phi};
+    double sw = 0, q = 0;
     size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        v2d u = nu1 / (nuv + load2(wd2 + i) / phiv) * load2(w + i);
-        memcpy(uw + i, &u, sizeof u);
+    if (nu > 0) {
+        const v2d nu1 = {nu + 1, nu + 1}, nuv = {nu, nu}, phiv = {phi, phi};
+        for (; i + 2 <= n; i += 2) {
+            v2d dd = load2(d + i);
+            v2d u = nu1 / (nuv + load2(wd2 + i) / phiv) * load2(w + i);
+            v2d t = u * dd * dd;
+            sw += u[0];
+            q += t[0];
+            sw += u[1];
+            q += t[1];
+        }
+        for (; i < n; i++) {
+            double u = (nu + 1) / (nu + wd2[i] / phi) * w[i];
+            sw += u;
+            q += u * d[i] * d[i];
+        }
+    } else {
+        for (; i < n; i++) {
+            double u = 1.0 * w[i];
+            sw += u;
+            q += u * d[i] * d[i];
+        }
     }
-    for (; i < n; i++) {
-        uw[i] = (nu + 1) / (nu + wd2[i] / phi) * w[i];
-    }
+    *sw_out = sw;
+    *q_out = q;
 }
 
 /* U[i] = (nu + 1) / (nu + W[i] (X[i] - MU)^2 / phi) for the N leaves (nu > 0): the EM weights
@@ -138,17 +160,10 @@ static double fit_fixed(double nu, double mu, const double *x, const double *w, 
                         const double *wd2, size_t n, double *uw, double *phi_out)
 {
     double phi = 1.0;
+    (void)uw;
     for (int it = 0; it < NULL_ITERS && n > 0; it++) {
-        double sw = 0, q = 0, cnt = 0;
-        if (nu > 0) {
-            t_weights(uw, nu, phi, w, wd2, n);
-        }
-        for (size_t i = 0; i < n; i++) {
-            double u = nu <= 0 ? 1.0 * w[i] : uw[i];
-            sw += u;
-            q += u * d[i] * d[i];
-            cnt += 1;
-        }
+        double sw, q, cnt = (double)n; /* n ones added one by one: exact below 2^53 */
+        fixed_sums(&sw, &q, nu, phi, w, d, wd2, n);
         if (sw <= 0) {
             break;
         }

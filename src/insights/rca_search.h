@@ -31,7 +31,27 @@ typedef struct {
     int level_choice;     /* counts: 1 = the null's level is fitted or held at the baseline's (1),
                            * whichever describes the signal shorter; 0 = always fitted (a mix
                            * signal: share shifts are defined against the common volume change) */
+    const struct rca_numbering *numbering; /* NULL, or the elements of every cube leaf at the
+                                            * search's depth (rca_numbering_make): the search's
+                                            * own numbering is derived from it (the same bits) */
 } rca_signal_t;
+
+/* The elements of every cuboid of a cube at a depth, numbered over some of the cube's leaves
+ * (rca_tables.c). Several searches over one cube (a window's KPIs on one grain, their mix
+ * signals) hold subsets of its leaves; numbered once over their union, each search's numbering
+ * (elements in order of their first signal leaf, and their leaves) is derived from this one by
+ * renumbering, instead of computing every leaf's key and hashing it again. Read-only once made:
+ * shared by searches on any thread. A search whose leaves are not all numbered here numbers its
+ * own. */
+typedef struct rca_numbering rca_numbering_t;
+
+/* *OUT = the numbering of CUBE's N leaves LEAVES (cube leaf indices, strictly increasing) for
+ * searches of depth MAX_DEPTH, or NULL when it would not fit (too many links, memory short, a
+ * cuboid the search refuses, leaves out of order): searches then number their own elements,
+ * with the same result. */
+void rca_numbering_make(rca_numbering_t **out, const cl_rca_cube_t *cube, int max_depth,
+                        const size_t *leaves, size_t n);
+void rca_numbering_free(rca_numbering_t *nb);
 
 typedef struct {
     int depth;

@@ -56,6 +56,8 @@ typedef struct {
     size_t *mem_off; /* per element + 1: its leaves are members[mem_off[e] .. mem_off[e + 1] - 1] */
     uint32_t *members; /* the leaves of each element, in leaf order */
     size_t max_elems;  /* most elements in one cuboid */
+    int borrowed;      /* ids, elem_off, elem_key, mem_off, members are the signal's shared
+                        * numbering's (its leaves are the numbered ones): read-only, not freed */
     /* the incremental greedy's state (NULL without ids) */
     rca_cand_t *cand; /* per element */
     uint32_t *stamp;  /* per element: the epoch in which it was last marked as touched by a move */

@@ -129,11 +129,14 @@ void rca_count_candidates(rca_state_t *s)
 
 static void free_ids(rca_state_t *s)
 {
-    free(s->ids);
-    free(s->elem_off);
-    free(s->elem_key);
-    free(s->mem_off);
-    free(s->members);
+    if (!s->borrowed) {
+        free(s->ids);
+        free(s->elem_off);
+        free(s->elem_key);
+        free(s->mem_off);
+        free(s->members);
+    }
+    s->borrowed = 0;
     free(s->cand);
     free(s->stamp);
     free(s->cb_best);
@@ -187,6 +190,115 @@ static size_t number_cuboid(rca_state_t *s, size_t ci, size_t e0)
     return n_elems;
 }
 
+struct rca_numbering {
+    const uint32_t *codes; /* the cube it numbers (its codes), to check a search's cube against */
+    size_t n_cube;         /* the cube's leaves */
+    uint32_t *pos; /* n_cube: a cube leaf's place among the numbered leaves (UINT32_MAX: not one) */
+    size_t n_leaves, n_cuboids; /* the numbered leaves (some of the cube's, in cube order) */
+    int max_depth;
+    rca_cuboid_t *cuboids; /* the cuboids it numbers (a search's must be the same) */
+    uint32_t *ids;         /* n_cuboids × n_leaves: each cube leaf's element in each cuboid */
+    size_t *elem_off;      /* n_cuboids + 1 */
+    uint64_t *elem_key;    /* per element: its key */
+    size_t *mem_off;       /* per element + 1: its leaves in members */
+    uint32_t *members;     /* numbered leaves (places), element by element, in leaf order */
+    size_t max_elems;      /* most elements in one cuboid */
+};
+
+/* 1 if NB numbers the leaves of S's cube for S's cuboids, among them every signal leaf, and S's
+ * signal leaves are in strictly increasing cube order (as rca.c's signals are), so that the
+ * derived numbering is S's own. */
+static int numbering_fits(const rca_state_t *s, const rca_numbering_t *nb)
+{
+    const rca_signal_t *g = s->sig;
+    if (!nb || nb->codes != s->cube->codes || nb->n_cube != s->cube->n_leaves ||
+        nb->n_cuboids != s->n_cuboids || nb->max_depth != s->max_depth ||
+        memcmp(nb->cuboids, s->cuboids, s->n_cuboids * sizeof(rca_cuboid_t)) != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->leaf[i] >= nb->n_cube || nb->pos[g->leaf[i]] == UINT32_MAX ||
+            (i > 0 && g->leaf[i] <= g->leaf[i - 1])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* number_cuboid from NB: signal leaf i's element is the one its cube leaf's element in NB is
+ * given the first time a signal leaf meets it (REMAP: NB's element -> ours, UINT32_MAX = none
+ * yet), so elements are numbered in order of their first signal leaf with NB's keys, exactly as
+ * number_cuboid numbers them; an element's leaves are its NB leaves that are signal leaves
+ * (SIGIDX: NB's place -> signal leaf), in leaf order. INV: ours -> NB's (scratch). */
+static size_t derive_cuboid(rca_state_t *s, const rca_numbering_t *nb, size_t ci, size_t e0,
+                            uint32_t *remap, uint32_t *inv, const uint32_t *sigidx)
+{
+    size_t n = s->sig->n, n_elems = 0, f0 = nb->elem_off[ci];
+    const uint32_t *fid = nb->ids + ci * nb->n_leaves;
+    const size_t *leaf = s->sig->leaf;
+    uint32_t *id = s->ids + ci * n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t f = fid[nb->pos[leaf[i]]];
+        if (remap[f] == UINT32_MAX) {
+            s->elem_key[e0 + n_elems] = nb->elem_key[f0 + f];
+            inv[n_elems] = f;
+            remap[f] = (uint32_t)n_elems++;
+        }
+        id[i] = remap[f];
+    }
+    size_t *off = s->mem_off + e0, at = ci * n;
+    for (size_t k = 0; k < n_elems; k++) {
+        off[k] = at;
+        for (size_t m = nb->mem_off[f0 + inv[k]]; m < nb->mem_off[f0 + inv[k] + 1]; m++) {
+            uint32_t j = sigidx[nb->members[m]];
+            s->members[at] = j; /* kept when a signal leaf (no branch: which are is random) */
+            at += j != UINT32_MAX;
+        }
+        remap[inv[k]] = UINT32_MAX;
+    }
+    off[n_elems] = at; /* = (ci + 1) n: every signal leaf is in one element */
+    return n_elems;
+}
+
+/* Number every cuboid of S (its ids, elem_off, elem_key, mem_off, members, max_elems): from the
+ * signal's shared numbering when it fits, else key by key. Returns 0 or -1 (memory short). */
+static int number_all(rca_state_t *s)
+{
+    const rca_numbering_t *nb = s->sig->numbering;
+    uint32_t *remap = NULL, *inv = NULL, *sigidx = NULL;
+    if (numbering_fits(s, nb)) {
+        remap = malloc((nb->max_elems ? nb->max_elems : 1) * sizeof(uint32_t));
+        inv = malloc((s->sig->n ? s->sig->n : 1) * sizeof(uint32_t));
+        sigidx = malloc((nb->n_leaves ? nb->n_leaves : 1) * sizeof(uint32_t));
+        if (!remap || !inv || !sigidx) {
+            free(remap);
+            free(inv);
+            free(sigidx);
+            remap = inv = sigidx = NULL;
+        } else {
+            memset(remap, 0xff, (nb->max_elems ? nb->max_elems : 1) * sizeof(uint32_t));
+            memset(sigidx, 0xff, (nb->n_leaves ? nb->n_leaves : 1) * sizeof(uint32_t));
+            for (size_t i = 0; i < s->sig->n; i++) {
+                sigidx[nb->pos[s->sig->leaf[i]]] = (uint32_t)i;
+            }
+        }
+    }
+    size_t e = 0;
+    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
+        s->elem_off[ci] = e;
+        size_t k =
+            remap ? derive_cuboid(s, nb, ci, e, remap, inv, sigidx) : number_cuboid(s, ci, e);
+        s->max_elems = k > s->max_elems ? k : s->max_elems;
+        e += k;
+    }
+    s->elem_off[s->n_cuboids] = e;
+    s->mem_off[e] = s->n_cuboids * s->sig->n;
+    free(remap);
+    free(inv);
+    free(sigidx);
+    return 0;
+}
+
 /* Every signal leaf's element in every cuboid and every element's leaves, computed once for all
  * the aggregations of the search, with the incremental greedy's state. Skipped (keys are then
  * computed as needed and hashed, and every greedy step aggregates afresh) when there would be too
@@ -197,11 +309,25 @@ static void make_ids(rca_state_t *s)
     if (n == 0 || s->n_cuboids == 0 || s->n_cuboids > KEYS_MAX / n || n > UINT32_MAX) {
         return;
     }
-    s->ids = malloc(links * sizeof(uint32_t));
-    s->members = malloc(links * sizeof(uint32_t));
-    s->elem_off = malloc((s->n_cuboids + 1) * sizeof(size_t));
-    s->elem_key = malloc(links * sizeof(uint64_t));
-    s->mem_off = malloc((links + 1) * sizeof(size_t));
+    rca_numbering_t *nb = (rca_numbering_t *)s->sig->numbering;
+    int borrow = numbering_fits(s, nb) && nb->n_leaves == n;
+    s->borrowed = borrow;
+    if (borrow) {
+        /* the signal's leaves are the numbered ones (all of them, in order): the numbering is
+         * the signal's own, read-only from here on */
+        s->ids = nb->ids;
+        s->members = nb->members;
+        s->elem_off = nb->elem_off;
+        s->elem_key = nb->elem_key;
+        s->mem_off = nb->mem_off;
+        s->max_elems = nb->max_elems;
+    } else {
+        s->ids = malloc(links * sizeof(uint32_t));
+        s->members = malloc((links + 1) * sizeof(uint32_t)); /* + 1: derive_cuboid's last store */
+        s->elem_off = malloc((s->n_cuboids + 1) * sizeof(size_t));
+        s->elem_key = malloc(links * sizeof(uint64_t));
+        s->mem_off = malloc((links + 1) * sizeof(size_t));
+    }
     s->cb_best = malloc(s->n_cuboids * sizeof(int));
     s->moved = malloc(n * sizeof(size_t));
     s->aff = malloc(n * sizeof(uint32_t));
@@ -210,15 +336,10 @@ static void make_ids(rca_state_t *s)
         free_ids(s);
         return;
     }
-    size_t e = 0;
-    for (size_t ci = 0; ci < s->n_cuboids; ci++) {
-        s->elem_off[ci] = e;
-        size_t k = number_cuboid(s, ci, e);
-        s->max_elems = k > s->max_elems ? k : s->max_elems;
-        e += k;
+    if (!borrow) {
+        (void)number_all(s);
     }
-    s->elem_off[s->n_cuboids] = e;
-    s->mem_off[e] = links;
+    size_t e = s->elem_off[s->n_cuboids];
     s->cand = malloc((e ? e : 1) * sizeof(rca_cand_t));
     s->stamp = calloc(e ? e : 1, sizeof(uint32_t));
     if (s->max_elems > s->dense_cap) { /* aggregations by element number: one slot each */
@@ -234,10 +355,11 @@ static void make_ids(rca_state_t *s)
     }
 }
 
-int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
+/* The sizes of S's aggregation tables: cuboids up to this many keys aggregate into a dense
+ * table, sized for the largest of them; the rest into open addressing of at least 2n slots. */
+static void table_sizes(rca_state_t *s)
 {
     size_t n = s->sig->n;
-    /* cuboids up to this many keys aggregate into a dense table, sized for the largest of them */
     uint64_t dense_max = n * 2 > 65536 ? n * 2 : 65536;
     dense_max = dense_max > DENSE_MAX ? DENSE_MAX : dense_max;
     s->dense_cap = 1;
@@ -251,6 +373,87 @@ int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
     while (s->hcap < n * 2) {
         s->hcap <<= 1;
     }
+}
+
+void rca_numbering_make(rca_numbering_t **out, const cl_rca_cube_t *cube, int max_depth,
+                        const size_t *leaves, size_t n)
+{
+    *out = NULL;
+    rca_state_t s;
+    memset(&s, 0, sizeof(s));
+    rca_signal_t sig;
+    memset(&sig, 0, sizeof(sig));
+    size_t *leaf = malloc((n ? n : 1) * sizeof(size_t));
+    rca_numbering_t *nb = calloc(1, sizeof(*nb));
+    s.cube = cube;
+    s.sig = &sig;
+    s.max_depth = max_depth;
+    sig.n = n;
+    sig.leaf = leaf;
+    uint32_t *pos = calloc(cube->n_leaves ? cube->n_leaves : 1, sizeof(uint32_t));
+    if (!leaf || !nb || !pos || n == 0 || n > UINT32_MAX || rca_cuboids_make(&s, NULL) != 0 ||
+        s.n_cuboids == 0 || s.n_cuboids > KEYS_MAX / n) {
+        goto done;
+    }
+    memset(pos, 0xff, (cube->n_leaves ? cube->n_leaves : 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        if (leaves[i] >= cube->n_leaves || (i > 0 && leaves[i] <= leaves[i - 1])) {
+            goto done; /* not cube leaves in cube order */
+        }
+        leaf[i] = leaves[i];
+        pos[leaves[i]] = (uint32_t)i;
+    }
+    table_sizes(&s);
+    size_t links = s.n_cuboids * n;
+    s.dense = calloc(s.dense_cap, sizeof(rca_stats_t));
+    s.hstats = calloc(s.hcap, sizeof(rca_stats_t));
+    s.hkeys = calloc(s.hcap, sizeof(uint64_t));
+    s.touched = calloc(n, sizeof(size_t));
+    s.ids = malloc(links * sizeof(uint32_t));
+    s.members = malloc(links * sizeof(uint32_t));
+    s.elem_off = malloc((s.n_cuboids + 1) * sizeof(size_t));
+    s.elem_key = malloc(links * sizeof(uint64_t));
+    s.mem_off = malloc((links + 1) * sizeof(size_t));
+    if (!s.dense || !s.hstats || !s.hkeys || !s.touched || !s.ids || !s.members || !s.elem_off ||
+        !s.elem_key || !s.mem_off || number_all(&s) != 0) {
+        goto done;
+    }
+    *nb = (rca_numbering_t){cube->codes, cube->n_leaves, pos,        n,          s.n_cuboids,
+                            max_depth,   s.cuboids,      s.ids,      s.elem_off, s.elem_key,
+                            s.mem_off,   s.members,      s.max_elems};
+    pos = NULL;
+    s.cuboids = NULL;
+    s.ids = s.members = NULL;
+    s.elem_off = s.mem_off = NULL;
+    s.elem_key = NULL;
+    *out = nb;
+    nb = NULL;
+done:
+    free(nb);
+    free(pos);
+    free(leaf);
+    s.borrowed = 0; /* its arrays are its own (or stolen above) */
+    rca_tables_free(&s);
+}
+
+void rca_numbering_free(rca_numbering_t *nb)
+{
+    if (nb) {
+        free(nb->pos);
+        free(nb->cuboids);
+        free(nb->ids);
+        free(nb->elem_off);
+        free(nb->elem_key);
+        free(nb->mem_off);
+        free(nb->members);
+        free(nb);
+    }
+}
+
+int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
+{
+    size_t n = s->sig->n;
+    table_sizes(s);
     size_t k = n ? n : 1;
     s->c0 = calloc(k, sizeof(double));
     s->t2 = calloc(k, sizeof(double));

@@ -4,11 +4,12 @@
  *
  * The file holds the frame exactly (every double's bits, the order of dimensions, values and
  * leaves), so a frame read back is the frame the reader would have built and every report on it is
- * the same byte for byte. Layout (host byte order, which the header records; zlib-deflated after
- * the header): the catalog fingerprint it was built for, weeks, measures, not-available flags,
- * totals, pulse, dimensions (name, parent, values with their parents, the cells of the measures
- * each carries), leaf grains (dimensions, measures, codes, sums). A file written for another
- * catalog or reader plan (another fingerprint) is refused as stale, never misread.
+ * the same byte for byte. Layout (host byte order, which the header records; after the header a
+ * zlib stream, of stored blocks since 2026-12-04 and deflated before, both read alike): the catalog
+ * fingerprint it was built for, weeks, measures, not-available flags, totals, pulse, dimensions
+ * (name, parent, values with their parents, the cells of the measures each carries), leaf grains
+ * (dimensions, measures, codes, sums). A file written for another catalog or reader plan (another
+ * fingerprint) is refused as stale, never misread.
  *
  * Thread safety: reentrant. */
 #ifndef CL_REPORT_FRAMEFILE_H

@@ -91,7 +91,8 @@ static void make_case(case_t *c, uint64_t seed, int counts, int hier)
     c->sig = (rca_signal_t){n,      c->leaf,
                             c->x,   c->w,
                             counts, counts ? c->lambda : NULL,
-                            dir,    counts && test_uniform(&r) < 0.7};
+                            dir,    counts && test_uniform(&r) < 0.7,
+                            NULL};
 }
 
 static void check_same(uint64_t seed, int counts, int hier, int depth, size_t *found)
@@ -109,6 +110,146 @@ static void check_same(uint64_t seed, int counts, int hier, int depth, size_t *f
     *found += inc->n_found;
     free(inc);
     free(plain);
+}
+
+/* A search numbering its elements from a shared numbering (rca_numbering_make: the cube's leaves
+ * numbered once for several searches) gives its own numbering's result, bit for bit: one over
+ * every cube leaf, one over exactly the signal's leaves; one made for another depth, or lacking a
+ * signal leaf, is not used (the same result again). */
+static void check_numbering(uint64_t seed, int counts, int hier, int depth)
+{
+    static case_t c;
+    static size_t all[MAX_LEAVES];
+    make_case(&c, seed, counts, hier);
+    for (size_t i = 0; i < c.cube.n_leaves; i++) {
+        all[i] = i;
+    }
+    rca_numbering_t *nb[4] = {NULL, NULL, NULL, NULL};
+    rca_numbering_make(&nb[0], &c.cube, depth, all, c.cube.n_leaves);
+    rca_numbering_make(&nb[1], &c.cube, depth, c.leaf, c.sig.n);
+    rca_numbering_make(&nb[2], &c.cube, depth == 3 ? 2 : 3, all, c.cube.n_leaves);
+    rca_numbering_make(&nb[3], &c.cube, depth, c.leaf + 1, c.sig.n - 1);
+    rca_search_result_t *own = calloc(1, sizeof(*own)), *got = calloc(1, sizeof(*got));
+    assert_non_null(own);
+    assert_non_null(got);
+    cl_err_t err;
+    assert_int_equal(rca_search(own, &c.cube, &c.sig, depth, 10, &err), 0);
+    for (int k = 0; k < 4; k++) {
+        assert_non_null(nb[k]);
+        c.sig.numbering = nb[k];
+        assert_int_equal(rca_search(got, &c.cube, &c.sig, depth, 10, &err), 0);
+        assert_memory_equal(own, got, sizeof(*own));
+        rca_numbering_free(nb[k]);
+    }
+    free(own);
+    free(got);
+}
+
+static void test_rca_search__shared_numbering_equals_own(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 201; seed <= 230; seed++) {
+        check_numbering(seed, (int)(seed % 2), seed % 3 == 0, 1 + (int)(seed % 3));
+    }
+}
+
+/* The amount family's t null (rca_null.c) against its definition, written plainly: the centre by
+ * a Cauchy EM from mu0, then scale by EM at that centre for each degree of freedom of the grid,
+ * the cheapest kept; two passes per step (weights, then sums), every sum in leaf order. The fit's
+ * fused and two-lane loops must give these bits. */
+static double ref_constant(double nu, double phi)
+{
+    if (nu <= 0) {
+        return 0.5 * log(2 * M_PI * phi);
+    }
+    return lgamma(nu / 2) - lgamma((nu + 1) / 2) + 0.5 * log(nu * M_PI * phi);
+}
+
+static double ref_leaf(double k, double nu, double mu, double phi, double x, double w)
+{
+    double z2 = w * (x - mu) * (x - mu) / phi;
+    return nu <= 0 ? k + 0.5 * z2 : k + 0.5 * (nu + 1) * log1p(z2 / nu);
+}
+
+static int ref_done(double mu_new, double mu, double phi_new, double phi)
+{
+    return fabs(mu_new - mu) < 1e-12 && fabs(phi_new - phi) < 1e-12 * phi;
+}
+
+static double ref_fit(double nu, double mu0, int fixed, const double *x, const double *w, size_t n,
+                      double *u, double *mu_out, double *phi_out)
+{
+    double mu = mu0, phi = 1.0;
+    for (int it = 0; it < 40 && n > 0; it++) {
+        double sw = 0, swx = 0, cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu;
+            u[i] = nu > 0 ? (nu + 1) / (nu + w[i] * d * d / phi) : 1.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            sw += u[i] * w[i];
+            swx += u[i] * w[i] * x[i];
+            cnt += 1;
+        }
+        if (sw <= 0) {
+            break;
+        }
+        double mu_new = fixed ? mu : swx / sw, q = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[i] - mu_new;
+            q += u[i] * w[i] * d * d;
+        }
+        double phi_new = fmax(q / cnt, 0.1);
+        int done = ref_done(mu_new, mu, phi_new, phi);
+        mu = mu_new;
+        phi = phi_new;
+        if (done) {
+            break;
+        }
+    }
+    double cost = 0, k = ref_constant(nu, phi);
+    for (size_t i = 0; i < n; i++) {
+        cost += ref_leaf(k, nu, mu, phi, x[i], w[i]);
+    }
+    *mu_out = mu;
+    *phi_out = phi;
+    return cost;
+}
+
+static void test_rca_search__tnull_fit_is_its_definition(void **state)
+{
+    (void)state;
+    static double x[3001], w[3001], u[3001], scratch[3 * 3001];
+    static const double grid[] = {1, 2, 3, 5, 8, 13, 21, 34, 0};
+    test_rng_t r = {0xC0FFEEull};
+    for (int t = 0; t < 60; t++) {
+        size_t n = t == 0 ? 0 : (size_t)(test_uniform(&r) * 3000) + 1;
+        double tail = test_uniform(&r);
+        for (size_t i = 0; i < n; i++) {
+            double e = 0.1 * (test_uniform(&r) - 0.5);
+            if (test_uniform(&r) < tail * 0.2) {
+                e *= 1 + 30 * test_uniform(&r); /* heavy tails, outliers */
+            }
+            x[i] = fmax(fmin(0.05 * (t % 3) + e, 2), -2);
+            w[i] = 1 / (0.5 / (1 + 100 * test_uniform(&r)) + 0.002);
+        }
+        double mu0 = t % 2 ? 0.0 : 0.03, centre, phi1;
+        rca_tnull_t got, want = {mu0, 1, 0};
+        rca_tnull_fit(&got, x, w, n, mu0, scratch);
+        (void)ref_fit(1, mu0, 0, x, w, n, u, &centre, &phi1);
+        double best = INFINITY;
+        for (size_t k = 0; k < sizeof grid / sizeof grid[0]; k++) {
+            double mu, phi, cost = ref_fit(grid[k], centre, 1, x, w, n, u, &mu, &phi);
+            if (cost < best) {
+                best = cost;
+                want = (rca_tnull_t){centre, phi, grid[k]};
+            }
+        }
+        if (!isfinite(best)) {
+            want = (rca_tnull_t){mu0, 1, 0};
+        }
+        assert_memory_equal(&got, &want, sizeof got);
+    }
 }
 
 static void test_rca_search__incremental_greedy_equals_plain_amounts(void **state)
@@ -136,6 +277,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_amounts),
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_counts),
+        cmocka_unit_test(test_rca_search__shared_numbering_equals_own),
+        cmocka_unit_test(test_rca_search__tnull_fit_is_its_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

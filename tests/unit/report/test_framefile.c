@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "report/framefile.h"
 
 #define WEEKS 3
@@ -126,6 +128,45 @@ static void test_framefile__round_trip_is_exact(void **state)
     unlink(path);
 }
 
+/* A file written before frames were stored (the body deflated at level 1, as snapshots of
+ * 2026-12-02 .. 12-03 hold) reads as the same frame; the file written now is a zlib stream of
+ * stored blocks (no smaller than its body). */
+static void test_framefile__deflated_file_of_an_older_snapshot_reads_the_same(void **state)
+{
+    (void)state;
+    cl_err_t err;
+    char path[512], old[512];
+    tmp_path(path, sizeof path, "stored.bin");
+    tmp_path(old, sizeof old, "deflated.bin");
+    cl_frame_t *f = sample(), *g = NULL;
+    assert_int_equal(cl_framefile_write(path, f, 0x99, &err), 0);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    static unsigned char file[1 << 20], body[1 << 20], z[1 << 20];
+    size_t len = fread(file, 1, sizeof file, in);
+    fclose(in);
+    assert_true(len > 32 && len < sizeof file);
+    uint64_t n = 0;
+    memcpy(&n, file + 24, 8);
+    uLongf got = sizeof body, zlen = sizeof z;
+    assert_int_equal(uncompress(body, &got, file + 32, (uLong)(len - 32)), Z_OK);
+    assert_int_equal(got, n);
+    assert_true(len - 32 > n); /* stored: the body's bytes and the blocks' headers */
+    assert_int_equal(compress2(z, &zlen, body, got, 1), Z_OK);
+    assert_true(zlen < n); /* deflated, as before */
+    FILE *out = fopen(old, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(file, 1, 32, out), 32);
+    assert_int_equal(fwrite(z, 1, zlen, out), zlen);
+    fclose(out);
+    assert_int_equal(cl_framefile_read(&g, old, 0x99, &err), 0);
+    same_frame(f, g);
+    cl_frame_free(g);
+    cl_frame_free(f);
+    unlink(path);
+    unlink(old);
+}
+
 static void test_framefile__stale_missing_and_damaged(void **state)
 {
     (void)state;
@@ -163,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framefile__round_trip_is_exact),
+        cmocka_unit_test(test_framefile__deflated_file_of_an_older_snapshot_reads_the_same),
         cmocka_unit_test(test_framefile__stale_missing_and_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
