@@ -277,12 +277,15 @@ static void order_scopes(size_t *order, const cl_frame_t *f, const cl_insight_sc
     size_t weight[CL_WINDOW_COUNT * 4];
     for (size_t k = 0; k < n; k++) {
         order[k] = k;
-        int known = (int)scopes[k].window >= 0 && (int)scopes[k].window < CL_WINDOW_COUNT;
-        weight[k] = known && n <= sizeof weight / sizeof weight[0]
-                        ? scope_weight(f, scopes[k].window)
-                        : 0; /* an unknown window: its run refuses it */
     }
-    for (size_t k = 1; k < n && n <= sizeof weight / sizeof weight[0]; k++) {
+    if (n > sizeof weight / sizeof weight[0]) {
+        return; /* more scopes than four slices' windows: left in scope order */
+    }
+    for (size_t k = 0; k < n; k++) {
+        int known = (int)scopes[k].window >= 0 && (int)scopes[k].window < CL_WINDOW_COUNT;
+        weight[k] = known ? scope_weight(f, scopes[k].window) : 0; /* unknown: its run refuses it */
+    }
+    for (size_t k = 1; k < n; k++) {
         size_t x = order[k], j = k;
         while (j > 0 && weight[order[j - 1]] < weight[x]) {
             order[j] = order[j - 1];

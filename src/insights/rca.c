@@ -139,13 +139,6 @@ static void sort_keyed(keyed_t *v, keyed_t *tmp, size_t n)
     }
 }
 
-/* The median of V (reordered): by selection, the same value as sorting (the middle one, or half
- * the sum of the middle two). */
-static double median(double *v, size_t n)
-{
-    return cl_stats_median_inplace(v, n);
-}
-
 /* Amounts: fit var(x) = a/m + b on size bins (robust spread in each), then set each leaf's
  * weight. */
 static int calibrate(signal_t *s, cl_err_t *err)
@@ -173,15 +166,15 @@ static int calibrate(signal_t *s, cl_err_t *err)
         for (size_t j = 0; j < k; j++) {
             tmp[j] = s->m[order[lo + j].idx];
         }
-        double mb = median(tmp, k);
+        double mb = cl_stats_median_inplace(tmp, k);
         for (size_t j = 0; j < k; j++) {
             tmp[j] = s->x[order[lo + j].idx];
         }
-        double centre = median(tmp, k);
+        double centre = cl_stats_median_inplace(tmp, k);
         for (size_t j = 0; j < k; j++) {
             tmp[j] = fabs(s->x[order[lo + j].idx] - centre);
         }
-        double mad = 1.4826 * median(tmp, k), vb = mad * mad, u = 1.0 / mb;
+        double mad = 1.4826 * cl_stats_median_inplace(tmp, k), vb = mad * mad, u = 1.0 / mb;
         su += k * u;
         suu += k * u * u;
         sv += k * vb;
