@@ -140,7 +140,9 @@ void cl_http__resume(cl_http_req_t *req);
 /* Let go of REQ's reply body (free it, or release a shared one); resp_body is NULL after. */
 void cl_http__drop_body(cl_http_req_t *req);
 
-/* Build the MHD response for REQ's reply and queue it. Returns MHD_YES or MHD_NO. */
-enum MHD_Result cl_http__queue(cl_http_req_t *req);
+/* Build the MHD response for REQ's reply and queue it. FINAL: called from the access handler's
+ * final call (the whole request received, or a resumed one), where a worker thread's kept response
+ * may be reused (request.c explains when). Returns MHD_YES or MHD_NO. */
+enum MHD_Result cl_http__queue(cl_http_req_t *req, int final);
 
 #endif

@@ -511,7 +511,7 @@ static enum MHD_Result reply_now(cl_http_req_t *req, cl_err_t *err)
         cl_http__reply_status(req, 431, "headers_too_large", err->msg);
     }
     cl_http_reply_error(req, err);
-    return cl_http__queue(req);
+    return cl_http__queue(req, 0);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -560,9 +560,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (dispatch(req) == CL_HTTP_DEFERRED) {
             return MHD_YES;
         }
-        return cl_http__queue(req);
+        return cl_http__queue(req, 1);
     case PHASE_READY:
-        return cl_http__queue(req);
+        return cl_http__queue(req, 1);
     case PHASE_DEFERRED:
     case PHASE_DONE:
     default:

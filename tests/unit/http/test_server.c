@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http/gzip.h"
@@ -172,6 +175,34 @@ static int on_parked(cl_http_req_t *req, void *payload, cl_err_t *err)
     return cl_http_park(req, start_parked, NULL);
 }
 
+/* Two shared bodies (as the cache lends them: read only until released), large enough that a reply
+ * is still being sent while the worker thread serves the next connection; every reference taken is
+ * counted and must be released once. */
+#define SHARED_LEN (3u << 20)
+static char *g_shared[2];
+static int g_shared_taken, g_shared_released; /* atomic */
+
+static void on_shared_release(void *cls)
+{
+    (void)cls;
+    __atomic_add_fetch(&g_shared_released, 1, __ATOMIC_SEQ_CST);
+}
+
+static int on_shared(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    int which = cl_http_req_query(req, "b") ? 1 : 0;
+    __atomic_add_fetch(&g_shared_taken, 1, __ATOMIC_SEQ_CST);
+    if (cl_http_req_query(req, "cookie")) {
+        cl_err_t ignored;
+        if (cl_http_add_header(req, "Set-Cookie", "k=v", &ignored) != 0) {
+            return cl_err_set(err, CL_ENOMEM, "out of memory");
+        }
+    }
+    return cl_http_reply_gzipped_shared(req, 200, "application/json", g_shared[which], SHARED_LEN,
+                                        on_shared_release, &g_shared[which], err);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -206,6 +237,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         {"GET", "/slow", on_slow, f, 0},
         {"GET", "/held", on_held, f, 0},
         {"GET", "/parked", on_parked, f, 0},
+        {"GET", "/shared", on_shared, NULL, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -736,6 +768,125 @@ static void test_server__a_request_sees_nothing_of_the_one_before(void **state)
     stop(f);
 }
 
+/* A socket connected to the fixture's server. */
+static int connect_to(const fixture_t *f)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)cl_http_server_port(f->srv))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (const struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static void send_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = send(fd, s, n, 0);
+        assert_true(w > 0);
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* One response from FD: its header block into HEAD (CAP bytes, NUL-terminated) and its body
+ * (Content-Length bytes) into *BODY (malloc'ed). */
+static void read_reply(int fd, char *head, size_t cap, char **body, size_t *len)
+{
+    size_t at = 0;
+    char *end = NULL;
+    while (!end) {
+        assert_true(at + 1 < cap);
+        ssize_t r = recv(fd, head + at, 1, 0); /* a byte at a time: nothing of the body is taken */
+        assert_int_equal(r, 1);
+        at++;
+        head[at] = '\0';
+        end = at >= 4 && memcmp(head + at - 4, "\r\n\r\n", 4) == 0 ? head + at : NULL;
+    }
+    const char *cl = strstr(head, "\r\nContent-Length: ");
+    assert_non_null(cl);
+    *len = strtoul(cl + 18, NULL, 10);
+    *body = malloc(*len + 1);
+    for (size_t got = 0; got < *len;) {
+        ssize_t r = recv(fd, *body + got, *len - got, 0);
+        assert_true(r > 0);
+        got += (size_t)r;
+    }
+}
+
+static int has_line(const char *head, const char *line)
+{
+    char want[256];
+    snprintf(want, sizeof want, "\r\n%s\r\n", line);
+    return strstr(head, want) != NULL;
+}
+
+/* A worker thread sends the response it kept for a shared body again, with only the request id
+ * changed: requests on several connections at once (the worker serves them all in one turn while
+ * the earlier replies are still being sent), two bodies in turn, one reply with a header of its own
+ * — each reply carries its own request id, every standard header and its whole body, and every
+ * reference to a body is released once the server stops. */
+static void test_server__a_shared_body_reply_keeps_its_own_request_id(void **state)
+{
+    fixture_t *f = *state;
+    for (int b = 0; b < 2; b++) {
+        g_shared[b] = malloc(SHARED_LEN);
+        for (size_t i = 0; i < SHARED_LEN; i++) {
+            g_shared[b][i] = (char)('a' + (i * 7 + (size_t)b) % 26);
+        }
+    }
+    g_shared_taken = g_shared_released = 0;
+    start(f, 1, 0);
+    enum { CONNS = 6, ROUNDS = 4 };
+    int fds[CONNS];
+    for (int c = 0; c < CONNS; c++) {
+        fds[c] = connect_to(f);
+    }
+    char req[512], head[8192], want[128];
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int c = 0; c < CONNS; c++) { /* all sent before any reply is read */
+            snprintf(req, sizeof req,
+                     "GET /shared%s HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n"
+                     "X-Request-Id: conn-%d-round-%d\r\n\r\n",
+                     (c + round) % 3 == 2 ? "?b=1" : (c == 1 && round == 2 ? "?cookie=1" : ""), c,
+                     round);
+            send_all(fds[c], req);
+        }
+        for (int c = 0; c < CONNS; c++) {
+            char *body = NULL;
+            size_t len = 0;
+            read_reply(fds[c], head, sizeof head, &body, &len);
+            assert_non_null(strstr(head, "HTTP/1.1 200"));
+            snprintf(want, sizeof want, "X-Request-Id: conn-%d-round-%d", c, round);
+            assert_true(has_line(head, want));
+            assert_null(strstr(strstr(head, want) + strlen(want), "X-Request-Id")); /* once */
+            assert_true(has_line(head, "Content-Type: application/json"));
+            assert_true(has_line(head, "Content-Encoding: gzip"));
+            assert_true(has_line(head, "Vary: Accept-Encoding"));
+            assert_true(has_line(head, "Cache-Control: no-store"));
+            assert_true(has_line(head, "X-Content-Type-Options: nosniff"));
+            assert_true(has_line(head, "Referrer-Policy: no-referrer"));
+            assert_true(has_line(head, "X-Frame-Options: DENY"));
+            assert_true(has_line(head, "Cross-Origin-Opener-Policy: same-origin"));
+            assert_non_null(strstr(head, "\r\nContent-Security-Policy: default-src 'self'"));
+            assert_int_equal(has_line(head, "Set-Cookie: k=v"), c == 1 && round == 2);
+            assert_int_equal(len, SHARED_LEN);
+            assert_memory_equal(body, g_shared[(c + round) % 3 == 2 ? 1 : 0], SHARED_LEN);
+            free(body);
+        }
+    }
+    for (int c = 0; c < CONNS; c++) {
+        close(fds[c]);
+    }
+    stop(f);
+    assert_int_equal(g_shared_taken, CONNS * ROUNDS);
+    assert_int_equal(g_shared_released, g_shared_taken);
+    free(g_shared[0]);
+    free(g_shared[1]);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -762,6 +913,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server__held_replies_wait_for_their_release, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server__parked_requests_are_answered_by_their_owner,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__a_shared_body_reply_keeps_its_own_request_id,
                                         setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
