@@ -760,14 +760,17 @@ static int start_slow_threads(cl_http_server_t *srv, cl_err_t *err)
 }
 
 /* libmicrohttpd's memory per connection: the request line and headers (its read buffer grows in
- * place up to the cap, and our own check answers 431 past it), their parsed entries (~50 bytes a
- * line) and the reply's header block in the rest. libmicrohttpd zeroes the whole pool between two
- * requests of a keep-alive connection, so it is kept as small as that allows: at 2 × the cap +
- * 8 KiB (40 KiB) the memset was 5-6 % of a cached view's CPU. What does not fit — headers far past
- * the cap, or more than ~300 header lines — libmicrohttpd refuses itself, with a 431 of its own. */
+ * place up to the cap, and our own check answers 431 past it), their parsed entries (~56 bytes a
+ * line, kept at the pool's end), the reply's header block (~1 KiB) and the body's read buffer in
+ * the rest. libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a keep-alive
+ * connection and the unused half of its read buffer before each reply (src/microhttpd/memorypool.c
+ * MHD_pool_reset, MHD_pool_reallocate), so it is kept as small as that allows: at the cap + 8 KiB
+ * those memsets were 6 % of a cached view's CPU. A header block at the cap fits with ~50 lines;
+ * what does not fit — headers far past the cap, or very many lines — libmicrohttpd refuses itself,
+ * with a 431 of its own (tests/unit/http/test_server.c holds both boundaries). */
 static size_t pool_size(const cl_http_options_t *o)
 {
-    return o->max_header + (size_t)8 * 1024;
+    return o->max_header + (size_t)4 * 1024;
 }
 
 int cl_http_server_start(cl_http_server_t *srv, cl_err_t *err)

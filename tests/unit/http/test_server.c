@@ -887,6 +887,61 @@ static void test_server__a_shared_body_reply_keeps_its_own_request_id(void **sta
     free(g_shared[1]);
 }
 
+/* A request of exactly LINES header lines whose request line and headers take HEADER_SIZE bytes
+ * (the size libmicrohttpd measures, blank line included), read from a new connection: the reply's
+ * status line and header block into HEAD, its body into *BODY. */
+static void sized_request(const fixture_t *f, size_t header_size, int lines, char *head, size_t cap,
+                          char **body)
+{
+    char *req = malloc(header_size + 1);
+    size_t at = (size_t)snprintf(req, header_size + 1, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 1; i < lines; i++) {
+        size_t left = header_size - at - 2; /* the blank line at the end */
+        size_t n = i + 1 < lines ? left / (size_t)(lines - i) : left;
+        assert_true(n >= 16);
+        at += (size_t)snprintf(req + at, header_size + 1 - at, "X-Fill-%03d: ", i);
+        size_t fill = n - 12 - 2;
+        memset(req + at, 'f', fill);
+        at += fill;
+        memcpy(req + at, "\r\n", 2);
+        at += 2;
+    }
+    memcpy(req + at, "\r\n", 2);
+    at += 2;
+    req[at] = '\0';
+    assert_int_equal(at, header_size);
+    int fd = connect_to(f);
+    send_all(fd, req);
+    size_t len = 0;
+    read_reply(fd, head, cap, body, &len);
+    (*body)[len] = '\0';
+    close(fd);
+    free(req);
+}
+
+/* The header limit (4096 bytes here) at its boundary: a request line and headers of exactly the cap
+ * are served, in a few lines or in 50; one byte more is our 431, with the error format. */
+static void test_server__headers_up_to_the_limit_are_served(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    char head[8192];
+    char *body = NULL;
+    const int LINES[] = {3, 20, 50};
+    for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
+        sized_request(f, 4096, LINES[i], head, sizeof head, &body);
+        assert_non_null(strstr(head, "HTTP/1.1 200"));
+        assert_non_null(strstr(body, "\"hello\":\"world\""));
+        free(body);
+        sized_request(f, 4097, LINES[i], head, sizeof head, &body);
+        assert_non_null(strstr(head, "HTTP/1.1 431"));
+        assert_non_null(strstr(body, "\"code\":\"headers_too_large\""));
+        assert_non_null(strstr(body, "larger than 4096 bytes"));
+        free(body);
+    }
+    stop(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -916,6 +971,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__a_shared_body_reply_keeps_its_own_request_id,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__headers_up_to_the_limit_are_served, setup,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
