@@ -143,8 +143,12 @@ int cl_http_req_accepts_gzip(const cl_http_req_t *req);
 void *cl_http_req_alloc(cl_http_req_t *req, size_t n);
 char *cl_http_req_strdup(cl_http_req_t *req, const char *s);
 
-/* Add KEY: VALUE (stolen) to this request's access-log line, e.g. the user id or "cache":"hit". */
+/* Add KEY: VALUE (stolen) to this request's access-log line, e.g. "cached": true; a key added
+ * again replaces its value. Kept as is until the line is written: no JSON work when it is not. */
 void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value);
+
+/* cl_http_req_log with TEXT (copied) as a JSON string, e.g. the user id or "cache": "hit". */
+void cl_http_req_log_text(cl_http_req_t *req, const char *key, const char *text);
 
 /* Call FN(PAYLOAD) when the request ends (after the response is sent or the client went away), last
  * registered first; for per-request objects that are not arena memory (e.g. the signed-in user).

@@ -29,6 +29,14 @@ typedef struct arena_chunk {
 /* The arena's chunk size: larger requests get a chunk of their own size. */
 #define ARENA_CHUNK 4096
 
+/* A field of the access-log line, kept until the line is written (or dropped unwritten). */
+typedef struct http_log_field {
+    struct http_log_field *next;
+    const char *key;  /* arena */
+    json_t *value;    /* owned; NULL: TEXT instead */
+    const char *text; /* arena */
+} http_log_field_t;
+
 typedef struct http_cleanup {
     struct http_cleanup *next;
     void (*fn)(void *);
@@ -98,7 +106,7 @@ struct cl_http_req {
     cl_cookie_jar_t cookies;
     int cookies_parsed;
     arena_chunk_t *arena;
-    json_t *log_fields;
+    http_log_field_t *log_head, *log_tail; /* in the order they were added */
     void *data;
     http_cleanup_t *cleanups;
 

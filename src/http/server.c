@@ -222,7 +222,9 @@ static void req_free(cl_http_req_t *req)
     free(req->raw_target);
     free(req->body);
     cl_http__drop_body(req);
-    json_decref(req->log_fields);
+    for (http_log_field_t *f = req->log_head; f; f = f->next) {
+        json_decref(f->value); /* the line was not written */
+    }
     spare_t *spare = thread_spare(0);
     arena_chunk_t *c = req->arena;
     while (c) {
@@ -266,8 +268,11 @@ static void access_log(cl_http_req_t *req, int status, double secs,
     if (!cl_log_enabled(level)) {
         return; /* below the threshold: not worth a dozen allocations per request */
     }
-    json_t *f = req->log_fields ? req->log_fields : json_object();
-    req->log_fields = NULL;
+    json_t *f = json_object();
+    for (http_log_field_t *l = req->log_head; l; l = l->next) {
+        json_object_set_new(f, l->key, l->value ? l->value : json_string(l->text));
+        l->value = NULL;
+    }
     json_object_set_new(f, "request_id", json_string(req->id));
     json_object_set_new(f, "method", json_string(cl_http_req_method(req)));
     json_object_set_new(f, "path", json_string(req->target_ok ? req->target.path : "-"));

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "http/gzip.h"
 #include "http/http.h"
 #include "../support/http_client.h"
@@ -29,6 +30,7 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int open, waiting, finished;
+    int access_log; /* start() with the access log on */
 } fixture_t;
 
 static int on_hello(cl_http_req_t *req, void *payload, cl_err_t *err)
@@ -203,6 +205,15 @@ static int on_shared(cl_http_req_t *req, void *payload, cl_err_t *err)
                                         on_shared_release, &g_shared[which], err);
 }
 
+static int on_logged(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    cl_http_req_log_text(req, "user", "ana");
+    cl_http_req_log(req, "n", json_integer(3));
+    cl_http_req_log_text(req, "user", "bea"); /* replaces the first, in its place */
+    return cl_http_reply(req, 200, "text/plain", "ok", 2, err);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -226,6 +237,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         .max_header = 4096,
         .static_dir = web,
         .metrics = f->metrics,
+        .access_log = f->access_log,
     };
     assert_int_equal(cl_http_server_new(&f->srv, &opt, &err), 0);
     cl_http_route_t routes[] = {
@@ -238,6 +250,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         {"GET", "/held", on_held, f, 0},
         {"GET", "/parked", on_parked, f, 0},
         {"GET", "/shared", on_shared, NULL, 0},
+        {"GET", "/logged", on_logged, NULL, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -942,6 +955,44 @@ static void test_server__headers_up_to_the_limit_are_served(void **state)
     stop(f);
 }
 
+/* A handler's access-log fields lead the request's line, in the order they were added (a key added
+ * again keeps its place); below the log's level the line is not written and its fields are freed.
+ */
+static void test_server__access_log_fields_in_their_order(void **state)
+{
+    fixture_t *f = *state;
+    f->access_log = 1;
+    FILE *sink = tmpfile();
+    cl_log_set_sink(sink);
+    cl_log_set_level(CL_LOG_INFO);
+    start(f, 1, 0);
+    http_resp_t r = get(f, "/logged", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    for (int i = 0; i < 2000 && cl_http_server_in_flight(f->srv) > 0; i++) {
+        usleep(1000); /* its line is written when libmicrohttpd completes it, after the reply */
+    }
+    cl_log_set_level(CL_LOG_WARN);
+    r = get(f, "/logged", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    stop(f);
+    cl_log_set_sink(NULL);
+    char line[4096];
+    int access = 0;
+    rewind(sink);
+    while (fgets(line, sizeof line, sink)) {
+        if (strstr(line, "\"event\":\"access\"")) {
+            access++;
+            assert_non_null(strstr(line, "\"event\":\"access\",\"user\":\"bea\",\"n\":3,"
+                                         "\"request_id\":"));
+            assert_non_null(strstr(line, "\"route\":\"/logged\",\"status\":200,"));
+        }
+    }
+    assert_int_equal(access, 1);
+    fclose(sink);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -972,6 +1023,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server__a_shared_body_reply_keeps_its_own_request_id,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_server__headers_up_to_the_limit_are_served, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__access_log_fields_in_their_order, setup,
                                         teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
