@@ -189,7 +189,10 @@ CL_NODISCARD int cl_http_reply_gzipped(cl_http_req_t *req, int status, const cha
 
 /* As cl_http_reply_gzipped with GZ shared instead of owned (a cached body, sent without a copy):
  * it is only read, until RELEASE(CLS) is called — once, from the thread that is done with it: after
- * the response was sent or dropped, when the reply is replaced, or at once on failure. */
+ * the response was sent or dropped, when the reply is replaced, or at once on failure. A worker
+ * thread keeps the response of its last shared body for the next reply of the same body
+ * (request.c): that one reference is released when the thread's next shared reply is another body,
+ * or when the thread ends with the server. */
 CL_NODISCARD int cl_http_reply_gzipped_shared(cl_http_req_t *req, int status,
                                               const char *content_type, const char *gz,
                                               size_t gz_len, void (*release)(void *cls), void *cls,
