@@ -269,7 +269,7 @@ int app_session(app_session_t **out, cl_app_t *app, cl_http_req_t *req, int stat
         return rc;
     }
     memcpy(s->sid, sid, sizeof s->sid); /* the lookup took only an id of exactly this length */
-    cl_http_req_log(req, "user", json_string(s->user->id));
+    cl_http_req_log_text(req, "user", s->user->id);
     if (state_changing) {
         rc = cl_auth_check_csrf(cl_http_req_header(req, CL_AUTH_CSRF_HEADER), s->csrf,
                                 cl_http_req_header(req, "Origin"),

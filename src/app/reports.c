@@ -291,33 +291,42 @@ static int check_dimensions(cl_reports_key_t *k, cl_reports_t *r, cl_err_t *err)
     return rc;
 }
 
+static int64_t to_ns(double s)
+{
+    return (int64_t)(s * 1e9);
+}
+
+/* The slot answer for WEEK as *OUT (new) with its slot index and generation. */
+static int slot_answer(char **out, size_t *slot, uint64_t *gen, double *resolved_at,
+                       const resolve_slot_t *e, size_t i, cl_err_t *err)
+{
+    *out = strdup(e->dir);
+    *slot = i;
+    *gen = e->gen;
+    *resolved_at = e->resolved_at;
+    return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+}
+
 /* cl_snapshot_resolve through r->resolved: a realpath() walks and reads every component of the
  * path, which was a tenth of a cached view's CPU; one lstat of the link tells whether the last
- * answer still holds. */
-static int resolve_shared(char **out, double *resolved_at, cl_reports_t *r, const char *week,
-                          cl_err_t *err)
+ * answer still holds, and a look within REPORTS_RESOLVE_CHECK_S holds for every thread. *SLOT and
+ * *GEN say which answer it was (*GEN 0: not kept). */
+static int resolve_shared(char **out, size_t *slot_out, uint64_t *gen_out, double *resolved_at,
+                          cl_reports_t *r, const char *week, cl_err_t *err)
 {
-    char link[CL_SNAPSHOT_PATH_MAX];
-    struct stat st;
-    int n = snprintf(link, sizeof link, "%s/current/%s", r->cfg->warehouse_dir, week);
-    int have = n > 0 && (size_t)n < sizeof link && lstat(link, &st) == 0;
-    long long ctime_ns = 0;
-    if (have) {
-        ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-    }
+    static uint64_t generations; /* atomic */
     double now = reports_now();
+    *gen_out = 0;
     size_t slot = 0;
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < REPORTS_RESOLVE_SLOTS; i++) {
         resolve_slot_t *e = &r->resolved[i];
         if (e->dir && strcmp(e->week, week) == 0) {
-            if (have && e->dev == (unsigned long long)st.st_dev &&
-                e->ino == (unsigned long long)st.st_ino && e->ctime_ns == ctime_ns &&
+            if (to_ns(now) - e->checked_ns < to_ns(REPORTS_RESOLVE_CHECK_S) &&
                 now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
-                *out = strdup(e->dir);
-                *resolved_at = e->resolved_at;
+                int rc = slot_answer(out, slot_out, gen_out, resolved_at, e, i, err);
                 pthread_mutex_unlock(&r->lock);
-                return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
+                return rc; /* another thread looked just now */
             }
             slot = i;
             break;
@@ -327,18 +336,45 @@ static int resolve_shared(char **out, double *resolved_at, cl_reports_t *r, cons
         }
     }
     pthread_mutex_unlock(&r->lock);
+    char link[CL_SNAPSHOT_PATH_MAX];
+    struct stat st;
+    int n = snprintf(link, sizeof link, "%s/current/%s", r->cfg->warehouse_dir, week);
+    int have = n > 0 && (size_t)n < sizeof link && lstat(link, &st) == 0;
+    long long ctime_ns = 0;
+    if (have) {
+        ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    }
+    pthread_mutex_lock(&r->lock);
+    resolve_slot_t *e = &r->resolved[slot];
+    if (have && e->dir && strcmp(e->week, week) == 0 && e->dev == (unsigned long long)st.st_dev &&
+        e->ino == (unsigned long long)st.st_ino && e->ctime_ns == ctime_ns &&
+        now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
+        __atomic_store_n(&e->checked_ns, to_ns(now), __ATOMIC_RELEASE); /* the same link */
+        int rc = slot_answer(out, slot_out, gen_out, resolved_at, e, slot, err);
+        pthread_mutex_unlock(&r->lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&r->lock);
     int rc = cl_snapshot_resolve(out, r->cfg->warehouse_dir, week, err);
     char *copy = rc == 0 && have ? strdup(*out) : NULL;
     *resolved_at = copy ? now : -1; /* -1: not kept */
     pthread_mutex_lock(&r->lock);
-    resolve_slot_t *e = &r->resolved[slot];
+    e = &r->resolved[slot];
     free(e->dir);
-    *e = (resolve_slot_t){.dir = copy,
-                          .dev = have ? (unsigned long long)st.st_dev : 0,
-                          .ino = have ? (unsigned long long)st.st_ino : 0,
-                          .ctime_ns = ctime_ns,
-                          .resolved_at = now};
+    uint64_t gen = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
+    /* field by field: gen and checked_ns are read by other threads without the lock */
+    e->dir = copy;
+    e->dev = have ? (unsigned long long)st.st_dev : 0;
+    e->ino = have ? (unsigned long long)st.st_ino : 0;
+    e->ctime_ns = ctime_ns;
+    e->resolved_at = now;
     snprintf(e->week, sizeof e->week, "%s", week);
+    __atomic_store_n(&e->gen, gen, __ATOMIC_RELEASE); /* before checked_ns: see resolve_week */
+    __atomic_store_n(&e->checked_ns, copy ? to_ns(now) : 0, __ATOMIC_RELEASE);
+    if (copy) {
+        *slot_out = slot;
+        *gen_out = gen;
+    }
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -351,13 +387,27 @@ typedef struct {
     uint64_t owner; /* cl_reports serial; 0: empty */
     char week[CL_WEEK_KEY_LEN];
     char dir[THREAD_RESOLVE_DIR_MAX];
-    double checked_at, resolved_at;
+    size_t slot; /* r->resolved[slot] gave it, at generation gen */
+    uint64_t gen;
+    double resolved_at;
 } thread_resolved_t;
 
 static __thread thread_resolved_t thread_resolved[THREAD_RESOLVE_SLOTS];
 
-/* resolve_shared, through the thread's copies: within REPORTS_RESOLVE_CHECK_S of the last check
- * (and REPORTS_RESOLVE_TTL_S of the resolution), no lstat, no lock. */
+/* Whether T's answer still holds at NOW: its slot was looked at within REPORTS_RESOLVE_CHECK_S and
+ * still holds T's answer. The look's time is read before the generation, which is written before
+ * it: a look that replaced the answer is never taken for one that confirmed it. */
+static int copy_holds(const thread_resolved_t *t, const cl_reports_t *r, double now)
+{
+    const resolve_slot_t *e = &r->resolved[t->slot];
+    int64_t checked = __atomic_load_n(&e->checked_ns, __ATOMIC_ACQUIRE);
+    uint64_t gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
+    return gen == t->gen && to_ns(now) - checked < to_ns(REPORTS_RESOLVE_CHECK_S) &&
+           now - t->resolved_at < REPORTS_RESOLVE_TTL_S;
+}
+
+/* resolve_shared, through the thread's copies: within REPORTS_RESOLVE_CHECK_S of the process's
+ * last look at the link (and REPORTS_RESOLVE_TTL_S of the resolution), no lstat, no lock. */
 static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t *err)
 {
     double now = reports_now();
@@ -365,26 +415,28 @@ static int resolve_week(char **out, cl_reports_t *r, const char *week, cl_err_t 
     for (size_t i = 0; i < THREAD_RESOLVE_SLOTS; i++) {
         thread_resolved_t *e = &thread_resolved[i];
         if (e->owner == r->serial && strcmp(e->week, week) == 0) {
-            if (now - e->checked_at < REPORTS_RESOLVE_CHECK_S &&
-                now - e->resolved_at < REPORTS_RESOLVE_TTL_S) {
+            if (copy_holds(e, r, now)) {
                 *out = strdup(e->dir);
                 return *out ? 0 : cl_err_set(err, CL_ENOMEM, "out of memory");
             }
             t = e;
             break;
         }
-        if (!t || e->checked_at < t->checked_at) {
+        if (!t || e->resolved_at < t->resolved_at) {
             t = e; /* the oldest */
         }
     }
     double resolved_at = -1;
-    int rc = resolve_shared(out, &resolved_at, r, week, err);
+    size_t slot = 0;
+    uint64_t gen = 0;
+    int rc = resolve_shared(out, &slot, &gen, &resolved_at, r, week, err);
     size_t n = rc == 0 ? strlen(*out) : 0;
-    if (rc == 0 && resolved_at >= 0 && n < sizeof t->dir) {
+    if (rc == 0 && gen != 0 && n < sizeof t->dir) {
         t->owner = r->serial;
         snprintf(t->week, sizeof t->week, "%s", week);
         memcpy(t->dir, *out, n + 1);
-        t->checked_at = now;
+        t->slot = slot;
+        t->gen = gen;
         t->resolved_at = resolved_at;
     } else if (t->owner == r->serial && strcmp(t->week, week) == 0) {
         t->owner = 0;

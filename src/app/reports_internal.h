@@ -4,6 +4,7 @@
 #define CL_APP_REPORTS_INTERNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "app/builders.h"
 #include "app/reports.h"
@@ -44,8 +45,10 @@ typedef struct {
  * republished week (a new link, renamed or re-made over the old one) is seen at the next lstat, and
  * a snapshot folder deleted behind an unchanged link is noticed within the TTL. */
 #define REPORTS_RESOLVE_SLOTS 8
-/* Each thread also keeps the last answers it got, and uses them without the lstat (nor the lock)
- * for REPORTS_RESOLVE_CHECK_S: a republished week is seen within a millisecond. */
+/* The link is looked at (lstat) at most once per REPORTS_RESOLVE_CHECK_S for the whole process:
+ * within that time of the last look, each thread answers from its own copy of the slot's answer
+ * (no lstat, no lock) while the slot's generation is the one it copied. A republished week is seen
+ * within a millisecond by every thread. */
 #define REPORTS_RESOLVE_CHECK_S 0.001
 #define REPORTS_RESOLVE_TTL_S 1.0
 
@@ -55,6 +58,9 @@ typedef struct {
     unsigned long long dev, ino;
     long long ctime_ns;
     double resolved_at; /* monotonic seconds */
+    /* read without the lock (atomic), written under it: the generation first, then checked_ns */
+    uint64_t gen;       /* unique in the process, new whenever the slot's answer is replaced */
+    int64_t checked_ns; /* monotonic: the last lstat that confirmed the answer */
 } resolve_slot_t;
 
 struct cl_reports {

@@ -63,7 +63,7 @@ static int finish_login(cl_app_t *app, cl_http_req_t *req, json_t *user_doc, con
         return rc;
     }
     count_login(app, "ok");
-    cl_http_req_log(req, "user", json_string(user->id));
+    cl_http_req_log_text(req, "user", user->id);
     cl_err_t purge;
     if (cl_sessions_purge(cl_auth_sessions(app->auth), &purge) != 0) {
         /* expired rows stay until the next sign-in: harmless */

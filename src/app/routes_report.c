@@ -279,7 +279,7 @@ static void on_report(void *payload, const cl_reports_result_t *res)
         cl_http_release(req);
         return;
     }
-    cl_http_req_log(req, "cache", json_string(res->cache));
+    cl_http_req_log_text(req, "cache", res->cache);
     app_release_audited(w->app, req, w->session->user, "report_view", "ok",
                         view_detail(w, res->cache, res->stale, res->snapshot));
 }
@@ -333,7 +333,7 @@ static int on_wbr(cl_http_req_t *req, void *payload, cl_err_t *err)
         cl_metrics_inc(app->m_report_cache, hit, 1);
         rc = cl_http_reply_gzipped_shared(req, 200, "application/json", gz.data, gz.len, gz.release,
                                           gz.cls, err);
-        cl_http_req_log(req, "cache", json_string("hit"));
+        cl_http_req_log_text(req, "cache", "hit");
         if (rc != 0) {
             return rc;
         }

@@ -143,8 +143,12 @@ int cl_http_req_accepts_gzip(const cl_http_req_t *req);
 void *cl_http_req_alloc(cl_http_req_t *req, size_t n);
 char *cl_http_req_strdup(cl_http_req_t *req, const char *s);
 
-/* Add KEY: VALUE (stolen) to this request's access-log line, e.g. the user id or "cache":"hit". */
+/* Add KEY: VALUE (stolen) to this request's access-log line, e.g. "cached": true; a key added
+ * again replaces its value. Kept as is until the line is written: no JSON work when it is not. */
 void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value);
+
+/* cl_http_req_log with TEXT (copied) as a JSON string, e.g. the user id or "cache": "hit". */
+void cl_http_req_log_text(cl_http_req_t *req, const char *key, const char *text);
 
 /* Call FN(PAYLOAD) when the request ends (after the response is sent or the client went away), last
  * registered first; for per-request objects that are not arena memory (e.g. the signed-in user).
@@ -185,7 +189,10 @@ CL_NODISCARD int cl_http_reply_gzipped(cl_http_req_t *req, int status, const cha
 
 /* As cl_http_reply_gzipped with GZ shared instead of owned (a cached body, sent without a copy):
  * it is only read, until RELEASE(CLS) is called — once, from the thread that is done with it: after
- * the response was sent or dropped, when the reply is replaced, or at once on failure. */
+ * the response was sent or dropped, when the reply is replaced, or at once on failure. A worker
+ * thread keeps the response of its last shared body for the next reply of the same body
+ * (request.c): that one reference is released when the thread's next shared reply is another body,
+ * or when the thread ends with the server. */
 CL_NODISCARD int cl_http_reply_gzipped_shared(cl_http_req_t *req, int status,
                                               const char *content_type, const char *gz,
                                               size_t gz_len, void (*release)(void *cls), void *cls,

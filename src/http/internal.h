@@ -29,6 +29,14 @@ typedef struct arena_chunk {
 /* The arena's chunk size: larger requests get a chunk of their own size. */
 #define ARENA_CHUNK 4096
 
+/* A field of the access-log line, kept until the line is written (or dropped unwritten). */
+typedef struct http_log_field {
+    struct http_log_field *next;
+    const char *key;  /* arena */
+    json_t *value;    /* owned; NULL: TEXT instead */
+    const char *text; /* arena */
+} http_log_field_t;
+
 typedef struct http_cleanup {
     struct http_cleanup *next;
     void (*fn)(void *);
@@ -98,7 +106,7 @@ struct cl_http_req {
     cl_cookie_jar_t cookies;
     int cookies_parsed;
     arena_chunk_t *arena;
-    json_t *log_fields;
+    http_log_field_t *log_head, *log_tail; /* in the order they were added */
     void *data;
     http_cleanup_t *cleanups;
 
@@ -140,7 +148,9 @@ void cl_http__resume(cl_http_req_t *req);
 /* Let go of REQ's reply body (free it, or release a shared one); resp_body is NULL after. */
 void cl_http__drop_body(cl_http_req_t *req);
 
-/* Build the MHD response for REQ's reply and queue it. Returns MHD_YES or MHD_NO. */
-enum MHD_Result cl_http__queue(cl_http_req_t *req);
+/* Build the MHD response for REQ's reply and queue it. FINAL: called from the access handler's
+ * final call (the whole request received, or a resumed one), where a worker thread's kept response
+ * may be reused (request.c explains when). Returns MHD_YES or MHD_NO. */
+enum MHD_Result cl_http__queue(cl_http_req_t *req, int final);
 
 #endif

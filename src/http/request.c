@@ -4,6 +4,7 @@
  * content encoding). */
 #include "http/internal.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,15 +144,41 @@ char *cl_http_req_strdup(cl_http_req_t *req, const char *s)
     return p;
 }
 
+/* The fields are kept as they come, and only made into JSON when the access-log line is written
+ * (server.c): below the log's level, a JSON object per request was 1 % of a cached view's CPU. */
+static http_log_field_t *log_field(cl_http_req_t *req, const char *key)
+{
+    http_log_field_t *f = cl_http_req_alloc(req, sizeof *f);
+    const char *k = f ? cl_http_req_strdup(req, key) : NULL;
+    if (!k) {
+        return NULL;
+    }
+    *f = (http_log_field_t){NULL, k, NULL, NULL};
+    if (req->log_tail) {
+        req->log_tail->next = f;
+    } else {
+        req->log_head = f;
+    }
+    req->log_tail = f;
+    return f;
+}
+
 void cl_http_req_log(cl_http_req_t *req, const char *key, json_t *value)
 {
-    if (!req->log_fields) {
-        req->log_fields = json_object();
-    }
-    if (req->log_fields) {
-        json_object_set_new(req->log_fields, key, value);
+    http_log_field_t *f = value ? log_field(req, key) : NULL;
+    if (f) {
+        f->value = value;
     } else {
         json_decref(value);
+    }
+}
+
+void cl_http_req_log_text(cl_http_req_t *req, const char *key, const char *text)
+{
+    char *t = text ? cl_http_req_strdup(req, text) : NULL;
+    http_log_field_t *f = t ? log_field(req, key) : NULL;
+    if (f) {
+        f->text = t;
     }
 }
 
@@ -454,11 +481,11 @@ static int choose_encoding(cl_http_req_t *req, int *gzip_out)
     return 0;
 }
 
-static void add_standard_headers(cl_http_req_t *req, struct MHD_Response *r, int gzip)
+/* The headers every response of REQ's kind carries but the request id, in their order. */
+static void add_fixed_headers(const cl_http_req_t *req, struct MHD_Response *r, int gzip)
 {
     cl_http_server_t *srv = req->srv;
     MHD_add_response_header(r, "Content-Type", req->content_type);
-    MHD_add_response_header(r, "X-Request-Id", req->id);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -480,12 +507,136 @@ static void add_standard_headers(cl_http_req_t *req, struct MHD_Response *r, int
     if (__atomic_load_n(&srv->shutting_down, __ATOMIC_ACQUIRE)) {
         MHD_add_response_header(r, "Connection", "close");
     }
+}
+
+/* The fixed headers, the request id, then the handler's own (Set-Cookie, Location, ...). */
+static void add_standard_headers(const cl_http_req_t *req, struct MHD_Response *r, int gzip)
+{
+    add_fixed_headers(req, r, gzip);
+    MHD_add_response_header(r, "X-Request-Id", req->id);
     for (http_header_t *h = req->headers; h; h = h->next) {
         MHD_add_response_header(r, h->name, h->value);
     }
 }
 
-enum MHD_Result cl_http__queue(cl_http_req_t *req)
+/* ---- one response per worker thread for a shared body
+ *
+ * A cached report is the same body, and the same headers but the request id, again and again:
+ * making its response (a dozen headers at three allocations each) and destroying it was 4 % of a
+ * cached view's CPU. So each worker thread keeps the response it last made for a shared body (a
+ * reference of its own, which holds a reference to the body) and queues it again for the next reply
+ * of the same body, with only its X-Request-Id replaced.
+ *
+ * Why that is safe, in libmicrohttpd 0.9.75 (src/microhttpd/connection.c): a response's headers are
+ * read only by build_header_response, which copies them into the connection's own write buffer;
+ * the body is only read. A response queued from the access handler's final call (state
+ * FULL_REQ_RECEIVED) has its header block built in the same pass of MHD_connection_handle_idle,
+ * right after the handler returns (START_REPLY), before the thread serves any other connection.
+ * Connections of a thread-pool daemon are served by their own worker thread only, resumed ones too,
+ * and the kept response is touched by that thread alone (its reference count is locked by
+ * libmicrohttpd). So when the next request on the thread changes the id, every earlier connection
+ * that queued it has its header block already. The argument is about that version's internals:
+ * with any other libmicrohttpd, every response is made afresh. Only a final-call reply qualifies
+ * (the FINAL argument of cl_http__queue), with a shared body sent as gzip, no header of the
+ * handler's own and no "Connection: close". */
+typedef struct {
+    struct MHD_Response *r; /* NULL: none kept */
+    const cl_http_server_t *srv;
+    const void *cls;  /* the shared body's identity: r holds its reference, so no other body */
+    const char *data; /* can have the same address while r lives */
+    size_t len;
+    int status;
+    char content_type[96];
+    char id[sizeof((cl_http_req_t *)0)->id]; /* the X-Request-Id r carries */
+} kept_t;
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static int kept_ready; /* the key exists and libmicrohttpd is the version the argument is about */
+
+static void kept_free(void *p)
+{
+    kept_t *k = p;
+    if (k->r) {
+        MHD_destroy_response(k->r);
+    }
+    free(k);
+}
+
+static void kept_init(void)
+{
+    const char *v = MHD_get_version();
+    kept_ready = v && strcmp(v, "0.9.75") == 0 && pthread_key_create(&kept_key, kept_free) == 0;
+}
+
+/* The calling thread's kept response (NULL: reuse is off, or no memory). */
+static kept_t *thread_kept(void)
+{
+    pthread_once(&kept_once, kept_init);
+    if (!kept_ready) {
+        return NULL;
+    }
+    kept_t *k = pthread_getspecific(kept_key);
+    if (!k && (k = calloc(1, sizeof *k)) != NULL && pthread_setspecific(kept_key, k) != 0) {
+        free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+static int kept_matches(const kept_t *k, const cl_http_req_t *req)
+{
+    return k->r && k->srv == req->srv && k->cls == req->resp_cls && k->data == req->resp_body &&
+           k->len == req->resp_len && k->status == req->status &&
+           strcmp(k->content_type, req->content_type) == 0;
+}
+
+static void kept_drop(kept_t *k)
+{
+    if (k->r) {
+        MHD_destroy_response(k->r);
+    }
+    k->r = NULL;
+}
+
+/* REQ's reply through K's response when it is the same: 1 and *OUT (a reference for the caller)
+ * when so, REQ's own reference to the body released; 0 to make one afresh. */
+static int kept_reuse(struct MHD_Response **out, kept_t *k, cl_http_req_t *req)
+{
+    if (!kept_matches(k, req)) {
+        return 0;
+    }
+    if (MHD_del_response_header(k->r, "X-Request-Id", k->id) != MHD_YES ||
+        MHD_add_response_header(k->r, "X-Request-Id", req->id) != MHD_YES) {
+        kept_drop(k); /* no memory, or not as left: never sent without its own id */
+        return 0;
+    }
+    memcpy(k->id, req->id, sizeof k->id);
+    req->resp_release(req->resp_cls); /* the kept response holds the body */
+    req->resp_release = NULL;
+    req->resp_body = NULL;
+    *out = k->r;
+    return 1;
+}
+
+/* Keep R (REQ's new response, with the standard headers) in K, in place of the last one. */
+static void kept_store(kept_t *k, const cl_http_req_t *req, struct MHD_Response *r)
+{
+    if (strlen(req->content_type) >= sizeof k->content_type) {
+        return;
+    }
+    kept_drop(k);
+    k->r = r;
+    k->srv = req->srv;
+    k->cls = req->resp_cls;
+    k->data = req->resp_body;
+    k->len = req->resp_len;
+    k->status = req->status;
+    snprintf(k->content_type, sizeof k->content_type, "%s", req->content_type);
+    memcpy(k->id, req->id, sizeof k->id);
+}
+
+enum MHD_Result cl_http__queue(cl_http_req_t *req, int final)
 {
     if (!req->replied) {
         cl_err_t e;
@@ -500,18 +651,37 @@ enum MHD_Result cl_http__queue(cl_http_req_t *req)
         req->resp_gzipped = 0;
         cl_http_reply_error(req, &e);
     }
-    struct MHD_Response *r =
-        req->resp_release ? MHD_create_response_from_buffer_with_free_callback_cls(
+    req->bytes_sent = req->resp_len;
+    kept_t *k = final && gzip && req->resp_release && !req->headers && !req->has_cache_control &&
+                        !__atomic_load_n(&req->srv->shutting_down, __ATOMIC_ACQUIRE)
+                    ? thread_kept()
+                    : NULL;
+    struct MHD_Response *r = NULL;
+    if (k && kept_reuse(&r, k, req)) {
+        enum MHD_Result rc = MHD_queue_response(req->con, (unsigned)req->status, r);
+        req->phase = PHASE_DONE;
+        return rc; /* r stays the thread's */
+    }
+    r = req->resp_release ? MHD_create_response_from_buffer_with_free_callback_cls(
                                 req->resp_len, req->resp_body, req->resp_release, req->resp_cls)
                           : MHD_create_response_from_buffer_with_free_callback(
                                 req->resp_len, req->resp_body, free);
     if (!r) {
         return MHD_NO;
     }
+    add_standard_headers(req, r, gzip);
+    if (k) {
+        kept_store(k, req, r);
+        if (k->r == r) {
+            req->resp_body = NULL; /* MHD releases it with the response */
+            req->resp_release = NULL;
+            enum MHD_Result rc = MHD_queue_response(req->con, (unsigned)req->status, r);
+            req->phase = PHASE_DONE;
+            return rc; /* r stays the thread's */
+        }
+    }
     req->resp_body = NULL; /* MHD frees (or releases) it with the response */
     req->resp_release = NULL;
-    req->bytes_sent = req->resp_len;
-    add_standard_headers(req, r, gzip);
     enum MHD_Result rc = MHD_queue_response(req->con, (unsigned)req->status, r);
     MHD_destroy_response(r);
     req->phase = PHASE_DONE;

@@ -222,7 +222,9 @@ static void req_free(cl_http_req_t *req)
     free(req->raw_target);
     free(req->body);
     cl_http__drop_body(req);
-    json_decref(req->log_fields);
+    for (http_log_field_t *f = req->log_head; f; f = f->next) {
+        json_decref(f->value); /* the line was not written */
+    }
     spare_t *spare = thread_spare(0);
     arena_chunk_t *c = req->arena;
     while (c) {
@@ -266,8 +268,11 @@ static void access_log(cl_http_req_t *req, int status, double secs,
     if (!cl_log_enabled(level)) {
         return; /* below the threshold: not worth a dozen allocations per request */
     }
-    json_t *f = req->log_fields ? req->log_fields : json_object();
-    req->log_fields = NULL;
+    json_t *f = json_object();
+    for (http_log_field_t *l = req->log_head; l; l = l->next) {
+        json_object_set_new(f, l->key, l->value ? l->value : json_string(l->text));
+        l->value = NULL;
+    }
     json_object_set_new(f, "request_id", json_string(req->id));
     json_object_set_new(f, "method", json_string(cl_http_req_method(req)));
     json_object_set_new(f, "path", json_string(req->target_ok ? req->target.path : "-"));
@@ -511,7 +516,7 @@ static enum MHD_Result reply_now(cl_http_req_t *req, cl_err_t *err)
         cl_http__reply_status(req, 431, "headers_too_large", err->msg);
     }
     cl_http_reply_error(req, err);
-    return cl_http__queue(req);
+    return cl_http__queue(req, 0);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -560,9 +565,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (dispatch(req) == CL_HTTP_DEFERRED) {
             return MHD_YES;
         }
-        return cl_http__queue(req);
+        return cl_http__queue(req, 1);
     case PHASE_READY:
-        return cl_http__queue(req);
+        return cl_http__queue(req, 1);
     case PHASE_DEFERRED:
     case PHASE_DONE:
     default:
@@ -760,14 +765,17 @@ static int start_slow_threads(cl_http_server_t *srv, cl_err_t *err)
 }
 
 /* libmicrohttpd's memory per connection: the request line and headers (its read buffer grows in
- * place up to the cap, and our own check answers 431 past it), their parsed entries (~50 bytes a
- * line) and the reply's header block in the rest. libmicrohttpd zeroes the whole pool between two
- * requests of a keep-alive connection, so it is kept as small as that allows: at 2 × the cap +
- * 8 KiB (40 KiB) the memset was 5-6 % of a cached view's CPU. What does not fit — headers far past
- * the cap, or more than ~300 header lines — libmicrohttpd refuses itself, with a 431 of its own. */
+ * place up to the cap, and our own check answers 431 past it), their parsed entries (~56 bytes a
+ * line, kept at the pool's end), the reply's header block (~1 KiB) and the body's read buffer in
+ * the rest. libmicrohttpd 0.9.75 zeroes the whole pool between two requests of a keep-alive
+ * connection and the unused half of its read buffer before each reply (src/microhttpd/memorypool.c
+ * MHD_pool_reset, MHD_pool_reallocate), so it is kept as small as that allows: at the cap + 8 KiB
+ * those memsets were 6 % of a cached view's CPU. A header block at the cap fits with ~50 lines;
+ * what does not fit — headers far past the cap, or very many lines — libmicrohttpd refuses itself,
+ * with a 431 of its own (tests/unit/http/test_server.c holds both boundaries). */
 static size_t pool_size(const cl_http_options_t *o)
 {
-    return o->max_header + (size_t)8 * 1024;
+    return o->max_header + (size_t)4 * 1024;
 }
 
 int cl_http_server_start(cl_http_server_t *srv, cl_err_t *err)

@@ -70,6 +70,13 @@ static void contract(int use_redis)
     memset(long_key, 'k', sizeof long_key - 1);
     long_key[sizeof long_key - 1] = '\0';
     assert_int_equal(cl_cache_set(c, long_key, "x", 1, 1000, &err), CL_EINVAL);
+    long_key[CL_CACHE_MAX_KEY] = '\0'; /* the longest key there is, behind its prefix */
+    assert_int_equal(cl_cache_set(c, long_key, "max", 3, 60000, &err), 0);
+    assert_int_equal(cl_cache_get(&v, &n, c, long_key, &err), 0);
+    assert_string_equal(v, "max");
+    free(v);
+    long_key[CL_CACHE_MAX_KEY - 1] = 'j'; /* another key of that length */
+    assert_int_equal(cl_cache_get(&v, &n, c, long_key, &err), CL_ENOTFOUND);
 
     int64_t count = 0;
     assert_int_equal(cl_cache_incr(&count, c, "rl", 60000, &err), 0);

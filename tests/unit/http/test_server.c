@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "http/gzip.h"
 #include "http/http.h"
 #include "../support/http_client.h"
@@ -26,6 +30,7 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int open, waiting, finished;
+    int access_log; /* start() with the access log on */
 } fixture_t;
 
 static int on_hello(cl_http_req_t *req, void *payload, cl_err_t *err)
@@ -172,6 +177,43 @@ static int on_parked(cl_http_req_t *req, void *payload, cl_err_t *err)
     return cl_http_park(req, start_parked, NULL);
 }
 
+/* Two shared bodies (as the cache lends them: read only until released), large enough that a reply
+ * is still being sent while the worker thread serves the next connection; every reference taken is
+ * counted and must be released once. */
+#define SHARED_LEN (3u << 20)
+static char *g_shared[2];
+static int g_shared_taken, g_shared_released; /* atomic */
+
+static void on_shared_release(void *cls)
+{
+    (void)cls;
+    __atomic_add_fetch(&g_shared_released, 1, __ATOMIC_SEQ_CST);
+}
+
+static int on_shared(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    int which = cl_http_req_query(req, "b") ? 1 : 0;
+    __atomic_add_fetch(&g_shared_taken, 1, __ATOMIC_SEQ_CST);
+    if (cl_http_req_query(req, "cookie")) {
+        cl_err_t ignored;
+        if (cl_http_add_header(req, "Set-Cookie", "k=v", &ignored) != 0) {
+            return cl_err_set(err, CL_ENOMEM, "out of memory");
+        }
+    }
+    return cl_http_reply_gzipped_shared(req, 200, "application/json", g_shared[which], SHARED_LEN,
+                                        on_shared_release, &g_shared[which], err);
+}
+
+static int on_logged(cl_http_req_t *req, void *payload, cl_err_t *err)
+{
+    (void)payload;
+    cl_http_req_log_text(req, "user", "ana");
+    cl_http_req_log(req, "n", json_integer(3));
+    cl_http_req_log_text(req, "user", "bea"); /* replaces the first, in its place */
+    return cl_http_reply(req, 200, "text/plain", "ok", 2, err);
+}
+
 static void start(fixture_t *f, int threads, int slow_queue)
 {
     cl_err_t err;
@@ -195,6 +237,7 @@ static void start(fixture_t *f, int threads, int slow_queue)
         .max_header = 4096,
         .static_dir = web,
         .metrics = f->metrics,
+        .access_log = f->access_log,
     };
     assert_int_equal(cl_http_server_new(&f->srv, &opt, &err), 0);
     cl_http_route_t routes[] = {
@@ -206,6 +249,8 @@ static void start(fixture_t *f, int threads, int slow_queue)
         {"GET", "/slow", on_slow, f, 0},
         {"GET", "/held", on_held, f, 0},
         {"GET", "/parked", on_parked, f, 0},
+        {"GET", "/shared", on_shared, NULL, 0},
+        {"GET", "/logged", on_logged, NULL, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         assert_int_equal(cl_http_route(f->srv, &routes[i], &err), 0);
@@ -736,6 +781,218 @@ static void test_server__a_request_sees_nothing_of_the_one_before(void **state)
     stop(f);
 }
 
+/* A socket connected to the fixture's server. */
+static int connect_to(const fixture_t *f)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)cl_http_server_port(f->srv))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (const struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static void send_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = send(fd, s, n, 0);
+        assert_true(w > 0);
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* One response from FD: its header block into HEAD (CAP bytes, NUL-terminated) and its body
+ * (Content-Length bytes) into *BODY (malloc'ed). */
+static void read_reply(int fd, char *head, size_t cap, char **body, size_t *len)
+{
+    size_t at = 0;
+    char *end = NULL;
+    while (!end) {
+        assert_true(at + 1 < cap);
+        ssize_t r = recv(fd, head + at, 1, 0); /* a byte at a time: nothing of the body is taken */
+        assert_int_equal(r, 1);
+        at++;
+        head[at] = '\0';
+        end = at >= 4 && memcmp(head + at - 4, "\r\n\r\n", 4) == 0 ? head + at : NULL;
+    }
+    const char *cl = strstr(head, "\r\nContent-Length: ");
+    assert_non_null(cl);
+    *len = strtoul(cl + 18, NULL, 10);
+    *body = malloc(*len + 1);
+    for (size_t got = 0; got < *len;) {
+        ssize_t r = recv(fd, *body + got, *len - got, 0);
+        assert_true(r > 0);
+        got += (size_t)r;
+    }
+}
+
+static int has_line(const char *head, const char *line)
+{
+    char want[256];
+    snprintf(want, sizeof want, "\r\n%s\r\n", line);
+    return strstr(head, want) != NULL;
+}
+
+/* A worker thread sends the response it kept for a shared body again, with only the request id
+ * changed: requests on several connections at once (the worker serves them all in one turn while
+ * the earlier replies are still being sent), two bodies in turn, one reply with a header of its own
+ * — each reply carries its own request id, every standard header and its whole body, and every
+ * reference to a body is released once the server stops. */
+static void test_server__a_shared_body_reply_keeps_its_own_request_id(void **state)
+{
+    fixture_t *f = *state;
+    for (int b = 0; b < 2; b++) {
+        g_shared[b] = malloc(SHARED_LEN);
+        for (size_t i = 0; i < SHARED_LEN; i++) {
+            g_shared[b][i] = (char)('a' + (i * 7 + (size_t)b) % 26);
+        }
+    }
+    g_shared_taken = g_shared_released = 0;
+    start(f, 1, 0);
+    enum { CONNS = 6, ROUNDS = 4 };
+    int fds[CONNS];
+    for (int c = 0; c < CONNS; c++) {
+        fds[c] = connect_to(f);
+    }
+    char req[512], head[8192], want[128];
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int c = 0; c < CONNS; c++) { /* all sent before any reply is read */
+            snprintf(req, sizeof req,
+                     "GET /shared%s HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n"
+                     "X-Request-Id: conn-%d-round-%d\r\n\r\n",
+                     (c + round) % 3 == 2 ? "?b=1" : (c == 1 && round == 2 ? "?cookie=1" : ""), c,
+                     round);
+            send_all(fds[c], req);
+        }
+        for (int c = 0; c < CONNS; c++) {
+            char *body = NULL;
+            size_t len = 0;
+            read_reply(fds[c], head, sizeof head, &body, &len);
+            assert_non_null(strstr(head, "HTTP/1.1 200"));
+            snprintf(want, sizeof want, "X-Request-Id: conn-%d-round-%d", c, round);
+            assert_true(has_line(head, want));
+            assert_null(strstr(strstr(head, want) + strlen(want), "X-Request-Id")); /* once */
+            assert_true(has_line(head, "Content-Type: application/json"));
+            assert_true(has_line(head, "Content-Encoding: gzip"));
+            assert_true(has_line(head, "Vary: Accept-Encoding"));
+            assert_true(has_line(head, "Cache-Control: no-store"));
+            assert_true(has_line(head, "X-Content-Type-Options: nosniff"));
+            assert_true(has_line(head, "Referrer-Policy: no-referrer"));
+            assert_true(has_line(head, "X-Frame-Options: DENY"));
+            assert_true(has_line(head, "Cross-Origin-Opener-Policy: same-origin"));
+            assert_non_null(strstr(head, "\r\nContent-Security-Policy: default-src 'self'"));
+            assert_int_equal(has_line(head, "Set-Cookie: k=v"), c == 1 && round == 2);
+            assert_int_equal(len, SHARED_LEN);
+            assert_memory_equal(body, g_shared[(c + round) % 3 == 2 ? 1 : 0], SHARED_LEN);
+            free(body);
+        }
+    }
+    for (int c = 0; c < CONNS; c++) {
+        close(fds[c]);
+    }
+    stop(f);
+    assert_int_equal(g_shared_taken, CONNS * ROUNDS);
+    assert_int_equal(g_shared_released, g_shared_taken);
+    free(g_shared[0]);
+    free(g_shared[1]);
+}
+
+/* A request of exactly LINES header lines whose request line and headers take HEADER_SIZE bytes
+ * (the size libmicrohttpd measures, blank line included), read from a new connection: the reply's
+ * status line and header block into HEAD, its body into *BODY. */
+static void sized_request(const fixture_t *f, size_t header_size, int lines, char *head, size_t cap,
+                          char **body)
+{
+    char *req = malloc(header_size + 1);
+    size_t at = (size_t)snprintf(req, header_size + 1, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 1; i < lines; i++) {
+        size_t left = header_size - at - 2; /* the blank line at the end */
+        size_t n = i + 1 < lines ? left / (size_t)(lines - i) : left;
+        assert_true(n >= 16);
+        at += (size_t)snprintf(req + at, header_size + 1 - at, "X-Fill-%03d: ", i);
+        size_t fill = n - 12 - 2;
+        memset(req + at, 'f', fill);
+        at += fill;
+        memcpy(req + at, "\r\n", 2);
+        at += 2;
+    }
+    memcpy(req + at, "\r\n", 2);
+    at += 2;
+    req[at] = '\0';
+    assert_int_equal(at, header_size);
+    int fd = connect_to(f);
+    send_all(fd, req);
+    size_t len = 0;
+    read_reply(fd, head, cap, body, &len);
+    (*body)[len] = '\0';
+    close(fd);
+    free(req);
+}
+
+/* The header limit (4096 bytes here) at its boundary: a request line and headers of exactly the cap
+ * are served, in a few lines or in 50; one byte more is our 431, with the error format. */
+static void test_server__headers_up_to_the_limit_are_served(void **state)
+{
+    fixture_t *f = *state;
+    start(f, 2, 0);
+    char head[8192];
+    char *body = NULL;
+    const int LINES[] = {3, 20, 50};
+    for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
+        sized_request(f, 4096, LINES[i], head, sizeof head, &body);
+        assert_non_null(strstr(head, "HTTP/1.1 200"));
+        assert_non_null(strstr(body, "\"hello\":\"world\""));
+        free(body);
+        sized_request(f, 4097, LINES[i], head, sizeof head, &body);
+        assert_non_null(strstr(head, "HTTP/1.1 431"));
+        assert_non_null(strstr(body, "\"code\":\"headers_too_large\""));
+        assert_non_null(strstr(body, "larger than 4096 bytes"));
+        free(body);
+    }
+    stop(f);
+}
+
+/* A handler's access-log fields lead the request's line, in the order they were added (a key added
+ * again keeps its place); below the log's level the line is not written and its fields are freed.
+ */
+static void test_server__access_log_fields_in_their_order(void **state)
+{
+    fixture_t *f = *state;
+    f->access_log = 1;
+    FILE *sink = tmpfile();
+    cl_log_set_sink(sink);
+    cl_log_set_level(CL_LOG_INFO);
+    start(f, 1, 0);
+    http_resp_t r = get(f, "/logged", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    for (int i = 0; i < 2000 && cl_http_server_in_flight(f->srv) > 0; i++) {
+        usleep(1000); /* its line is written when libmicrohttpd completes it, after the reply */
+    }
+    cl_log_set_level(CL_LOG_WARN);
+    r = get(f, "/logged", NULL);
+    assert_int_equal(r.status, 200);
+    http_resp_free(&r);
+    stop(f);
+    cl_log_set_sink(NULL);
+    char line[4096];
+    int access = 0;
+    rewind(sink);
+    while (fgets(line, sizeof line, sink)) {
+        if (strstr(line, "\"event\":\"access\"")) {
+            access++;
+            assert_non_null(strstr(line, "\"event\":\"access\",\"user\":\"bea\",\"n\":3,"
+                                         "\"request_id\":"));
+            assert_non_null(strstr(line, "\"route\":\"/logged\",\"status\":200,"));
+        }
+    }
+    assert_int_equal(access, 1);
+    fclose(sink);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -763,6 +1020,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server__parked_requests_are_answered_by_their_owner,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__a_shared_body_reply_keeps_its_own_request_id,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server__headers_up_to_the_limit_are_served, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server__access_log_fields_in_their_order, setup,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
