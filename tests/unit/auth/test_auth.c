@@ -404,14 +404,16 @@ static void test_session__cache_is_checked_on_every_lookup(void **state)
 
     /* idle expiry from the cached timestamps: nothing in the file changes, the cached session
      * still ends once it has been idle too long */
-    cl_session_limits_t lim = {.idle_s = 1, .absolute_s = 3600};
+    /* 2 s, not 1: timestamps are whole seconds, so a create and lookup that straddle one second
+     * boundary are 1 s apart on paper; a 1 s limit would end the session between them */
+    cl_session_limits_t lim = {.idle_s = 2, .absolute_s = 3600};
     assert_int_equal(cl_sessions_open(&s, path, &lim, &err), 0);
     cache_delta(s, &hits, &misses);
     assert_int_equal(cl_sessions_create(&t, s, u, NULL, &err), 0);
     assert_int_equal(lookup_rc(s, t.id, NULL), 0);
     cache_delta(s, &hits, &misses);
     assert_int_equal(misses, 1);
-    usleep(1100 * 1000); /* past the 1 s idle limit (time() has moved on by at least 1) */
+    usleep(2100 * 1000); /* past the 2 s idle limit (time() has moved on by at least 2) */
     int64_t rows = session_rows(path);
     assert_int_equal(lookup_rc(s, t.id, NULL), CL_EUNAUTH);
     cache_delta(s, &hits, &misses);
