@@ -25,7 +25,9 @@ double rca_count_cost(double f, double x, double w, double lambda)
 
 #define LEVEL_GRID 12
 #define LEVEL_SPAN log(30.0) /* the broad alternative: a level up to 30 times off, either way */
-#define LEVEL_ITERS 30
+#define LEVEL_ITERS 30 /* EM steps at most */
+#define LEVEL_PI_MIN 1e-3 /* the broad part's weight, kept within these */
+#define LEVEL_PI_MAX 0.5
 #define EXP_ZERO (-746.0) /* exp(x) is exactly 0 for x below about -745.13 */
 
 /* The common level as the normal component of a two-part mixture fitted by EM from level 1: a
@@ -56,6 +58,21 @@ static double level_post(double y, double w, double f, double pi, const double *
     return pi * r / (pi * r + 1 - pi);
 }
 
+/* The bits of a double, mixed so that every input bit moves the low bits (MurmurHash3's 64-bit
+ * finalizer: xor-shifts and two odd multipliers). The pairs' doubles are often round numbers
+ * (1, 0.5, 40) whose low mantissa bits are all zero, and a multiply alone carries only upwards:
+ * the multiplicative hash this replaces sent most of a WBR's pairs to a few slots, ~800 probes a
+ * leaf, a tenth of the engine's instructions. */
+static uint64_t bits_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
 /* The distinct (Y, W) pairs of the N leaves (by their bits) into UY, UW (*NU of them, in order
  * of first appearance) and each leaf's pair into ID, by open addressing. Returns 0, or -1 when
  * memory is short (then the caller prices every leaf). */
@@ -76,8 +93,7 @@ static int distinct_pairs(const double *y, const double *w, size_t n, size_t *id
         uint64_t a, b;
         memcpy(&a, &y[i], sizeof a);
         memcpy(&b, &w[i], sizeof b);
-        size_t h =
-            (size_t)((a * 0x9E3779B97F4A7C15ull ^ b) * 0xC2B2AE3D27D4EB4Full >> 20) & (cap - 1);
+        size_t h = (size_t)(bits_mix(a ^ bits_mix(b)) & (cap - 1));
         for (;; h = (h + 1) & (cap - 1)) {
             if (slot[h] == 0) {
                 uy[u] = y[i];
@@ -99,41 +115,105 @@ static int distinct_pairs(const double *y, const double *w, size_t n, size_t *id
     return 0;
 }
 
+/* One EM step of the mixture: the leaves' posteriors at (*F, *PI), then the level and the weight
+ * they give. Small leaves share their (count, weight) pair (see above): with SHARED, each of the
+ * NU distinct pairs (UY, UW; leaf i's is ID[i]) is priced once into POST; the sums run over the
+ * leaves in leaf order either way. Returns 1 when the level moved by less than the tolerance. */
+typedef struct {
+    const double *y, *w;
+    size_t n;
+    int shared;
+    const size_t *id;
+    const double *uy, *uw;
+    double *post;
+    size_t nu;
+    double lgs[LEVEL_GRID], growth[LEVEL_GRID];
+} level_em_t;
+
+static int level_step(const level_em_t *e, double *f, double *pi)
+{
+    double num = 0, den = 0, sp = 0, cnt = 0;
+    for (size_t u = 0; e->shared && u < e->nu; u++) {
+        e->post[u] = level_post(e->uy[u], e->uw[u], *f, *pi, e->lgs, e->growth);
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        double p = e->shared ? e->post[e->id[i]]
+                             : level_post(e->y[i], e->w[i], *f, *pi, e->lgs, e->growth);
+        num += (1 - p) * e->y[i];
+        den += (1 - p) * e->w[i];
+        sp += p;
+        cnt += 1;
+    }
+    double next = den > 0 && num > 0 ? num / den : *f;
+    *pi = cnt > 0 ? fmin(fmax(sp / cnt, LEVEL_PI_MIN), LEVEL_PI_MAX) : *pi;
+    int done = fabs(next - *f) < 1e-7 * *f;
+    *f = next;
+    return done;
+}
+
+/* The EM's fixed point, reached by SQUAREM (Varadhan and Roland, 2008: "squared" extrapolation,
+ * their step length S3). Plain EM converges linearly, and slowly here: where a few leaves sit
+ * between the two parts, the level and the mixture weight creep towards each other's fixed point
+ * for tens to hundreds of steps, and the cap of 30 plain steps used to stop them short (up to
+ * 7e-6 off on the WBR's fits, 1e-2 on random count cubes). A cycle takes two EM steps from
+ * theta0, uses their first and second differences r and v to jump along the path they trace,
+ * theta0 - 2 a r + a^2 v with a = -|r|/|v| (at most -1: a = -1 is the second step itself), then
+ * takes one plain step from there. The level is a plain step's result that moved by less than
+ * the tolerance (or the last of the LEVEL_ITERS steps), so the jumps change how fast the fixed
+ * point is reached, not which one: on the WBR's 183 fits of a bench run a third fewer steps, each
+ * level within 2.4e-7 of the fixed point plain EM reaches at a tolerance of 1e-14 (unit test: the
+ * same fixed point on random count cubes, majorities of anomalous leaves included). A jump to a
+ * level not above 0 is not taken: that cycle's second step is kept. */
+static double level_fit(const level_em_t *e)
+{
+    double f = 1, pi = 0.05; /* from "nothing changed" (see rca_count_level) */
+    for (int steps = 0; steps < LEVEL_ITERS;) {
+        double f0 = f, p0 = pi, f1 = f, p1 = pi;
+        steps++;
+        if (level_step(e, &f1, &p1)) {
+            return f1;
+        }
+        double f2 = f1, p2 = p1;
+        steps++;
+        if (level_step(e, &f2, &p2)) {
+            return f2;
+        }
+        double rf = f1 - f0, rp = p1 - p0, vf = f2 - 2 * f1 + f0, vp = p2 - 2 * p1 + p0;
+        double nr = sqrt(rf * rf + rp * rp), nv = sqrt(vf * vf + vp * vp);
+        double a = nv > 0 ? fmin(-nr / nv, -1) : -1;
+        f = f0 - 2 * a * rf + a * a * vf;
+        pi = fmin(fmax(p0 - 2 * a * rp + a * a * vp, LEVEL_PI_MIN), LEVEL_PI_MAX);
+        if (!(f > 0)) {
+            f = f2;
+            pi = p2;
+            continue;
+        }
+        steps++;
+        if (level_step(e, &f, &pi)) {
+            return f;
+        }
+    }
+    return f;
+}
+
 double rca_count_level(const double *y, const double *w, size_t n)
 {
-    double f = 1, pi = 0.05, step = 2 * LEVEL_SPAN / (LEVEL_GRID - 1);
-    double lgs[LEVEL_GRID], growth[LEVEL_GRID];
+    level_em_t e = {.y = y, .w = w, .n = n};
+    double step = 2 * LEVEL_SPAN / (LEVEL_GRID - 1);
     for (int k = 0; k < LEVEL_GRID; k++) {
-        lgs[k] = -LEVEL_SPAN + k * step;
-        growth[k] = exp(lgs[k]) - 1;
+        e.lgs[k] = -LEVEL_SPAN + k * step;
+        e.growth[k] = exp(e.lgs[k]) - 1;
     }
-    size_t k = n ? n : 1, nu = 0;
+    size_t k = n ? n : 1;
     size_t *id = malloc(k * sizeof(size_t));
     double *scratch = malloc(3 * k * sizeof(double)); /* distinct y, w, and their posteriors */
-    int shared =
-        id && scratch && distinct_pairs(y, w, n, id, scratch, scratch + k, &nu) == 0 && nu < n;
-    double *uy = scratch, *uw = scratch ? scratch + k : NULL,
-           *post = scratch ? scratch + 2 * k : NULL;
-    for (int it = 0; it < LEVEL_ITERS; it++) {
-        double num = 0, den = 0, sp = 0, cnt = 0;
-        for (size_t u = 0; shared && u < nu; u++) {
-            post[u] = level_post(uy[u], uw[u], f, pi, lgs, growth);
-        }
-        for (size_t i = 0; i < n; i++) {
-            double p = shared ? post[id[i]] : level_post(y[i], w[i], f, pi, lgs, growth);
-            num += (1 - p) * y[i];
-            den += (1 - p) * w[i];
-            sp += p;
-            cnt += 1;
-        }
-        double next = den > 0 && num > 0 ? num / den : f;
-        pi = cnt > 0 ? fmin(fmax(sp / cnt, 1e-3), 0.5) : pi;
-        int done = fabs(next - f) < 1e-7 * f;
-        f = next;
-        if (done) {
-            break;
-        }
-    }
+    e.shared =
+        id && scratch && distinct_pairs(y, w, n, id, scratch, scratch + k, &e.nu) == 0 && e.nu < n;
+    e.id = id;
+    e.uy = scratch;
+    e.uw = scratch ? scratch + k : NULL;
+    e.post = scratch ? scratch + 2 * k : NULL;
+    double f = level_fit(&e);
     free(id);
     free(scratch);
     return f;

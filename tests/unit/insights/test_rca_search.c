@@ -252,6 +252,98 @@ static void test_rca_search__tnull_fit_is_its_definition(void **state)
     }
 }
 
+/* The count level's EM written plainly: every leaf priced every step, plain steps from level 1,
+ * at most CAP of them, until one moves the level by less than TOL (*USED: the steps taken).
+ * rca_count_level reaches the fixed point faster (SQUAREM); it must be the same fixed point, the
+ * one plain EM from "nothing changed" goes to. */
+static double ref_count_level_c(const double *y, const double *w, size_t n, int cap, double tol, int *used)
+{
+    double span = log(30.0), lgs[12], growth[12], f = 1, pi = 0.05;
+    for (int k = 0; k < 12; k++) {
+        lgs[k] = -span + k * (2 * span / 11);
+        growth[k] = exp(lgs[k]) - 1;
+    }
+    *used = cap;
+    for (int it = 0; it < cap; it++) {
+        double num = 0, den = 0, sp = 0;
+        for (size_t i = 0; i < n; i++) {
+            double r = 0;
+            for (int k = 0; k < 12; k++) {
+                r += exp(fmin(y[i] * lgs[k] - f * w[i] * growth[k], 700));
+            }
+            r /= 12;
+            double p = pi * r / (pi * r + 1 - pi);
+            num += (1 - p) * y[i];
+            den += (1 - p) * w[i];
+            sp += p;
+        }
+        double next = den > 0 && num > 0 ? num / den : f;
+        pi = n ? fmin(fmax(sp / (double)n, 1e-3), 0.5) : pi;
+        int done = fabs(next - f) < tol * f;
+        f = next;
+        if (done) {
+            *used = it + 1;
+            break;
+        }
+    }
+    return f;
+}
+
+static double ref_count_level(const double *y, const double *w, size_t n)
+{
+    int u;
+    return ref_count_level_c(y, w, n, 20000, 1e-13, &u);
+}
+
+/* A count drawn around MEAN: Poisson by inversion for small means, a rounded normal above. */
+static double draw_count(test_rng_t *r, double mean)
+{
+    if (mean > 30) {
+        double u1 = fmax(test_uniform(r), 1e-300), u2 = test_uniform(r);
+        return fmax(round(mean + sqrt(mean) * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2)), 0);
+    }
+    double u = test_uniform(r), p = exp(-mean), c = p, k = 0;
+    while (u > c && k < 200) {
+        k += 1;
+        p *= mean / k;
+        c += p;
+    }
+    return k;
+}
+
+static void test_rca_search__count_level_is_the_em_fixed_point(void **state)
+{
+    (void)state;
+    enum { MAX = 2000 };
+    static double y[MAX], w[MAX];
+    test_rng_t r = {0xBADC0DEull};
+    int slow = 0;
+    for (int t = 0; t < 40; t++) {
+        size_t n = t == 0 ? 1 : (size_t)(test_uniform(&r) * (MAX - 1)) + 1;
+        double level = 0.7 + 0.6 * test_uniform(&r); /* the common move */
+        double broken = t % 4 == 0 ? 0.55 : 0.1 * test_uniform(&r); /* t % 4 == 0: a majority */
+        double scale = t % 3 == 0 ? 0.2 : t % 3 == 1 ? 5 : 200; /* expected counts per leaf */
+        for (size_t i = 0; i < n; i++) {
+            double lambda = scale * (0.05 + test_uniform(&r)), f = level;
+            if (test_uniform(&r) < broken) {
+                f *= 2 + 6 * test_uniform(&r); /* a leaf of the incident */
+            }
+            double d = 1 + 0.3 * (t % 2); /* the dispersion: y and w are counts over it */
+            y[i] = draw_count(&r, f * lambda) / d;
+            w[i] = lambda / d;
+        }
+        double got = rca_count_level(y, w, n), want = ref_count_level(y, w, n);
+        int steps;
+        double capped = ref_count_level_c(y, w, n, 30, 1e-7, &steps);
+        assert_true(got > 0);
+        /* at the fixed point, or (a fit plain EM takes hundreds of steps to settle) ten times
+         * closer to it than the 30 plain steps the level once stopped at */
+        assert_true(fabs(got - want) <= fmax(1e-6 * want, 0.1 * fabs(capped - want)));
+        slow += fabs(capped - want) > 1e-4 * want;
+    }
+    assert_true(slow >= 10); /* slow fits were tried (15 of the 40 today) */
+}
+
 static void test_rca_search__incremental_greedy_equals_plain_amounts(void **state)
 {
     (void)state;
@@ -279,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_rca_search__incremental_greedy_equals_plain_counts),
         cmocka_unit_test(test_rca_search__shared_numbering_equals_own),
         cmocka_unit_test(test_rca_search__tnull_fit_is_its_definition),
+        cmocka_unit_test(test_rca_search__count_level_is_the_em_fixed_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
