@@ -34,9 +34,9 @@
  * (meta.engine_version; part of every report's cache and archive identity). Bump it whenever
  * findings, their numbers or their text change, so reports already made are built again.
  * insights-2: segment labels in titles.
- * insights-3: the count level's EM reaches its fixed point by SQUAREM (scores and evidence move
- * in their last digits; a fit the old step cap stopped short of its fixed point can now pick
- * other elements). */
+ * insights-3: the count level's EM and the t null's scale reach their fixed points by SQUAREM
+ * (scores and evidence move in their last digits; a fit the old step cap stopped short of its
+ * fixed point can now pick other elements). */
 #define CL_INSIGHTS_VERSION "insights-3"
 
 typedef struct {

@@ -53,6 +53,19 @@ void rca_model_fit_null(rca_state_t *s, double mu0)
     rca_tnull_price(s->c0, &t, g->x, g->w, g->n);
 }
 
+/* 0.5 log1p(N) for an element of N leaves, from the state's table: an element's leaf count is a
+ * whole number of signal leaves (any other value is computed). */
+static double half_log1p_of(const rca_state_t *s, double n)
+{
+    if (n >= 0 && n <= (double)s->sig->n) {
+        size_t k = (size_t)n;
+        if ((double)k == n) {
+            return s->half_log1p[k];
+        }
+    }
+    return 0.5 * log1p(n);
+}
+
 /* The cost of describing an element's leaves (Gaussian around its own shift, at least as wide as
  * the null), plus its parsimony cost; *shift_ok says whether its mean shift alone pays for it. */
 double rca_model_element_cost(const rca_state_t *s, const rca_stats_t *st, int depth, int *shift_ok)
@@ -61,7 +74,7 @@ double rca_model_element_cost(const rca_state_t *s, const rca_stats_t *st, int d
         /* one level for the element: f = Σy/d / Σlambda/d; its gain over the null is the
          * likelihood ratio S1 log(f / f0) - W (f - f0), all of it owed to the shift */
         double f = st->s1 / st->w,
-               pen = s->log_k[depth] + log((double)s->max_depth) + 0.5 * log1p(st->n);
+               pen = s->log_km[depth] + half_log1p_of(s, st->n);
         double lr = (st->s1 > 0 ? st->s1 * log(f / s->mu) : 0) - st->w * (f - s->mu);
         *shift_ok = lr > pen;
         return (st->s1 > 0 ? st->w * f - st->s1 * log(f) : 0) - st->s2 + pen;
@@ -71,8 +84,7 @@ double rca_model_element_cost(const rca_state_t *s, const rca_stats_t *st, int d
     double phi_e = q / st->n;
     int inflated = phi_e > s->phi;
     double phi = inflated ? phi_e : s->phi;
-    double pen =
-        s->log_k[depth] + log((double)s->max_depth) + 0.5 * log1p(st->n) * (inflated ? 2 : 1);
+    double pen = s->log_km[depth] + half_log1p_of(s, st->n) * (inflated ? 2 : 1);
     double t2 = (delta - s->mu) * (delta - s->mu) * st->w / phi;
     *shift_ok = 0.5 * t2 > pen;
     return 0.5 * st->n * log(2 * M_PI * phi) + q / (2 * phi) + pen;

@@ -67,6 +67,8 @@ typedef struct {
     size_t n_moved;
     uint32_t *aff; /* scratch: the elements of one cuboid the move touched */
     double log_k[CL_RCA_MAX_DEPTH + 1];
+    double log_km[CL_RCA_MAX_DEPTH + 1]; /* log_k[d] + log(max_depth): an element's name, once */
+    double *half_log1p; /* per leaf count k = 0 .. n: 0.5 log1p(k), a parameter's cost, once */
     size_t n_candidates;
     /* the null: x ~ t_nu(mu, phi / w) (nu = 0: Gaussian) */
     double mu, phi, nu; /* counts: mu is the level f0, phi 1, nu 0 */

@@ -124,6 +124,7 @@ void rca_count_candidates(rca_state_t *s)
     }
     for (int d = 0; d <= CL_RCA_MAX_DEPTH; d++) {
         s->log_k[d] = log(fmax(per_depth[d], 1));
+        s->log_km[d] = s->log_k[d] + log((double)s->max_depth);
     }
 }
 
@@ -465,9 +466,13 @@ int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
     s->hstats = calloc(s->hcap, sizeof(rca_stats_t));
     s->hkeys = calloc(s->hcap, sizeof(uint64_t));
     s->touched = calloc(k, sizeof(size_t)); /* one new element per pool leaf at most */
+    s->half_log1p = malloc((n + 1) * sizeof(double));
     if (!s->c0 || !s->t2 || !s->fit || !s->owner || !s->active || !s->pool || !s->dense ||
-        !s->hstats || !s->hkeys || !s->touched) {
+        !s->hstats || !s->hkeys || !s->touched || !s->half_log1p) {
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
+    }
+    for (size_t c = 0; c <= n; c++) { /* an element holds at most the n signal leaves */
+        s->half_log1p[c] = 0.5 * log1p((double)c);
     }
     make_ids(s);
     return 0;
@@ -487,4 +492,5 @@ void rca_tables_free(rca_state_t *s)
     free(s->hstats);
     free(s->hkeys);
     free(s->touched);
+    free(s->half_log1p);
 }
