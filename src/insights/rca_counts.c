@@ -25,8 +25,8 @@ double rca_count_cost(double f, double x, double w, double lambda)
 
 #define LEVEL_GRID 12
 #define LEVEL_SPAN log(30.0) /* the broad alternative: a level up to 30 times off, either way */
-#define LEVEL_ITERS 30 /* EM steps at most */
-#define LEVEL_PI_MIN 1e-3 /* the broad part's weight, kept within these */
+#define LEVEL_ITERS 30       /* EM steps at most */
+#define LEVEL_PI_MIN 1e-3    /* the broad part's weight, kept within these */
 #define LEVEL_PI_MAX 0.5
 #define EXP_ZERO (-746.0) /* exp(x) is exactly 0 for x below about -745.13 */
 

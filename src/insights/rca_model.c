@@ -73,8 +73,7 @@ double rca_model_element_cost(const rca_state_t *s, const rca_stats_t *st, int d
     if (s->sig->counts) {
         /* one level for the element: f = Σy/d / Σlambda/d; its gain over the null is the
          * likelihood ratio S1 log(f / f0) - W (f - f0), all of it owed to the shift */
-        double f = st->s1 / st->w,
-               pen = s->log_km[depth] + half_log1p_of(s, st->n);
+        double f = st->s1 / st->w, pen = s->log_km[depth] + half_log1p_of(s, st->n);
         double lr = (st->s1 > 0 ? st->s1 * log(f / s->mu) : 0) - st->w * (f - s->mu);
         *shift_ok = lr > pen;
         return (st->s1 > 0 ? st->w * f - st->s1 * log(f) : 0) - st->s2 + pen;

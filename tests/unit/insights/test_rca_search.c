@@ -284,14 +284,16 @@ static void test_rca_search__tnull_fit_is_its_definition(void **state)
         assert_memory_equal(&got.nu, &want.nu, sizeof got.nu);
         assert_true(fabs(got.phi - want.phi) <= 1e-10 * want.phi);
     }
-    assert_true(slow >= 30); /* fits the capped plain steps stopped short of were tried (73 today) */
+    /* fits the capped plain steps stopped short of were tried (73 today) */
+    assert_true(slow >= 30);
 }
 
 /* The count level's EM written plainly: every leaf priced every step, plain steps from level 1,
  * at most CAP of them, until one moves the level by less than TOL (*USED: the steps taken).
  * rca_count_level reaches the fixed point faster (SQUAREM); it must be the same fixed point, the
  * one plain EM from "nothing changed" goes to. */
-static double ref_count_level_c(const double *y, const double *w, size_t n, int cap, double tol, int *used)
+static double ref_count_level_c(const double *y, const double *w, size_t n, int cap, double tol,
+                                int *used)
 {
     double span = log(30.0), lgs[12], growth[12], f = 1, pi = 0.05;
     for (int k = 0; k < 12; k++) {
@@ -355,9 +357,9 @@ static void test_rca_search__count_level_is_the_em_fixed_point(void **state)
     int slow = 0;
     for (int t = 0; t < 40; t++) {
         size_t n = t == 0 ? 1 : (size_t)(test_uniform(&r) * (MAX - 1)) + 1;
-        double level = 0.7 + 0.6 * test_uniform(&r); /* the common move */
+        double level = 0.7 + 0.6 * test_uniform(&r);                /* the common move */
         double broken = t % 4 == 0 ? 0.55 : 0.1 * test_uniform(&r); /* t % 4 == 0: a majority */
-        double scale = t % 3 == 0 ? 0.2 : t % 3 == 1 ? 5 : 200; /* expected counts per leaf */
+        double scale = t % 3 == 0 ? 0.2 : t % 3 == 1 ? 5 : 200;     /* expected counts per leaf */
         for (size_t i = 0; i < n; i++) {
             double lambda = scale * (0.05 + test_uniform(&r)), f = level;
             if (test_uniform(&r) < broken) {
