@@ -471,10 +471,10 @@ int rca_tables_alloc(rca_state_t *s, cl_err_t *err)
         !s->hstats || !s->hkeys || !s->touched || !s->half_log1p) {
         return cl_err_set(err, CL_ENOMEM, "rca: out of memory");
     }
+    make_ids(s);
     for (size_t c = 0; c <= n; c++) { /* an element holds at most the n signal leaves */
         s->half_log1p[c] = 0.5 * log1p((double)c);
     }
-    make_ids(s);
     return 0;
 }
 
