@@ -5,14 +5,11 @@
 
 #include <math.h>
 
+#include "core/mix64.h"
+
 uint64_t cl_demo_mix64(uint64_t x)
 {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
+    return cl_mix64(x);
 }
 
 uint64_t cl_demo_hash(uint64_t seed, uint64_t a, uint64_t b, uint64_t c, uint64_t d)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mix64.h"
 #include "insights/rca_search.h"
 #include "insights/stats.h"
 
@@ -58,21 +59,6 @@ static double level_post(double y, double w, double f, double pi, const double *
     return pi * r / (pi * r + 1 - pi);
 }
 
-/* The bits of a double, mixed so that every input bit moves the low bits (MurmurHash3's 64-bit
- * finalizer: xor-shifts and two odd multipliers). The pairs' doubles are often round numbers
- * (1, 0.5, 40) whose low mantissa bits are all zero, and a multiply alone carries only upwards:
- * the multiplicative hash this replaces sent most of a WBR's pairs to a few slots, ~800 probes a
- * leaf, a tenth of the engine's instructions. */
-static uint64_t bits_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 /* The distinct (Y, W) pairs of the N leaves (by their bits) into UY, UW (*NU of them, in order
  * of first appearance) and each leaf's pair into ID, by open addressing. Returns 0, or -1 when
  * memory is short (then the caller prices every leaf). */
@@ -93,7 +79,11 @@ static int distinct_pairs(const double *y, const double *w, size_t n, size_t *id
         uint64_t a, b;
         memcpy(&a, &y[i], sizeof a);
         memcpy(&b, &w[i], sizeof b);
-        size_t h = (size_t)(bits_mix(a ^ bits_mix(b)) & (cap - 1));
+        /* mixed, not only multiplied: the pairs' doubles are often round numbers (1, 0.5, 40)
+         * whose low mantissa bits are all zero, and a multiply carries only upwards (the
+         * multiplicative hash this replaces sent most of a WBR's pairs to a few slots, ~800
+         * probes a leaf, a tenth of the engine's instructions) */
+        size_t h = (size_t)(cl_mix64(a ^ cl_mix64(b)) & (cap - 1));
         for (;; h = (h + 1) & (cap - 1)) {
             if (slot[h] == 0) {
                 uy[u] = y[i];
